@@ -1,0 +1,1 @@
+"""airfield: a self-hosted server of the Airplane REST API v0 that runs real tasks."""
