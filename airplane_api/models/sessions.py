@@ -1,0 +1,106 @@
+"""Runbooks and sessions: execute a runbook, then get and list its sessions."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from pydantic import Field, field_validator, model_validator
+
+from ._base import JsonObject, Text, Timestamp, WireModel, query_params
+from .common import Parameter, Permission
+
+
+class SessionStatus(StrEnum):
+    """Status of a session (OpenAPI `GetSessionResponse`); unlike runs it can wait on people."""
+
+    PENDING = "Pending"
+    ACTIVE = "Active"
+    WAITING = "Waiting"
+    SUCCEEDED = "Succeeded"
+    FAILED = "Failed"
+    CANCELLING = "Cancelling"
+    CANCELLED = "Cancelled"
+
+    @property
+    def is_terminal(self) -> bool:
+        """Whether the session has ended."""
+        return self in _TERMINAL_SESSION
+
+
+_TERMINAL_SESSION = frozenset(
+    {SessionStatus.SUCCEEDED, SessionStatus.FAILED, SessionStatus.CANCELLED}
+)
+
+
+class ExecuteRunbookRequest(WireModel):
+    """Body of `POST /v0/runbooks/execute`: a runbook by ID or slug and its parameter values."""
+
+    id: str | None = None
+    slug: str | None = None
+    param_values: JsonObject = Field(default_factory=dict)
+
+    @model_validator(mode="after")
+    def _id_or_slug(self) -> ExecuteRunbookRequest:
+        if not (self.id or self.slug):
+            raise ValueError("either an id or a slug must be provided")
+        return self
+
+
+class ExecuteRunbookResponse(WireModel):
+    """Response of `runbooks/execute`."""
+
+    session_id: str
+
+
+class Session(WireModel):
+    """A session object as `sessions/get` and `sessions/list` return it."""
+
+    id: str
+    status: SessionStatus
+    name: Text = ""
+    runbook_id: Text = ""
+    team_id: Text = ""
+    is_private: bool = False
+    param_values: JsonObject = Field(default_factory=dict)
+    params: list[Parameter] = Field(default_factory=list)
+    permissions: list[Permission] = Field(default_factory=list)
+    created_at: Timestamp = None
+    created_by: Text = ""
+    updated_at: Timestamp = None
+    updated_by: Text = ""
+
+    @field_validator("params", "permissions", mode="before")
+    @classmethod
+    def _null_list(cls, value: object) -> object:
+        return [] if value is None else value
+
+
+class GetSessionQuery(WireModel):
+    """Query of `GET /v0/sessions/get`."""
+
+    id: str
+
+
+class ListSessionsQuery(WireModel):
+    """Query of `GET /v0/sessions/list`. Filters on last update, RFC 3339."""
+
+    runbook_id: str | None = None
+    updated_after: Timestamp = None
+    updated_before: Timestamp = None
+    limit: int | None = Field(default=None, ge=0, le=50)
+    page: int | None = Field(default=None, ge=0)
+
+    def to_query(self) -> dict[str, str]:
+        """The query string parameters, leaving out what is unset."""
+        return query_params(self)
+
+
+class ListSessionsResponse(WireModel):
+    """Response of `sessions/list`."""
+
+    sessions: list[Session] = Field(default_factory=list)
+
+    @field_validator("sessions", mode="before")
+    @classmethod
+    def _null_sessions(cls, value: object) -> object:
+        return [] if value is None else value
