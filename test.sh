@@ -7,4 +7,5 @@ scripts/bootstrap.sh
 ruff check .
 ruff format --check .
 mypy
+hadolint Dockerfile
 pytest "$@"

@@ -1,0 +1,32 @@
+# airplane-bot: the Slack bot (`airplane-bot serve`). airfield can run from the same image:
+#   docker run ... airplane-bot airfield serve --host 0.0.0.0 --tasks /tasks
+# Build stage: install the project into a virtual environment; build tools stay here.
+FROM python:3.11-slim AS build
+ENV PIP_NO_CACHE_DIR=1 PIP_DISABLE_PIP_VERSION_CHECK=1
+WORKDIR /src
+RUN python -m venv /opt/venv
+COPY pyproject.toml README.md ./
+COPY airplane_api ./airplane_api
+COPY bot ./bot
+COPY airfield ./airfield
+RUN /opt/venv/bin/pip install --no-compile .
+
+# Final stage: the slim runtime, the venv, a non-root user.
+FROM python:3.11-slim
+ENV PATH=/opt/venv/bin:$PATH \
+    PYTHONUNBUFFERED=1 \
+    PORT=3000 \
+    BOT_DB=/data/airplane-bot.db
+RUN useradd --create-home --uid 10001 --shell /usr/sbin/nologin bot \
+    && mkdir -p /data \
+    && chown bot:bot /data
+COPY --from=build /opt/venv /opt/venv
+COPY examples /app/examples
+WORKDIR /app
+USER 10001
+VOLUME ["/data"]
+EXPOSE 3000
+# /healthz answers in both connection modes (HTTP mode and Socket Mode).
+HEALTHCHECK --interval=30s --timeout=3s --start-period=10s --retries=3 \
+    CMD ["python", "-c", "import os, urllib.request; urllib.request.urlopen('http://127.0.0.1:' + os.environ.get('PORT', '3000') + '/healthz', timeout=2)"]
+CMD ["airplane-bot", "serve"]
