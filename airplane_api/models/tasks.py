@@ -70,6 +70,11 @@ class ListTasksResponse(WireModel):
 
     tasks: list[Task] = Field(default_factory=list)
 
+    @field_validator("tasks", mode="before")
+    @classmethod
+    def _null_tasks(cls, value: object) -> object:
+        return [] if value is None else value
+
 
 class User(WireModel):
     """A user as `users/get` and `auth/info` describe it."""
