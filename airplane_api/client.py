@@ -1,0 +1,439 @@
+"""`AirplaneClient`: one async method per Airplane v0 endpoint, returning wire models."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Mapping
+from datetime import datetime
+from types import TracebackType
+from typing import Any, Self
+
+import httpx
+
+from ._core import Caller, Clock, Request, Secret, Sleep, SystemClock
+from ._paging import iterate_pages
+from ._version import __version__
+from .models import (
+    AuthInfoResponse,
+    CancelPromptRequest,
+    CancelRunRequest,
+    CancelRunResponse,
+    CreateResourceRequest,
+    ExecuteRunbookRequest,
+    ExecuteRunbookResponse,
+    ExecuteTaskRequest,
+    ExecuteTaskResponse,
+    GetLogsQuery,
+    GetLogsResponse,
+    GetOutputsResponse,
+    GetPromptResponse,
+    GetUserResponse,
+    ListPromptsResponse,
+    ListRunsQuery,
+    ListRunsResponse,
+    ListSessionsQuery,
+    ListSessionsResponse,
+    ListTasksResponse,
+    Prompt,
+    PromptIdResponse,
+    ResourceIdResponse,
+    Run,
+    Session,
+    SubmitPromptRequest,
+    Task,
+    UpdateResourceRequest,
+    User,
+)
+from .models._base import query_params
+from .retry import RetryPolicy
+
+__all__ = ["DEFAULT_HOST", "AirplaneClient"]
+
+DEFAULT_HOST = "https://api.airplane.dev"
+
+API_KEY_HEADER = "X-Airplane-API-Key"
+ENV_SLUG_HEADER = "X-Airplane-Env-Slug"
+ENV_ID_HEADER = "X-Airplane-Env-ID"
+TEAM_ID_HEADER = "X-Team-ID"
+ACTING_FOR_HEADER = "X-Airplane-Acting-For"
+ACTING_FOR_EMAIL_HEADER = "X-Airplane-Acting-For-Email"
+
+
+def _present(**fields: Any) -> dict[str, Any]:
+    """The fields that have a value: a body leaves the others out rather than sending null."""
+    return {name: value for name, value in fields.items() if value is not None}
+
+
+def _acting(
+    acting_for: str | None, acting_for_email: str | None, env_slug: str | None = None
+) -> dict[str, str | None]:
+    """Per-call headers: who the call acts for, and an environment chosen for this call only."""
+    headers: dict[str, str | None] = {}
+    if acting_for:
+        headers[ACTING_FOR_HEADER] = acting_for
+    if acting_for_email:
+        headers[ACTING_FOR_EMAIL_HEADER] = acting_for_email
+    if env_slug:
+        headers[ENV_SLUG_HEADER] = env_slug
+        headers[ENV_ID_HEADER] = None  # a per-call slug replaces the client's env ID
+    return headers
+
+
+class AirplaneClient:
+    """An async client of the Airplane REST API v0 (or any server of it, such as airfield).
+
+    Use it as `async with AirplaneClient(key) as client:`. It closes the httpx client it created
+    and leaves an injected `http_client` open. Pass `transport=` to replace the network (tests).
+    """
+
+    def __init__(
+        self,
+        api_key: str,
+        *,
+        host: str = DEFAULT_HOST,
+        env_slug: str | None = None,
+        env_id: str | None = None,
+        team_id: str | None = None,
+        timeout: float | httpx.Timeout = 10.0,
+        retry: RetryPolicy | None = None,
+        transport: httpx.AsyncBaseTransport | None = None,
+        http_client: httpx.AsyncClient | None = None,
+        sleep: Sleep = asyncio.sleep,
+        clock: Clock | None = None,
+        user_agent: str = f"airplane-bot/{__version__}",
+    ) -> None:
+        if not api_key:
+            raise ValueError("an API key is required")
+        if env_slug and env_id:
+            raise ValueError("give env_slug or env_id, not both")
+        if not host.startswith(("http://", "https://")):
+            raise ValueError("host must be an http:// or https:// URL")
+        if http_client is not None and transport is not None:
+            raise ValueError("give transport or http_client, not both")
+        self._host = host.rstrip("/").removesuffix("/v0")
+        self._env_slug = env_slug
+        self._env_id = env_id
+        self._team_id = team_id
+        self._owns_http = http_client is None
+        self._http = http_client or httpx.AsyncClient(transport=transport)
+        headers = {"User-Agent": user_agent, "Accept": "application/json"}
+        if env_slug:
+            headers[ENV_SLUG_HEADER] = env_slug
+        if env_id:
+            headers[ENV_ID_HEADER] = env_id
+        if team_id:
+            headers[TEAM_ID_HEADER] = team_id
+        self._caller = Caller(
+            http=self._http,
+            base_url=f"{self._host}/v0",
+            api_key=Secret(api_key),
+            headers=headers,
+            timeout=timeout if isinstance(timeout, httpx.Timeout) else httpx.Timeout(timeout),
+            retry=retry or RetryPolicy(),
+            sleep=sleep,
+            clock=clock or SystemClock(),
+        )
+
+    def __repr__(self) -> str:
+        env = f"env_slug={self._env_slug!r}" if self._env_slug else f"env_id={self._env_id!r}"
+        return f"AirplaneClient(host={self._host!r}, {env}, team_id={self._team_id!r})"
+
+    @property
+    def host(self) -> str:
+        """The API host, without `/v0`."""
+        return self._host
+
+    async def __aenter__(self) -> Self:
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.aclose()
+
+    async def aclose(self) -> None:
+        """Close the httpx client if this client created it."""
+        if self._owns_http:
+            await self._http.aclose()
+
+    # Tasks and runs
+
+    async def execute_task(
+        self,
+        slug: str | None = None,
+        *,
+        task_id: str | None = None,
+        param_values: Mapping[str, Any] | None = None,
+        resources: Mapping[str, str] | None = None,
+        env_slug: str | None = None,
+        idempotency_key: str | None = None,
+        acting_for: str | None = None,
+        acting_for_email: str | None = None,
+    ) -> str:
+        """Start a run of a task (by slug or ID); returns the run ID."""
+        if not (slug or task_id):
+            raise ValueError("execute_task needs a slug or a task_id")
+        body = ExecuteTaskRequest.model_validate(
+            _present(
+                slug=slug,
+                id=task_id,
+                param_values=dict(param_values or {}),
+                resources=dict(resources) if resources is not None else None,
+            )
+        ).to_wire()
+        request = Request(
+            "POST",
+            "tasks/execute",
+            body=body,
+            headers=_acting(acting_for, acting_for_email, env_slug),
+        )
+        answer = await self._caller.call(
+            request, ExecuteTaskResponse, idempotency_key=idempotency_key
+        )
+        return answer.run_id
+
+    async def get_run(self, run_id: str) -> Run:
+        """A run, whether the server answers it flat or wrapped in `{"run": ...}`."""
+        return await self._caller.call(Request("GET", "runs/get", query={"id": run_id}), Run)
+
+    async def get_run_logs(
+        self, run_id: str, *, prev_token: str | None = None, next_token: str | None = None
+    ) -> GetLogsResponse:
+        """A page of a run's logs; pass back `prev_token`/`next_token` to page."""
+        query = query_params(
+            GetLogsQuery(run_id=run_id, prev_token=prev_token, next_token=next_token)
+        )
+        return await self._caller.call(Request("GET", "runs/getLogs", query=query), GetLogsResponse)
+
+    async def get_run_outputs(self, run_id: str) -> Any:
+        """A run's output value (any JSON), from `output` or the older `outputs`."""
+        request = Request("GET", "runs/getOutputs", query={"id": run_id})
+        return (await self._caller.call(request, GetOutputsResponse)).output
+
+    async def list_runs(
+        self,
+        *,
+        task_id: str | None = None,
+        task_slug: str | None = None,
+        since: datetime | None = None,
+        until: datetime | None = None,
+        limit: int = 50,
+        page: int = 0,
+    ) -> list[Run]:
+        """One page of runs, newest first, optionally of one task and updated in a time window."""
+        query = ListRunsQuery(
+            task_id=task_id, task_slug=task_slug, since=since, until=until, limit=limit, page=page
+        ).to_query()
+        request = Request("GET", "runs/list", query=query)
+        return (await self._caller.call(request, ListRunsResponse)).runs
+
+    def iter_runs(
+        self,
+        *,
+        task_id: str | None = None,
+        task_slug: str | None = None,
+        since: datetime | None = None,
+        until: datetime | None = None,
+        limit: int = 50,
+        page: int = 0,
+    ) -> AsyncIterator[Run]:
+        """Every run matching the filters, fetching page after page until a short one."""
+
+        async def fetch(number: int) -> list[Run]:
+            return await self.list_runs(
+                task_id=task_id,
+                task_slug=task_slug,
+                since=since,
+                until=until,
+                limit=limit,
+                page=number,
+            )
+
+        return iterate_pages(fetch, limit=limit, first_page=page, key=lambda run: run.id)
+
+    async def cancel_run(
+        self,
+        run_id: str,
+        *,
+        idempotency_key: str | None = None,
+        acting_for: str | None = None,
+        acting_for_email: str | None = None,
+    ) -> None:
+        """Ask for a run to be cancelled."""
+        request = Request(
+            "POST",
+            "runs/cancel",
+            body=CancelRunRequest(run_id=run_id).to_wire(),
+            headers=_acting(acting_for, acting_for_email),
+        )
+        await self._caller.call(request, CancelRunResponse, idempotency_key=idempotency_key)
+
+    # Prompts
+
+    async def get_prompt(self, prompt_id: str) -> Prompt:
+        """A prompt."""
+        request = Request("GET", "prompts/get", query={"id": prompt_id})
+        return (await self._caller.call(request, GetPromptResponse)).prompt
+
+    async def list_prompts(self, run_id: str) -> list[Prompt]:
+        """Every prompt of a run."""
+        request = Request("GET", "prompts/list", query={"runID": run_id})
+        return (await self._caller.call(request, ListPromptsResponse)).prompts
+
+    async def submit_prompt(
+        self,
+        prompt_id: str,
+        values: Mapping[str, Any],
+        *,
+        idempotency_key: str | None = None,
+        acting_for: str | None = None,
+        acting_for_email: str | None = None,
+    ) -> str:
+        """Answer a prompt with values for its parameters; returns the prompt ID."""
+        request = Request(
+            "POST",
+            "prompts/submit",
+            body=SubmitPromptRequest(id=prompt_id, values=dict(values)).to_wire(),
+            headers=_acting(acting_for, acting_for_email),
+        )
+        answer = await self._caller.call(request, PromptIdResponse, idempotency_key=idempotency_key)
+        return answer.id
+
+    async def cancel_prompt(
+        self,
+        prompt_id: str,
+        *,
+        idempotency_key: str | None = None,
+        acting_for: str | None = None,
+        acting_for_email: str | None = None,
+    ) -> str:
+        """Reject a prompt; returns the prompt ID."""
+        request = Request(
+            "POST",
+            "prompts/cancel",
+            body=CancelPromptRequest(id=prompt_id).to_wire(),
+            headers=_acting(acting_for, acting_for_email),
+        )
+        answer = await self._caller.call(request, PromptIdResponse, idempotency_key=idempotency_key)
+        return answer.id
+
+    # Resources
+
+    async def create_resource(
+        self, request: CreateResourceRequest, *, idempotency_key: str | None = None
+    ) -> str:
+        """Create a resource; returns its ID."""
+        call = Request("POST", "resources/create", body=request.to_wire())
+        answer = await self._caller.call(call, ResourceIdResponse, idempotency_key=idempotency_key)
+        return answer.id
+
+    async def update_resource(
+        self, request: UpdateResourceRequest, *, idempotency_key: str | None = None
+    ) -> str:
+        """Replace a resource (PUT semantics over POST); returns its ID."""
+        call = Request("POST", "resources/update", body=request.to_wire())
+        answer = await self._caller.call(call, ResourceIdResponse, idempotency_key=idempotency_key)
+        return answer.id
+
+    # Runbooks and sessions
+
+    async def execute_runbook(
+        self,
+        slug: str | None = None,
+        *,
+        runbook_id: str | None = None,
+        param_values: Mapping[str, Any] | None = None,
+        env_slug: str | None = None,
+        idempotency_key: str | None = None,
+        acting_for: str | None = None,
+        acting_for_email: str | None = None,
+    ) -> str:
+        """Start a runbook (by slug or ID); returns the session ID."""
+        if not (slug or runbook_id):
+            raise ValueError("execute_runbook needs a slug or a runbook_id")
+        body = ExecuteRunbookRequest.model_validate(
+            _present(slug=slug, id=runbook_id, param_values=dict(param_values or {}))
+        ).to_wire()
+        request = Request(
+            "POST",
+            "runbooks/execute",
+            body=body,
+            headers=_acting(acting_for, acting_for_email, env_slug),
+        )
+        answer = await self._caller.call(
+            request, ExecuteRunbookResponse, idempotency_key=idempotency_key
+        )
+        return answer.session_id
+
+    async def get_session(self, session_id: str) -> Session:
+        """A runbook session."""
+        return await self._caller.call(
+            Request("GET", "sessions/get", query={"id": session_id}), Session
+        )
+
+    async def list_sessions(
+        self,
+        *,
+        runbook_id: str | None = None,
+        updated_after: datetime | None = None,
+        updated_before: datetime | None = None,
+        limit: int = 50,
+        page: int = 0,
+    ) -> list[Session]:
+        """One page of sessions, optionally of one runbook and updated in a time window."""
+        query = ListSessionsQuery(
+            runbook_id=runbook_id,
+            updated_after=updated_after,
+            updated_before=updated_before,
+            limit=limit,
+            page=page,
+        ).to_query()
+        request = Request("GET", "sessions/list", query=query)
+        return (await self._caller.call(request, ListSessionsResponse)).sessions
+
+    def iter_sessions(
+        self,
+        *,
+        runbook_id: str | None = None,
+        updated_after: datetime | None = None,
+        updated_before: datetime | None = None,
+        limit: int = 50,
+        page: int = 0,
+    ) -> AsyncIterator[Session]:
+        """Every session matching the filters, fetching page after page until a short one."""
+
+        async def fetch(number: int) -> list[Session]:
+            return await self.list_sessions(
+                runbook_id=runbook_id,
+                updated_after=updated_after,
+                updated_before=updated_before,
+                limit=limit,
+                page=number,
+            )
+
+        return iterate_pages(fetch, limit=limit, first_page=page, key=lambda s: s.id)
+
+    # What Airplane's own clients call, and airfield serves
+
+    async def get_task(self, slug: str | None = None, *, task_id: str | None = None) -> Task:
+        """A task's metadata and parameters, by slug or ID."""
+        if not (slug or task_id):
+            raise ValueError("get_task needs a slug or a task_id")
+        query = {"slug": slug} if slug else {"id": task_id or ""}
+        return await self._caller.call(Request("GET", "tasks/get", query=query), Task)
+
+    async def list_tasks(self) -> list[Task]:
+        """Every task the key can see."""
+        return (await self._caller.call(Request("GET", "tasks/list"), ListTasksResponse)).tasks
+
+    async def get_user(self, user_id: str) -> User:
+        """A user by ID."""
+        request = Request("GET", "users/get", query={"userID": user_id})
+        return (await self._caller.call(request, GetUserResponse)).user
+
+    async def auth_info(self) -> AuthInfoResponse:
+        """Who the API key belongs to: its user (if any) and team."""
+        return await self._caller.call(Request("GET", "auth/info"), AuthInfoResponse)
