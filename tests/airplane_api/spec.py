@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import re
 import shlex
 from collections.abc import Iterator
@@ -12,28 +11,16 @@ from pathlib import Path
 from typing import Any, Literal
 from urllib.parse import parse_qsl, urlsplit
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
+from tests.support.reference import REFERENCE_DIR
+
 REFERENCE_NAME = "airplane-api.md"
 
 Kind = Literal["body", "query", "response", "section"]
 
 
 def reference_dir() -> Path:
-    """The `shared/reference` directory: `<repo>/../shared/reference`, else the nearest ancestor
-    that has one (git worktrees live deeper), else `$AIRPLANE_REFERENCE_DIR`."""
-    candidates = []
-    if env := os.environ.get("AIRPLANE_REFERENCE_DIR"):
-        candidates.append(Path(env))
-    candidates.append(REPO_ROOT / ".." / "shared" / "reference")
-    candidates.extend(parent / "shared" / "reference" for parent in REPO_ROOT.parents)
-    for candidate in candidates:
-        if (candidate / REFERENCE_NAME).is_file():
-            return candidate.resolve()
-    tried = "\n  ".join(str(c / REFERENCE_NAME) for c in candidates)
-    raise FileNotFoundError(
-        f"The Airplane API reference is missing; these tests read it. Looked for:\n  {tried}\n"
-        "Check out `shared/` beside the repository or set AIRPLANE_REFERENCE_DIR."
-    )
+    """The vendored reference directory (`docs/reference/`)."""
+    return REFERENCE_DIR
 
 
 def reference_text() -> str:

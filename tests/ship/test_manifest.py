@@ -7,8 +7,10 @@ from typing import Any
 import jsonschema
 import yaml
 
+from tests.support.reference import SLACK_REFERENCE_DIR
+
 ROOT = Path(__file__).resolve().parents[2]
-SCHEMA = ROOT.parent / "shared" / "reference" / "slack" / "manifest.schema.1.0.0.json"
+SCHEMA = SLACK_REFERENCE_DIR / "manifest.schema.1.0.0.json"
 
 
 def _manifest() -> dict[str, Any]:

@@ -1,0 +1,1 @@
+"""Shared test support: real peers (airfield, the Slack emulator) and reference material."""
