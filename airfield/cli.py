@@ -1,0 +1,110 @@
+"""`airfield serve` and `airfield keys create`."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import logging
+import os
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from .app import ServeConfig, serve
+from .auth import Role, create_key
+from .runner import RunnerSettings
+from .store import Store
+
+DEFAULT_DB = "airfield.db"
+
+
+def _env_float(name: str, default: float) -> float:
+    text = os.environ.get(name, "").strip()
+    return float(text) if text else default
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="airfield", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True)
+    serve_cmd = commands.add_parser("serve", help="serve the Airplane v0 API")
+    serve_cmd.add_argument("--host", default="127.0.0.1")
+    serve_cmd.add_argument("--port", type=int, default=4000, help="0 picks a free port")
+    serve_cmd.add_argument(
+        "--tasks", action="append", default=None, metavar="DIR", help="definitions dir (repeat)"
+    )
+    serve_cmd.add_argument("--db", default=None, metavar="PATH")
+    serve_cmd.add_argument(
+        "--port-file", default=None, metavar="PATH", help="write the bound port here once listening"
+    )
+    serve_cmd.add_argument("--rate-limit", type=float, default=None, metavar="RPS")
+    serve_cmd.add_argument("--rate-burst", type=float, default=None, metavar="N")
+    serve_cmd.add_argument("--max-active-runs", type=int, default=None, metavar="N")
+    keys = commands.add_parser("keys", help="manage API keys")
+    key_commands = keys.add_subparsers(dest="keys_command", required=True)
+    create = key_commands.add_parser("create", help="create an API key; prints it last")
+    create.add_argument("name")
+    create.add_argument(
+        "--role",
+        default=Role.TEAM_ADMIN.value,
+        choices=[r.value for r in Role if r is not Role.RUN],
+    )
+    create.add_argument("--db", default=None, metavar="PATH")
+    return parser
+
+
+def _db_path(arg: str | None) -> Path:
+    return Path(arg or os.environ.get("AIRFIELD_DB") or DEFAULT_DB)
+
+
+def _serve_config(args: argparse.Namespace) -> ServeConfig:
+    dirs = args.tasks
+    if dirs is None:
+        dirs = [d for d in os.environ.get("AIRFIELD_TASKS", "").split(os.pathsep) if d]
+    rate = args.rate_limit if args.rate_limit is not None else _env_float("AIRFIELD_RATE_LIMIT", 50)
+    burst = (
+        args.rate_burst
+        if args.rate_burst is not None
+        else _env_float("AIRFIELD_RATE_BURST", max(100.0, rate))
+    )
+    max_runs = args.max_active_runs or int(_env_float("AIRFIELD_MAX_ACTIVE_RUNS", 8))
+    return ServeConfig(
+        db_path=_db_path(args.db),
+        tasks_dirs=tuple(Path(d) for d in dirs),
+        host=args.host,
+        port=args.port,
+        admin_key=os.environ.get("AIRFIELD_API_KEY") or None,
+        rate_per_second=rate,
+        rate_burst=burst,
+        runner=RunnerSettings(max_active_runs=max(1, max_runs)),
+        port_file=Path(args.port_file) if args.port_file else None,
+    )
+
+
+async def _create_key(db: Path, name: str, role: str) -> str:
+    store = await Store.open(db)
+    try:
+        return await create_key(store, name, role)
+    finally:
+        await store.close()
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the `airfield` command."""
+    args = _parser().parse_args(argv)
+    logging.basicConfig(
+        level=os.environ.get("AIRFIELD_LOG_LEVEL", "INFO").upper(),
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+    if args.command == "serve":
+        with contextlib.suppress(KeyboardInterrupt):
+            asyncio.run(serve(_serve_config(args)))
+        return 0
+    key = asyncio.run(_create_key(_db_path(args.db), args.name, args.role))
+    print(f"Created API key {args.name!r} with role {args.role}. It is shown only once:")
+    print(key)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

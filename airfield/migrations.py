@@ -1,0 +1,125 @@
+"""The SQLite schema as numbered migrations; `PRAGMA user_version` records the last applied."""
+
+from __future__ import annotations
+
+MIGRATIONS: tuple[str, ...] = (
+    # 1: everything airfield keeps.
+    """
+    CREATE TABLE api_keys (
+        id TEXT PRIMARY KEY,
+        name TEXT NOT NULL,
+        role TEXT NOT NULL,
+        key_hash TEXT NOT NULL UNIQUE,
+        user_id TEXT NOT NULL,
+        created_at TEXT NOT NULL
+    );
+    CREATE TABLE users (
+        id TEXT PRIMARY KEY,
+        name TEXT NOT NULL,
+        email TEXT NOT NULL DEFAULT '',
+        created_at TEXT NOT NULL
+    );
+    CREATE TABLE runs (
+        id TEXT PRIMARY KEY,
+        task_id TEXT NOT NULL,
+        task_slug TEXT NOT NULL,
+        env_id TEXT NOT NULL,
+        status TEXT NOT NULL,
+        param_values TEXT NOT NULL,
+        params TEXT NOT NULL,
+        resources TEXT NOT NULL DEFAULT '{}',
+        parent_id TEXT,
+        session_id TEXT,
+        timeout INTEGER NOT NULL,
+        concurrency_key TEXT NOT NULL DEFAULT '',
+        concurrency_limit INTEGER NOT NULL DEFAULT 1,
+        created_at TEXT NOT NULL,
+        created_by TEXT NOT NULL,
+        queued_at TEXT,
+        active_at TEXT,
+        succeeded_at TEXT,
+        failed_at TEXT,
+        cancelled_at TEXT,
+        cancelled_by TEXT,
+        updated_at TEXT NOT NULL,
+        output TEXT,
+        token_hash TEXT UNIQUE,
+        pgid INTEGER
+    );
+    CREATE INDEX runs_by_task ON runs (task_slug, created_at);
+    CREATE INDEX runs_by_status ON runs (status);
+    CREATE INDEX runs_by_parent ON runs (parent_id);
+    CREATE INDEX runs_by_session ON runs (session_id);
+    CREATE INDEX runs_by_update ON runs (updated_at);
+    CREATE TABLE run_logs (
+        run_id TEXT NOT NULL,
+        seq INTEGER NOT NULL,
+        timestamp TEXT NOT NULL,
+        level TEXT NOT NULL,
+        text TEXT NOT NULL,
+        PRIMARY KEY (run_id, seq)
+    ) WITHOUT ROWID;
+    CREATE TABLE prompts (
+        id TEXT PRIMARY KEY,
+        run_id TEXT NOT NULL DEFAULT '',
+        session_id TEXT NOT NULL DEFAULT '',
+        schema TEXT NOT NULL,
+        submitted_values TEXT NOT NULL DEFAULT '{}',
+        reviewers TEXT NOT NULL,
+        confirm_text TEXT NOT NULL DEFAULT '',
+        cancel_text TEXT NOT NULL DEFAULT '',
+        description TEXT NOT NULL DEFAULT '',
+        created_at TEXT NOT NULL,
+        submitted_at TEXT,
+        submitted_by TEXT,
+        cancelled_at TEXT,
+        cancelled_by TEXT
+    );
+    CREATE INDEX prompts_by_run ON prompts (run_id, created_at);
+    CREATE INDEX prompts_by_session ON prompts (session_id, created_at);
+    CREATE TABLE sessions (
+        id TEXT PRIMARY KEY,
+        runbook_id TEXT NOT NULL,
+        runbook_slug TEXT NOT NULL,
+        name TEXT NOT NULL,
+        env_id TEXT NOT NULL,
+        status TEXT NOT NULL,
+        param_values TEXT NOT NULL,
+        params TEXT NOT NULL,
+        steps TEXT NOT NULL,
+        error TEXT NOT NULL DEFAULT '',
+        created_at TEXT NOT NULL,
+        created_by TEXT NOT NULL,
+        updated_at TEXT NOT NULL,
+        updated_by TEXT NOT NULL
+    );
+    CREATE INDEX sessions_by_update ON sessions (updated_at);
+    CREATE TABLE resources (
+        id TEXT PRIMARY KEY,
+        slug TEXT NOT NULL UNIQUE,
+        name TEXT NOT NULL,
+        kind TEXT NOT NULL,
+        is_private INTEGER NOT NULL,
+        permissions TEXT NOT NULL,
+        config TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        updated_at TEXT NOT NULL
+    );
+    CREATE TABLE idempotency (
+        caller TEXT NOT NULL,
+        key TEXT NOT NULL,
+        fingerprint TEXT NOT NULL,
+        status INTEGER NOT NULL,
+        body TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        PRIMARY KEY (caller, key)
+    );
+    CREATE TABLE displays (
+        id TEXT PRIMARY KEY,
+        run_id TEXT NOT NULL,
+        display TEXT NOT NULL,
+        created_at TEXT NOT NULL
+    );
+    CREATE INDEX displays_by_run ON displays (run_id, created_at);
+    """,
+)

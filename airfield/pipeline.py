@@ -1,0 +1,220 @@
+"""The request pipeline every /v0 endpoint goes through.
+
+    authenticate (401) -> rate limit (429) -> role check (403) -> acting-for (403)
+    -> environment (404) -> JSON body (400) -> Idempotency-Key replay (422) -> handler
+
+Handlers are plain `async def handler(ctx) -> body` functions that raise ApiError.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+import time
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any, TypeVar
+
+from pydantic import BaseModel, ValidationError
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from .auth import Caller, Right, apply_acting_for, authenticate
+from .definitions import Catalog
+from .envs import Environment, resolve_environment
+from .errors import ApiError, bad_request
+from .idempotency import KeyLocks, fingerprint, should_store
+from .notify import Notifier
+from .ratelimit import RateLimiter, retry_after_seconds
+from .runbooks import SessionEngine
+from .runner import Runner
+from .store import Store, StoredResponse
+
+log = logging.getLogger(__name__)
+Model = TypeVar("Model", bound=BaseModel)
+_TRAILING_COMMA = re.compile(r",(\s*[}\]])")
+
+
+@dataclass
+class Services:
+    """Everything handlers use, built once per server."""
+
+    store: Store
+    catalog: Catalog
+    runner: Runner
+    sessions: SessionEngine
+    notifier: Notifier
+    limiter: RateLimiter
+    admin_key: str | None
+    key_locks: KeyLocks = field(default_factory=KeyLocks)
+    clock: Callable[[], float] = time.monotonic
+
+
+@dataclass(frozen=True)
+class Ctx:
+    """One request, authenticated and parsed."""
+
+    services: Services
+    caller: Caller
+    env: Environment
+    query: Mapping[str, str]
+    body: dict[str, Any]
+
+    def arg(self, *names: str) -> str:
+        """The first non-empty query or body value among `names` (as text), else ""."""
+        for name in names:
+            value = self.query.get(name) or self.body.get(name)
+            if value not in (None, ""):
+                return str(value)
+        return ""
+
+    def required(self, *names: str) -> str:
+        """Like `arg`, but 400 when none is given."""
+        value = self.arg(*names)
+        if not value:
+            raise bad_request(f"{names[0]} is required", "missing_param")
+        return value
+
+    def int_arg(self, name: str, default: int, low: int, high: int) -> int:
+        """An integer query value within [low, high]; 400 otherwise."""
+        text = self.arg(name)
+        if not text:
+            return default
+        try:
+            value = int(text)
+        except ValueError:
+            raise bad_request(f"{name} must be an integer, got {text!r}") from None
+        if not low <= value <= high:
+            raise bad_request(f"{name} must be between {low} and {high}, got {value}")
+        return value
+
+
+Handler = Callable[[Ctx], Awaitable[Any]]
+
+
+@dataclass(frozen=True)
+class Endpoint:
+    """A route of the v0 API."""
+
+    method: str
+    path: str
+    handler: Handler
+    right: Right = Right.READ
+
+
+def parse_model(model: type[Model], body: Mapping[str, Any]) -> Model:
+    """Validate a request body with a wire model; 400 naming the first problem."""
+    try:
+        return model.model_validate(dict(body))
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(part) for part in first["loc"]) or "body"
+        raise bad_request(f"invalid body: {where}: {first['msg']}") from None
+
+
+def json_response(status: int, body: Any, headers: Mapping[str, str] | None = None) -> Response:
+    """A JSON response."""
+    text = json.dumps(body, separators=(",", ":"))
+    return Response(text, status, headers=dict(headers or {}), media_type="application/json")
+
+
+def error_response(error: ApiError) -> Response:
+    """The JSON response of an ApiError."""
+    return json_response(error.status, error.body(), error.headers)
+
+
+async def read_json_body(request: Request) -> dict[str, Any]:
+    """The body as a JSON object, whatever the Content-Type (curl sends form encoding)."""
+    raw = await request.body()
+    if not raw.strip():
+        return {}
+    text = raw.decode("utf-8", "replace")
+    try:
+        body = json.loads(text)
+    except ValueError:
+        # The docs' getting-started example has a trailing comma; accept that one slip.
+        try:
+            body = json.loads(_TRAILING_COMMA.sub(r"\1", text))
+        except ValueError:
+            raise ApiError(400, "Invalid body: not JSON", "invalid_body") from None
+    if not isinstance(body, dict):
+        raise ApiError(400, "Invalid body: expected a JSON object", "invalid_body")
+    return body
+
+
+async def _run_handler(endpoint: Endpoint, ctx: Ctx) -> tuple[int, Any]:
+    try:
+        return 200, await endpoint.handler(ctx)
+    except ApiError as error:
+        return error.status, error.body()
+
+
+async def _idempotent(endpoint: Endpoint, ctx: Ctx, key: str) -> Response:
+    services = ctx.services
+    scope = ctx.caller.scope
+    digest = fingerprint(endpoint.method, endpoint.path, [ctx.caller.actor, ctx.env.id, ctx.body])
+    echo = {"Idempotency-Key": key}
+    async with services.key_locks.hold(scope, key):
+        stored = await services.store.accounts.stored_response(scope, key)
+        if stored is not None:
+            if stored.fingerprint != digest:
+                raise ApiError(
+                    422,
+                    "this Idempotency-Key was already used for a different request;"
+                    " send a new key for a new request",
+                    "idempotency_key_reused",
+                    headers=echo,
+                )
+            return Response(
+                stored.body,
+                stored.status,
+                headers={**echo, "Idempotent-Replayed": "true"},
+                media_type="application/json",
+            )
+        status, body = await _run_handler(endpoint, ctx)
+        text = json.dumps(body, separators=(",", ":"))
+        if should_store(status):
+            await services.store.accounts.store_response(
+                scope, key, StoredResponse(digest, status, text)
+            )
+        return Response(text, status, headers=echo, media_type="application/json")
+
+
+def route(endpoint: Endpoint) -> Route:
+    """A Starlette route that runs `endpoint` through the pipeline."""
+
+    async def handle(request: Request) -> Response:
+        services: Services = request.app.state.services
+        headers = request.headers
+        try:
+            caller = await authenticate(headers, services.store, services.admin_key)
+            wait = services.limiter.check(caller.scope, services.clock())
+            if wait > 0:
+                seconds = retry_after_seconds(wait)
+                raise ApiError(
+                    429,
+                    f"rate limit exceeded; retry after {seconds} s",
+                    "rate_limited",
+                    headers={"Retry-After": str(seconds)},
+                )
+            caller.require(endpoint.right)
+            caller = await apply_acting_for(caller, headers, services.store)
+            query = dict(request.query_params)
+            env = resolve_environment(headers, query)
+            body = await read_json_body(request) if endpoint.method == "POST" else {}
+            ctx = Ctx(services, caller, env, query, body)
+            key = headers.get("idempotency-key", "").strip()
+            if endpoint.method == "POST" and key:
+                if len(key) > 255:
+                    raise bad_request("Idempotency-Key is longer than 255 characters")
+                return await _idempotent(endpoint, ctx, key)
+            return json_response(200, await endpoint.handler(ctx))
+        except ApiError as error:
+            return error_response(error)
+        except Exception:
+            log.exception("%s %s failed", endpoint.method, endpoint.path)
+            return json_response(500, {"error": "internal server error", "code": "internal"})
+
+    return Route(endpoint.path, handle, methods=[endpoint.method])

@@ -1,0 +1,64 @@
+"""All of airfield's SQL: one SQLite database through aiosqlite.
+
+Nothing outside this package writes SQL; routes, the runner and the session engine call these.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from .accounts import (
+    AccountStore,
+    KeyRecord,
+    ResourceRecord,
+    SlugTaken,
+    StoredResponse,
+    UserRecord,
+)
+from .db import Database
+from .prompts import NewPrompt, PromptRecord, PromptStore
+from .runs import TERMINAL, WAITING, LogRecord, NewRun, RunRecord, RunStore
+from .sessions import SessionRecord, SessionStore
+
+
+class Store:
+    """The database and a store per kind of record."""
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
+        self.runs = RunStore(db)
+        self.prompts = PromptStore(db)
+        self.sessions = SessionStore(db)
+        self.accounts = AccountStore(db)
+
+    @classmethod
+    async def open(cls, path: str | Path) -> Store:
+        """Open and migrate the database at `path`."""
+        return cls(await Database.open(path))
+
+    async def close(self) -> None:
+        """Close the database."""
+        await self.db.close()
+
+
+__all__ = [
+    "TERMINAL",
+    "WAITING",
+    "AccountStore",
+    "Database",
+    "KeyRecord",
+    "LogRecord",
+    "NewPrompt",
+    "NewRun",
+    "PromptRecord",
+    "PromptStore",
+    "ResourceRecord",
+    "RunRecord",
+    "RunStore",
+    "SessionRecord",
+    "SessionStore",
+    "SlugTaken",
+    "Store",
+    "StoredResponse",
+    "UserRecord",
+]

@@ -1,0 +1,188 @@
+"""API keys, the users behind them, idempotency records and resources."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from dataclasses import dataclass
+from typing import Any
+
+from ..timeutil import now_text
+from .db import Database, Row
+
+
+@dataclass(frozen=True)
+class KeyRecord:
+    """A stored API key (its hash only)."""
+
+    id: str
+    name: str
+    role: str
+    user_id: str
+
+
+@dataclass(frozen=True)
+class UserRecord:
+    """A user: the owner of a key, or a person a key acted for."""
+
+    id: str
+    name: str
+    email: str
+
+
+@dataclass(frozen=True)
+class StoredResponse:
+    """The response first given to an idempotent request."""
+
+    fingerprint: str
+    status: int
+    body: str
+
+
+@dataclass(frozen=True)
+class ResourceRecord:
+    """A resource with its whole configuration, secrets included."""
+
+    id: str
+    slug: str
+    name: str
+    kind: str
+    is_private: bool
+    permissions: list[dict[str, Any]]
+    config: dict[str, Any]
+    created_at: str
+    updated_at: str
+
+    @classmethod
+    def from_row(cls, row: Row) -> ResourceRecord:
+        """Decode a `resources` row."""
+        return cls(
+            id=row["id"],
+            slug=row["slug"],
+            name=row["name"],
+            kind=row["kind"],
+            is_private=bool(row["is_private"]),
+            permissions=json.loads(row["permissions"]),
+            config=json.loads(row["config"]),
+            created_at=row["created_at"],
+            updated_at=row["updated_at"],
+        )
+
+
+class SlugTaken(Exception):
+    """Another resource already has this slug."""
+
+
+class AccountStore:
+    """SQL for keys, users, idempotency records and resources."""
+
+    def __init__(self, db: Database) -> None:
+        self._db = db
+
+    async def add_key(self, key: KeyRecord, key_hash: str) -> None:
+        """Store a new API key and the user it belongs to."""
+        now = now_text()
+        async with self._db.transaction() as tx:
+            await tx.execute(
+                "INSERT INTO users (id, name, email, created_at) VALUES (?, ?, '', ?)",
+                (key.user_id, key.name, now),
+            )
+            await tx.execute(
+                "INSERT INTO api_keys (id, name, role, key_hash, user_id, created_at)"
+                " VALUES (?, ?, ?, ?, ?, ?)",
+                (key.id, key.name, key.role, key_hash, key.user_id, now),
+            )
+
+    async def key_by_hash(self, key_hash: str) -> KeyRecord | None:
+        """The key with this hash."""
+        row = await self._db.fetch_one(
+            "SELECT id, name, role, user_id FROM api_keys WHERE key_hash = ?", (key_hash,)
+        )
+        return KeyRecord(row["id"], row["name"], row["role"], row["user_id"]) if row else None
+
+    async def remember_user(self, user_id: str, name: str, email: str) -> None:
+        """Create or refresh a user (acting-for labels become users too)."""
+        await self._db.execute(
+            "INSERT INTO users (id, name, email, created_at) VALUES (?, ?, ?, ?)"
+            " ON CONFLICT (id) DO UPDATE SET email = CASE WHEN excluded.email != ''"
+            " THEN excluded.email ELSE users.email END",
+            (user_id, name, email, now_text()),
+        )
+
+    async def user(self, user_id: str) -> UserRecord | None:
+        """A user by ID."""
+        row = await self._db.fetch_one("SELECT * FROM users WHERE id = ?", (user_id,))
+        return UserRecord(row["id"], row["name"], row["email"]) if row else None
+
+    async def stored_response(self, caller: str, key: str) -> StoredResponse | None:
+        """The response recorded for an idempotency key of a caller."""
+        row = await self._db.fetch_one(
+            "SELECT fingerprint, status, body FROM idempotency WHERE caller = ? AND key = ?",
+            (caller, key),
+        )
+        return StoredResponse(row["fingerprint"], row["status"], row["body"]) if row else None
+
+    async def store_response(self, caller: str, key: str, response: StoredResponse) -> None:
+        """Record the response to an idempotent request."""
+        await self._db.execute(
+            "INSERT OR REPLACE INTO idempotency (caller, key, fingerprint, status, body,"
+            " created_at) VALUES (?, ?, ?, ?, ?, ?)",
+            (caller, key, response.fingerprint, response.status, response.body, now_text()),
+        )
+
+    async def forget_responses_before(self, moment: str) -> None:
+        """Drop idempotency records older than `moment`."""
+        await self._db.execute("DELETE FROM idempotency WHERE created_at < ?", (moment,))
+
+    async def add_resource(self, record: ResourceRecord) -> None:
+        """Insert a resource; raises SlugTaken."""
+        try:
+            await self._db.execute(
+                "INSERT INTO resources (id, slug, name, kind, is_private, permissions, config,"
+                " created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (
+                    record.id,
+                    record.slug,
+                    record.name,
+                    record.kind,
+                    int(record.is_private),
+                    json.dumps(record.permissions),
+                    json.dumps(record.config),
+                    record.created_at,
+                    record.updated_at,
+                ),
+            )
+        except sqlite3.IntegrityError as exc:
+            raise SlugTaken(record.slug) from exc
+
+    async def replace_resource(self, record: ResourceRecord) -> None:
+        """Overwrite a resource; raises SlugTaken."""
+        try:
+            await self._db.execute(
+                "UPDATE resources SET slug = ?, name = ?, kind = ?, is_private = ?,"
+                " permissions = ?, config = ?, updated_at = ? WHERE id = ?",
+                (
+                    record.slug,
+                    record.name,
+                    record.kind,
+                    int(record.is_private),
+                    json.dumps(record.permissions),
+                    json.dumps(record.config),
+                    record.updated_at,
+                    record.id,
+                ),
+            )
+        except sqlite3.IntegrityError as exc:
+            raise SlugTaken(record.slug) from exc
+
+    async def resource(self, ref: str) -> ResourceRecord | None:
+        """A resource by ID or slug."""
+        row = await self._db.fetch_one(
+            "SELECT * FROM resources WHERE id = ? OR slug = ?", (ref, ref)
+        )
+        return ResourceRecord.from_row(row) if row else None
+
+    async def resources(self) -> list[ResourceRecord]:
+        """Every resource, by slug."""
+        rows = await self._db.fetch_all("SELECT * FROM resources ORDER BY slug")
+        return [ResourceRecord.from_row(row) for row in rows]

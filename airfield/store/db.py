@@ -1,0 +1,114 @@
+"""The one SQLite connection (aiosqlite), its migrations, and small query helpers."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Iterable, Sequence
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any
+
+import aiosqlite
+
+from ..migrations import MIGRATIONS
+
+Row = dict[str, Any]
+
+
+class Database:
+    """Serialises statements on one connection; `transaction()` groups several atomically."""
+
+    def __init__(self, conn: aiosqlite.Connection) -> None:
+        self._conn = conn
+        self._lock = asyncio.Lock()
+
+    @classmethod
+    async def open(cls, path: str | Path) -> Database:
+        """Open (creating if needed) and migrate the database at `path`."""
+        conn = await aiosqlite.connect(str(path), isolation_level=None)
+        conn.row_factory = aiosqlite.Row
+        # WAL keeps readers and the writer apart; NORMAL sync loses nothing when only the
+        # process dies (the case airfield must survive), only on power loss.
+        await conn.execute("PRAGMA journal_mode=WAL")
+        await conn.execute("PRAGMA synchronous=NORMAL")
+        await conn.execute("PRAGMA busy_timeout=5000")
+        await conn.execute("PRAGMA foreign_keys=ON")
+        db = cls(conn)
+        await db.migrate()
+        return db
+
+    async def migrate(self) -> None:
+        """Apply every migration newer than the database's `user_version`."""
+        async with self._lock:
+            cursor = await self._conn.execute("PRAGMA user_version")
+            row = await cursor.fetchone()
+            version = int(row[0]) if row else 0
+            for number, script in enumerate(MIGRATIONS[version:], start=version + 1):
+                await self._conn.executescript(
+                    f"BEGIN IMMEDIATE;\n{script}\nPRAGMA user_version = {number};\nCOMMIT;"
+                )
+
+    async def close(self) -> None:
+        """Close the connection."""
+        await self._conn.close()
+
+    async def execute(self, sql: str, args: Sequence[Any] = ()) -> int:
+        """Run one statement; returns the number of rows it changed."""
+        async with self._lock:
+            cursor = await self._conn.execute(sql, args)
+            return cursor.rowcount
+
+    async def execute_many(self, sql: str, rows: Iterable[Sequence[Any]]) -> None:
+        """Run one statement for many rows, in one transaction."""
+        async with self._lock:
+            await self._conn.execute("BEGIN")
+            try:
+                await self._conn.executemany(sql, rows)
+            except BaseException:
+                await self._conn.execute("ROLLBACK")
+                raise
+            await self._conn.execute("COMMIT")
+
+    async def fetch_all(self, sql: str, args: Sequence[Any] = ()) -> list[Row]:
+        """Every row of a query, as dicts."""
+        async with self._lock:
+            cursor = await self._conn.execute(sql, args)
+            rows = await cursor.fetchall()
+        return [dict(row) for row in rows]
+
+    async def fetch_one(self, sql: str, args: Sequence[Any] = ()) -> Row | None:
+        """The first row of a query, or None."""
+        async with self._lock:
+            cursor = await self._conn.execute(sql, args)
+            row = await cursor.fetchone()
+        return dict(row) if row is not None else None
+
+    @asynccontextmanager
+    async def transaction(self) -> AsyncIterator[Transaction]:
+        """Statements inside run atomically, with no other statement in between."""
+        async with self._lock:
+            await self._conn.execute("BEGIN IMMEDIATE")
+            try:
+                yield Transaction(self._conn)
+            except BaseException:
+                await self._conn.execute("ROLLBACK")
+                raise
+            await self._conn.execute("COMMIT")
+
+
+class Transaction:
+    """Statement helpers bound to an open transaction."""
+
+    def __init__(self, conn: aiosqlite.Connection) -> None:
+        self._conn = conn
+
+    async def execute(self, sql: str, args: Sequence[Any] = ()) -> int:
+        """Run one statement; returns the number of rows it changed."""
+        cursor = await self._conn.execute(sql, args)
+        return cursor.rowcount
+
+    async def fetch_one(self, sql: str, args: Sequence[Any] = ()) -> Row | None:
+        """The first row of a query, or None."""
+        cursor = await self._conn.execute(sql, args)
+        row = await cursor.fetchone()
+        return dict(row) if row is not None else None

@@ -1,0 +1,148 @@
+"""Runbook sessions and the progress of their steps."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from ..timeutil import now_text
+from .db import Database, Row
+
+
+@dataclass(frozen=True)
+class SessionRecord:
+    """One session as stored; `steps` holds each step's progress (see runbooks.py)."""
+
+    id: str
+    runbook_id: str
+    runbook_slug: str
+    name: str
+    env_id: str
+    status: str
+    param_values: dict[str, Any]
+    params: list[dict[str, Any]]
+    steps: list[dict[str, Any]]
+    error: str
+    created_at: str
+    created_by: str
+    updated_at: str
+    updated_by: str
+
+    @classmethod
+    def from_row(cls, row: Row) -> SessionRecord:
+        """Decode a `sessions` row."""
+        return cls(
+            id=row["id"],
+            runbook_id=row["runbook_id"],
+            runbook_slug=row["runbook_slug"],
+            name=row["name"],
+            env_id=row["env_id"],
+            status=row["status"],
+            param_values=json.loads(row["param_values"]),
+            params=json.loads(row["params"]),
+            steps=json.loads(row["steps"]),
+            error=row["error"],
+            created_at=row["created_at"],
+            created_by=row["created_by"],
+            updated_at=row["updated_at"],
+            updated_by=row["updated_by"],
+        )
+
+
+class SessionStore:
+    """SQL for sessions."""
+
+    def __init__(self, db: Database) -> None:
+        self._db = db
+
+    async def create(self, record: SessionRecord) -> None:
+        """Insert a session (its timestamps are set here)."""
+        now = now_text()
+        await self._db.execute(
+            "INSERT INTO sessions (id, runbook_id, runbook_slug, name, env_id, status,"
+            " param_values, params, steps, error, created_at, created_by, updated_at, updated_by)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (
+                record.id,
+                record.runbook_id,
+                record.runbook_slug,
+                record.name,
+                record.env_id,
+                record.status,
+                json.dumps(record.param_values),
+                json.dumps(record.params),
+                json.dumps(record.steps),
+                record.error,
+                now,
+                record.created_by,
+                now,
+                record.updated_by,
+            ),
+        )
+
+    async def get(self, session_id: str) -> SessionRecord | None:
+        """A session by ID."""
+        row = await self._db.fetch_one("SELECT * FROM sessions WHERE id = ?", (session_id,))
+        return SessionRecord.from_row(row) if row else None
+
+    async def update(
+        self,
+        session_id: str,
+        *,
+        status: str | None = None,
+        steps: list[dict[str, Any]] | None = None,
+        error: str | None = None,
+        by: str | None = None,
+    ) -> None:
+        """Change a session's status, step progress or error."""
+        sets = ["updated_at = ?"]
+        args: list[Any] = [now_text()]
+        for column, value in (
+            ("status", status),
+            ("steps", json.dumps(steps) if steps is not None else None),
+            ("error", error),
+            ("updated_by", by),
+        ):
+            if value is not None:
+                sets.append(f"{column} = ?")
+                args.append(value)
+        await self._db.execute(
+            f"UPDATE sessions SET {', '.join(sets)} WHERE id = ?", (*args, session_id)
+        )
+
+    async def query(
+        self,
+        *,
+        runbook_id: str | None,
+        updated_after: str | None,
+        updated_before: str | None,
+        limit: int,
+        offset: int,
+    ) -> list[SessionRecord]:
+        """Sessions newest first, filtered."""
+        where: list[str] = []
+        args: list[Any] = []
+        if runbook_id:
+            where.append("(runbook_id = ? OR runbook_slug = ?)")
+            args += [runbook_id, runbook_id]
+        if updated_after:
+            where.append("updated_at >= ?")
+            args.append(updated_after)
+        if updated_before:
+            where.append("updated_at <= ?")
+            args.append(updated_before)
+        clause = f"WHERE {' AND '.join(where)}" if where else ""
+        rows = await self._db.fetch_all(
+            f"SELECT * FROM sessions {clause} ORDER BY created_at DESC, id DESC LIMIT ? OFFSET ?",
+            (*args, limit, offset),
+        )
+        return [SessionRecord.from_row(row) for row in rows]
+
+    async def unfinished(self) -> list[SessionRecord]:
+        """Sessions that have not ended, oldest first."""
+        rows = await self._db.fetch_all(
+            "SELECT * FROM sessions WHERE status NOT IN ('Succeeded', 'Failed', 'Cancelled')"
+            " ORDER BY created_at"
+        )
+        return [SessionRecord.from_row(row) for row in rows]
