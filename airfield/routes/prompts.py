@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 from airplane_api.models import CreatePromptRequest, ParameterSchema, SubmitPromptRequest
@@ -13,6 +14,9 @@ from ..params import ParamError, validate_values
 from ..pipeline import Ctx, Endpoint, parse_model
 from ..store import NewPrompt, PromptRecord
 from ..views import parameter_wire, prompt_wire
+
+# Below airplanesdk's 10 s request timeout.
+HOLD_SECONDS = 5.0
 
 
 async def find_prompt(ctx: Ctx, prompt_id: str) -> PromptRecord:
@@ -62,8 +66,15 @@ async def create(ctx: Ctx) -> dict[str, Any]:
 
 
 async def get(ctx: Ctx) -> dict[str, Any]:
-    """One prompt."""
-    return {"prompt": prompt_wire(await find_prompt(ctx, ctx.required("id")))}
+    """One prompt. A run asking about its own open prompt is held until it is answered (up to
+    HOLD_SECONDS), so airplanesdk's polling with backoff notices an answer at once."""
+    prompt = await find_prompt(ctx, ctx.required("id"))
+    if ctx.caller.run_id is not None and prompt.is_open:
+        deadline = time.monotonic() + HOLD_SECONDS
+        while prompt.is_open and (left := deadline - time.monotonic()) > 0:
+            await ctx.services.notifier.wait(f"prompt:{prompt.id}", left)
+            prompt = await find_prompt(ctx, prompt.id)
+    return {"prompt": prompt_wire(prompt)}
 
 
 async def list_prompts(ctx: Ctx) -> dict[str, Any]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 from ..auth import Right
@@ -13,6 +14,7 @@ from ..timeutil import parse_query_time
 from ..views import run_wire
 
 _LOG_PAGE = 1000
+HOLD_SECONDS = 5.0  # below airplanesdk's 10 s request timeout
 _TOKEN_PREFIX = "lt_"
 
 
@@ -27,6 +29,13 @@ async def find_run(ctx: Ctx, run_id: str) -> RunRecord:
 async def get(ctx: Ctx) -> dict[str, Any]:
     """A run, flat, as the SDKs and the docs read it."""
     run = await find_run(ctx, ctx.required("id", "runID"))
+    if ctx.caller.run_id is not None and not run.is_terminal:
+        # A run waiting on another (airplane.execute) is held until that one ends, up to
+        # HOLD_SECONDS, so the SDK's polling with backoff sees the end at once.
+        deadline = time.monotonic() + HOLD_SECONDS
+        while not run.is_terminal and (left := deadline - time.monotonic()) > 0:
+            await ctx.services.notifier.wait(f"run:{run.id}", left)
+            run = await find_run(ctx, run.id)
     return run_wire(run, await ctx.services.store.runs.child_ids(run.id))
 
 
