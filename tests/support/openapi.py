@@ -14,15 +14,15 @@ from __future__ import annotations
 import copy
 from dataclasses import dataclass, field
 from functools import cache
-from pathlib import Path
 from typing import Any
 
 import yaml
 from jsonschema.exceptions import ValidationError
 from openapi_schema_validator import OAS30Validator
 
-# A copy of Airplane's public OpenAPI document (speakeasy-sdks/airplane-go-sdk), kept unchanged.
-SPEC_PATH = Path(__file__).with_name("airplane-openapi.yaml")
+from tests.support.reference import REFERENCE_DIR
+
+SPEC_PATH = REFERENCE_DIR / "airplane-openapi.yaml"
 
 _ANY_JSON_MAPS = {
     "GetRunResponse": ["paramValues"],
