@@ -1,0 +1,106 @@
+"""A SIGKILLed airfield loses nothing it acknowledged and fails what it can no longer finish."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+from pathlib import Path
+
+from tests.support.airfield import EXAMPLES, AirfieldProcess
+
+from .conftest import TEST_TASKS, client_for
+from .helpers import logs_of, output_of, wait_prompts, wait_run
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    return True
+
+
+async def test_restart_fails_interrupted_runs_and_keeps_finished_ones(tmp_path: Path) -> None:
+    """Active runs become Failed with the reason logged, their orphans are killed, queued runs
+    start, and finished runs keep their logs, outputs and prompts."""
+    server = AirfieldProcess(
+        tmp_path, tasks_dirs=[EXAMPLES, TEST_TASKS], extra_args=["--max-active-runs", "1"]
+    )
+    async with server:
+        async with client_for(server) as api:
+            done = (await api.post("/v0/tasks/execute", json={"slug": "hello"})).json()["runID"]
+            await wait_run(api, done)
+            prompted = (
+                await api.post(
+                    "/v0/tasks/execute",
+                    json={"slug": "deploy", "paramValues": {"service": "api", "version": "v1.0.0"}},
+                )
+            ).json()["runID"]
+            prompt = (await wait_prompts(api, runID=prompted))[0]
+            queued = (
+                await api.post(
+                    "/v0/tasks/execute", json={"slug": "slow", "paramValues": {"seconds": 1}}
+                )
+            ).json()["runID"]
+            assert (await api.get("/v0/runs/get", params={"id": queued})).json()[
+                "status"
+            ] == "Queued"
+            pgid = await _pgid_of(prompted)
+
+        await server.kill()
+        assert _alive(pgid), "the task should outlive a SIGKILLed airfield"
+        await server.start()
+
+        async with client_for(server) as api:
+            failed = await wait_run(api, prompted)
+            assert failed["status"] == "Failed"
+            assert any("airfield restarted" in line for line in await logs_of(api, prompted))
+            deadline = asyncio.get_running_loop().time() + 10
+            while _alive(pgid):
+                assert asyncio.get_running_loop().time() < deadline, "orphan still running"
+                await asyncio.sleep(0.05)
+            stale = (await api.get("/v0/prompts/get", params={"id": prompt["id"]})).json()
+            assert stale["prompt"]["cancelledAt"] is not None
+
+            resumed = await wait_run(api, queued)
+            assert resumed["status"] == "Succeeded"
+            assert await output_of(api, queued) == {"slept": 1}
+
+            kept = await wait_run(api, done)
+            assert kept["status"] == "Succeeded"
+            assert await output_of(api, done) == {"greeting": "Hello, World!", "letters": 5}
+            assert await logs_of(api, done) == ["Hello, World!"]
+
+
+async def _pgid_of(run_id: str) -> int:
+    marker = f"AIRPLANE_RUN_ID={run_id}".encode()
+    for _ in range(200):
+        for entry in os.listdir("/proc"):
+            if not entry.isdigit():
+                continue
+            try:
+                environ = Path(f"/proc/{entry}/environ").read_bytes()
+            except OSError:
+                continue
+            if marker in environ.split(b"\0"):
+                return os.getpgid(int(entry))
+        await asyncio.sleep(0.05)
+    raise AssertionError(f"no process of {run_id}")
+
+
+async def test_keys_and_idempotency_survive_a_restart(tmp_path: Path) -> None:
+    """A key made with the CLI and a stored idempotent response outlive a SIGKILL."""
+    async with AirfieldProcess(tmp_path) as server:
+        key = await asyncio.to_thread(server.create_key, "ci", "developer")
+        async with client_for(server, **{"X-Airplane-API-Key": key}) as api:
+            first = await api.post(
+                "/v0/tasks/execute", json={"slug": "hello"}, headers={"Idempotency-Key": "k-1"}
+            )
+        await server.kill()
+        await server.start()
+        async with client_for(server, **{"X-Airplane-API-Key": key}) as api:
+            again = await api.post(
+                "/v0/tasks/execute", json={"slug": "hello"}, headers={"Idempotency-Key": "k-1"}
+            )
+            assert again.json() == first.json()
+            assert (await api.get("/v0/auth/info")).json()["role"] == "developer"

@@ -1,0 +1,118 @@
+"""Runbooks: sessions move through their statuses, prompt steps wait for people."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import httpx
+
+from airplane_api.models import Session, SessionStatus
+
+from .helpers import wait_prompts
+
+
+async def _execute(api: httpx.AsyncClient, slug: str, **params: Any) -> str:
+    response = await api.post("/v0/runbooks/execute", json={"slug": slug, "paramValues": params})
+    assert response.status_code == 200, response.text
+    session_id: str = response.json()["sessionID"]
+    return session_id
+
+
+async def _wait_session(
+    api: httpx.AsyncClient, session_id: str, statuses: set[str], deadline: float = 30
+) -> dict[str, Any]:
+    end = time.monotonic() + deadline
+    while True:
+        session: dict[str, Any] = (
+            await api.get("/v0/sessions/get", params={"id": session_id})
+        ).json()
+        if session["status"] in statuses:
+            return session
+        assert time.monotonic() < end, f"session stayed {session['status']}"
+        await asyncio.sleep(0.05)
+
+
+async def test_runbook_with_a_prompt_step(api: httpx.AsyncClient) -> None:
+    """Task, then a prompt found by sessionID (Waiting), then a task fed by the answer."""
+    session_id = await _execute(api, "confirm_then_greet", who="Lin")
+    waiting = await _wait_session(api, session_id, {"Waiting"})
+    assert waiting["steps"][0]["status"] == "Succeeded"
+    prompt = (await wait_prompts(api, sessionID=session_id))[0]
+    assert prompt["description"] == "Greet Lin again? First said: Hello, Lin!"
+    assert prompt["reviewers"]["allowSelfApprovals"] is False
+    assert prompt["confirmText"] == "Greet"
+    assert prompt["runID"] == ""
+
+    submitted = await api.post(
+        "/v0/prompts/submit",
+        json={"id": prompt["id"], "values": {}},
+        headers={"X-Airplane-Acting-For": "slack:U5"},
+    )
+    assert submitted.status_code == 200, submitted.text
+    done = Session.model_validate(await _wait_session(api, session_id, {"Succeeded", "Failed"}))
+    assert done.status is SessionStatus.SUCCEEDED, done
+    runs = (await api.get("/v0/runs/list", params={"sessionID": session_id})).json()["runs"]
+    assert {run["taskSlug"] for run in runs} == {"hello", "typed"}
+    assert all(run["sessionID"] == session_id for run in runs)
+    typed = next(run for run in runs if run["taskSlug"] == "typed")
+    assert typed["paramValues"]["count"] == 2  # the prompt's default, filled on submit
+    answered = (await api.get("/v0/prompts/get", params={"id": prompt["id"]})).json()
+    assert answered["prompt"]["submittedBy"] == "slack:U5"
+
+
+async def test_cancelling_the_prompt_cancels_the_session(api: httpx.AsyncClient) -> None:
+    """Cancelling a prompt step ends the session Cancelled."""
+    session_id = await _execute(api, "confirm_then_greet", who="Max")
+    prompt = (await wait_prompts(api, sessionID=session_id))[0]
+    await api.post("/v0/prompts/cancel", json={"id": prompt["id"]})
+    session = await _wait_session(api, session_id, {"Cancelled", "Failed", "Succeeded"})
+    assert session["status"] == "Cancelled"
+    assert "cancelled" in session["error"]
+
+
+async def test_sessions_cancel_while_waiting(api: httpx.AsyncClient) -> None:
+    """sessions/cancel closes the open prompt; a second cancel is 409."""
+    session_id = await _execute(api, "release", service="web", version="v1")
+    prompt = (await wait_prompts(api, sessionID=session_id))[0]
+    response = await api.post(
+        "/v0/sessions/cancel", json={"id": session_id}, headers={"X-Airplane-Acting-For": "s:U"}
+    )
+    assert response.status_code == 200
+    session = await _wait_session(api, session_id, {"Cancelled"})
+    assert session["updatedBy"] == "s:U"
+    closed = (await api.get("/v0/prompts/get", params={"id": prompt["id"]})).json()["prompt"]
+    assert closed["cancelledBy"] == "s:U"
+    again = await api.post("/v0/sessions/cancel", json={"id": session_id})
+    assert again.status_code == 409
+
+
+async def test_runbook_parameters_are_checked(api: httpx.AsyncClient) -> None:
+    """A missing runbook parameter is 400 naming it; an unknown runbook is 404."""
+    missing = await api.post("/v0/runbooks/execute", json={"slug": "release", "paramValues": {}})
+    assert missing.status_code == 400
+    assert missing.json()["param"] == "version"
+    unknown = await api.post("/v0/runbooks/execute", json={"slug": "nope"})
+    assert unknown.status_code == 404
+
+
+async def test_sessions_list_filters_and_pages(api: httpx.AsyncClient) -> None:
+    """sessions/list filters by runbook and update time; page counts pages of limit."""
+    started = datetime.now(UTC) - timedelta(seconds=1)
+    ids = [await _execute(api, "release", version=f"v{i}") for i in range(3)]
+    runbook_id = (await api.get("/v0/runbooks/get", params={"slug": "release"})).json()["runbook"][
+        "id"
+    ]
+    query = {"runbookID": runbook_id, "updatedAfter": started.isoformat(), "limit": 2}
+    page0 = (await api.get("/v0/sessions/list", params=query)).json()["sessions"]
+    page1 = (await api.get("/v0/sessions/list", params={**query, "page": 1})).json()["sessions"]
+    assert [s["id"] for s in page0 + page1][:3] == list(reversed(ids))
+    future = (datetime.now(UTC) + timedelta(hours=1)).isoformat()
+    none = (await api.get("/v0/sessions/list", params={"updatedAfter": future})).json()
+    assert none["sessions"] == []
+    bad = await api.get("/v0/sessions/list", params={"updatedBefore": "yesterday"})
+    assert bad.status_code == 400
+    for session_id in ids:
+        await api.post("/v0/sessions/cancel", json={"id": session_id})
