@@ -72,18 +72,26 @@ async def test_restart_fails_interrupted_runs_and_keeps_finished_ones(tmp_path: 
             assert await logs_of(api, done) == ["Hello, World!"]
 
 
+def _find_pgid(marker: bytes) -> int | None:
+    """The process group of the process whose environment holds `marker`, if one runs."""
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            environ = Path(f"/proc/{entry}/environ").read_bytes()
+        except OSError:
+            continue
+        if marker in environ.split(b"\0"):
+            return os.getpgid(int(entry))
+    return None
+
+
 async def _pgid_of(run_id: str) -> int:
     marker = f"AIRPLANE_RUN_ID={run_id}".encode()
     for _ in range(200):
-        for entry in os.listdir("/proc"):
-            if not entry.isdigit():
-                continue
-            try:
-                environ = Path(f"/proc/{entry}/environ").read_bytes()
-            except OSError:
-                continue
-            if marker in environ.split(b"\0"):
-                return os.getpgid(int(entry))
+        pgid = await asyncio.to_thread(_find_pgid, marker)
+        if pgid is not None:
+            return pgid
         await asyncio.sleep(0.05)
     raise AssertionError(f"no process of {run_id}")
 
