@@ -1,0 +1,190 @@
+"""`SlackEmulator`: the one object tests use (server, state, client side, 429 switches)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from types import TracebackType
+from typing import TypeVar
+
+import aiohttp
+
+from .client import ClientSide
+from .limits import RateLimitRule
+from .response_urls import ResponseUrls
+from .server import DEFAULT_SCOPES, EmulatorServer
+from .state import (
+    APP_TOKEN,
+    BOT_TOKEN,
+    SIGNING_SECRET,
+    ApiCall,
+    Channel,
+    Ephemeral,
+    Message,
+    MessageVersion,
+    User,
+    ViewRecord,
+    Workspace,
+)
+
+T = TypeVar("T")
+
+
+class SlackEmulator(ClientSide):
+    """A local Slack: `async with SlackEmulator() as slack:`, the app pointed at `slack.api_url`."""
+
+    def __init__(
+        self,
+        *,
+        events_url: str | None = None,
+        signing_secret: str = SIGNING_SECRET,
+        trigger_ttl: float = 3.0,
+        scopes: list[str] | None = None,
+    ) -> None:
+        self.workspace = Workspace()
+        self.server = EmulatorServer(
+            self.workspace, trigger_ttl=trigger_ttl, scopes=scopes or list(DEFAULT_SCOPES)
+        )
+        self.context = self.server.context
+        self.response_urls = ResponseUrls(self.workspace)
+        self.server.app.router.add_post("/response/{key}", self.response_urls.handle)
+        self.signing_secret = signing_secret
+        self.events_url = events_url
+        self.bot_token = BOT_TOKEN
+        self.app_token = APP_TOKEN
+        self._session: aiohttp.ClientSession | None = None
+
+    async def __aenter__(self) -> SlackEmulator:
+        await self.server.start()
+        self.response_urls.base_url = self.server.base_url
+        self._session = aiohttp.ClientSession()
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        if self._session is not None:
+            await self._session.close()
+            self._session = None
+        await self.server.stop()
+
+    # -- addresses --------------------------------------------------------------------------------
+
+    @property
+    def base_url(self) -> str:
+        """`http://127.0.0.1:PORT/`."""
+        return self.server.base_url
+
+    @property
+    def api_url(self) -> str:
+        """The Web API base URL (ends with `/`): `SLACK_API_URL`, `AsyncWebClient(base_url=...)`."""
+        return f"{self.server.base_url}api/"
+
+    # -- setup ------------------------------------------------------------------------------------
+
+    def add_user(
+        self, user_id: str, name: str, email: str | None = None, *, real_name: str = ""
+    ) -> User:
+        """Add a workspace member (joins every public channel)."""
+        return self.workspace.add_user(User(user_id, name, email, real_name))
+
+    def add_channel(
+        self,
+        channel_id: str,
+        name: str,
+        *,
+        is_private: bool = False,
+        bot_is_member: bool = True,
+        members: set[str] | None = None,
+    ) -> Channel:
+        """Add a channel; public ones get every user as a member unless `members` is given."""
+        channel = Channel(channel_id, name, is_private=is_private, bot_is_member=bot_is_member)
+        channel.members = set(members or ())
+        return self.workspace.add_channel(channel)
+
+    async def user_says(
+        self, user: str, channel: str, text: str, *, thread_ts: str | None = None
+    ) -> Message:
+        """A message typed by a person (the bot may not edit or delete it)."""
+        message = Message(
+            channel=channel,
+            ts=self.workspace.clock.next(),
+            user=user,
+            versions=[MessageVersion(text, None, None, None)],
+            thread_ts=thread_ts,
+            bot_id=None,
+        )
+        self.workspace.messages.append(message)
+        await self.workspace.touch()
+        return message
+
+    def rate_limit(
+        self,
+        method: str | None = None,
+        *,
+        channel: str | None = None,
+        count: int | None = 1,
+        seconds: float | None = None,
+        retry_after: int = 1,
+    ) -> RateLimitRule:
+        """Answer 429 + `Retry-After` to `method` (None: all) calls, per channel if given,
+        for the next `count` calls and/or `seconds`; `slack.rate_limited` records them."""
+        return self.server.limiter.add(
+            method, channel=channel, count=count, seconds=seconds, retry_after=retry_after
+        )
+
+    # -- reading state ----------------------------------------------------------------------------
+
+    def messages(self, channel: str, *, include_deleted: bool = False) -> list[Message]:
+        """Top-level messages in a channel, oldest first."""
+        return self.workspace.channel_messages(channel, include_deleted=include_deleted)
+
+    def thread(
+        self, channel: str, thread_ts: str, *, include_deleted: bool = False
+    ) -> list[Message]:
+        """Replies under a parent message, oldest first."""
+        return self.workspace.thread(channel, thread_ts, include_deleted=include_deleted)
+
+    def message(self, channel: str, ts: str) -> Message:
+        """One message by channel and ts (KeyError when absent)."""
+        found = self.workspace.find_message(channel, ts)
+        if found is None:
+            raise KeyError(f"no message {ts} in {channel}")
+        return found
+
+    def ephemerals(self, user: str, channel: str | None = None) -> list[Ephemeral]:
+        """Ephemeral messages shown to a user, oldest first."""
+        return self.workspace.ephemerals_for(user, channel)
+
+    def open_views(self, user: str | None = None) -> list[ViewRecord]:
+        """Open modals (of a user), in opening order; the last is on top."""
+        return self.workspace.open_views(user)
+
+    def home_view(self, user: str) -> ViewRecord | None:
+        """The user's published App Home view."""
+        return self.workspace.home_views.get(user)
+
+    def calls(self, method: str | None = None) -> list[ApiCall]:
+        """Web API calls made (of one method), in order."""
+        return list(self.workspace.calls) if method is None else self.workspace.calls_to(method)
+
+    @property
+    def rate_limited(self) -> list[ApiCall]:
+        """Calls answered 429."""
+        return self.workspace.rate_limited
+
+    @property
+    def rejected(self) -> list[ApiCall]:
+        """Calls refused for invalid blocks or views (`invalid_blocks`/`invalid_arguments`)."""
+        return self.workspace.rejected
+
+    async def wait_for(
+        self,
+        predicate: Callable[[], T],
+        *,
+        timeout: float = 5.0,  # noqa: ASYNC109 - the agreed test API: wait_for(pred, timeout=...)
+    ) -> T:
+        """The first truthy `predicate()`, re-checked on every state change (TimeoutError after)."""
+        return await self.workspace.wait_for(predicate, timeout=timeout)
