@@ -1,9 +1,11 @@
 """The emulator's client side: it sends the app what Slack sends, over HTTP or Socket Mode.
 
-`SlackEmulator` mixes this in. Every send returns a `Reply` holding the app's answer (HTTP status
-and body, or the Socket Mode ack) and the payload that was sent (for its `trigger_id`,
-`response_url`...). Over HTTP the request is signed; `signature="bad"|"missing"` and
-`timestamp_offset=-600` exercise the app's checks.
+`SlackEmulator` mixes this in. Every send goes over HTTP when a URL is known (`url=` or
+`SlackEmulator(events_url=...)`), else over the Socket Mode connection the app opened. It returns
+a `Reply`: the app's HTTP status and body, or for Socket Mode status 200 and the ack's payload as
+JSON body (504 when no ack came in time), plus the payload sent (for its `trigger_id`,
+`response_url`...). HTTP requests are signed; `signature="bad"|"missing"` and
+`timestamp_offset=-600` exercise the app's checks; `retry_num`/`retry_reason` mark Slack retries.
 """
 
 from __future__ import annotations
@@ -12,13 +14,14 @@ import json
 import time
 import uuid
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any, Literal, TypedDict
 
 import aiohttp
 
 from . import payloads
 from .response_urls import ResponseUrls
-from .state import ALICE, GENERAL, JSON, Workspace
+from .socket_mode import SocketModeServer
+from .state import JSON, Workspace
 from .web_common import ApiContext, Trigger
 
 SignatureMode = Literal["valid", "bad", "missing"]
@@ -32,6 +35,7 @@ class Reply:
     body: str
     payload: JSON
     headers: dict[str, str] = field(default_factory=dict)
+    envelope_id: str | None = None
 
     def json(self) -> Any:
         """The body as JSON (None when empty)."""
@@ -39,13 +43,24 @@ class Reply:
 
     @property
     def ok(self) -> bool:
-        """True for a 200 answer."""
+        """True for a 200 answer (an ack over Socket Mode)."""
         return self.status == 200
+
+
+class SendKwargs(TypedDict, total=False):
+    """Delivery options every send method takes."""
+
+    url: str | None
+    signature: SignatureMode
+    timestamp_offset: float
+    retry_num: int | None
+    retry_reason: str | None
+    timeout: float
 
 
 @dataclass(frozen=True)
 class SendOptions:
-    """How one request is delivered over HTTP, and whether it is a Slack retry."""
+    """How one request is delivered, and whether it is a Slack retry."""
 
     url: str | None = None
     signature: SignatureMode = "valid"
@@ -55,12 +70,13 @@ class SendOptions:
     timeout: float = 10.0
 
 
-class ClientSide:
-    """Slash commands, clicks and submissions, as Slack would send them."""
+class Transport:
+    """Delivery over HTTP (signed) or Socket Mode; mixed into `SlackEmulator`."""
 
     workspace: Workspace
     context: ApiContext
     response_urls: ResponseUrls
+    socket_mode: SocketModeServer
     signing_secret: str
     events_url: str | None
     _session: aiohttp.ClientSession | None
@@ -71,44 +87,38 @@ class ClientSide:
         self.context.triggers[trigger_id] = Trigger(user, time.monotonic())
         return trigger_id
 
-    async def slash_command(
-        self,
-        command: str,
-        text: str = "",
-        *,
-        user: str = ALICE,
-        channel: str = GENERAL,
-        url: str | None = None,
-        signature: SignatureMode = "valid",
-        timestamp_offset: float = 0.0,
-        retry_num: int | None = None,
-        retry_reason: str | None = None,
-        payload: JSON | None = None,
-    ) -> Reply:
-        """Send `/command text` typed by `user` in `channel`; `payload` resends a previous one."""
-        if payload is None:
-            payload = payloads.slash_command(
-                command=command,
-                text=text,
-                user=self.workspace.users[user],
-                channel=self.workspace.channels[channel],
-                response_url=self.response_urls.issue(channel=channel, user=user),
-                trigger_id=self.issue_trigger(user),
-            )
-        options = SendOptions(url, signature, timestamp_offset, retry_num, retry_reason)
-        return await self.send_http(payloads.form_body(payload), payload, options)
-
-    async def send_http(self, body: bytes, payload: JSON, options: SendOptions) -> Reply:
-        """POST a form body to the app's events URL, signed as Slack signs it."""
+    async def deliver(self, kind: str, payload: JSON, send: SendKwargs) -> Reply:
+        """Send a payload of `kind` ("slash_commands", "interactive", "events_api")."""
+        options = SendOptions(**send)
         url = options.url or self.events_url
-        if url is None:
-            raise RuntimeError("no events URL: pass url= or set SlackEmulator(events_url=...)")
+        if url is not None:
+            if kind == "slash_commands":
+                body, content_type = (
+                    payloads.form_body(payload),
+                    "application/x-www-form-urlencoded",
+                )
+            elif kind == "interactive":
+                body, content_type = (
+                    payloads.interaction_body(payload),
+                    "application/x-www-form-urlencoded",
+                )
+            else:
+                body, content_type = json.dumps(payload).encode(), "application/json"
+            reply = await self._send_http(url, body, content_type, payload, options)
+        else:
+            reply = await self._send_socket(kind, payload, options)
+        await self.workspace.touch()
+        return reply
+
+    async def _send_http(
+        self, url: str, body: bytes, content_type: str, payload: JSON, options: SendOptions
+    ) -> Reply:
         timestamp = int(time.time() + options.timestamp_offset)
         headers = payloads.signed_headers(
             self.signing_secret,
             body,
             timestamp=timestamp,
-            content_type="application/x-www-form-urlencoded",
+            content_type=content_type,
             retry_num=options.retry_num,
             retry_reason=options.retry_reason,
         )
@@ -118,13 +128,25 @@ class ClientSide:
             )
         elif options.signature == "missing":
             del headers["X-Slack-Signature"]
-        session = self._http()
         timeout = aiohttp.ClientTimeout(total=options.timeout)
-        async with session.post(url, data=body, headers=headers, timeout=timeout) as response:
+        async with self._http().post(url, data=body, headers=headers, timeout=timeout) as response:
             text = await response.text()
-            reply = Reply(response.status, text, payload, dict(response.headers))
-        await self.workspace.touch()
-        return reply
+            return Reply(response.status, text, payload, dict(response.headers))
+
+    async def _send_socket(self, kind: str, payload: JSON, options: SendOptions) -> Reply:
+        envelope = await self.socket_mode.send(
+            kind,
+            payload,
+            accepts_response_payload=kind != "events_api",
+            retry_attempt=options.retry_num or 0,
+            retry_reason=options.retry_reason or "",
+        )
+        try:
+            ack = await self.socket_mode.wait_for_ack(envelope.envelope_id, timeout=options.timeout)
+        except TimeoutError:
+            return Reply(504, "", payload, envelope_id=envelope.envelope_id)
+        body = json.dumps(ack.payload) if ack.payload else ""
+        return Reply(200, body, payload, envelope_id=envelope.envelope_id)
 
     def _http(self) -> aiohttp.ClientSession:
         if self._session is None:

@@ -8,10 +8,11 @@ from typing import TypeVar
 
 import aiohttp
 
-from .client import ClientSide
+from .interactions import ClientSide
 from .limits import RateLimitRule
 from .response_urls import ResponseUrls
 from .server import DEFAULT_SCOPES, EmulatorServer
+from .socket_mode import Ack, Envelope, SocketModeServer
 from .state import (
     APP_TOKEN,
     BOT_TOKEN,
@@ -47,6 +48,9 @@ class SlackEmulator(ClientSide):
         self.context = self.server.context
         self.response_urls = ResponseUrls(self.workspace)
         self.server.app.router.add_post("/response/{key}", self.response_urls.handle)
+        self.socket_mode = SocketModeServer(self.workspace)
+        self.server.app.router.add_get("/link/", self.socket_mode.handle)
+        self.context.socket_url = self.socket_mode.issue_url
         self.signing_secret = signing_secret
         self.events_url = events_url
         self.bot_token = BOT_TOKEN
@@ -56,6 +60,7 @@ class SlackEmulator(ClientSide):
     async def __aenter__(self) -> SlackEmulator:
         await self.server.start()
         self.response_urls.base_url = self.server.base_url
+        self.socket_mode.base_url = self.server.base_url
         self._session = aiohttp.ClientSession()
         return self
 
@@ -68,6 +73,7 @@ class SlackEmulator(ClientSide):
         if self._session is not None:
             await self._session.close()
             self._session = None
+        await self.socket_mode.close_all()  # open WebSockets would hold the server's shutdown
         await self.server.stop()
 
     # -- addresses --------------------------------------------------------------------------------
@@ -180,9 +186,56 @@ class SlackEmulator(ClientSide):
         """Calls refused for invalid blocks or views (`invalid_blocks`/`invalid_arguments`)."""
         return self.workspace.rejected
 
+    async def wait_for_view(
+        self,
+        user: str,
+        callback_id: str | None = None,
+        *,
+        timeout: float = 5.0,  # noqa: ASYNC109 - same API as wait_for
+    ) -> ViewRecord:
+        """The user's top open modal (with this callback_id), once it is open."""
+
+        def top() -> ViewRecord | None:
+            views = self.open_views(user)
+            if views and (callback_id is None or views[-1].callback_id == callback_id):
+                return views[-1]
+            return None
+
+        return await self.wait_for(top, timeout=timeout)
+
+    # -- Socket Mode ------------------------------------------------------------------------------
+
+    @property
+    def envelopes(self) -> list[Envelope]:
+        """Envelopes sent over Socket Mode, in order."""
+        return self.socket_mode.envelopes
+
+    @property
+    def acks(self) -> dict[str, Ack]:
+        """Acks received over Socket Mode, by envelope_id."""
+        return self.socket_mode.acks
+
+    def socket_connections(self) -> int:
+        """How many Socket Mode connections are open now."""
+        return len(self.socket_mode.live())
+
+    async def wait_for_socket(self, count: int = 1, *, timeout: float = 5.0) -> None:  # noqa: ASYNC109
+        """Wait until the app has `count` Socket Mode connections open."""
+        await self.wait_for(lambda: self.socket_connections() >= count, timeout=timeout)
+
+    async def wait_for_ack(self, envelope_id: str, *, timeout: float = 3.0) -> Ack:  # noqa: ASYNC109
+        """The app's ack of one envelope (TimeoutError when it never comes)."""
+        return await self.socket_mode.wait_for_ack(envelope_id, timeout=timeout)
+
+    async def disconnect_sockets(
+        self, reason: str = "refresh_requested", *, close: bool = False
+    ) -> None:
+        """Send Slack's `disconnect` message (the app should reconnect); `close` also drops them."""
+        await self.socket_mode.disconnect(reason, close=close)
+
     async def wait_for(
         self,
-        predicate: Callable[[], T],
+        predicate: Callable[[], T | None],
         *,
         timeout: float = 5.0,  # noqa: ASYNC109 - the agreed test API: wait_for(pred, timeout=...)
     ) -> T:

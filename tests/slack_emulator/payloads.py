@@ -12,7 +12,7 @@ import json
 from typing import Any
 from urllib.parse import urlencode
 
-from .state import APP_ID, JSON, TEAM_DOMAIN, TEAM_ID, Channel, User
+from .state import APP_ID, BOT_USER_ID, JSON, TEAM_DOMAIN, TEAM_ID, Channel, User
 
 VERIFICATION_TOKEN = "emulator-verification-token"
 
@@ -98,4 +98,89 @@ def interaction_base(kind: str, user: User, trigger_id: str) -> dict[str, Any]:
         "team": {"id": TEAM_ID, "domain": TEAM_DOMAIN},
         "enterprise": None,
         "is_enterprise_install": False,
+    }
+
+
+def block_actions(
+    *,
+    user: User,
+    trigger_id: str,
+    action: JSON,
+    container: JSON,
+    state_values: dict[str, dict[str, JSON]],
+    channel: Channel | None = None,
+    message: JSON | None = None,
+    view: JSON | None = None,
+    response_url: str | None = None,
+) -> JSON:
+    """A `block_actions` payload for one action in a message (channel, message) or a view."""
+    payload = interaction_base("block_actions", user, trigger_id)
+    payload["container"] = container
+    payload["actions"] = [action]
+    payload["state"] = {"values": state_values}
+    if channel is not None:
+        payload["channel"] = {
+            "id": channel.id,
+            "name": "directmessage" if channel.is_im else channel.name,
+        }
+    if message is not None:
+        payload["message"] = message
+    if view is not None:
+        payload["view"] = view
+    if response_url is not None:
+        payload["response_url"] = response_url
+    return payload
+
+
+def button_action(block: JSON, button: JSON, action_ts: str) -> JSON:
+    """The `actions[0]` entry of a button click."""
+    action: JSON = {
+        "action_id": button["action_id"],
+        "block_id": block["block_id"],
+        "text": button["text"],
+        "type": "button",
+        "action_ts": action_ts,
+    }
+    for key in ("value", "style", "url"):
+        if key in button:
+            action[key] = button[key]
+    return action
+
+
+def view_submission(*, user: User, trigger_id: str, view: JSON) -> JSON:
+    """A `view_submission` payload (the view carries its `state.values`)."""
+    payload = interaction_base("view_submission", user, trigger_id)
+    payload["view"] = view
+    payload["response_urls"] = []
+    return payload
+
+
+def view_closed(*, user: User, view: JSON, is_cleared: bool = False) -> JSON:
+    """A `view_closed` payload (sent only for views with `notify_on_close`)."""
+    payload = interaction_base("view_closed", user, "")
+    del payload["trigger_id"]
+    payload["view"] = view
+    payload["is_cleared"] = is_cleared
+    return payload
+
+
+def event_callback(event: JSON, *, event_id: str, event_time: int) -> JSON:
+    """An Events API `event_callback` wrapping one event."""
+    return {
+        "token": VERIFICATION_TOKEN,
+        "team_id": TEAM_ID,
+        "api_app_id": APP_ID,
+        "event": event,
+        "type": "event_callback",
+        "event_id": event_id,
+        "event_time": event_time,
+        "authorizations": [
+            {
+                "team_id": TEAM_ID,
+                "user_id": BOT_USER_ID,
+                "is_bot": True,
+                "is_enterprise_install": False,
+            }
+        ],
+        "is_ext_shared_channel": False,
     }
