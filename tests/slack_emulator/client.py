@@ -138,8 +138,8 @@ class Transport:
             kind,
             payload,
             accepts_response_payload=kind != "events_api",
-            retry_attempt=options.retry_num or 0,
-            retry_reason=options.retry_reason or "",
+            retry_attempt=options.retry_num,
+            retry_reason=options.retry_reason if options.retry_num is not None else None,
         )
         try:
             ack = await self.socket_mode.wait_for_ack(envelope.envelope_id, timeout=options.timeout)

@@ -26,8 +26,8 @@ class Envelope:
     type: str
     payload: JSON
     accepts_response_payload: bool
-    retry_attempt: int
-    retry_reason: str
+    retry_attempt: int | None
+    retry_reason: str | None
     connection: int
 
 
@@ -126,8 +126,8 @@ class SocketModeServer:
         payload: JSON,
         *,
         accepts_response_payload: bool,
-        retry_attempt: int = 0,
-        retry_reason: str = "",
+        retry_attempt: int | None = None,
+        retry_reason: str | None = None,
         connect_timeout: float = 5.0,
     ) -> Envelope:
         """Send one envelope to the newest live connection (waiting for one to open)."""
@@ -143,16 +143,17 @@ class SocketModeServer:
             connection.number,
         )
         self.envelopes.append(envelope)
-        await connection.socket.send_json(
-            {
-                "envelope_id": envelope.envelope_id,
-                "type": kind,
-                "payload": payload,
-                "accepts_response_payload": accepts_response_payload,
-                "retry_attempt": retry_attempt,
-                "retry_reason": retry_reason,
-            }
-        )
+        message: JSON = {
+            "envelope_id": envelope.envelope_id,
+            "type": kind,
+            "payload": payload,
+            "accepts_response_payload": accepts_response_payload,
+        }
+        if kind == "events_api" or retry_attempt is not None:
+            # Slack always numbers Events API deliveries (0 = first try), other kinds only on retry.
+            message["retry_attempt"] = retry_attempt or 0
+            message["retry_reason"] = retry_reason or ("timeout" if retry_attempt else "")
+        await connection.socket.send_json(message)
         return envelope
 
     async def wait_for_ack(self, envelope_id: str, *, timeout: float = 3.0) -> Ack:  # noqa: ASYNC109
