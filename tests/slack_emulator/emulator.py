@@ -8,10 +8,10 @@ from typing import TypeVar
 
 import aiohttp
 
-from .interactions import ClientSide
 from .limits import RateLimitRule
 from .response_urls import ResponseUrls
 from .server import DEFAULT_SCOPES, EmulatorServer
+from .shortcuts import ShortcutsAndEvents
 from .socket_mode import Ack, Envelope, SocketModeServer
 from .state import (
     APP_TOKEN,
@@ -30,7 +30,7 @@ from .state import (
 T = TypeVar("T")
 
 
-class SlackEmulator(ClientSide):
+class SlackEmulator(ShortcutsAndEvents):
     """A local Slack: `async with SlackEmulator() as slack:`, the app pointed at `slack.api_url`."""
 
     def __init__(
@@ -185,6 +185,41 @@ class SlackEmulator(ClientSide):
     def rejected(self) -> list[ApiCall]:
         """Calls refused for invalid blocks or views (`invalid_blocks`/`invalid_arguments`)."""
         return self.workspace.rejected
+
+    async def wait_for_message(
+        self,
+        channel: str,
+        *,
+        thread_ts: str | None = None,
+        contains: str | None = None,
+        timeout: float = 5.0,  # noqa: ASYNC109 - same API as wait_for
+    ) -> Message:
+        """The newest message in the channel (or in the thread under `thread_ts`) whose rendered
+        text contains `contains`, once there is one."""
+
+        def newest() -> Message | None:
+            found = self.thread(channel, thread_ts) if thread_ts else self.messages(channel)
+            matching = [m for m in found if contains is None or contains in m.rendered]
+            return matching[-1] if matching else None
+
+        return await self.wait_for(newest, timeout=timeout)
+
+    async def wait_for_ephemeral(
+        self,
+        user: str,
+        *,
+        contains: str | None = None,
+        timeout: float = 5.0,  # noqa: ASYNC109 - same API as wait_for
+    ) -> Ephemeral:
+        """The newest ephemeral shown to `user` whose rendered text contains `contains`."""
+
+        def newest() -> Ephemeral | None:
+            matching = [
+                e for e in self.ephemerals(user) if contains is None or contains in e.rendered
+            ]
+            return matching[-1] if matching else None
+
+        return await self.wait_for(newest, timeout=timeout)
 
     async def wait_for_view(
         self,

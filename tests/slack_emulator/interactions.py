@@ -6,7 +6,6 @@ Mixed into `SlackEmulator`. Each action takes the delivery options of `SendKwarg
 
 from __future__ import annotations
 
-import time
 from typing import Any
 
 from typing_extensions import Unpack
@@ -212,11 +211,3 @@ class ClientSide(Transport):
             return None
         payload = payloads.view_closed(user=self.workspace.users[record.user], view=record.to_api())
         return await self.deliver("interactive", payload, send)
-
-    async def send_event(self, event: JSON, **send: Unpack[SendKwargs]) -> Reply:
-        """Deliver an Events API event (e.g. `{"type": "app_home_opened", "user": ...}`)."""
-        event = {"event_ts": self.workspace.clock.next(), **event}
-        payload = payloads.event_callback(
-            event, event_id=self.workspace.ids.make("Ev"), event_time=int(time.time())
-        )
-        return await self.deliver("events_api", payload, send)

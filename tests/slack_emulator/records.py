@@ -30,6 +30,27 @@ GENERAL = "C0GENERAL"
 OPS = "C0OPS"
 
 
+def block_text(blocks: list[JSON] | None) -> str:
+    """Every text string in `blocks`, one per line: what a person reads (for assertions)."""
+    found: list[str] = []
+
+    def walk(node: Any) -> None:
+        if isinstance(node, dict):
+            if node.get("type") in ("plain_text", "mrkdwn", "text") and isinstance(
+                node.get("text"), str
+            ):
+                found.append(node["text"])
+            for key, value in node.items():
+                if key not in ("text",) or not isinstance(value, str):
+                    walk(value)
+        elif isinstance(node, list):
+            for item in node:
+                walk(item)
+
+    walk(blocks or [])
+    return "\n".join(found)
+
+
 @dataclass(frozen=True)
 class User:
     """A workspace member; `email` is the profile email approvals match reviewers against."""
@@ -95,6 +116,11 @@ class Message:
         return self.versions[-1].blocks or []
 
     @property
+    def rendered(self) -> str:
+        """The text and every text in the blocks, one per line."""
+        return "\n".join(t for t in (self.text, block_text(self.versions[-1].blocks)) if t)
+
+    @property
     def edits(self) -> list[MessageVersion]:
         """Every `chat.update` applied, oldest first."""
         return self.versions[1:]
@@ -143,6 +169,11 @@ class Ephemeral:
     source: str = "chat.postEphemeral"
 
     @property
+    def rendered(self) -> str:
+        """The text and every text in the blocks, one per line."""
+        return "\n".join(t for t in (self.text, block_text(self.blocks)) if t)
+
+    @property
     def all_blocks(self) -> list[JSON]:
         """The blocks, empty when there are none."""
         return self.blocks or []
@@ -178,6 +209,12 @@ class ViewRecord:
         """The latest blocks."""
         blocks: list[JSON] = self.view.get("blocks") or []
         return blocks
+
+    @property
+    def rendered(self) -> str:
+        """The title and every text in the blocks, one per line."""
+        title = self.view.get("title") or {}
+        return "\n".join(t for t in (title.get("text", ""), block_text(self.blocks)) if t)
 
     @property
     def callback_id(self) -> str:
