@@ -13,10 +13,11 @@ from __future__ import annotations
 import json
 import time
 import uuid
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Literal, TypedDict
 
 import aiohttp
+from typing_extensions import Unpack
 
 from . import payloads
 from .response_urls import ResponseUrls
@@ -36,6 +37,7 @@ class Reply:
     payload: JSON
     headers: dict[str, str] = field(default_factory=dict)
     envelope_id: str | None = None
+    kind: str = "interactive"
 
     def json(self) -> Any:
         """The body as JSON (None when empty)."""
@@ -108,7 +110,11 @@ class Transport:
         else:
             reply = await self._send_socket(kind, payload, options)
         await self.workspace.touch()
-        return reply
+        return replace(reply, kind=kind)
+
+    async def resend(self, reply: Reply, **send: Unpack[SendKwargs]) -> Reply:
+        """Send the same payload again (a Slack retry with `retry_num=1`, or a double click)."""
+        return await self.deliver(reply.kind, reply.payload, send)
 
     async def _send_http(
         self, url: str, body: bytes, content_type: str, payload: JSON, options: SendOptions
@@ -134,6 +140,10 @@ class Transport:
             return Reply(response.status, text, payload, dict(response.headers))
 
     async def _send_socket(self, kind: str, payload: JSON, options: SendOptions) -> Reply:
+        if not self.socket_mode.live() and not self.socket_mode.connections:
+            raise RuntimeError(
+                "nowhere to send: no events_url/url and the app never opened Socket Mode"
+            )
         envelope = await self.socket_mode.send(
             kind,
             payload,

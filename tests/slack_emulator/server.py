@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 from typing import Any
 
 from aiohttp import web
@@ -11,6 +12,8 @@ from . import web_chat, web_views, web_workspace  # noqa: F401  (they register t
 from .limits import RateLimiter
 from .state import APP_TOKEN, BOT_TOKEN, JSON, ApiCall, UploadedFile, Workspace
 from .web_common import APP_TOKEN_METHODS, METHODS, ApiContext, ApiError
+
+logger = logging.getLogger(__name__)
 
 DEFAULT_SCOPES = [
     "chat:write",
@@ -97,6 +100,9 @@ class EmulatorServer:
             return 200, await handler(self.context, params), {}
         except ApiError as exc:
             return 200, exc.body(), {}
+        except Exception as exc:  # an emulator bug or a shape it never expected: say so loudly
+            logger.exception("emulator failed on %s", method)
+            return 500, {"ok": False, "error": "emulator_error", "detail": repr(exc)}, {}
 
     # -- file uploads -------------------------------------------------------------------------
 

@@ -12,7 +12,7 @@ from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncRespond
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
-from tests.slack_emulator import ALICE, BOB, GENERAL, OPS, SlackEmulator
+from tests.slack_emulator import ALICE, BOB, CAROL, GENERAL, OPS, SlackEmulator
 from tests.slack_emulator.bolt_server import serve_bolt
 from tests.support.reference import SLACK_REFERENCE_DIR
 
@@ -331,3 +331,44 @@ async def test_views_update_honours_hash_and_publish_keeps_home(
     with pytest.raises(SlackApiError, match="invalid_arguments"):
         await client.views_publish(user_id=BOB, view={"type": "home", "blocks": [{"type": "nope"}]})
     assert [v.callback_id for v in slack.open_views(ALICE)] == ["v2"]
+
+
+async def test_resend_replays_a_click_as_slack_would(
+    slack: SlackEmulator, seen: Seen, client: AsyncWebClient
+) -> None:
+    """resend() delivers the very same payload again (double click or retry), with retry headers."""
+    await client.chat_postMessage(channel=OPS, text="Deploy to prod?", blocks=PROMPT_BLOCKS)
+    first = await slack.click("Approve", user=BOB)
+    again = await slack.resend(first, retry_num=1)
+    assert (first.kind, again.status) == ("interactive", 200)
+    assert seen.actions[0] == seen.actions[1]
+
+
+async def test_choose_in_a_message_select_sends_selected_option(
+    slack: SlackEmulator, client: AsyncWebClient
+) -> None:
+    """Choosing in a message's static select sends block_actions with selected_option and state."""
+    actions: list[dict[str, Any]] = []
+    app = AsyncApp(signing_secret=slack.signing_secret, client=client)
+
+    @app.action("env")
+    async def chosen(ack: AsyncAck, body: dict[str, Any]) -> None:
+        await ack()
+        actions.append(body)
+
+    select = {**MODAL["blocks"][0]["element"], "action_id": "env"}
+    posted = await client.chat_postMessage(
+        channel=OPS, text="pick", blocks=[{"type": "actions", "elements": [select]}]
+    )
+    async with serve_bolt(app) as url:
+        await slack.choose(
+            slack.message(OPS, posted["ts"]), "env", "Production", user=CAROL, url=url
+        )
+    [body] = actions
+    assert body["actions"][0]["selected_option"]["value"] == "prod"
+    assert body["actions"][0]["type"] == "static_select"
+    assert body["user"]["id"] == CAROL
+    assert (
+        body["state"]["values"][body["actions"][0]["block_id"]]["env"]["selected_option"]["value"]
+        == "prod"
+    )

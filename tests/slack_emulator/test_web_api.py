@@ -270,3 +270,15 @@ async def test_wait_for_wakes_on_the_change(slack: SlackEmulator, client: AsyncW
     assert message.text == "now"
     with pytest.raises(TimeoutError):
         await slack.wait_for(lambda: slack.messages(OPS), timeout=0.05)
+
+
+async def test_unexpected_shapes_answer_emulator_error(
+    slack: SlackEmulator, client: AsyncWebClient
+) -> None:
+    """A request shape the emulator never expected is a loud 500 emulator_error, still recorded."""
+    with pytest.raises(SlackApiError) as caught:
+        await client.api_call(
+            "files.completeUploadExternal", json={"files": [1], "channel_id": GENERAL}
+        )
+    assert caught.value.response.status_code == 500
+    assert slack.calls("files.completeUploadExternal")[0].error == "emulator_error"

@@ -20,6 +20,7 @@ from .web_chat import thread_parent
 from .web_common import (
     ApiContext,
     ApiError,
+    bool_param,
     json_param,
     method,
     optional_str,
@@ -157,7 +158,9 @@ async def conversations_open(ctx: ApiContext, params: JSON) -> JSON:
     channel = ctx.workspace.im_with(users[0])
     return {
         "ok": True,
-        "channel": channel_object(channel) if params.get("return_im") else {"id": channel.id},
+        "channel": channel_object(channel)
+        if bool_param(params, "return_im")
+        else {"id": channel.id},
     }
 
 
