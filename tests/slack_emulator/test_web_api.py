@@ -282,3 +282,16 @@ async def test_unexpected_shapes_answer_emulator_error(
         )
     assert caught.value.response.status_code == 500
     assert slack.calls("files.completeUploadExternal")[0].error == "emulator_error"
+
+
+async def test_only_post_message_takes_names_and_user_ids(
+    slack: SlackEmulator, client: AsyncWebClient
+) -> None:
+    """chat.postMessage accepts '#ops' and a user ID (the DM); chat.update wants the real ID."""
+    by_name = await client.chat_postMessage(channel="#ops", text="by name")
+    to_user = await client.chat_postMessage(channel=BOB, text="dm")
+    assert by_name["channel"] == OPS
+    assert to_user["channel"].startswith("D")
+    with pytest.raises(SlackApiError, match="channel_not_found"):
+        await client.chat_update(channel=BOB, ts=to_user["ts"], text="edited")
+    await client.chat_update(channel=to_user["channel"], ts=to_user["ts"], text="edited")

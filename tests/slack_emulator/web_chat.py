@@ -59,7 +59,7 @@ def thread_parent(ctx: ApiContext, channel: str, thread_ts: str | None) -> str |
 @method("chat.postMessage")
 async def post_message(ctx: ApiContext, params: JSON) -> JSON:
     """Post a message in a channel or a thread."""
-    channel = resolve_channel(ctx, optional_str(params, "channel"))
+    channel = resolve_channel(ctx, optional_str(params, "channel"), loose=True)
     text, blocks, attachments, metadata = read_content(params)
     thread_ts = thread_parent(ctx, channel.id, optional_str(params, "thread_ts"))
     message = Message(

@@ -115,21 +115,25 @@ def bool_param(params: JSON, key: str) -> bool:
     return bool(value)
 
 
-def resolve_channel(ctx: ApiContext, channel_id: str | None, *, write: bool = True) -> Channel:
-    """The channel a `channel` parameter names: an ID, a `#name`, or a user ID (their IM)."""
-    workspace = ctx.workspace
+def resolve_channel(
+    ctx: ApiContext, channel_id: str | None, *, write: bool = True, loose: bool = False
+) -> Channel:
+    """The channel a `channel` parameter names: an ID; with `loose` (chat.postMessage only) also
+    a `#name` or a user ID (their IM). Other methods want the ID, as Slack's docs insist."""
     if not channel_id:
         raise ApiError("channel_not_found")
-    channel = workspace.channels.get(channel_id)
-    if channel is None and channel_id.startswith(("U", "W")) and channel_id in workspace.users:
-        channel = workspace.im_with(channel_id)
-    if channel is None:
-        name = channel_id.removeprefix("#")
-        channel = next(
-            (c for c in workspace.channels.values() if c.name == name and not c.is_im), None
-        )
+    channel = ctx.workspace.channels.get(channel_id)
+    if channel is None and loose:
+        channel = _by_name_or_user(ctx.workspace, channel_id)
     if channel is None or (channel.is_private and not channel.bot_is_member):
         raise ApiError("channel_not_found")
     if write and not channel.bot_is_member:
         raise ApiError("not_in_channel")
     return channel
+
+
+def _by_name_or_user(workspace: Workspace, name: str) -> Channel | None:
+    if name.startswith(("U", "W")) and name in workspace.users:
+        return workspace.im_with(name)
+    bare = name.removeprefix("#")
+    return next((c for c in workspace.channels.values() if c.name == bare and not c.is_im), None)
