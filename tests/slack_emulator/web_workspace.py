@@ -7,7 +7,6 @@ from .state import (
     BOT_ID,
     BOT_USER_ID,
     JSON,
-    TEAM_DOMAIN,
     TEAM_ID,
     WORKSPACE_URL,
     Channel,
@@ -239,7 +238,3 @@ async def files_complete_upload(ctx: ApiContext, params: JSON) -> JSON:
         )
     return {"ok": True, "files": [{"id": f.id, "title": f.title} for f in shared]}
 
-
-def team_info() -> JSON:
-    """The `team` object interaction payloads carry."""
-    return {"id": TEAM_ID, "domain": TEAM_DOMAIN}
