@@ -141,6 +141,15 @@ class SlackEmulator(ShortcutsAndEvents):
             method, channel=channel, count=count, seconds=seconds, retry_after=retry_after
         )
 
+    def pace_channels(self, *, per_second: float = 1.0, burst: int = 3) -> None:
+        """Enforce Slack's ~1 post per second per channel: faster posts (chat.postMessage,
+        chat.update, chat.postEphemeral, file shares) answer 429 with `Retry-After`."""
+        self.server.limiter.pace_channels(per_second=per_second, burst=burst)
+
+    def clear_rate_limits(self) -> None:
+        """Stop answering 429."""
+        self.server.limiter.clear()
+
     # -- reading state ----------------------------------------------------------------------------
 
     def messages(self, channel: str, *, include_deleted: bool = False) -> list[Message]:

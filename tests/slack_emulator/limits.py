@@ -3,10 +3,15 @@
 A rule matches a method (or every method), optionally one channel, for the next `count` calls
 or until `seconds` have passed (or both: whichever ends first). Rules are checked in the order
 they were added; the first match answers.
+
+`ChannelPace` is Slack's own posting limit: about one message per second per channel with short
+bursts. Switched on, it answers 429 to posts that come faster (a token bucket per channel), so a
+test can check the bot paces its writes and honours `Retry-After` without timing anything itself.
 """
 
 from __future__ import annotations
 
+import math
 import time
 from dataclasses import dataclass
 
@@ -35,11 +40,47 @@ class RateLimitRule:
         return self.channel is None or self.channel == channel
 
 
+@dataclass
+class ChannelPace:
+    """A token bucket per channel for posting methods: `per_second` refill, `burst` capacity."""
+
+    methods: frozenset[str]
+    per_second: float
+    burst: int
+    buckets: dict[str, tuple[float, float]]  # channel -> (tokens, last refill time)
+
+    def retry_after(self, method: str, params: JSON, now: float) -> int | None:
+        """Seconds to wait when this post would exceed the pace (and take a token otherwise)."""
+        channel = params.get("channel") or params.get("channel_id")
+        if method not in self.methods or not isinstance(channel, str):
+            return None
+        tokens, last = self.buckets.get(channel, (float(self.burst), now))
+        tokens = min(float(self.burst), tokens + (now - last) * self.per_second)
+        if tokens < 1.0:
+            self.buckets[channel] = (tokens, now)
+            return max(1, math.ceil((1.0 - tokens) / self.per_second))
+        self.buckets[channel] = (tokens - 1.0, now)
+        return None
+
+
+POSTING_METHODS = frozenset(
+    {"chat.postMessage", "chat.update", "chat.postEphemeral", "files.completeUploadExternal"}
+)
+
+
 class RateLimiter:
     """The active 429 rules."""
 
     def __init__(self) -> None:
         self.rules: list[RateLimitRule] = []
+        self.pace: ChannelPace | None = None
+
+    def pace_channels(
+        self, *, per_second: float = 1.0, burst: int = 3, methods: frozenset[str] = POSTING_METHODS
+    ) -> ChannelPace:
+        """Answer 429 to posts in one channel faster than `per_second` after a `burst`."""
+        self.pace = ChannelPace(methods, per_second, burst, {})
+        return self.pace
 
     def add(
         self,
@@ -66,8 +107,9 @@ class RateLimiter:
                 if rule.remaining is not None:
                     rule.remaining -= 1
                 return rule.retry_after
-        return None
+        return self.pace.retry_after(method, params, now) if self.pace else None
 
     def clear(self) -> None:
-        """Drop every rule."""
+        """Drop every rule and the channel pace."""
         self.rules.clear()
+        self.pace = None

@@ -237,4 +237,3 @@ async def files_complete_upload(ctx: ApiContext, params: JSON) -> JSON:
             )
         )
     return {"ok": True, "files": [{"id": f.id, "title": f.title} for f in shared]}
-
