@@ -13,7 +13,16 @@ from dataclasses import dataclass
 
 from aiohttp import web
 
-from .state import BOT_USER_ID, JSON, Ephemeral, Message, MessageVersion, ResponseUrlPost, Workspace
+from .state import (
+    BOT_USER_ID,
+    JSON,
+    ApiCall,
+    Ephemeral,
+    Message,
+    MessageVersion,
+    ResponseUrlPost,
+    Workspace,
+)
 from .validation import validate_blocks
 
 MAX_USES = 5
@@ -82,7 +91,18 @@ class ResponseUrls:
         if not isinstance(body, dict):
             return 400, "invalid_payload"
         blocks = body.get("blocks")
-        if blocks is not None and validate_blocks(blocks):
+        errors = validate_blocks(blocks) if blocks is not None else []
+        if errors:
+            # Recorded with the API calls Slack refused, so `slack.rejected == []` covers these too.
+            self.workspace.rejected.append(
+                ApiCall(
+                    "response_url",
+                    dict(body),
+                    None,
+                    400,
+                    {"ok": False, "error": "invalid_blocks", "errors": errors},
+                )
+            )
             return 400, "invalid_blocks"
         if not body.get("delete_original") and not body.get("text") and not blocks:
             return 400, "no_text"

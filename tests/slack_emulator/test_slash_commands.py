@@ -153,3 +153,25 @@ async def test_response_url_in_channel_and_use_limit(slack: SlackEmulator) -> No
         assert response.status == 404
     assert [m.text for m in slack.messages(GENERAL)] == ["public"]
     assert len(slack.ephemerals(ALICE)) == 4
+
+
+async def test_response_url_replace_delete_and_invalid_blocks(slack: SlackEmulator) -> None:
+    """replace_original edits the message, delete_original deletes it, bad blocks are refused."""
+    client = AsyncWebClient(token=slack.bot_token, base_url=slack.api_url)
+    posted = await client.chat_postMessage(channel=GENERAL, text="placeholder")
+    parent = slack.message(GENERAL, posted["ts"])
+    url = slack.response_urls.issue(channel=GENERAL, user=BOB, message_ts=parent.ts)
+    session = slack._http()
+    async with session.post(url, json={"replace_original": True, "text": "Approved"}) as response:
+        assert response.status == 200
+    bad = {
+        "text": "x",
+        "blocks": [{"type": "header", "text": {"type": "plain_text", "text": "h" * 151}}],
+    }
+    async with session.post(url, json=bad) as response:
+        assert (response.status, await response.text()) == (400, "invalid_blocks")
+    assert [c.method for c in slack.rejected] == ["response_url"]
+    async with session.post(url, json={"delete_original": True}) as response:
+        assert response.status == 200
+    assert [v.text for v in parent.versions] == ["placeholder", "Approved"]
+    assert parent.deleted
