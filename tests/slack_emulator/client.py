@@ -109,6 +109,9 @@ class Transport:
             reply = await self._send_http(url, body, content_type, payload, options)
         else:
             reply = await self._send_socket(kind, payload, options)
+        if kind == "slash_commands" and reply.ok:
+            # Slack shows a command's ack body to the user, as if posted to its response_url.
+            self.response_urls.command_answer(payload["channel_id"], payload["user_id"], reply.body)
         await self.workspace.touch()
         return replace(reply, kind=kind)
 

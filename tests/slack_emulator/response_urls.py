@@ -83,7 +83,23 @@ class ResponseUrls:
             return web.Response(status=status, text=answer)
         return web.json_response({"ok": True})
 
-    def _apply(self, target: ResponseTarget | None, body: object) -> tuple[int, str]:
+    def command_answer(self, channel: str, user: str, answer: str) -> None:
+        """Show what the app answered a slash command with (its ack body), as Slack does:
+        JSON with text/blocks (ephemeral unless `response_type: in_channel`), or plain text."""
+        if not answer.strip():
+            return
+        try:
+            body = json.loads(answer)
+        except ValueError:
+            body = {"text": answer}
+        if not isinstance(body, dict):
+            body = {"text": answer}
+        target = ResponseTarget(channel, user, None, None, False, time.monotonic())
+        self._apply(target, body, method="command_ack")
+
+    def _apply(
+        self, target: ResponseTarget | None, body: object, *, method: str = "response_url"
+    ) -> tuple[int, str]:
         if target is None:
             return 404, "no_such_url"
         if target.uses >= MAX_USES or time.monotonic() - target.issued_at > LIFETIME_SECONDS:
@@ -96,7 +112,7 @@ class ResponseUrls:
             # Recorded with the API calls Slack refused, so `slack.rejected == []` covers these too.
             self.workspace.rejected.append(
                 ApiCall(
-                    "response_url",
+                    method,
                     dict(body),
                     None,
                     400,
@@ -107,10 +123,10 @@ class ResponseUrls:
         if not body.get("delete_original") and not body.get("text") and not blocks:
             return 400, "no_text"
         target.uses += 1
-        self._effect(target, body)
+        self._effect(target, body, method)
         return 200, "ok"
 
-    def _effect(self, target: ResponseTarget, body: JSON) -> None:
+    def _effect(self, target: ResponseTarget, body: JSON, method: str) -> None:
         workspace = self.workspace
         original = (
             workspace.find_message(target.channel, target.message_ts) if target.message_ts else None
@@ -136,7 +152,7 @@ class ResponseUrls:
                 )
             )
             return
-        source = "response_url:replace" if body.get("replace_original") else "response_url"
+        source = "response_url:replace" if body.get("replace_original") else method
         workspace.ephemerals.append(
             Ephemeral(
                 target.channel,

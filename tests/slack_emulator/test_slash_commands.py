@@ -175,3 +175,28 @@ async def test_response_url_replace_delete_and_invalid_blocks(slack: SlackEmulat
         assert response.status == 200
     assert [v.text for v in parent.versions] == ["placeholder", "Approved"]
     assert parent.deleted
+
+
+async def test_ack_body_of_a_command_is_shown_like_slack_does(slack: SlackEmulator) -> None:
+    """A command's ack text or blocks become an ephemeral (a channel message with in_channel)."""
+    app = AsyncApp(
+        signing_secret=slack.signing_secret,
+        client=AsyncWebClient(token=slack.bot_token, base_url=slack.api_url),
+    )
+
+    @app.command("/airplane")
+    async def command(ack: AsyncAck, body: dict[str, Any]) -> None:
+        if body["text"] == "public":
+            await ack(response_type="in_channel", text="Everyone sees this")
+        else:
+            await ack(f"Unknown subcommand `{body['text']}`. Usage: /airplane help")
+
+    async with serve_bolt(app) as url:
+        await slack.slash_command("/airplane", "frobnicate", user=BOB, url=url)
+        await slack.slash_command("/airplane", "public", user=BOB, url=url)
+    [shown] = slack.ephemerals(BOB)
+    assert (shown.text, shown.source) == (
+        "Unknown subcommand `frobnicate`. Usage: /airplane help",
+        "command_ack",
+    )
+    assert [m.text for m in slack.messages(GENERAL)] == ["Everyone sees this"]
