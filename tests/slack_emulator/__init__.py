@@ -10,6 +10,8 @@ See README.md in this package for the whole API.
 
 from .client import Reply, SendOptions
 from .emulator import SlackEmulator
+from .records import block_text
+from .socket_mode import Ack, Envelope
 from .state import (
     ALICE,
     APP_ID,
@@ -48,8 +50,10 @@ __all__ = [
     "OPS",
     "SIGNING_SECRET",
     "TEAM_ID",
+    "Ack",
     "ApiCall",
     "Channel",
+    "Envelope",
     "Ephemeral",
     "Message",
     "MessageVersion",
@@ -60,6 +64,7 @@ __all__ = [
     "UploadedFile",
     "User",
     "ViewRecord",
+    "block_text",
     "validate_blocks",
     "validate_view",
 ]
