@@ -53,8 +53,10 @@ async def get_session(ctx: Ctx) -> dict[str, Any]:
 async def list_sessions(ctx: Ctx) -> dict[str, Any]:
     """Sessions newest first; `page` counts pages of `limit`."""
     limit, offset = page_args(ctx)
+    ref = ctx.arg("runbookID", "runbookSlug")
+    runbook = ctx.services.catalog.runbook_by_ref(ref) if ref else None
     sessions = await ctx.services.store.sessions.query(
-        runbook_id=ctx.arg("runbookID", "runbookSlug") or None,
+        runbook_id=runbook.id if runbook else ref or None,
         updated_after=time_arg(ctx, "updatedAfter"),
         updated_before=time_arg(ctx, "updatedBefore"),
         limit=limit,

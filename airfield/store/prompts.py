@@ -6,8 +6,7 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from ..timeutil import now_text
-from .db import Database, Row
+from .db import NOW, Database, Row
 
 
 @dataclass(frozen=True)
@@ -89,7 +88,7 @@ class PromptStore:
                 prompt.confirm_text,
                 prompt.cancel_text,
                 prompt.description,
-                now_text(),
+                NOW,
             ),
         )
 
@@ -109,11 +108,10 @@ class PromptStore:
 
     async def submit(self, prompt_id: str, values: dict[str, Any], by: str) -> bool:
         """Record an answer; False when the prompt was no longer open."""
-        now = now_text()
         changed = await self._db.execute(
             "UPDATE prompts SET submitted_values = ?, submitted_at = ?, submitted_by = ?"
             " WHERE id = ? AND submitted_at IS NULL AND cancelled_at IS NULL",
-            (json.dumps(values), now, by, prompt_id),
+            (json.dumps(values), NOW, by, prompt_id),
         )
         return changed == 1
 
@@ -122,7 +120,7 @@ class PromptStore:
         changed = await self._db.execute(
             "UPDATE prompts SET cancelled_at = ?, cancelled_by = ?"
             " WHERE id = ? AND submitted_at IS NULL AND cancelled_at IS NULL",
-            (now_text(), by, prompt_id),
+            (NOW, by, prompt_id),
         )
         return changed == 1
 

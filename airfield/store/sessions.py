@@ -6,8 +6,7 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from ..timeutil import now_text
-from .db import Database, Row
+from .db import NOW, Database, Row
 
 
 @dataclass(frozen=True)
@@ -58,7 +57,6 @@ class SessionStore:
 
     async def create(self, record: SessionRecord) -> None:
         """Insert a session (its timestamps are set here)."""
-        now = now_text()
         await self._db.execute(
             "INSERT INTO sessions (id, runbook_id, runbook_slug, name, env_id, status,"
             " param_values, params, steps, error, created_at, created_by, updated_at, updated_by)"
@@ -74,9 +72,9 @@ class SessionStore:
                 json.dumps(record.params),
                 json.dumps(record.steps),
                 record.error,
-                now,
+                NOW,
                 record.created_by,
-                now,
+                NOW,
                 record.updated_by,
             ),
         )
@@ -97,7 +95,7 @@ class SessionStore:
     ) -> None:
         """Change a session's status, step progress or error."""
         sets = ["updated_at = ?"]
-        args: list[Any] = [now_text()]
+        args: list[Any] = [NOW]
         for column, value in (
             ("status", status),
             ("steps", json.dumps(steps) if steps is not None else None),
@@ -120,17 +118,18 @@ class SessionStore:
         limit: int,
         offset: int,
     ) -> list[SessionRecord]:
-        """Sessions newest first, filtered."""
+        """Sessions newest first (by creation, then ID), filtered by runbook and by
+        `updated_after < updated_at < updated_before`."""
         where: list[str] = []
         args: list[Any] = []
         if runbook_id:
-            where.append("(runbook_id = ? OR runbook_slug = ?)")
-            args += [runbook_id, runbook_id]
+            where.append("runbook_id = ?")
+            args.append(runbook_id)
         if updated_after:
-            where.append("updated_at >= ?")
+            where.append("updated_at > ?")
             args.append(updated_after)
         if updated_before:
-            where.append("updated_at <= ?")
+            where.append("updated_at < ?")
             args.append(updated_before)
         clause = f"WHERE {' AND '.join(where)}" if where else ""
         rows = await self._db.fetch_all(

@@ -1,0 +1,183 @@
+"""The list queries followers rely on: commit-ordered stamps, exclusive windows, indexed pages."""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from airfield.store import NewRun, RunFilter, Store
+from airfield.store.runs import FEW_UPDATED
+from airfield.timeutil import StampClock, parse_query_time, to_text
+
+
+@pytest.fixture
+async def store(tmp_path: Path) -> AsyncIterator[Store]:
+    """A fresh, migrated store."""
+    opened = await Store.open(tmp_path / "lists.db")
+    yield opened
+    await opened.close()
+
+
+def _new_run(number: int, task: str = "hello") -> NewRun:
+    return NewRun(
+        id=f"run{number:08d}",
+        task_id=f"tsk_{task}",
+        task_slug=task,
+        env_id="env",
+        param_values={},
+        params=[],
+        resources={},
+        parent_id=None,
+        session_id=None,
+        timeout=60,
+        concurrency_key="",
+        concurrency_limit=1,
+        created_by="usr",
+    )
+
+
+def test_stamps_increase_even_when_the_wall_clock_does_not() -> None:
+    """A repeated or earlier wall-clock time still gives a later, distinct stamp."""
+    moments = iter([datetime(2030, 1, 1, tzinfo=UTC)] * 3 + [datetime(2029, 1, 1, tzinfo=UTC)])
+    clock = StampClock(lambda: next(moments))
+    stamps = [clock.next() for _ in range(4)]
+    assert stamps == sorted(stamps)
+    assert len(set(stamps)) == 4
+    assert stamps[-1] == "2030-01-01T00:00:00.000003Z"
+
+
+def test_stamps_continue_after_a_previous_server() -> None:
+    """advance_past keeps new stamps after ones stored by an earlier airfield."""
+    clock = StampClock(lambda: datetime(2030, 1, 1, tzinfo=UTC))
+    clock.advance_past("2031-05-05T00:00:00.000000Z")
+    assert clock.next() == "2031-05-05T00:00:00.000001Z"
+
+
+async def test_updates_get_distinct_stamps_in_commit_order(store: Store) -> None:
+    """Every write to a run moves its updatedAt past every earlier write's."""
+    runs = [await store.runs.create(_new_run(i)) for i in range(3)]
+    await store.runs.mark_active(runs[0].id, 1)
+    await store.runs.finish(runs[1].id, "Succeeded")
+    await store.runs.set_output(runs[0].id, {"x": 1})
+    stamps = [run.updated_at for run in runs]
+    for run_id in (runs[1].id, runs[0].id):
+        latest = await store.runs.get(run_id)
+        assert latest is not None
+        stamps.append(latest.updated_at)
+    assert stamps == sorted(stamps)
+    assert len(set(stamps)) == len(stamps)
+
+
+async def test_since_and_until_are_exclusive(store: Store) -> None:
+    """since=T and until=T both leave out the run updated exactly at T."""
+    runs = [await store.runs.create(_new_run(i)) for i in range(3)]
+    middle = runs[1].updated_at
+    after = await store.runs.query(RunFilter(since=middle))
+    before = await store.runs.query(RunFilter(until=middle))
+    assert [run.id for run in after] == [runs[2].id]
+    assert [run.id for run in before] == [runs[0].id]
+    window = await store.runs.query(RunFilter(since=runs[0].updated_at, until=runs[2].updated_at))
+    assert [run.id for run in window] == [runs[1].id]
+
+
+async def test_pages_are_disjoint_and_complete_in_list_order(store: Store) -> None:
+    """Pages of a filter tile its runs newest first, however the filter narrows them."""
+    created = [await store.runs.create(_new_run(i, task=("a", "b")[i % 2])) for i in range(7)]
+    for where, expected in (
+        (RunFilter(), created),
+        (RunFilter(task_slug="a"), created[0::2]),
+        (RunFilter(task_id="tsk_b", since=created[0].updated_at), created[1::2]),
+        (RunFilter(since=created[1].updated_at), created[2:]),
+    ):
+        pages = [await store.runs.query(where, limit=2, offset=2 * n) for n in range(5)]
+        listed = [run.id for run in itertools.chain.from_iterable(pages)]
+        assert listed == [run.id for run in reversed(expected)], where
+
+
+async def test_following_by_the_greatest_updated_at_misses_nothing(store: Store) -> None:
+    """A follower that asks since its greatest seen updatedAt sees every change exactly once."""
+    seen: list[tuple[str, str]] = []
+    watermark = to_text(datetime.now(UTC) - timedelta(hours=1))
+
+    async def follow() -> None:
+        nonlocal watermark
+        page = await store.runs.query(RunFilter(since=watermark))
+        seen.extend((run.id, run.status) for run in page)
+        watermark = max([watermark, *(run.updated_at for run in page)])
+
+    runs = [await store.runs.create(_new_run(i)) for i in range(3)]
+    await follow()
+    await store.runs.mark_active(runs[0].id, 1)
+    await store.runs.finish(runs[2].id, "Cancelled", by="slack:U1")
+    await follow()
+    await store.runs.finish(runs[0].id, "Succeeded")
+    await follow()
+    await follow()
+    assert sorted(seen) == sorted(
+        [(run.id, "Queued") for run in runs]
+        + [(runs[0].id, "Active"), (runs[2].id, "Cancelled"), (runs[0].id, "Succeeded")]
+    )
+
+
+async def _plan(store: Store, sql: str, args: list[object]) -> str:
+    rows = await store.db.fetch_all(f"EXPLAIN QUERY PLAN {sql}", args)
+    return " | ".join(str(row["detail"]) for row in rows)
+
+
+async def test_every_list_filter_reads_a_page_off_an_index(store: Store) -> None:
+    """No runs/list filter scans the table; only a time window's runs are ever sorted."""
+    stamp = "2030-01-01T00:00:00.000000Z"
+    for task_id, task_slug, session_id, since, until in itertools.product(
+        (None, "t"), (None, "s"), (None, "ses"), (None, stamp), (None, stamp)
+    ):
+        where = RunFilter(task_id, task_slug, session_id, since, until)
+        plan = await _plan(store, *where.select("*", limit=50))
+        assert "USING INDEX" in plan, (where, plan)
+        assert where.by_time_only or "TEMP B-TREE" not in plan, (where, plan)
+        if where.by_time_only:
+            narrow = await _plan(store, *where.select("*", limit=50, by_update=True))
+            assert "runs_by_update" in narrow, narrow
+
+
+async def test_a_follower_window_uses_the_update_index_among_many_runs(store: Store) -> None:
+    """With more than FEW_UPDATED runs, a recent `since` still answers from the window alone."""
+    for i in range(FEW_UPDATED + 5):
+        await store.runs.create(_new_run(i))
+    latest = await store.runs.query(RunFilter(), limit=1)
+    await store.runs.finish(latest[0].id, "Succeeded")
+    recent = await store.runs.query(RunFilter(since=latest[0].updated_at))
+    assert [run.status for run in recent] == ["Succeeded"]
+    everything = await store.runs.query(RunFilter(since="2000-01-01T00:00:00.000000Z"), limit=3)
+    assert len(everything) == 3
+
+
+async def test_prompt_and_session_lists_read_off_indexes(store: Store) -> None:
+    """prompts/list by run or session and sessions/list by runbook use their indexes."""
+    for sql in (
+        "SELECT * FROM prompts WHERE run_id = ? ORDER BY created_at, id",
+        "SELECT * FROM prompts WHERE session_id = ? ORDER BY created_at, id",
+        "SELECT * FROM sessions WHERE runbook_id = ? ORDER BY created_at DESC, id DESC",
+        "SELECT * FROM sessions ORDER BY created_at DESC, id DESC",
+    ):
+        plan = await _plan(store, sql, ["x"] if "?" in sql else [])
+        assert "USING INDEX" in plan, plan
+        assert "TEMP B-TREE" not in plan, plan
+
+
+@pytest.mark.parametrize(
+    ("text", "stored"),
+    [
+        ("2022-01-01T12:00:00-00:00", "2022-01-01T12:00:00.000000Z"),
+        ("2022-01-01T12:00:00.5+02:00", "2022-01-01T10:00:00.500000Z"),
+        ("2022-01-11 22:32:45.707231+00", "2022-01-11T22:32:45.707231Z"),
+        ("2022-01-01T12:00:00 00:00", "2022-01-01T12:00:00.000000Z"),
+        ("2022-01-01T12:00:00.123456Z", "2022-01-01T12:00:00.123456Z"),
+    ],
+)
+def test_time_filters_parse_the_forms_clients_send(text: str, stored: str) -> None:
+    """RFC 3339, Airplane's response form and an unencoded `+` all parse to the stored form."""
+    assert parse_query_time(text) == stored
