@@ -132,6 +132,8 @@ MIGRATIONS: tuple[str, ...] = (
     CREATE INDEX runs_by_created ON runs (created_at, id);
     CREATE INDEX runs_by_task_slug ON runs (task_slug, created_at, id);
     CREATE INDEX runs_by_task_id ON runs (task_id, created_at, id);
+    CREATE INDEX runs_by_task_slug_update ON runs (task_slug, updated_at);
+    CREATE INDEX runs_by_task_id_update ON runs (task_id, updated_at);
     CREATE INDEX runs_by_session ON runs (session_id, created_at, id);
     CREATE INDEX runs_by_parent ON runs (parent_id, created_at, id);
     CREATE INDEX sessions_by_created ON sessions (created_at, id);

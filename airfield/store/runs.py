@@ -102,6 +102,16 @@ class NewRun:
 
 
 @dataclass(frozen=True)
+class QueuedRun:
+    """A run waiting to start, as the dispatcher needs it."""
+
+    id: str
+    concurrency_key: str
+    concurrency_limit: int
+    is_child: bool
+
+
+@dataclass(frozen=True)
 class RunFilter:
     """What runs/list asks for: equal task, slug and session; `since < updated_at < until`."""
 
@@ -112,16 +122,21 @@ class RunFilter:
     until: str | None = None
 
     @property
-    def by_time_only(self) -> bool:
-        """Whether only the update time narrows the runs."""
-        return bool(self.since or self.until) and not (
-            self.task_id or self.task_slug or self.session_id
-        )
+    def window_index(self) -> str | None:
+        """The index that finds this filter's time window directly (None without a window, or
+        for a session's runs, which are few anyway)."""
+        if not (self.since or self.until) or self.session_id:
+            return None
+        if self.task_id:
+            return "runs_by_task_id_update"
+        if self.task_slug:
+            return "runs_by_task_slug_update"
+        return "runs_by_update"
 
     def select(
-        self, columns: str, *, limit: int, offset: int = 0, by_update: bool = False
+        self, columns: str, *, limit: int, offset: int = 0, by_window: bool = False
     ) -> tuple[str, list[Any]]:
-        """The SELECT of a page in list order; `by_update` reads through the updated_at index."""
+        """The SELECT of a page in list order; `by_window` reads through `window_index`."""
         where: list[str] = []
         args: list[Any] = []
         for column, value in (
@@ -138,7 +153,7 @@ class RunFilter:
         if self.until:
             where.append("updated_at < ?")
             args.append(self.until)
-        source = "runs INDEXED BY runs_by_update" if by_update else "runs"
+        source = f"runs INDEXED BY {self.window_index}" if by_window else "runs"
         clause = f" WHERE {' AND '.join(where)}" if where else ""
         sql = f"SELECT {columns} FROM {source}{clause} ORDER BY created_at DESC, id DESC"
         return f"{sql} LIMIT ? OFFSET ?", [*args, limit, offset]
@@ -225,15 +240,29 @@ class RunStore:
         """Runs newest first (by creation, then ID: a run never moves, so pages only shift when
         runs are added), filtered by `where`."""
         sql, args = where.select("*", limit=limit, offset=offset)
-        if where.by_time_only:
+        if where.window_index is not None:
             # SQLite would walk the list order's index testing every run; a follower's window
-            # (`since` = a moment ago) holds a handful of runs out of thousands, which the
+            # (`since` = a moment ago) holds a handful of runs out of thousands, which an
             # updated_at index finds at once. A capped count decides which way is cheaper.
-            count_sql, count_args = where.select("1", limit=FEW_UPDATED, by_update=True)
+            count_sql, count_args = where.select("1", limit=FEW_UPDATED, by_window=True)
             row = await self._db.fetch_one(f"SELECT COUNT(*) AS n FROM ({count_sql})", count_args)
             if row is not None and int(row["n"]) < FEW_UPDATED:
-                sql, args = where.select("*", limit=limit, offset=offset, by_update=True)
+                sql, args = where.select("*", limit=limit, offset=offset, by_window=True)
         return [RunRecord.from_row(row) for row in await self._db.fetch_all(sql, args)]
+
+    async def waiting(self) -> list[QueuedRun]:
+        """Runs that wait to start, oldest first: only what scheduling needs, since the
+        dispatcher reads them every time a run is added or ends."""
+        rows = await self._db.fetch_all(
+            "SELECT id, concurrency_key, concurrency_limit, parent_id FROM runs"
+            " WHERE status IN ('NotStarted', 'Queued') ORDER BY created_at, id"
+        )
+        return [
+            QueuedRun(
+                r["id"], r["concurrency_key"], r["concurrency_limit"], r["parent_id"] is not None
+            )
+            for r in rows
+        ]
 
     async def with_status(self, statuses: Sequence[str]) -> list[RunRecord]:
         """Runs in any of `statuses`, oldest first."""
