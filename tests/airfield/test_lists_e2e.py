@@ -54,3 +54,20 @@ async def test_prompts_list_by_run_is_oldest_first(api: httpx.AsyncClient) -> No
     again = (await api.get("/v0/prompts/list", params={"runID": run_id})).json()["prompts"]
     assert [prompt["id"] for prompt in again] == [prompts[0]["id"]]
     assert again[0]["cancelledAt"] is not None
+
+
+async def test_a_prompt_moves_its_runs_updated_at(api: httpx.AsyncClient) -> None:
+    """A new or answered prompt makes its run show up again in runs/list by since."""
+    run_id = await execute(api, "deploy", service="web", version="v0.0.2")
+    prompt = (await wait_prompts(api, runID=run_id))[0]
+    run = (await api.get("/v0/runs/get", params={"id": run_id})).json()
+    assert run["updatedAt"] >= prompt["createdAt"] > run["activeAt"]
+    query = {"taskSlug": "deploy", "since": run["activeAt"]}
+    listed = (await api.get("/v0/runs/list", params=query)).json()["runs"]
+    assert run_id in [r["id"] for r in listed]
+
+    await api.post("/v0/prompts/cancel", json={"id": prompt["id"]})
+    closed = (await api.get("/v0/prompts/get", params={"id": prompt["id"]})).json()["prompt"]
+    after = (await api.get("/v0/runs/get", params={"id": run_id})).json()
+    assert after["updatedAt"] >= closed["cancelledAt"]
+    await wait_run(api, run_id)
