@@ -138,6 +138,7 @@ MIGRATIONS: tuple[str, ...] = (
     CREATE INDEX runs_by_parent ON runs (parent_id, created_at, id);
     CREATE INDEX sessions_by_created ON sessions (created_at, id);
     CREATE INDEX sessions_by_runbook ON sessions (runbook_id, created_at, id);
+    CREATE INDEX sessions_by_runbook_update ON sessions (runbook_id, updated_at);
     DROP INDEX prompts_by_run;
     DROP INDEX prompts_by_session;
     CREATE INDEX prompts_by_run ON prompts (run_id, created_at, id);

@@ -18,7 +18,7 @@ from .accounts import (
 from .db import Database
 from .prompts import NewPrompt, PromptRecord, PromptStore
 from .runs import TERMINAL, WAITING, LogRecord, NewRun, RunFilter, RunRecord, RunStore
-from .sessions import SessionRecord, SessionStore
+from .sessions import SessionFilter, SessionRecord, SessionStore
 
 
 class Store:
@@ -61,6 +61,7 @@ __all__ = [
     "RunFilter",
     "RunRecord",
     "RunStore",
+    "SessionFilter",
     "SessionRecord",
     "SessionStore",
     "SlugTaken",

@@ -8,10 +8,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from .db import NOW, Database, Row
+from .listing import ListQuery, equalities, fetch_page
 
 TERMINAL = ("Succeeded", "Failed", "Cancelled")
 WAITING = ("NotStarted", "Queued")
-FEW_UPDATED = 500
 
 
 @dataclass(frozen=True)
@@ -121,42 +121,26 @@ class RunFilter:
     since: str | None = None
     until: str | None = None
 
-    @property
-    def window_index(self) -> str | None:
-        """The index that finds this filter's time window directly (None without a window, or
-        for a session's runs, which are few anyway)."""
-        if not (self.since or self.until) or self.session_id:
-            return None
-        if self.task_id:
-            return "runs_by_task_id_update"
-        if self.task_slug:
-            return "runs_by_task_slug_update"
-        return "runs_by_update"
-
-    def select(
-        self, columns: str, *, limit: int, offset: int = 0, by_window: bool = False
-    ) -> tuple[str, list[Any]]:
-        """The SELECT of a page in list order; `by_window` reads through `window_index`."""
-        where: list[str] = []
-        args: list[Any] = []
-        for column, value in (
-            ("task_id", self.task_id),
-            ("task_slug", self.task_slug),
-            ("session_id", self.session_id),
-        ):
-            if value:
-                where.append(f"{column} = ?")
-                args.append(value)
-        if self.since:
-            where.append("updated_at > ?")
-            args.append(self.since)
-        if self.until:
-            where.append("updated_at < ?")
-            args.append(self.until)
-        source = f"runs INDEXED BY {self.window_index}" if by_window else "runs"
-        clause = f" WHERE {' AND '.join(where)}" if where else ""
-        sql = f"SELECT {columns} FROM {source}{clause} ORDER BY created_at DESC, id DESC"
-        return f"{sql} LIMIT ? OFFSET ?", [*args, limit, offset]
+    def to_query(self) -> ListQuery:
+        """The list query; a session's runs are few, so only task filters get a window index."""
+        index = None
+        if (self.since or self.until) and not self.session_id:
+            index = "runs_by_update"
+            if self.task_id:
+                index = "runs_by_task_id_update"
+            elif self.task_slug:
+                index = "runs_by_task_slug_update"
+        return ListQuery(
+            "runs",
+            equalities(
+                ("task_id", self.task_id),
+                ("task_slug", self.task_slug),
+                ("session_id", self.session_id),
+            ),
+            self.since,
+            self.until,
+            index,
+        )
 
 
 @dataclass(frozen=True)
@@ -239,16 +223,8 @@ class RunStore:
     async def query(self, where: RunFilter, *, limit: int = 50, offset: int = 0) -> list[RunRecord]:
         """Runs newest first (by creation, then ID: a run never moves, so pages only shift when
         runs are added), filtered by `where`."""
-        sql, args = where.select("*", limit=limit, offset=offset)
-        if where.window_index is not None:
-            # SQLite would walk the list order's index testing every run; a follower's window
-            # (`since` = a moment ago) holds a handful of runs out of thousands, which an
-            # updated_at index finds at once. A capped count decides which way is cheaper.
-            count_sql, count_args = where.select("1", limit=FEW_UPDATED, by_window=True)
-            row = await self._db.fetch_one(f"SELECT COUNT(*) AS n FROM ({count_sql})", count_args)
-            if row is not None and int(row["n"]) < FEW_UPDATED:
-                sql, args = where.select("*", limit=limit, offset=offset, by_window=True)
-        return [RunRecord.from_row(row) for row in await self._db.fetch_all(sql, args)]
+        rows = await fetch_page(self._db, where.to_query(), limit=limit, offset=offset)
+        return [RunRecord.from_row(row) for row in rows]
 
     async def waiting(self) -> list[QueuedRun]:
         """Runs that wait to start, oldest first: only what scheduling needs, since the

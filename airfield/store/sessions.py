@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from .db import NOW, Database, Row
+from .listing import ListQuery, equalities, fetch_page
 
 
 @dataclass(frozen=True)
@@ -46,6 +47,28 @@ class SessionRecord:
             created_by=row["created_by"],
             updated_at=row["updated_at"],
             updated_by=row["updated_by"],
+        )
+
+
+@dataclass(frozen=True)
+class SessionFilter:
+    """What sessions/list asks for: a runbook, and `updated_after < updated_at < updated_before`."""
+
+    runbook_id: str | None = None
+    updated_after: str | None = None
+    updated_before: str | None = None
+
+    def to_query(self) -> ListQuery:
+        """The list query, with the index that finds its time window."""
+        index = None
+        if self.updated_after or self.updated_before:
+            index = "sessions_by_runbook_update" if self.runbook_id else "sessions_by_update"
+        return ListQuery(
+            "sessions",
+            equalities(("runbook_id", self.runbook_id)),
+            self.updated_after,
+            self.updated_before,
+            index,
         )
 
 
@@ -110,32 +133,10 @@ class SessionStore:
         )
 
     async def query(
-        self,
-        *,
-        runbook_id: str | None,
-        updated_after: str | None,
-        updated_before: str | None,
-        limit: int,
-        offset: int,
+        self, where: SessionFilter, *, limit: int = 50, offset: int = 0
     ) -> list[SessionRecord]:
-        """Sessions newest first (by creation, then ID), filtered by runbook and by
-        `updated_after < updated_at < updated_before`."""
-        where: list[str] = []
-        args: list[Any] = []
-        if runbook_id:
-            where.append("runbook_id = ?")
-            args.append(runbook_id)
-        if updated_after:
-            where.append("updated_at > ?")
-            args.append(updated_after)
-        if updated_before:
-            where.append("updated_at < ?")
-            args.append(updated_before)
-        clause = f"WHERE {' AND '.join(where)}" if where else ""
-        rows = await self._db.fetch_all(
-            f"SELECT * FROM sessions {clause} ORDER BY created_at DESC, id DESC LIMIT ? OFFSET ?",
-            (*args, limit, offset),
-        )
+        """Sessions newest first (by creation, then ID), filtered by `where`."""
+        rows = await fetch_page(self._db, where.to_query(), limit=limit, offset=offset)
         return [SessionRecord.from_row(row) for row in rows]
 
     async def unfinished(self) -> list[SessionRecord]:

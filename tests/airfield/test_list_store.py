@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from airfield.store import NewRun, RunFilter, Store
-from airfield.store.runs import FEW_UPDATED
+from airfield.store import NewRun, RunFilter, SessionFilter, Store
+from airfield.store.listing import FEW_UPDATED, ListQuery
 from airfield.timeutil import StampClock, parse_query_time, to_text
 
 
@@ -128,23 +128,34 @@ async def _plan(store: Store, sql: str, args: list[object]) -> str:
     return " | ".join(str(row["detail"]) for row in rows)
 
 
-async def test_every_list_filter_reads_a_page_off_an_index(store: Store) -> None:
+async def _check_plans(store: Store, query: ListQuery) -> None:
+    plan = await _plan(store, *query.select("*", limit=50))
+    assert "USING INDEX" in plan, (query, plan)
+    if not (query.after or query.before):
+        assert "TEMP B-TREE" not in plan, (query, plan)
+    if query.window_index is not None:
+        narrow = await _plan(store, *query.select("*", limit=50, by_window=True))
+        assert query.window_index in narrow, narrow
+        assert "updated_at>" in narrow or "updated_at<" in narrow, narrow
+
+
+async def test_every_runs_list_filter_reads_a_page_off_an_index(store: Store) -> None:
     """No runs/list filter scans the table; a time window is found through an updated_at index,
     and only its runs are sorted."""
     stamp = "2030-01-01T00:00:00.000000Z"
     for task_id, task_slug, session_id, since, until in itertools.product(
         (None, "t"), (None, "s"), (None, "ses"), (None, stamp), (None, stamp)
     ):
-        where = RunFilter(task_id, task_slug, session_id, since, until)
-        plan = await _plan(store, *where.select("*", limit=50))
-        assert "USING INDEX" in plan, (where, plan)
-        window = where.window_index
-        if not (since or until):
-            assert "TEMP B-TREE" not in plan, (where, plan)
-        if window is not None:
-            narrow = await _plan(store, *where.select("*", limit=50, by_window=True))
-            assert window in narrow, narrow
-            assert "updated_at>" in narrow or "updated_at<" in narrow, narrow
+        await _check_plans(
+            store, RunFilter(task_id, task_slug, session_id, since, until).to_query()
+        )
+
+
+async def test_every_sessions_list_filter_reads_a_page_off_an_index(store: Store) -> None:
+    """sessions/list by runbook and update window reads off indexes the same way."""
+    stamp = "2030-01-01T00:00:00.000000Z"
+    for runbook_id, after, before in itertools.product((None, "rbk"), (None, stamp), (None, stamp)):
+        await _check_plans(store, SessionFilter(runbook_id, after, before).to_query())
 
 
 async def test_a_follower_window_is_right_either_way_among_many_runs(store: Store) -> None:
@@ -166,15 +177,11 @@ async def test_a_follower_window_is_right_either_way_among_many_runs(store: Stor
     ]
 
 
-async def test_prompt_and_session_lists_read_off_indexes(store: Store) -> None:
-    """prompts/list by run or session and sessions/list by runbook use their indexes."""
-    for sql in (
-        "SELECT * FROM prompts WHERE run_id = ? ORDER BY created_at, id",
-        "SELECT * FROM prompts WHERE session_id = ? ORDER BY created_at, id",
-        "SELECT * FROM sessions WHERE runbook_id = ? ORDER BY created_at DESC, id DESC",
-        "SELECT * FROM sessions ORDER BY created_at DESC, id DESC",
-    ):
-        plan = await _plan(store, sql, ["x"] if "?" in sql else [])
+async def test_prompt_lists_read_off_indexes(store: Store) -> None:
+    """prompts/list by run or by session uses its index, already in list order."""
+    for column in ("run_id", "session_id"):
+        sql = f"SELECT * FROM prompts WHERE {column} = ? ORDER BY created_at, id"
+        plan = await _plan(store, sql, ["x"])
         assert "USING INDEX" in plan, plan
         assert "TEMP B-TREE" not in plan, plan
 
