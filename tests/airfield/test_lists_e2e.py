@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 import httpx
+
+from airplane_api.models import ListRunsResponse
 
 from .helpers import execute, wait_prompts, wait_run
 
@@ -20,6 +24,9 @@ async def test_runs_list_follows_changes_by_since(api: httpx.AsyncClient) -> Non
     changed = (await api.get("/v0/runs/list", params=query)).json()["runs"]
     assert [(run["id"], run["status"]) for run in changed] == [(second, "Succeeded")]
     assert changed[0]["updatedAt"] == done["updatedAt"] > watermark
+    model = ListRunsResponse.model_validate({"runs": changed}).runs[0]
+    assert model.updated_at == datetime.fromisoformat(done["updatedAt"].replace("Z", "+00:00"))
+    assert (model.task_slug, model.parent_id) == ("slow", "")
 
     window = {"taskID": task_id, "since": watermark, "until": done["updatedAt"]}
     assert (await api.get("/v0/runs/list", params=window)).json()["runs"] == []
