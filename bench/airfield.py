@@ -86,10 +86,10 @@ async def _follow(client: httpx.AsyncClient, wanted: set[str], since: str) -> No
         while True:
             params = {"taskSlug": "noop", "since": watermark, "limit": 50, "page": page}
             runs = (await client.get("/v0/runs/list", params=params)).json()["runs"]
-            for run in runs:
-                newest = max(newest, run["updatedAt"])
-                if run["status"] in TERMINAL:
-                    ended.add(run["id"])
+            ended.update(run["id"] for run in runs if run["status"] in TERMINAL)
+            if page == 0:
+                # The next watermark comes from page 0 only (docs/architecture.md).
+                newest = max([newest, *(run["updatedAt"] for run in runs)])
             if len(runs) < 50:
                 break
             page += 1

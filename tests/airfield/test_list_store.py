@@ -123,6 +123,40 @@ async def test_following_by_the_greatest_updated_at_misses_nothing(store: Store)
     )
 
 
+async def test_a_paged_walk_with_page_zero_watermark_misses_nothing(store: Store) -> None:
+    """Changes made while a follower walks full pages turn up in its next walk, even when a
+    later page shows a newer change than one the walk had already passed."""
+    runs = [await store.runs.create(_new_run(i)) for i in range(7)]
+    first = datetime.fromisoformat(runs[0].updated_at.replace("Z", "+00:00"))
+    watermark = to_text(first - timedelta(microseconds=1))
+    latest: dict[str, str] = {}
+
+    async def walk(after_page_zero: list[str]) -> None:
+        nonlocal watermark
+        page, newest = 0, watermark
+        while True:
+            found = await store.runs.query(RunFilter(since=watermark), limit=2, offset=2 * page)
+            latest.update({run.id: run.status for run in found})
+            if page == 0:
+                newest = max([newest, *(run.updated_at for run in found)])
+                for run_id in after_page_zero:
+                    await store.runs.finish(run_id, "Succeeded")
+            if len(found) < 2:
+                break
+            page += 1
+        watermark = newest
+
+    # runs[6] (page 0, already read) ends, then runs[4] (page 1, not read yet) ends.
+    await walk([runs[6].id, runs[4].id])
+    assert latest[runs[6].id] == "Queued"
+    assert latest[runs[4].id] == "Succeeded"
+    await walk([])
+    assert latest == {run.id: "Queued" for run in runs} | {
+        runs[6].id: "Succeeded",
+        runs[4].id: "Succeeded",
+    }
+
+
 async def _plan(store: Store, sql: str, args: list[object]) -> str:
     rows = await store.db.fetch_all(f"EXPLAIN QUERY PLAN {sql}", args)
     return " | ".join(str(row["detail"]) for row in rows)
