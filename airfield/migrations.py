@@ -144,4 +144,15 @@ MIGRATIONS: tuple[str, ...] = (
     CREATE INDEX prompts_by_run ON prompts (run_id, created_at, id);
     CREATE INDEX prompts_by_session ON prompts (session_id, created_at, id);
     """,
+    # 3: sleeps that runs announce with airplane.sleep.
+    """
+    CREATE TABLE sleeps (
+        id TEXT PRIMARY KEY,
+        run_id TEXT NOT NULL,
+        duration_ms INTEGER NOT NULL,
+        until TEXT NOT NULL,
+        created_at TEXT NOT NULL
+    );
+    CREATE INDEX sleeps_by_run ON sleeps (run_id, created_at, id);
+    """,
 )

@@ -19,6 +19,7 @@ from .db import Database
 from .prompts import NewPrompt, PromptRecord, PromptStore
 from .runs import TERMINAL, WAITING, LogRecord, NewRun, RunFilter, RunRecord, RunStore
 from .sessions import SessionFilter, SessionRecord, SessionStore
+from .sleeps import SleepRecord, SleepStore
 
 
 class Store:
@@ -30,6 +31,7 @@ class Store:
         self.prompts = PromptStore(db)
         self.sessions = SessionStore(db)
         self.accounts = AccountStore(db)
+        self.sleeps = SleepStore(db)
 
     @classmethod
     async def open(cls, path: str | Path) -> Store:
@@ -64,6 +66,8 @@ __all__ = [
     "SessionFilter",
     "SessionRecord",
     "SessionStore",
+    "SleepRecord",
+    "SleepStore",
     "SlugTaken",
     "Store",
     "StoredResponse",

@@ -319,3 +319,17 @@ async def test_sdk_displays_are_kept_with_the_run(api: httpx.AsyncClient) -> Non
         "/v0/displays/create", json={"display": {"kind": "markdown", "content": "x"}}
     )
     assert outside.status_code == 403
+
+
+async def test_sdk_sleep_is_recorded(api: httpx.AsyncClient) -> None:
+    """airplane.sleep.sleep records a sleep the run lists, then the task carries on."""
+    run_id = await execute(api, "naps")
+    run = await wait_run(api, run_id)
+    assert run["status"] == "Succeeded", await logs_of(api, run_id)
+    assert await output_of(api, run_id) == {"rested": True}
+    sleeps = (await api.get("/v0/sleeps/list", params={"runID": run_id})).json()["sleeps"]
+    assert [(s["runID"], s["durationMs"]) for s in sleeps] == [(run_id, 1000)]
+    one = (await api.get("/v0/sleeps/get", params={"id": sleeps[0]["id"]})).json()
+    assert one == sleeps[0]
+    outside = await api.post("/v0/sleeps/create", json={"durationMs": 1000, "until": "x"})
+    assert outside.status_code == 403
