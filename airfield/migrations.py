@@ -122,4 +122,37 @@ MIGRATIONS: tuple[str, ...] = (
     );
     CREATE INDEX displays_by_run ON displays (run_id, created_at);
     """,
+    # 2: indexes for the list endpoints as followers use them: every filter of runs/list and
+    # sessions/list with the list order (created_at DESC, id DESC) behind it, so a page is read
+    # straight off an index however many runs there are.
+    """
+    DROP INDEX runs_by_task;
+    DROP INDEX runs_by_parent;
+    DROP INDEX runs_by_session;
+    CREATE INDEX runs_by_created ON runs (created_at, id);
+    CREATE INDEX runs_by_task_slug ON runs (task_slug, created_at, id);
+    CREATE INDEX runs_by_task_id ON runs (task_id, created_at, id);
+    CREATE INDEX runs_by_task_slug_update ON runs (task_slug, updated_at);
+    CREATE INDEX runs_by_task_id_update ON runs (task_id, updated_at);
+    CREATE INDEX runs_by_session ON runs (session_id, created_at, id);
+    CREATE INDEX runs_by_parent ON runs (parent_id, created_at, id);
+    CREATE INDEX sessions_by_created ON sessions (created_at, id);
+    CREATE INDEX sessions_by_runbook ON sessions (runbook_id, created_at, id);
+    CREATE INDEX sessions_by_runbook_update ON sessions (runbook_id, updated_at);
+    DROP INDEX prompts_by_run;
+    DROP INDEX prompts_by_session;
+    CREATE INDEX prompts_by_run ON prompts (run_id, created_at, id);
+    CREATE INDEX prompts_by_session ON prompts (session_id, created_at, id);
+    """,
+    # 3: sleeps that runs announce with airplane.sleep.
+    """
+    CREATE TABLE sleeps (
+        id TEXT PRIMARY KEY,
+        run_id TEXT NOT NULL,
+        duration_ms INTEGER NOT NULL,
+        until TEXT NOT NULL,
+        created_at TEXT NOT NULL
+    );
+    CREATE INDEX sleeps_by_run ON sleeps (run_id, created_at, id);
+    """,
 )

@@ -118,12 +118,17 @@ class Runner:
                 log.exception("dispatching runs failed")
 
     async def _dispatch(self) -> None:
-        queued = await self.store.runs.with_status(WAITING)
-        slots = [_slot(run) for run in queued if run.id not in self._active]
+        slots = [
+            Slot(run.id, run.concurrency_key, run.concurrency_limit, run.is_child)
+            for run in await self.store.runs.waiting()
+            if run.id not in self._active
+        ]
         active = [a.slot() for a in self._active.values()]
-        by_id = {run.id: run for run in queued}
         for run_id in startable(slots, active, self.settings.max_active_runs):
-            entry = _Active(by_id[run_id])
+            record = await self.store.runs.get(run_id)
+            if record is None or record.status not in WAITING:
+                continue
+            entry = _Active(record)
             self._active[run_id] = entry
             entry.task = asyncio.create_task(self._supervise(entry), name=f"run-{run_id}")
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from ..pipeline import Endpoint
-from . import account, prompts, resources, runbooks, runs, tasks
+from . import account, prompts, resources, runbooks, runs, sleeps, tasks
 
 ENDPOINTS: tuple[Endpoint, ...] = (
     *tasks.ENDPOINTS,
@@ -12,4 +12,5 @@ ENDPOINTS: tuple[Endpoint, ...] = (
     *runbooks.ENDPOINTS,
     *resources.ENDPOINTS,
     *account.ENDPOINTS,
+    *sleeps.ENDPOINTS,
 )

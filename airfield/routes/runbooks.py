@@ -9,6 +9,7 @@ from airplane_api.models import ExecuteRunbookRequest
 from ..auth import Right
 from ..errors import not_found
 from ..pipeline import Ctx, Endpoint, parse_model
+from ..store import SessionFilter
 from ..views import runbook_wire, session_wire
 from .runs import page_args, time_arg
 
@@ -53,13 +54,14 @@ async def get_session(ctx: Ctx) -> dict[str, Any]:
 async def list_sessions(ctx: Ctx) -> dict[str, Any]:
     """Sessions newest first; `page` counts pages of `limit`."""
     limit, offset = page_args(ctx)
-    sessions = await ctx.services.store.sessions.query(
-        runbook_id=ctx.arg("runbookID", "runbookSlug") or None,
+    ref = ctx.arg("runbookID", "runbookSlug")
+    runbook = ctx.services.catalog.runbook_by_ref(ref) if ref else None
+    where = SessionFilter(
+        runbook_id=runbook.id if runbook else ref or None,
         updated_after=time_arg(ctx, "updatedAfter"),
         updated_before=time_arg(ctx, "updatedBefore"),
-        limit=limit,
-        offset=offset,
     )
+    sessions = await ctx.services.store.sessions.query(where, limit=limit, offset=offset)
     return {"sessions": [session_wire(session) for session in sessions]}
 
 

@@ -9,7 +9,7 @@ from ..auth import Right
 from ..errors import bad_request, forbidden, not_found
 from ..ids import new_id
 from ..pipeline import Ctx, Endpoint
-from ..store import RunRecord
+from ..store import RunFilter, RunRecord
 from ..timeutil import parse_query_time
 from ..views import run_wire
 
@@ -58,19 +58,21 @@ def page_args(ctx: Ctx) -> tuple[int, int]:
 
 
 async def list_runs(ctx: Ctx) -> dict[str, Any]:
-    """Runs newest first, filtered by task, session and last update."""
+    """Runs newest first, filtered by task, session and last update (`since`/`until`, both
+    exclusive). `updatedAt` stamps are unique and follow commit order, so a follower that asks
+    for `since=<greatest updatedAt seen>` misses nothing (docs/architecture.md)."""
     limit, offset = page_args(ctx)
     store = ctx.services.store
-    runs = await store.runs.query(
+    where = RunFilter(
         task_id=ctx.arg("taskID") or None,
         task_slug=ctx.arg("taskSlug") or None,
         session_id=ctx.arg("sessionID") or None,
         since=time_arg(ctx, "since"),
         until=time_arg(ctx, "until"),
-        limit=limit,
-        offset=offset,
     )
-    return {"runs": [run_wire(run, await store.runs.child_ids(run.id)) for run in runs]}
+    runs = await store.runs.query(where, limit=limit, offset=offset)
+    children = await store.runs.child_ids_of([run.id for run in runs])
+    return {"runs": [run_wire(run, children[run.id]) for run in runs]}
 
 
 def _read_token(ctx: Ctx, name: str) -> int | None:

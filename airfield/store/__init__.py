@@ -17,8 +17,9 @@ from .accounts import (
 )
 from .db import Database
 from .prompts import NewPrompt, PromptRecord, PromptStore
-from .runs import TERMINAL, WAITING, LogRecord, NewRun, RunRecord, RunStore
-from .sessions import SessionRecord, SessionStore
+from .runs import TERMINAL, WAITING, LogRecord, NewRun, RunFilter, RunRecord, RunStore
+from .sessions import SessionFilter, SessionRecord, SessionStore
+from .sleeps import SleepRecord, SleepStore
 
 
 class Store:
@@ -30,11 +31,17 @@ class Store:
         self.prompts = PromptStore(db)
         self.sessions = SessionStore(db)
         self.accounts = AccountStore(db)
+        self.sleeps = SleepStore(db)
 
     @classmethod
     async def open(cls, path: str | Path) -> Store:
-        """Open and migrate the database at `path`."""
-        return cls(await Database.open(path))
+        """Open and migrate the database at `path`; stamps continue after the stored ones."""
+        db = await Database.open(path)
+        for table in ("runs", "sessions"):
+            row = await db.fetch_one(f"SELECT MAX(updated_at) AS last FROM {table}")
+            if row and row["last"]:
+                db.clock.advance_past(row["last"])
+        return cls(db)
 
     async def close(self) -> None:
         """Close the database."""
@@ -53,10 +60,14 @@ __all__ = [
     "PromptRecord",
     "PromptStore",
     "ResourceRecord",
+    "RunFilter",
     "RunRecord",
     "RunStore",
+    "SessionFilter",
     "SessionRecord",
     "SessionStore",
+    "SleepRecord",
+    "SleepStore",
     "SlugTaken",
     "Store",
     "StoredResponse",

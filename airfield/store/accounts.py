@@ -104,8 +104,8 @@ class AccountStore:
         """Create or refresh a user (acting-for labels become users too)."""
         await self._db.execute(
             "INSERT INTO users (id, name, email, created_at) VALUES (?, ?, ?, ?)"
-            " ON CONFLICT (id) DO UPDATE SET email = CASE WHEN excluded.email != ''"
-            " THEN excluded.email ELSE users.email END",
+            " ON CONFLICT (id) DO UPDATE SET email = excluded.email"
+            " WHERE excluded.email != '' AND excluded.email != users.email",
             (user_id, name, email, now_text()),
         )
 

@@ -6,13 +6,33 @@ import asyncio
 from collections.abc import AsyncIterator, Iterable, Sequence
 from contextlib import asynccontextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, Final
 
 import aiosqlite
 
 from ..migrations import MIGRATIONS
+from ..timeutil import StampClock
 
 Row = dict[str, Any]
+
+
+class _Now:
+    """The type of NOW."""
+
+    def __repr__(self) -> str:
+        return "NOW"
+
+
+NOW: Final = _Now()
+"""A statement argument replaced by the write's stamp, taken under the write lock, so that
+stamps follow commit order (see StampClock). Every NOW in one statement gets the same stamp."""
+
+
+def _bind(args: Sequence[Any], clock: StampClock) -> Sequence[Any]:
+    if not any(arg is NOW for arg in args):
+        return args
+    stamp = clock.next()
+    return [stamp if arg is NOW else arg for arg in args]
 
 
 class Database:
@@ -21,6 +41,7 @@ class Database:
     def __init__(self, conn: aiosqlite.Connection) -> None:
         self._conn = conn
         self._lock = asyncio.Lock()
+        self.clock = StampClock()
 
     @classmethod
     async def open(cls, path: str | Path) -> Database:
@@ -55,7 +76,7 @@ class Database:
     async def execute(self, sql: str, args: Sequence[Any] = ()) -> int:
         """Run one statement; returns the number of rows it changed."""
         async with self._lock:
-            cursor = await self._conn.execute(sql, args)
+            cursor = await self._conn.execute(sql, _bind(args, self.clock))
             return cursor.rowcount
 
     async def execute_many(self, sql: str, rows: Iterable[Sequence[Any]]) -> None:
@@ -89,7 +110,7 @@ class Database:
         async with self._lock:
             await self._conn.execute("BEGIN IMMEDIATE")
             try:
-                yield Transaction(self._conn)
+                yield Transaction(self._conn, self.clock)
             except BaseException:
                 await self._conn.execute("ROLLBACK")
                 raise
@@ -99,12 +120,13 @@ class Database:
 class Transaction:
     """Statement helpers bound to an open transaction."""
 
-    def __init__(self, conn: aiosqlite.Connection) -> None:
+    def __init__(self, conn: aiosqlite.Connection, clock: StampClock) -> None:
         self._conn = conn
+        self._clock = clock
 
     async def execute(self, sql: str, args: Sequence[Any] = ()) -> int:
         """Run one statement; returns the number of rows it changed."""
-        cursor = await self._conn.execute(sql, args)
+        cursor = await self._conn.execute(sql, _bind(args, self._clock))
         return cursor.rowcount
 
     async def fetch_one(self, sql: str, args: Sequence[Any] = ()) -> Row | None:

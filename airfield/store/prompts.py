@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from ..timeutil import now_text
-from .db import Database, Row
+from .db import NOW, Database, Row
 
 
 @dataclass(frozen=True)
@@ -75,9 +75,23 @@ class PromptStore:
     def __init__(self, db: Database) -> None:
         self._db = db
 
+    async def _write_touching_run(self, sql: str, args: Sequence[Any], prompt_id: str) -> int:
+        """Run a prompt write and, when it changed something, move the updatedAt of the
+        prompt's run past it: a follower polling runs/list by `since` then sees that a run has a
+        new or answered prompt without asking prompts/list about every run."""
+        async with self._db.transaction() as tx:
+            changed = await tx.execute(sql, args)
+            if changed:
+                await tx.execute(
+                    "UPDATE runs SET updated_at = ?"
+                    " WHERE id = (SELECT run_id FROM prompts WHERE id = ?)",
+                    (NOW, prompt_id),
+                )
+        return changed
+
     async def create(self, prompt: NewPrompt) -> None:
         """Insert a new, open prompt."""
-        await self._db.execute(
+        await self._write_touching_run(
             "INSERT INTO prompts (id, run_id, session_id, schema, reviewers, confirm_text,"
             " cancel_text, description, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (
@@ -89,8 +103,9 @@ class PromptStore:
                 prompt.confirm_text,
                 prompt.cancel_text,
                 prompt.description,
-                now_text(),
+                NOW,
             ),
+            prompt.id,
         )
 
     async def get(self, prompt_id: str) -> PromptRecord | None:
@@ -109,20 +124,21 @@ class PromptStore:
 
     async def submit(self, prompt_id: str, values: dict[str, Any], by: str) -> bool:
         """Record an answer; False when the prompt was no longer open."""
-        now = now_text()
-        changed = await self._db.execute(
+        changed = await self._write_touching_run(
             "UPDATE prompts SET submitted_values = ?, submitted_at = ?, submitted_by = ?"
             " WHERE id = ? AND submitted_at IS NULL AND cancelled_at IS NULL",
-            (json.dumps(values), now, by, prompt_id),
+            (json.dumps(values), NOW, by, prompt_id),
+            prompt_id,
         )
         return changed == 1
 
     async def cancel(self, prompt_id: str, by: str) -> bool:
         """Record a cancellation; False when the prompt was no longer open."""
-        changed = await self._db.execute(
+        changed = await self._write_touching_run(
             "UPDATE prompts SET cancelled_at = ?, cancelled_by = ?"
             " WHERE id = ? AND submitted_at IS NULL AND cancelled_at IS NULL",
-            (now_text(), by, prompt_id),
+            (NOW, by, prompt_id),
+            prompt_id,
         )
         return changed == 1
 

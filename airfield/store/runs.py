@@ -7,8 +7,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from ..timeutil import now_text
-from .db import Database, Row
+from .db import NOW, Database, Row
+from .listing import ListQuery, equalities, fetch_page
 
 TERMINAL = ("Succeeded", "Failed", "Cancelled")
 WAITING = ("NotStarted", "Queued")
@@ -102,6 +102,48 @@ class NewRun:
 
 
 @dataclass(frozen=True)
+class QueuedRun:
+    """A run waiting to start, as the dispatcher needs it."""
+
+    id: str
+    concurrency_key: str
+    concurrency_limit: int
+    is_child: bool
+
+
+@dataclass(frozen=True)
+class RunFilter:
+    """What runs/list asks for: equal task, slug and session; `since < updated_at < until`."""
+
+    task_id: str | None = None
+    task_slug: str | None = None
+    session_id: str | None = None
+    since: str | None = None
+    until: str | None = None
+
+    def to_query(self) -> ListQuery:
+        """The list query; a session's runs are few, so only task filters get a window index."""
+        index = None
+        if (self.since or self.until) and not self.session_id:
+            index = "runs_by_update"
+            if self.task_id:
+                index = "runs_by_task_id_update"
+            elif self.task_slug:
+                index = "runs_by_task_slug_update"
+        return ListQuery(
+            "runs",
+            equalities(
+                ("task_id", self.task_id),
+                ("task_slug", self.task_slug),
+                ("session_id", self.session_id),
+            ),
+            self.since,
+            self.until,
+            index,
+        )
+
+
+@dataclass(frozen=True)
 class LogRecord:
     """One stored log line."""
 
@@ -119,7 +161,6 @@ class RunStore:
 
     async def create(self, run: NewRun) -> RunRecord:
         """Insert a run, already Queued (NotStarted lasts only inside this insert)."""
-        now = now_text()
         await self._db.execute(
             "INSERT INTO runs (id, task_id, task_slug, env_id, status, param_values, params,"
             " resources, parent_id, session_id, timeout, concurrency_key, concurrency_limit,"
@@ -138,10 +179,10 @@ class RunStore:
                 run.timeout,
                 run.concurrency_key,
                 run.concurrency_limit,
-                now,
+                NOW,
                 run.created_by,
-                now,
-                now,
+                NOW,
+                NOW,
             ),
         )
         found = await self.get(run.id)
@@ -165,40 +206,39 @@ class RunStore:
         )
         return [row["id"] for row in rows]
 
-    async def query(
-        self,
-        *,
-        task_id: str | None = None,
-        task_slug: str | None = None,
-        session_id: str | None = None,
-        since: str | None = None,
-        until: str | None = None,
-        limit: int = 50,
-        offset: int = 0,
-    ) -> list[RunRecord]:
-        """Runs newest first, filtered."""
-        where: list[str] = []
-        args: list[Any] = []
-        for column, value in (
-            ("task_id", task_id),
-            ("task_slug", task_slug),
-            ("session_id", session_id),
-        ):
-            if value:
-                where.append(f"{column} = ?")
-                args.append(value)
-        if since:
-            where.append("updated_at >= ?")
-            args.append(since)
-        if until:
-            where.append("updated_at <= ?")
-            args.append(until)
-        clause = f"WHERE {' AND '.join(where)}" if where else ""
+    async def child_ids_of(self, run_ids: Sequence[str]) -> dict[str, list[str]]:
+        """`child_ids` of many runs in one query (a page of runs/list)."""
+        children: dict[str, list[str]] = {run_id: [] for run_id in run_ids}
+        if not run_ids:
+            return children
+        marks = ", ".join("?" for _ in run_ids)
         rows = await self._db.fetch_all(
-            f"SELECT * FROM runs {clause} ORDER BY created_at DESC, id DESC LIMIT ? OFFSET ?",
-            (*args, limit, offset),
+            f"SELECT id, parent_id FROM runs WHERE parent_id IN ({marks}) ORDER BY created_at, id",
+            tuple(run_ids),
         )
+        for row in rows:
+            children[row["parent_id"]].append(row["id"])
+        return children
+
+    async def query(self, where: RunFilter, *, limit: int = 50, offset: int = 0) -> list[RunRecord]:
+        """Runs newest first (by creation, then ID: a run never moves, so pages only shift when
+        runs are added), filtered by `where`."""
+        rows = await fetch_page(self._db, where.to_query(), limit=limit, offset=offset)
         return [RunRecord.from_row(row) for row in rows]
+
+    async def waiting(self) -> list[QueuedRun]:
+        """Runs that wait to start, oldest first: only what scheduling needs, since the
+        dispatcher reads them every time a run is added or ends."""
+        rows = await self._db.fetch_all(
+            "SELECT id, concurrency_key, concurrency_limit, parent_id FROM runs"
+            " WHERE status IN ('NotStarted', 'Queued') ORDER BY created_at, id"
+        )
+        return [
+            QueuedRun(
+                r["id"], r["concurrency_key"], r["concurrency_limit"], r["parent_id"] is not None
+            )
+            for r in rows
+        ]
 
     async def with_status(self, statuses: Sequence[str]) -> list[RunRecord]:
         """Runs in any of `statuses`, oldest first."""
@@ -215,23 +255,21 @@ class RunStore:
 
     async def mark_active(self, run_id: str, pgid: int) -> bool:
         """Queued -> Active with its process group; False if the run left Queued meanwhile."""
-        now = now_text()
         changed = await self._db.execute(
             "UPDATE runs SET status = 'Active', active_at = ?, updated_at = ?, pgid = ?"
             " WHERE id = ? AND status IN ('NotStarted', 'Queued')",
-            (now, now, pgid, run_id),
+            (NOW, NOW, pgid, run_id),
         )
         return changed == 1
 
     async def finish(self, run_id: str, status: str, *, by: str | None = None) -> bool:
         """Move a run that has not ended to a terminal status; False if it had ended."""
-        now = now_text()
         column = {"Succeeded": "succeeded_at", "Failed": "failed_at", "Cancelled": "cancelled_at"}
         changed = await self._db.execute(
             f"UPDATE runs SET status = ?, {column[status]} = ?, updated_at = ?,"
             " cancelled_by = COALESCE(?, cancelled_by), token_hash = NULL"
             " WHERE id = ? AND status NOT IN ('Succeeded', 'Failed', 'Cancelled')",
-            (status, now, now, by, run_id),
+            (status, NOW, NOW, by, run_id),
         )
         return changed == 1
 
@@ -239,7 +277,7 @@ class RunStore:
         """Replace a run's output."""
         await self._db.execute(
             "UPDATE runs SET output = ?, updated_at = ? WHERE id = ?",
-            (json.dumps(output), now_text(), run_id),
+            (json.dumps(output), NOW, run_id),
         )
 
     async def append_logs(self, run_id: str, lines: Sequence[LogRecord]) -> None:
@@ -276,7 +314,7 @@ class RunStore:
         """Store a display a run created."""
         await self._db.execute(
             "INSERT INTO displays (id, run_id, display, created_at) VALUES (?, ?, ?, ?)",
-            (display_id, run_id, json.dumps(display), now_text()),
+            (display_id, run_id, json.dumps(display), NOW),
         )
 
     async def displays(self, run_id: str) -> list[dict[str, Any]]:

@@ -6,8 +6,8 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from ..timeutil import now_text
-from .db import Database, Row
+from .db import NOW, Database, Row
+from .listing import ListQuery, equalities, fetch_page
 
 
 @dataclass(frozen=True)
@@ -50,6 +50,28 @@ class SessionRecord:
         )
 
 
+@dataclass(frozen=True)
+class SessionFilter:
+    """What sessions/list asks for: a runbook, and `updated_after < updated_at < updated_before`."""
+
+    runbook_id: str | None = None
+    updated_after: str | None = None
+    updated_before: str | None = None
+
+    def to_query(self) -> ListQuery:
+        """The list query, with the index that finds its time window."""
+        index = None
+        if self.updated_after or self.updated_before:
+            index = "sessions_by_runbook_update" if self.runbook_id else "sessions_by_update"
+        return ListQuery(
+            "sessions",
+            equalities(("runbook_id", self.runbook_id)),
+            self.updated_after,
+            self.updated_before,
+            index,
+        )
+
+
 class SessionStore:
     """SQL for sessions."""
 
@@ -58,7 +80,6 @@ class SessionStore:
 
     async def create(self, record: SessionRecord) -> None:
         """Insert a session (its timestamps are set here)."""
-        now = now_text()
         await self._db.execute(
             "INSERT INTO sessions (id, runbook_id, runbook_slug, name, env_id, status,"
             " param_values, params, steps, error, created_at, created_by, updated_at, updated_by)"
@@ -74,9 +95,9 @@ class SessionStore:
                 json.dumps(record.params),
                 json.dumps(record.steps),
                 record.error,
-                now,
+                NOW,
                 record.created_by,
-                now,
+                NOW,
                 record.updated_by,
             ),
         )
@@ -97,7 +118,7 @@ class SessionStore:
     ) -> None:
         """Change a session's status, step progress or error."""
         sets = ["updated_at = ?"]
-        args: list[Any] = [now_text()]
+        args: list[Any] = [NOW]
         for column, value in (
             ("status", status),
             ("steps", json.dumps(steps) if steps is not None else None),
@@ -112,31 +133,10 @@ class SessionStore:
         )
 
     async def query(
-        self,
-        *,
-        runbook_id: str | None,
-        updated_after: str | None,
-        updated_before: str | None,
-        limit: int,
-        offset: int,
+        self, where: SessionFilter, *, limit: int = 50, offset: int = 0
     ) -> list[SessionRecord]:
-        """Sessions newest first, filtered."""
-        where: list[str] = []
-        args: list[Any] = []
-        if runbook_id:
-            where.append("(runbook_id = ? OR runbook_slug = ?)")
-            args += [runbook_id, runbook_id]
-        if updated_after:
-            where.append("updated_at >= ?")
-            args.append(updated_after)
-        if updated_before:
-            where.append("updated_at <= ?")
-            args.append(updated_before)
-        clause = f"WHERE {' AND '.join(where)}" if where else ""
-        rows = await self._db.fetch_all(
-            f"SELECT * FROM sessions {clause} ORDER BY created_at DESC, id DESC LIMIT ? OFFSET ?",
-            (*args, limit, offset),
-        )
+        """Sessions newest first (by creation, then ID), filtered by `where`."""
+        rows = await fetch_page(self._db, where.to_query(), limit=limit, offset=offset)
         return [SessionRecord.from_row(row) for row in rows]
 
     async def unfinished(self) -> list[SessionRecord]:

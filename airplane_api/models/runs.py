@@ -85,6 +85,11 @@ class Run(WireModel):
     inputs_zone_id: Text = ""
     inputs_zone_token: Text = ""
     zone_id: str | None = None
+    # Not in the reference, but sent by airfield (and useful to a follower of runs/list):
+    task_slug: Text = ""
+    parent_id: Text = ""
+    queued_at: Timestamp = None
+    updated_at: Timestamp = None
 
     @model_validator(mode="before")
     @classmethod

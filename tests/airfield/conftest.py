@@ -1,4 +1,5 @@
-"""Fixtures for airfield's end-to-end tests: one shared server, clients that check conformance."""
+"""Fixtures for airfield's tests: one shared server, and every response checked against the
+OpenAPI document (tests/support/openapi.py), whichever client a test uses."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ import httpx
 import pytest
 
 from tests.support.airfield import EXAMPLES, AirfieldProcess
-from tests.support.openapi import RECORDER
+from tests.support.openapi import checking_responses
 
 TEST_TASKS = Path(__file__).with_name("tasks")
 
@@ -23,25 +24,17 @@ def airfield(tmp_path_factory: pytest.TempPathFactory) -> Iterator[AirfieldProce
         yield server
 
 
-async def _check_conformance(response: httpx.Response) -> None:
-    await response.aread()
-    if response.request.url.path.startswith("/v0/"):
-        try:
-            body = response.json()
-        except ValueError:
-            raise AssertionError(f"{response.request.url.path}: not JSON") from None
-        RECORDER.check(
-            response.request.method, response.request.url.path, response.status_code, body
-        )
+@pytest.fixture(autouse=True)
+def _conformance() -> Iterator[None]:
+    """Every airfield test checks every /v0/ response it receives."""
+    with checking_responses():
+        yield
 
 
 def client_for(server: AirfieldProcess, **headers: str) -> httpx.AsyncClient:
-    """A client of `server` whose every response is checked against the OpenAPI document."""
+    """A client of `server`, authenticated as its team admin unless `headers` say otherwise."""
     return httpx.AsyncClient(
-        base_url=server.url,
-        headers={**server.headers, **headers},
-        timeout=30.0,
-        event_hooks={"response": [_check_conformance]},
+        base_url=server.url, headers={**server.headers, **headers}, timeout=30.0
     )
 
 

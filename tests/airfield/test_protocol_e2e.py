@@ -185,3 +185,18 @@ async def test_rate_limit_answers_429_with_retry_after(limited: AirfieldProcess)
     assert refused.status_code == 429
     assert refused.json()["code"] == "rate_limited"
     assert int(refused.headers["Retry-After"]) >= 1
+
+
+async def test_idempotency_keys_belong_to_their_caller(airfield: AirfieldProcess) -> None:
+    """Two API keys sending the same Idempotency-Key each get their own run."""
+    other_key = await asyncio.to_thread(airfield.create_key, "other", "developer")
+    key = str(uuid.uuid4())
+    body = {"slug": "hello", "paramValues": {"name": "mine"}}
+    async with (
+        client_for(airfield) as admin,
+        client_for(airfield, **{"X-Airplane-API-Key": other_key}) as other,
+    ):
+        first = await admin.post("/v0/tasks/execute", json=body, headers={"Idempotency-Key": key})
+        second = await other.post("/v0/tasks/execute", json=body, headers={"Idempotency-Key": key})
+    assert first.status_code == second.status_code == 200
+    assert first.json()["runID"] != second.json()["runID"]

@@ -112,3 +112,31 @@ async def test_keys_and_idempotency_survive_a_restart(tmp_path: Path) -> None:
             )
             assert again.json() == first.json()
             assert (await api.get("/v0/auth/info")).json()["role"] == "developer"
+
+
+async def test_a_waiting_session_resumes_after_a_crash(tmp_path: Path) -> None:
+    """A session waiting on a prompt step when airfield is SIGKILLed carries on once the
+    restarted airfield gets the answer."""
+    server = AirfieldProcess(tmp_path, tasks_dirs=[EXAMPLES, TEST_TASKS])
+    async with server:
+        async with client_for(server) as api:
+            started = await api.post(
+                "/v0/runbooks/execute",
+                json={"slug": "confirm_then_greet", "paramValues": {"who": "Kim"}},
+            )
+            session_id = started.json()["sessionID"]
+            prompt = (await wait_prompts(api, sessionID=session_id))[0]
+        await server.kill()
+        await server.start()
+        async with client_for(server) as api:
+            answer = await api.post("/v0/prompts/submit", json={"id": prompt["id"], "values": {}})
+            assert answer.status_code == 200, answer.text
+            deadline = asyncio.get_running_loop().time() + 30
+            while True:
+                session = (await api.get("/v0/sessions/get", params={"id": session_id})).json()
+                if session["status"] in {"Succeeded", "Failed", "Cancelled"}:
+                    break
+                assert asyncio.get_running_loop().time() < deadline, session["status"]
+                await asyncio.sleep(0.05)
+            assert session["status"] == "Succeeded", session["error"]
+            assert [step["status"] for step in session["steps"]] == ["Succeeded"] * 3

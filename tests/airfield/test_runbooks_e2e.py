@@ -116,3 +116,29 @@ async def test_sessions_list_filters_and_pages(api: httpx.AsyncClient) -> None:
     assert bad.status_code == 400
     for session_id in ids:
         await api.post("/v0/sessions/cancel", json={"id": session_id})
+
+
+async def test_a_failing_step_fails_the_session(api: httpx.AsyncClient) -> None:
+    """A step whose run fails ends the session Failed, naming the step; later steps never run."""
+    session_id = await _execute(api, "fail_midway")
+    session = await _wait_session(api, session_id, {"Succeeded", "Failed", "Cancelled"})
+    assert session["status"] == "Failed"
+    assert "'boom'" in session["error"]
+    runs = (await api.get("/v0/runs/list", params={"sessionID": session_id})).json()["runs"]
+    assert sorted(run["taskSlug"] for run in runs) == ["always_fails", "slow"]
+    failed = next(run for run in runs if run["taskSlug"] == "always_fails")
+    assert failed["paramValues"] == {"reason": "after 0 s"}
+
+
+async def test_cancelling_during_a_task_step_cancels_its_run(api: httpx.AsyncClient) -> None:
+    """sessions/cancel while a step runs: Cancelling, then Cancelled with the run Cancelled."""
+    session_id = await _execute(api, "fail_midway", seconds=60)
+    active = await _wait_session(api, session_id, {"Active"})
+    run_id = active["steps"][0]["runID"]
+    response = await api.post("/v0/sessions/cancel", json={"id": session_id})
+    assert response.status_code == 200
+    assert response.json()["status"] in {"Cancelling", "Cancelled"}
+    session = await _wait_session(api, session_id, {"Cancelled", "Failed", "Succeeded"})
+    assert session["status"] == "Cancelled"
+    runs = (await api.get("/v0/runs/list", params={"sessionID": session_id})).json()["runs"]
+    assert [(run["id"], run["status"]) for run in runs] == [(run_id, "Cancelled")]

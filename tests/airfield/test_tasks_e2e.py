@@ -287,3 +287,49 @@ async def test_runs_list_filters_and_pages(api: httpx.AsyncClient) -> None:
     assert all(run["taskSlug"] == "hello" for run in page0["runs"] + page1["runs"])
     too_many = await api.get("/v0/runs/list", params={"limit": 51})
     assert too_many.status_code == 400
+
+
+async def test_legacy_output_forms_and_hand_chunked_lines(api: httpx.AsyncClient) -> None:
+    """`airplane_output[:name] <json>` appends under a name; chunks join across other lines."""
+    run_id = await execute(api, "legacy_outputs")
+    run = await wait_run(api, run_id)
+    assert run["status"] == "Succeeded"
+    assert await output_of(api, run_id) == {
+        "output": ["first", {"n": 2}],
+        "named list": [[1, 2]],
+        "count": [3, 4],
+        "joined": ["together"],
+        "bad-json": ["not json at all"],
+    }
+    assert await logs_of(api, run_id) == ["log between chunks"]
+
+
+async def test_sdk_displays_are_kept_with_the_run(api: httpx.AsyncClient) -> None:
+    """airplane.display.text/json/table create displays the run lists, in order."""
+    run_id = await execute(api, "displays")
+    run = await wait_run(api, run_id)
+    assert run["status"] == "Succeeded", await logs_of(api, run_id)
+    displays = (await api.get("/v0/displays/list", params={"runID": run_id})).json()["displays"]
+    assert [d["kind"] for d in displays] == ["markdown", "json", "table"]
+    assert displays[0]["content"].startswith("# Report")
+    assert displays[1]["value"] == {"checked": 3}
+    assert displays[2]["rows"] == [{"host": "web-1", "ok": True}]
+    assert all(d["runID"] == run_id and d["id"].startswith("dsp") for d in displays)
+    outside = await api.post(
+        "/v0/displays/create", json={"display": {"kind": "markdown", "content": "x"}}
+    )
+    assert outside.status_code == 403
+
+
+async def test_sdk_sleep_is_recorded(api: httpx.AsyncClient) -> None:
+    """airplane.sleep.sleep records a sleep the run lists, then the task carries on."""
+    run_id = await execute(api, "naps")
+    run = await wait_run(api, run_id)
+    assert run["status"] == "Succeeded", await logs_of(api, run_id)
+    assert await output_of(api, run_id) == {"rested": True}
+    sleeps = (await api.get("/v0/sleeps/list", params={"runID": run_id})).json()["sleeps"]
+    assert [(s["runID"], s["durationMs"]) for s in sleeps] == [(run_id, 1000)]
+    one = (await api.get("/v0/sleeps/get", params={"id": sleeps[0]["id"]})).json()
+    assert one == sleeps[0]
+    outside = await api.post("/v0/sleeps/create", json={"durationMs": 1000, "until": "x"})
+    assert outside.status_code == 403

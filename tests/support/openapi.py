@@ -7,15 +7,26 @@ The document has two known inaccuracies, relaxed here and nowhere else:
   a prompt's `submittedAt`/`submittedBy`/`cancelledAt`/`cancelledBy`) are not marked nullable,
   though the document's own descriptions say they are null (or empty) until then.
 Error bodies (any non-2xx) must be `{"error": string, "code"?: string}`.
+
+`checking_responses()` turns the check on for every httpx client in a block of code (tests of
+any package that talk to airfield can use it; every airfield test runs inside it):
+
+    with checking_responses():
+        ...  # any /v0/ response that does not fit the document raises AssertionError
 """
 
 from __future__ import annotations
 
 import copy
+import json
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import cache
 from typing import Any
 
+import httpx
+import pytest
 import yaml
 from jsonschema.exceptions import ValidationError
 from openapi_schema_validator import OAS30Validator
@@ -114,3 +125,43 @@ class ConformanceRecorder:
 
 
 RECORDER = ConformanceRecorder()
+
+
+def check_response(response: httpx.Response, recorder: ConformanceRecorder = RECORDER) -> None:
+    """Validate a read response if it is an airfield API call (`/v0/...`)."""
+    path = response.request.url.path
+    if not path.startswith("/v0/"):
+        return
+    try:
+        body = json.loads(response.content)
+    except ValueError:
+        raise AssertionError(f"{response.request.method} {path}: the body is not JSON") from None
+    recorder.check(response.request.method, path, response.status_code, body)
+
+
+@contextmanager
+def checking_responses(recorder: ConformanceRecorder = RECORDER) -> Iterator[None]:
+    """Check every response any httpx client (sync or async) receives inside the block."""
+    async_send = httpx.AsyncClient.send
+    sync_send = httpx.Client.send
+
+    async def checked_async_send(
+        self: httpx.AsyncClient, request: httpx.Request, **kwargs: Any
+    ) -> httpx.Response:
+        response = await async_send(self, request, **kwargs)
+        if not kwargs.get("stream"):
+            check_response(response, recorder)
+        return response
+
+    def checked_sync_send(
+        self: httpx.Client, request: httpx.Request, **kwargs: Any
+    ) -> httpx.Response:
+        response = sync_send(self, request, **kwargs)
+        if not kwargs.get("stream"):
+            check_response(response, recorder)
+        return response
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(httpx.AsyncClient, "send", checked_async_send)
+        patch.setattr(httpx.Client, "send", checked_sync_send)
+        yield
