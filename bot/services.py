@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from slack_sdk.web.async_client import AsyncWebClient
 
 from airplane_api import AirplaneClient
 
+from .catalog import TaskCatalog
 from .config import Settings
 from .policy import Policy, load_policy
+from .requests import RequestGuard
 from .store import Store
 
 __all__ = ["Services", "airplane_client", "open_services", "slack_client"]
@@ -24,6 +26,8 @@ class Services:
     store: Store
     slack: AsyncWebClient
     policy: Policy
+    catalog: TaskCatalog = field(default_factory=TaskCatalog)
+    guard: RequestGuard = field(default_factory=RequestGuard)
 
     async def aclose(self) -> None:
         """Close what `open_services` opened."""
