@@ -1,0 +1,34 @@
+"""The help and usage messages."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from slack_sdk.models.blocks import MarkdownTextObject, SectionBlock
+
+__all__ = ["help_message", "usage_lines"]
+
+
+def usage_lines(command: str) -> list[str]:
+    """One line per subcommand."""
+    return [
+        f"`{command} run <task> [key=value ...] [--env ENV]` start a task"
+        " (a form asks for missing values)",
+        f"`{command} runbook <slug> [key=value ...] [--env ENV]` start a runbook",
+        f"`{command} status <run or session ID>` show a run's status",
+        f"`{command} logs <run ID>` show the end of a run's logs",
+        f"`{command} cancel <run ID>` cancel a run",
+        f"`{command} runs [task]` list recent runs",
+        f"`{command} help` this help",
+    ]
+
+
+def help_message(command: str, problem: str | None = None) -> dict[str, Any]:
+    """`text` and `blocks` for help; with `problem`, what was wrong comes first."""
+    usage = "\n".join(usage_lines(command))
+    blocks = []
+    if problem:
+        blocks.append(SectionBlock(text=MarkdownTextObject(text=f":warning: {problem}")))
+    blocks.append(SectionBlock(text=MarkdownTextObject(text=f"*Usage*\n{usage}")))
+    text = f"{problem}\n{usage}" if problem else usage
+    return {"text": text, "blocks": [block.to_dict() for block in blocks]}

@@ -1,0 +1,71 @@
+"""Settings from the environment and a `.env` file (names in design section 2)."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from pydantic import SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from airplane_api import DEFAULT_HOST
+
+__all__ = ["Mode", "Settings", "missing_settings"]
+
+
+class Mode(StrEnum):
+    """How the bot meets Slack: a Socket Mode WebSocket, or HTTP requests on `PORT`."""
+
+    SOCKET = "socket"
+    HTTP = "http"
+
+
+class Settings(BaseSettings):
+    """Everything the bot is configured with. Secrets are `SecretStr`: no repr or log shows them."""
+
+    model_config = SettingsConfigDict(env_file=".env", extra="ignore", frozen=True)
+
+    slack_bot_token: SecretStr | None = None
+    slack_app_token: SecretStr | None = None
+    slack_signing_secret: SecretStr | None = None
+    slack_api_url: str = "https://slack.com/api/"
+
+    airplane_api_key: SecretStr | None = None
+    airplane_api_host: str = DEFAULT_HOST
+    airplane_env_slug: str | None = None
+    airplane_team_id: str | None = None
+    airplane_app_url: str | None = None
+
+    bot_db: str = "airplane-bot.db"
+    bot_command: str = "/airplane"
+    bot_policy: str | None = None
+    port: int = 3000
+
+    log_format: str = "text"
+    log_level: str = "INFO"
+
+    @property
+    def mode(self) -> Mode:
+        """Socket Mode when an app-level token is set, else HTTP mode."""
+        return Mode.SOCKET if _present(self.slack_app_token) else Mode.HTTP
+
+
+def _present(value: SecretStr | None) -> bool:
+    return value is not None and bool(value.get_secret_value().strip())
+
+
+# What each mode cannot start without, by environment variable name.
+_REQUIRED: dict[Mode, tuple[str, ...]] = {
+    Mode.SOCKET: ("SLACK_BOT_TOKEN", "SLACK_APP_TOKEN", "AIRPLANE_API_KEY"),
+    Mode.HTTP: ("SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET", "AIRPLANE_API_KEY"),
+}
+
+
+def missing_settings(settings: Settings, mode: Mode | None = None) -> list[str]:
+    """The environment variables `mode` (default: the configured one) needs and lacks."""
+    chosen = mode or settings.mode
+    missing: list[str] = []
+    for name in _REQUIRED[chosen]:
+        value = getattr(settings, name.lower())
+        if not _present(value):
+            missing.append(name)
+    return missing

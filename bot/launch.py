@@ -1,0 +1,194 @@
+"""Starting a task run or runbook session for a Slack user: policy, once-only, audit, message.
+
+decide (policy) -> refused? audit and say why
+hold the request's lock -> already started by an earlier delivery? return that run
+execute with the request's Idempotency-Key, acting for slack:<user>
+record the run (first record wins) -> audit -> post the parent message, remember its ts
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+from slack_sdk.errors import SlackApiError
+
+from .blocks.runs import RunSummary, run_link, run_message
+from .policy import Requester, TargetKind
+from .requests import idempotency_key
+from .services import Services
+from .store import AuditAction, AuditEntry, RunKind, SlackRun
+
+__all__ = [
+    "LaunchRequest",
+    "Launched",
+    "Refused",
+    "authorize",
+    "launch",
+    "requester_email",
+    "summary_of",
+]
+
+log = logging.getLogger("bot.launch")
+
+
+@dataclass(frozen=True)
+class LaunchRequest:
+    """What to start, for whom, where its parent message goes, and the request's identity."""
+
+    kind: RunKind
+    slug: str
+    requester_id: str
+    channel_id: str
+    request_key: str
+    values: Mapping[str, Any] = field(default_factory=dict)
+    env: str | None = None
+    name: str = ""
+
+
+@dataclass(frozen=True)
+class Launched:
+    """The run; `fresh` is False when an earlier delivery of the same request started it."""
+
+    run: SlackRun
+    fresh: bool
+    posted: bool = True
+
+
+@dataclass(frozen=True)
+class Refused:
+    """The policy said no."""
+
+    reason: str
+
+
+async def requester_email(services: Services, user_id: str) -> str | None:
+    """The Slack profile email of a user, when the bot may read it."""
+    try:
+        answer = await services.slack.users_info(user=user_id)
+    except SlackApiError as exc:
+        log.info("no email for %s: %s", user_id, exc.response.get("error"))
+        return None
+    email = ((answer.get("user") or {}).get("profile") or {}).get("email")
+    return str(email) if email else None
+
+
+async def _slack_groups(services: Services, user_id: str) -> frozenset[str]:
+    """The policy's Slack user groups that `user_id` is in (unreadable groups count as not)."""
+    groups = set()
+    for group in services.policy.slack_group_ids():
+        try:
+            answer = await services.slack.usergroups_users_list(usergroup=group)
+        except SlackApiError as exc:
+            log.warning("cannot read user group %s: %s", group, exc.response.get("error"))
+            continue
+        if user_id in (answer.get("users") or []):
+            groups.add(group)
+    return frozenset(groups)
+
+
+def summary_of(run: SlackRun, status: str, services: Services, name: str = "") -> RunSummary:
+    """The parent message's content for a recorded run."""
+    is_runbook = run.kind is RunKind.RUNBOOK
+    return RunSummary(
+        run_id=run.run_id,
+        slug=run.slug,
+        status=status,
+        name=name,
+        requester_id=run.requester_id,
+        env=run.env_slug or services.settings.airplane_env_slug,
+        params=run.params,
+        link=run_link(services.settings.airplane_app_url, run.run_id, session=is_runbook),
+        is_runbook=is_runbook,
+    )
+
+
+async def authorize(
+    services: Services, kind: RunKind, slug: str, user_id: str, channel_id: str | None
+) -> Refused | None:
+    """None when the policy lets `user_id` start `slug` here; else the refusal, audited."""
+    target = TargetKind.TASK if kind is RunKind.TASK else TargetKind.RUNBOOK
+    groups = await _slack_groups(services, user_id)
+    decision = services.policy.decide(Requester(user_id, channel_id, groups), target, slug)
+    if decision.allowed:
+        return None
+    await services.store.audit.record(
+        AuditEntry(
+            AuditAction.REFUSED,
+            user_id,
+            slug,
+            channel_id=channel_id,
+            detail={"kind": kind.value, "reason": decision.reason},
+        )
+    )
+    log.info("refused %s %s for %s: %s", kind.value, slug, user_id, decision.reason)
+    return Refused(decision.reason)
+
+
+async def launch(services: Services, request: LaunchRequest) -> Launched | Refused:
+    """Start what `request` asks for, at most once per request identity."""
+    refused = await authorize(
+        services, request.kind, request.slug, request.requester_id, request.channel_id
+    )
+    if refused is not None:
+        return refused
+    async with services.guard.hold(request.request_key):
+        earlier = await services.store.runs.by_request(request.request_key)
+        if earlier is not None:
+            log.info("request %s already started %s", request.request_key, earlier.run_id)
+            return Launched(earlier, fresh=False)
+        return await _start(services, request)
+
+
+async def _start(services: Services, request: LaunchRequest) -> Launched:
+    email = await requester_email(services, request.requester_id)
+    common: dict[str, Any] = {
+        "param_values": dict(request.values),
+        "env_slug": request.env,
+        "idempotency_key": idempotency_key(request.request_key),
+        "acting_for": f"slack:{request.requester_id}",
+        "acting_for_email": email,
+    }
+    if request.kind is RunKind.TASK:
+        run_id = await services.airplane.execute_task(request.slug, **common)
+    else:
+        run_id = await services.airplane.execute_runbook(request.slug, **common)
+    run = SlackRun(
+        request_key=request.request_key,
+        kind=request.kind,
+        run_id=run_id,
+        slug=request.slug,
+        channel_id=request.channel_id,
+        requester_id=request.requester_id,
+        requester_email=email,
+        env_slug=request.env,
+        params=dict(request.values),
+    )
+    if not await services.store.runs.record(run):
+        # Another bot process recorded this run first; it posts the message.
+        found = await services.store.runs.get(run_id)
+        return Launched(found or run, fresh=False)
+    action = AuditAction.RUN if request.kind is RunKind.TASK else AuditAction.RUNBOOK
+    await services.store.audit.record(
+        AuditEntry(
+            action,
+            request.requester_id,
+            request.slug,
+            channel_id=request.channel_id,
+            run_id=run_id,
+            detail={"params": dict(request.values), "env": request.env},
+        )
+    )
+    log.info("started %s %s as %s for %s", request.kind, request.slug, run_id, request.requester_id)
+    status = "Queued" if request.kind is RunKind.TASK else "Active"
+    message = run_message(summary_of(run, status, services, request.name))
+    try:
+        posted = await services.slack.chat_postMessage(channel=request.channel_id, **message)
+    except SlackApiError as exc:
+        log.warning("cannot post the parent message of %s: %s", run_id, exc.response.get("error"))
+        return Launched(run, fresh=True, posted=False)
+    parent_ts = str(posted["ts"])
+    await services.store.runs.set_parent_ts(run_id, parent_ts)
+    return Launched(replace(run, parent_ts=parent_ts), fresh=True)

@@ -1,0 +1,65 @@
+"""The slash command (`BOT_COMMAND`, default `/airplane`): ack first, then the work."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncRespond
+
+from ...blocks.help import help_message
+from ...parsing import (
+    CancelCommand,
+    HelpCommand,
+    LogsCommand,
+    RunbookCommand,
+    RunCommand,
+    RunsCommand,
+    StatusCommand,
+    UsageError,
+    parse_command,
+)
+from ...services import Services
+from . import handlers
+
+__all__ = ["register"]
+
+log = logging.getLogger("bot.commands")
+
+
+def register(app: AsyncApp, services: Services) -> None:
+    """Register the slash command listener."""
+    name = services.settings.bot_command
+
+    @app.command(name)
+    async def on_command(ack: AsyncAck, body: dict[str, Any], respond: AsyncRespond) -> None:
+        text = str(body.get("text") or "")
+        try:
+            command = parse_command(text)
+        except UsageError as exc:
+            # Nothing to ask Airplane: the usage goes out with the ack itself.
+            await ack(response_type="ephemeral", **help_message(name, str(exc)))
+            return
+        await ack()
+        log.info(
+            "command %s from %s in %s",
+            type(command).__name__,
+            body.get("user_id"),
+            body.get("channel_id"),
+        )
+        context = handlers.CommandContext(services, body, respond, name)
+        match command:
+            case HelpCommand():
+                await respond(response_type="ephemeral", **help_message(name))
+            case RunCommand():
+                await handlers.run_task(context, command)
+            case RunbookCommand():
+                await handlers.run_runbook(context, command)
+            case StatusCommand():
+                await handlers.status(context, command)
+            case LogsCommand():
+                await handlers.logs(context, command)
+            case CancelCommand():
+                await handlers.cancel(context, command)
+            case RunsCommand():
+                await handlers.runs(context, command)

@@ -1,0 +1,36 @@
+"""The one `@app.error` handler: turns the bot's errors into a message for the user."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from slack_bolt.async_app import AsyncApp
+from slack_bolt.context.respond.async_respond import AsyncRespond
+
+from ..services import Services
+from ..user_errors import user_message
+
+__all__ = ["register"]
+
+log = logging.getLogger("bot.errors")
+
+
+def register(app: AsyncApp, services: Services) -> None:
+    """Register the error handler."""
+
+    @app.error
+    async def on_error(
+        error: Exception, body: dict[str, Any], respond: AsyncRespond | None
+    ) -> None:
+        message = user_message(error)
+        log.warning("listener failed: %s: %s", type(error).__name__, error, exc_info=error)
+        user = body.get("user_id") or (body.get("user") or {}).get("id")
+        channel = body.get("channel_id") or (body.get("channel") or {}).get("id")
+        try:
+            if respond is not None:
+                await respond(text=message, response_type="ephemeral", replace_original=False)
+            elif user and channel:
+                await services.slack.chat_postEphemeral(channel=channel, user=user, text=message)
+        except Exception:
+            log.warning("could not tell the user about the error", exc_info=True)

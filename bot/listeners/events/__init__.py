@@ -1,0 +1,13 @@
+"""Listeners for Slack events."""
+
+from __future__ import annotations
+
+from slack_bolt.async_app import AsyncApp
+
+from ...services import Services
+
+__all__ = ["register"]
+
+
+def register(app: AsyncApp, services: Services) -> None:
+    """Register the events listeners."""

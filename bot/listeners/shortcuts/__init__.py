@@ -1,0 +1,23 @@
+"""The global shortcut "Run a task" (`run_task` in manifest.yml): the modal with a task picker."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from slack_bolt.async_app import AsyncAck, AsyncApp
+
+from ...blocks.modal import ModalMetadata, run_modal
+from ...ids import CallbackId
+from ...services import Services
+
+__all__ = ["register"]
+
+
+def register(app: AsyncApp, services: Services) -> None:
+    """Register the shortcut listener."""
+
+    @app.shortcut(CallbackId.RUN_TASK_SHORTCUT)
+    async def on_run_task(ack: AsyncAck, body: dict[str, Any]) -> None:
+        await ack()
+        view = run_modal(ModalMetadata(), None, with_picker=True)
+        await services.slack.views_open(trigger_id=str(body["trigger_id"]), view=view)

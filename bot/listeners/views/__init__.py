@@ -1,0 +1,82 @@
+"""The run modal's submission: inline errors, or the run."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from slack_bolt.async_app import AsyncAck, AsyncApp
+
+from ...blocks.modal import ModalMetadata, read_modal_state
+from ...ids import BlockId, CallbackId, param_block_id
+from ...launch import Launched, LaunchRequest, launch
+from ...params import coerce_args, missing_required
+from ...requests import view_request_key
+from ...services import Services
+from ...store import RunKind
+
+__all__ = ["register"]
+
+log = logging.getLogger("bot.views")
+
+
+def register(app: AsyncApp, services: Services) -> None:
+    """Register the view submission listener."""
+
+    @app.view(CallbackId.RUN_MODAL)
+    async def on_run_submitted(ack: AsyncAck, body: dict[str, Any], view: dict[str, Any]) -> None:
+        metadata = ModalMetadata.load(view.get("private_metadata"))
+        raw, env, picked = read_modal_state((view.get("state") or {}).get("values") or {})
+        slug = metadata.slug or picked
+        if not slug:
+            await ack(response_action="errors", errors={BlockId.TASK_PICKER: "Pick a task."})
+            return
+        # The schema was fetched to build this modal, so this is normally a cache hit.
+        task = await services.catalog.task(services.airplane, slug)
+        values, errors = coerce_args(task.parameters, raw)
+        for param in missing_required(task.parameters, values):
+            errors.setdefault(param.slug, "A value is required.")
+        if errors:
+            await ack(
+                response_action="errors",
+                errors={param_block_id(s): m[:1].upper() + m[1:] for s, m in errors.items()},
+            )
+            return
+        await ack()
+        user_id = str((body.get("user") or {}).get("id") or "")
+        channel_id = metadata.channel_id or await _direct_channel(services, user_id)
+        outcome = await launch(
+            services,
+            LaunchRequest(
+                kind=RunKind.TASK,
+                slug=task.slug,
+                name=task.name,
+                requester_id=user_id,
+                channel_id=channel_id,
+                request_key=view_request_key(body),
+                values=values,
+                env=env or metadata.env,
+            ),
+        )
+        if isinstance(outcome, Launched):
+            if outcome.fresh and not outcome.posted:
+                await _tell(
+                    services,
+                    user_id,
+                    channel_id,
+                    f":white_check_mark: Started `{outcome.run.run_id}`, but I cannot post in "
+                    "that channel. Invite me to see its updates there.",
+                )
+            return
+        await _tell(services, user_id, channel_id, f":no_entry: Not allowed: {outcome.reason}.")
+
+
+async def _direct_channel(services: Services, user_id: str) -> str:
+    """The bot's DM with the user: where runs started from the shortcut are announced."""
+    answer = await services.slack.conversations_open(users=user_id)
+    return str(answer["channel"]["id"])
+
+
+async def _tell(services: Services, user_id: str, channel_id: str, text: str) -> None:
+    """An ephemeral note to the user in the channel the run was for."""
+    await services.slack.chat_postEphemeral(channel=channel_id, user=user_id, text=text)

@@ -1,0 +1,177 @@
+"""The slash command's text, parsed like a shell. Pure: text in, a command or a UsageError out."""
+
+from __future__ import annotations
+
+import re
+import shlex
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+__all__ = [
+    "CancelCommand",
+    "Command",
+    "HelpCommand",
+    "LogsCommand",
+    "RunCommand",
+    "RunbookCommand",
+    "RunsCommand",
+    "StatusCommand",
+    "UsageError",
+    "parse_command",
+]
+
+_SLUG = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_\-.]*$")
+_KEY = re.compile(r"^[A-Za-z_][A-Za-z0-9_\-]*$")
+
+
+# Curly double and single quotes (U+201C, U+201D, U+2018, U+2019) -> straight ones.
+_CURLY_QUOTES: dict[int, str] = {0x201C: '"', 0x201D: '"', 0x2018: "'", 0x2019: "'"}
+
+
+class UsageError(ValueError):
+    """The text is not a valid command; the message says what was wrong."""
+
+
+@dataclass(frozen=True)
+class RunCommand:
+    """`run <task> [key=value ...] [--env ENV]`."""
+
+    slug: str
+    args: Mapping[str, str] = field(default_factory=dict)
+    env: str | None = None
+
+
+@dataclass(frozen=True)
+class RunbookCommand:
+    """`runbook <slug> [key=value ...] [--env ENV]`."""
+
+    slug: str
+    args: Mapping[str, str] = field(default_factory=dict)
+    env: str | None = None
+
+
+@dataclass(frozen=True)
+class StatusCommand:
+    """`status <run or session ID>`."""
+
+    id: str
+
+
+@dataclass(frozen=True)
+class LogsCommand:
+    """`logs <run ID>`."""
+
+    run_id: str
+
+
+@dataclass(frozen=True)
+class CancelCommand:
+    """`cancel <run ID>`."""
+
+    run_id: str
+
+
+@dataclass(frozen=True)
+class RunsCommand:
+    """`runs [task]`."""
+
+    slug: str | None = None
+
+
+@dataclass(frozen=True)
+class HelpCommand:
+    """`help` (also the empty command)."""
+
+
+Command = (
+    RunCommand
+    | RunbookCommand
+    | StatusCommand
+    | LogsCommand
+    | CancelCommand
+    | RunsCommand
+    | HelpCommand
+)
+
+
+def _split(text: str) -> list[str]:
+    # Slack clients turn quotes into curly ones; treat them as the straight ones people meant.
+    straight = text.translate(_CURLY_QUOTES)
+    try:
+        return shlex.split(straight, posix=True)
+    except ValueError as exc:
+        raise UsageError(f"could not read the arguments: {exc} (check your quotes)") from exc
+
+
+def _slug(words: list[str], what: str) -> str:
+    if not words:
+        raise UsageError(f"which {what}? Give its slug")
+    slug = words[0]
+    if not _SLUG.match(slug) or "=" in slug:
+        raise UsageError(f"`{slug}` is not a {what} slug")
+    return slug
+
+
+def _arguments(words: list[str]) -> tuple[dict[str, str], str | None]:
+    """`key=value` pairs and an optional `--env ENV` / `--env=ENV`."""
+    args: dict[str, str] = {}
+    env: str | None = None
+    index = 0
+    while index < len(words):
+        word = words[index]
+        if word == "--env":
+            if index + 1 >= len(words):
+                raise UsageError("`--env` needs an environment slug after it")
+            env = words[index + 1]
+            index += 2
+            continue
+        if word.startswith("--env="):
+            env = word.removeprefix("--env=")
+            if not env:
+                raise UsageError("`--env=` needs an environment slug")
+        elif "=" in word:
+            key, value = word.split("=", 1)
+            if not _KEY.match(key):
+                raise UsageError(f"`{key}` is not a parameter name")
+            if key in args:
+                raise UsageError(f"`{key}` is given twice")
+            args[key] = value
+        else:
+            raise UsageError(f"`{word}` is not a `key=value` argument")
+        index += 1
+    return args, env
+
+
+def _one_id(words: list[str], name: str, what: str) -> str:
+    if len(words) != 1:
+        raise UsageError(f"`{name}` takes one {what}")
+    return words[0]
+
+
+def parse_command(text: str) -> Command:
+    """The command in `text`; raises UsageError saying what was wrong."""
+    words = _split(text.strip())
+    if not words:
+        return HelpCommand()
+    name, rest = words[0].lower(), words[1:]
+    if name in ("help", "-h", "--help"):
+        return HelpCommand()
+    if name == "run":
+        slug = _slug(rest, "task")
+        args, env = _arguments(rest[1:])
+        return RunCommand(slug, args, env)
+    if name == "runbook":
+        slug = _slug(rest, "runbook")
+        args, env = _arguments(rest[1:])
+        return RunbookCommand(slug, args, env)
+    if name == "status":
+        return StatusCommand(_one_id(rest, name, "run or session ID"))
+    if name == "logs":
+        return LogsCommand(_one_id(rest, name, "run ID"))
+    if name == "cancel":
+        return CancelCommand(_one_id(rest, name, "run ID"))
+    if name == "runs":
+        if len(rest) > 1:
+            raise UsageError("`runs` takes at most one task slug")
+        return RunsCommand(_slug(rest, "task") if rest else None)
+    raise UsageError(f"unknown subcommand `{words[0]}`")

@@ -1,0 +1,58 @@
+"""Running the bot: Socket Mode or HTTP mode on uvicorn."""
+
+from __future__ import annotations
+
+import logging
+from typing import Protocol
+
+import uvicorn
+from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
+
+from .app import build_app
+from .config import Mode, Settings
+from .server import build_asgi_app
+from .services import Services, open_services
+
+__all__ = ["serve", "serve_services"]
+
+log = logging.getLogger("bot.serve")
+
+
+class _SocketModeRunner(Protocol):
+    """The part of Bolt's (untyped) `AsyncSocketModeHandler` the bot uses."""
+
+    async def start_async(self) -> None: ...
+
+    async def close_async(self) -> None: ...
+
+
+async def serve(settings: Settings, *, host: str = "0.0.0.0") -> None:
+    """Open the services and serve Slack until stopped."""
+    services = await open_services(settings)
+    try:
+        await serve_services(services, host=host)
+    finally:
+        await services.aclose()
+
+
+async def serve_services(services: Services, *, host: str = "0.0.0.0") -> None:
+    """Serve Slack with already opened services, in the configured mode."""
+    settings = services.settings
+    if not services.policy.configured:
+        log.warning("no BOT_POLICY file: everyone may run every task and runbook")
+    app = build_app(services)
+    if settings.mode is Mode.SOCKET and settings.slack_app_token is not None:
+        log.info("serving Slack over Socket Mode")
+        handler: _SocketModeRunner = AsyncSocketModeHandler(
+            app, settings.slack_app_token.get_secret_value()
+        )
+        try:
+            await handler.start_async()
+        finally:
+            await handler.close_async()
+        return
+    log.info("serving Slack over HTTP on %s:%d (POST /slack/events)", host, settings.port)
+    config = uvicorn.Config(
+        build_asgi_app(app), host=host, port=settings.port, log_level="warning", access_log=False
+    )
+    await uvicorn.Server(config).serve()

@@ -1,0 +1,48 @@
+"""The bot's state. Only this package runs SQL; listeners use the domain stores below.
+
+Importing a domain module registers its migrations; add new domains' imports here.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from . import audit, runs
+from .audit import AuditAction, AuditEntry, AuditLog
+from .db import Database, Migrations, register_migrations
+from .runs import RunKind, RunStore, SlackRun
+
+__all__ = [
+    "AuditAction",
+    "AuditEntry",
+    "AuditLog",
+    "Database",
+    "Migrations",
+    "RunKind",
+    "RunStore",
+    "SlackRun",
+    "Store",
+    "audit",
+    "register_migrations",
+    "runs",
+]
+
+
+@dataclass(frozen=True)
+class Store:
+    """The database and one store object per domain."""
+
+    db: Database
+    runs: RunStore
+    audit: AuditLog
+
+    @classmethod
+    async def open(cls, path: str | Path) -> Store:
+        """Open and migrate the database at `path` (`:memory:` works for tests)."""
+        db = await Database.open(path)
+        return cls(db=db, runs=RunStore(db), audit=AuditLog(db))
+
+    async def close(self) -> None:
+        """Close the database."""
+        await self.db.close()

@@ -1,0 +1,143 @@
+"""Runs and runbook sessions started from Slack: where their parent message is, who asked.
+
+One row per Slack request (`request_key`), so a retried or double-submitted request finds the
+run its first delivery started instead of starting or announcing another.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from enum import StrEnum
+from typing import Any
+
+import aiosqlite
+
+from .db import Database, Migrations, register_migrations
+
+__all__ = ["MIGRATIONS", "RunKind", "RunStore", "SlackRun"]
+
+MIGRATIONS = register_migrations(
+    Migrations(
+        domain="runs",
+        steps=(
+            """
+            CREATE TABLE slack_runs (
+                request_key TEXT PRIMARY KEY,
+                kind TEXT NOT NULL,
+                run_id TEXT NOT NULL UNIQUE,
+                slug TEXT NOT NULL,
+                channel_id TEXT NOT NULL,
+                parent_ts TEXT,
+                requester_id TEXT NOT NULL,
+                requester_email TEXT,
+                env_slug TEXT,
+                params_json TEXT NOT NULL DEFAULT '{}',
+                created_at TEXT NOT NULL
+            );
+            CREATE INDEX slack_runs_slug ON slack_runs (slug, created_at)
+            """,
+        ),
+    )
+)
+
+
+class RunKind(StrEnum):
+    """A task run or a runbook session."""
+
+    TASK = "task"
+    RUNBOOK = "runbook"
+
+
+@dataclass(frozen=True)
+class SlackRun:
+    """A run (or session) started from Slack, with the message that announces it."""
+
+    request_key: str
+    kind: RunKind
+    run_id: str
+    slug: str
+    channel_id: str
+    requester_id: str
+    parent_ts: str | None = None
+    requester_email: str | None = None
+    env_slug: str | None = None
+    params: dict[str, Any] = field(default_factory=dict)
+    created_at: datetime = field(default_factory=lambda: datetime.now(UTC))
+
+
+def _from_row(row: aiosqlite.Row) -> SlackRun:
+    return SlackRun(
+        request_key=row["request_key"],
+        kind=RunKind(row["kind"]),
+        run_id=row["run_id"],
+        slug=row["slug"],
+        channel_id=row["channel_id"],
+        requester_id=row["requester_id"],
+        parent_ts=row["parent_ts"],
+        requester_email=row["requester_email"],
+        env_slug=row["env_slug"],
+        params=json.loads(row["params_json"]),
+        created_at=datetime.fromisoformat(row["created_at"]),
+    )
+
+
+class RunStore:
+    """The `slack_runs` table."""
+
+    def __init__(self, db: Database) -> None:
+        self._db = db
+
+    async def record(self, run: SlackRun) -> bool:
+        """Remember a started run; False when this request (or run) was recorded already."""
+        changed = await self._db.execute(
+            "INSERT INTO slack_runs (request_key, kind, run_id, slug, channel_id, parent_ts,"
+            " requester_id, requester_email, env_slug, params_json, created_at)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
+            (
+                run.request_key,
+                run.kind.value,
+                run.run_id,
+                run.slug,
+                run.channel_id,
+                run.parent_ts,
+                run.requester_id,
+                run.requester_email,
+                run.env_slug,
+                json.dumps(run.params, sort_keys=True, default=str),
+                run.created_at.isoformat(),
+            ),
+        )
+        return changed > 0
+
+    async def set_parent_ts(self, run_id: str, parent_ts: str) -> None:
+        """Where the run's parent message is, once it is posted."""
+        await self._db.execute(
+            "UPDATE slack_runs SET parent_ts = ? WHERE run_id = ?", (parent_ts, run_id)
+        )
+
+    async def by_request(self, request_key: str) -> SlackRun | None:
+        """The run a Slack request started, if any."""
+        row = await self._db.fetch_one(
+            "SELECT * FROM slack_runs WHERE request_key = ?", (request_key,)
+        )
+        return _from_row(row) if row else None
+
+    async def get(self, run_id: str) -> SlackRun | None:
+        """A run started from Slack, by its run (or session) ID."""
+        row = await self._db.fetch_one("SELECT * FROM slack_runs WHERE run_id = ?", (run_id,))
+        return _from_row(row) if row else None
+
+    async def recent(self, *, slug: str | None = None, limit: int = 20) -> list[SlackRun]:
+        """The newest runs started from Slack, optionally of one task or runbook."""
+        if slug:
+            rows = await self._db.fetch_all(
+                "SELECT * FROM slack_runs WHERE slug = ? ORDER BY created_at DESC LIMIT ?",
+                (slug, limit),
+            )
+        else:
+            rows = await self._db.fetch_all(
+                "SELECT * FROM slack_runs ORDER BY created_at DESC LIMIT ?", (limit,)
+            )
+        return [_from_row(row) for row in rows]

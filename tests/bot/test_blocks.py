@@ -1,0 +1,142 @@
+"""Block Kit builders produce what they promise, and slack_sdk accepts it."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from hypothesis import given
+from hypothesis import strategies as st
+from slack_sdk.models.blocks import Block
+from slack_sdk.models.views import View
+
+from airplane_api.models.common import Parameter
+from bot.blocks.help import help_message
+from bot.blocks.modal import ModalMetadata, read_modal_state, run_modal
+from bot.blocks.runs import RunSummary, logs_message, run_link, run_message, runs_list_message
+from bot.ids import ActionId
+
+
+def assert_valid_blocks(blocks: list[dict[str, Any]]) -> None:
+    """slack_sdk parses and validates every block."""
+    for raw in blocks:
+        block = Block.parse(raw)
+        assert block is not None
+        block.validate_json()
+
+
+def params() -> list[Parameter]:
+    """A schema with one parameter of each kind the modal renders differently."""
+    raw = [
+        {"slug": "name", "name": "Name", "type": "string", "default": "World"},
+        {"slug": "shout", "name": "Shout", "type": "boolean"},
+        {"slug": "count", "name": "Count", "type": "integer", "constraints": {"optional": True}},
+        {"slug": "ratio", "name": "Ratio", "type": "float"},
+        {"slug": "day", "name": "Day", "type": "date"},
+        {"slug": "config", "name": "Config", "type": "json", "desc": "Settings"},
+        {
+            "slug": "service",
+            "name": "Service",
+            "type": "string",
+            "constraints": {"options": ["api", "web"]},
+        },
+        {"slug": "secret", "name": "Secret", "type": "string", "hidden": True},
+    ]
+    return [Parameter.model_validate(item) for item in raw]
+
+
+def test_run_message_shows_everything_and_cancel() -> None:
+    """Task, status, requester, env, params, link and a Cancel button carrying the run ID."""
+    summary = RunSummary(
+        run_id="run1",
+        slug="hello",
+        name="Hello",
+        status="Queued",
+        requester_id="U1",
+        env="prod",
+        params={"name": "Ada", "n": 3},
+        link=run_link("https://app.example/", "run1"),
+    )
+    message = run_message(summary)
+    assert_valid_blocks(message["blocks"])
+    rendered = str(message["blocks"])
+    for fragment in (
+        "Hello",
+        "hello",
+        "Queued",
+        "<@U1>",
+        "prod",
+        "`name` = Ada",
+        "`n` = 3",
+        "https://app.example/runs/run1",
+    ):
+        assert fragment in rendered
+    [actions] = [b for b in message["blocks"] if b["type"] == "actions"]
+    cancel = next(e for e in actions["elements"] if e["action_id"] == ActionId.CANCEL_RUN)
+    assert cancel["value"] == "run1"
+
+
+def test_finished_runs_and_runbooks_have_no_cancel() -> None:
+    """No Cancel button once a run ended, nor for a runbook session."""
+    done = run_message(RunSummary(run_id="r", slug="s", status="Succeeded"))
+    session = run_message(RunSummary(run_id="s", slug="rb", status="Active", is_runbook=True))
+    assert "cancel_run" not in str(done["blocks"]) + str(session["blocks"])
+
+
+@given(st.lists(st.text(max_size=400), max_size=40))
+def test_logs_always_fit(lines: list[str]) -> None:
+    """Any log lines make a valid message within Slack's section limit."""
+    message = logs_message("run1", lines, more=False)
+    assert_valid_blocks(message["blocks"])
+    assert all(len(b["text"]["text"]) <= 3000 for b in message["blocks"] if b["type"] == "section")
+
+
+@given(st.dictionaries(st.text(min_size=1, max_size=30), st.text(max_size=300), max_size=30))
+def test_any_params_make_a_valid_run_message(values: dict[str, str]) -> None:
+    """Long or odd parameter values still make a valid parent message."""
+    assert_valid_blocks(run_message(RunSummary("run1", "t", "Active", params=values))["blocks"])
+
+
+def test_runs_list_and_help_are_valid() -> None:
+    """The run list and help messages validate."""
+    runs = [RunSummary(f"run{i}", "hello", "Failed", requester_id="U1") for i in range(30)]
+    assert_valid_blocks(runs_list_message("Recent runs", runs)["blocks"])
+    assert_valid_blocks(help_message("/airplane", "unknown subcommand `x`")["blocks"])
+
+
+def test_modal_has_one_input_per_visible_param_and_round_trips() -> None:
+    """The modal renders each visible parameter and reads its state back by slug."""
+    meta = ModalMetadata(slug="hello", channel_id="C1", env="prod")
+    view = run_modal(meta, params(), title="Hello", given={"count": "3"})
+    View(**view).validate_json()
+    ids = [b.get("block_id") for b in view["blocks"]]
+    assert "param:secret" not in ids
+    assert ids[:7] == [
+        "param:name",
+        "param:shout",
+        "param:count",
+        "param:ratio",
+        "param:day",
+        "param:config",
+        "param:service",
+    ]
+    assert ModalMetadata.load(view["private_metadata"]) == meta
+    state = {
+        "param:name": {"param_value": {"type": "plain_text_input", "value": "Ada"}},
+        "param:shout": {
+            "param_value": {"type": "static_select", "selected_option": {"value": "true"}}
+        },
+        "param:day": {"param_value": {"type": "datepicker", "selected_date": "2024-01-02"}},
+        "param:count": {"param_value": {"type": "number_input", "value": None}},
+        "env": {"param_value": {"type": "plain_text_input", "value": " stage "}},
+    }
+    raw, env, picked = read_modal_state(state)
+    assert raw == {"name": "Ada", "shout": "true", "day": "2024-01-02", "count": None}
+    assert (env, picked) == ("stage", None)
+
+
+def test_shortcut_modal_starts_with_a_picker_and_no_submit() -> None:
+    """Before a task is chosen the modal shows only the picker and cannot be submitted."""
+    view = run_modal(ModalMetadata(), None, with_picker=True)
+    View(**view).validate_json()
+    assert view["blocks"][0]["element"]["type"] == "external_select"
+    assert "submit" not in view

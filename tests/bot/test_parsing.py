@@ -1,0 +1,93 @@
+"""Parsing the slash command's text."""
+
+from __future__ import annotations
+
+import contextlib
+import shlex
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from bot.parsing import (
+    CancelCommand,
+    HelpCommand,
+    LogsCommand,
+    RunbookCommand,
+    RunCommand,
+    RunsCommand,
+    StatusCommand,
+    UsageError,
+    parse_command,
+)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("", HelpCommand()),
+        ("help", HelpCommand()),
+        ("run hello", RunCommand("hello")),
+        (
+            'run hello name="Ada Lovelace" shout=true',
+            RunCommand("hello", {"name": "Ada Lovelace", "shout": "true"}),
+        ),
+        (
+            "run deploy --env prod version=v1.2.3",
+            RunCommand("deploy", {"version": "v1.2.3"}, "prod"),
+        ),
+        ("run deploy --env=stage", RunCommand("deploy", {}, "stage")),
+        ("""run inv filter='{"a": [1, 2]}'""", RunCommand("inv", {"filter": '{"a": [1, 2]}'})),
+        ("run hello name=“Grace Hopper”", RunCommand("hello", {"name": "Grace Hopper"})),
+        ("run hello note=a=b", RunCommand("hello", {"note": "a=b"})),
+        ("RUNBOOK release service=api", RunbookCommand("release", {"service": "api"})),
+        ("status run123", StatusCommand("run123")),
+        ("logs run123", LogsCommand("run123")),
+        ("cancel run123", CancelCommand("run123")),
+        ("runs", RunsCommand()),
+        ("runs hello", RunsCommand("hello")),
+    ],
+)
+def test_commands_parse(text: str, expected: object) -> None:
+    """Each subcommand with quoting, JSON values and --env."""
+    assert parse_command(text) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("deploy now", "unknown subcommand `deploy`"),
+        ("run", "which task"),
+        ("run name=x", "not a task slug"),
+        ("run hello extra", "`extra` is not a `key=value`"),
+        ("run hello a=1 a=2", "given twice"),
+        ('run hello name="unclosed', "check your quotes"),
+        ("run hello --env", "needs an environment"),
+        ("run hello 1x=2", "not a parameter name"),
+        ("status", "takes one"),
+        ("cancel a b", "takes one"),
+        ("runs a b", "at most one"),
+    ],
+)
+def test_bad_text_says_what_was_wrong(text: str, message: str) -> None:
+    """Every malformed command raises a UsageError naming the problem."""
+    with pytest.raises(UsageError, match=message):
+        parse_command(text)
+
+
+keys = st.from_regex(r"[a-z_][a-z0-9_]{0,10}", fullmatch=True)
+values = st.text(alphabet=st.characters(blacklist_categories=("Cs", "Cc")), min_size=0, max_size=30)
+
+
+@given(st.dictionaries(keys, values, max_size=5))
+def test_quoted_values_round_trip(args: dict[str, str]) -> None:
+    """Any values, shell-quoted, parse back to exactly what was quoted."""
+    text = "run task " + " ".join(shlex.quote(f"{k}={v}") for k, v in args.items())
+    assert parse_command(text) == RunCommand("task", args)
+
+
+@given(st.text(max_size=60))
+def test_any_text_parses_or_raises_usage_error(text: str) -> None:
+    """Arbitrary text never raises anything but UsageError."""
+    with contextlib.suppress(UsageError):
+        parse_command(text)
