@@ -1,0 +1,86 @@
+"""What the tracker knows about a run or session, as plain frozen values.
+
+`Tracked` is what was asked for (which run, which channel); `Observation` is what the Airplane
+API says now; `Progress` is what the tracker has already shown in Slack. `plan.py` turns the
+three into Slack operations; nothing here does I/O.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+
+class Kind(StrEnum):
+    """What is tracked: a task run or a runbook session."""
+
+    RUN = "run"
+    SESSION = "session"
+
+
+@dataclass(frozen=True)
+class Tracked:
+    """A run or session the bot follows, and the channel its parent message lives in."""
+
+    kind: Kind
+    id: str
+    channel: str
+    label: str
+    requested_by: str = ""
+    env: str = ""
+    link: str = ""
+    task_id: str = ""
+    since: float = 0.0
+
+
+@dataclass(frozen=True)
+class Step:
+    """A child run of a run, or a step run of a session."""
+
+    run_id: str
+    label: str
+    status: str
+
+
+@dataclass(frozen=True)
+class Loaded:
+    """A detail fetched on demand (outputs, a log tail); absent means not fetched yet."""
+
+    value: Any
+
+
+TERMINAL = frozenset({"Succeeded", "Failed", "Cancelled"})
+
+
+@dataclass(frozen=True)
+class Observation:
+    """What the API says about a run or session at one moment."""
+
+    status: str
+    started_at: datetime | None = None
+    ended_at: datetime | None = None
+    created_by: str = ""
+    steps: tuple[Step, ...] = ()
+    output: Loaded | None = None
+    log_tail: Loaded | None = None
+
+    @property
+    def terminal(self) -> bool:
+        """Whether it has ended."""
+        return self.status in TERMINAL
+
+
+@dataclass(frozen=True)
+class Progress:
+    """What Slack already shows for one tracked item (kept in the store between restarts)."""
+
+    parent_status: str = ""
+    parent_elapsed: str = ""
+    parent_edited_at: float = 0.0
+    thread_status: str = ""
+    status_seq: int = 0
+    steps_shown: Mapping[str, str] = field(default_factory=dict)
+    done: bool = False

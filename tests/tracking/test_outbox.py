@@ -1,0 +1,119 @@
+"""The per-channel Slack outbox: pacing, Retry-After on 429, folding edits."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+import pytest
+from slack_sdk.errors import SlackApiError
+from slack_sdk.web.async_slack_response import AsyncSlackResponse
+
+from bot.tracking.outbox import Outbox, retry_after_of
+
+
+class FakeTime:
+    """A clock that only moves when the outbox sleeps."""
+
+    def __init__(self) -> None:
+        self.now = 0.0
+
+    def clock(self) -> float:
+        """The current fake time."""
+        return self.now
+
+    async def sleep(self, seconds: float) -> None:
+        """Advance the fake time instead of waiting."""
+        self.now += seconds
+        await asyncio.sleep(0)
+
+
+def rate_limited(retry_after: str) -> SlackApiError:
+    """A SlackApiError as slack_sdk raises it for a 429."""
+    response = AsyncSlackResponse(
+        client=None,
+        http_verb="POST",
+        api_url="https://slack.test/api/chat.postMessage",
+        req_args={},
+        data={"ok": False, "error": "ratelimited"},
+        headers={"Retry-After": retry_after},
+        status_code=429,
+    )
+    return SlackApiError("ratelimited", response)
+
+
+async def test_one_write_per_interval_per_channel() -> None:
+    """Writes to one channel are spaced by the interval; other channels are not held up."""
+    time = FakeTime()
+    outbox = Outbox(interval=1.0, clock=time.clock, sleep=time.sleep)
+    stamps: dict[str, list[float]] = {"A": [], "B": []}
+
+    def write(channel: str) -> Any:
+        async def call() -> float:
+            stamps[channel].append(time.now)
+            return time.now
+
+        return call
+
+    await asyncio.gather(
+        *[outbox.send("A", write("A")) for _ in range(4)], outbox.send("B", write("B"))
+    )
+    assert all(b - a >= 1.0 for a, b in zip(stamps["A"], stamps["A"][1:], strict=False))
+    assert len(stamps["B"]) == 1
+    assert stamps["B"][0] < stamps["A"][-1]
+
+
+async def test_honours_retry_after_and_retries_the_same_call() -> None:
+    """A 429 pauses the channel for Retry-After seconds, then the call is retried."""
+    time = FakeTime()
+    outbox = Outbox(interval=1.0, clock=time.clock, sleep=time.sleep)
+    attempts: list[float] = []
+
+    async def call() -> str:
+        attempts.append(time.now)
+        if len(attempts) < 3:
+            raise rate_limited("7")
+        return "ok"
+
+    assert await outbox.send("C", call) == "ok"
+    assert attempts == [0.0, 7.0, 14.0]
+    assert outbox.rate_limited == 2
+
+
+async def test_other_errors_reach_the_caller() -> None:
+    """An error that is not a 429 is raised to whoever sent the call."""
+    outbox = Outbox(interval=0.0)
+
+    async def call() -> None:
+        raise RuntimeError("boom")
+
+    with pytest.raises(RuntimeError):
+        await outbox.send("C", call)
+
+
+async def test_queued_edits_of_one_message_fold() -> None:
+    """Edits queued behind a busy channel collapse into the newest one."""
+    time = FakeTime()
+    outbox = Outbox(interval=1.0, clock=time.clock, sleep=time.sleep)
+    sent: list[str] = []
+
+    def edit(text: str) -> Any:
+        async def call() -> str:
+            sent.append(text)
+            return text
+
+        return call
+
+    results = await asyncio.gather(
+        outbox.send("C", edit("post")),
+        *[outbox.send("C", edit(f"v{n}"), fold_key="ts1") for n in range(5)],
+    )
+    assert sent == ["post", "v4"]
+    assert results[1:] == ["v4"] * 5
+    assert outbox.folded == 4
+
+
+def test_retry_after_only_for_429() -> None:
+    """Only a 429 counts as rate limiting; its header is read."""
+    assert retry_after_of(rate_limited("3")) == 3.0
+    assert retry_after_of(RuntimeError()) is None
