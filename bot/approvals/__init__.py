@@ -1,0 +1,62 @@
+"""Prompts become approvals in Slack: rendering, value checks and reviewer decisions (pure)."""
+
+from __future__ import annotations
+
+from .ids import (
+    ApprovalAction,
+    ApprovalBlock,
+    ApprovalCallback,
+    PromptModalMetadata,
+    PromptRef,
+    param_block_id,
+    param_index,
+)
+from .render import (
+    ApprovalMessage,
+    Layout,
+    PromptContext,
+    closed_message,
+    decided_message,
+    layout_of,
+    pending_message,
+    prompt_modal,
+)
+from .reviewers import (
+    Clicker,
+    Intent,
+    ReviewDecision,
+    may_decide,
+    requester_of,
+    reviewer_emails,
+    reviewer_slack_users,
+)
+from .validate import CheckedValues, InvalidValue, check_values, modal_errors
+
+__all__ = [
+    "ApprovalAction",
+    "ApprovalBlock",
+    "ApprovalCallback",
+    "ApprovalMessage",
+    "CheckedValues",
+    "Clicker",
+    "Intent",
+    "InvalidValue",
+    "Layout",
+    "PromptContext",
+    "PromptModalMetadata",
+    "PromptRef",
+    "ReviewDecision",
+    "check_values",
+    "closed_message",
+    "decided_message",
+    "layout_of",
+    "may_decide",
+    "modal_errors",
+    "param_block_id",
+    "param_index",
+    "pending_message",
+    "prompt_modal",
+    "requester_of",
+    "reviewer_emails",
+    "reviewer_slack_users",
+]

@@ -1,0 +1,297 @@
+"""Prompts as Block Kit: the pending message, the modal, and the decided/closed messages. Pure.
+
+A pending prompt is one message: its description, who may answer, its parameters as inputs and
+two buttons (`confirmText` primary, `cancelText` danger behind a confirmation dialog). When the
+inputs don't fit a message (50 blocks) a "Respond" button replaces them and opens a modal with the
+same inputs (100 blocks). Prompts too big even for a modal keep only the reject button and say
+to answer in Airplane. Every copy of a prompt (run thread, DMs) is rendered by the same function.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from slack_sdk.models.blocks import (
+    ActionsBlock,
+    Block,
+    ButtonElement,
+    ConfirmObject,
+    ContextBlock,
+    MarkdownTextObject,
+    PlainTextObject,
+    SectionBlock,
+)
+from slack_sdk.models.views import View
+
+from airplane_api.models import Prompt, PromptState
+
+from .ids import (
+    ApprovalAction,
+    ApprovalBlock,
+    ApprovalCallback,
+    PromptModalMetadata,
+    PromptRef,
+)
+from .inputs import input_block
+from .text import actor_mention, clip
+
+__all__ = [
+    "MAX_MESSAGE_BLOCKS",
+    "MAX_MODAL_BLOCKS",
+    "ApprovalMessage",
+    "Layout",
+    "PromptContext",
+    "closed_message",
+    "decided_message",
+    "layout_of",
+    "pending_message",
+    "prompt_modal",
+]
+
+MAX_MESSAGE_BLOCKS = 50
+MAX_MODAL_BLOCKS = 100
+MAX_SECTION = 3000
+MAX_CONTEXT = 2000
+MAX_BUTTON = 75
+MAX_VIEW_TEXT = 24
+DEFAULT_CONFIRM = "Approve"
+DEFAULT_CANCEL = "Reject"
+# Blocks of a pending message besides the inputs: description, details, buttons.
+_MESSAGE_FRAME = 3
+_MODAL_FRAME = 1
+
+
+class Layout:
+    """Where a prompt's inputs go."""
+
+    INLINE = "inline"  # in the message itself
+    MODAL = "modal"  # behind a "Respond" button
+    AIRPLANE = "airplane"  # too many for a modal too: answer in Airplane, reject from Slack
+
+
+@dataclass(frozen=True)
+class PromptContext:
+    """What a rendering needs besides the prompt: the run's link and values/errors to show."""
+
+    run_url: str = ""
+    shown: Mapping[int, Any] = field(default_factory=dict)  # parameter index -> value
+    errors: Mapping[int, str] = field(default_factory=dict)  # parameter index -> message
+
+
+@dataclass(frozen=True)
+class ApprovalMessage:
+    """A message's notification `text` and its blocks."""
+
+    text: str
+    blocks: list[Block]
+
+    def block_dicts(self) -> list[dict[str, Any]]:
+        """The blocks as JSON for `chat.postMessage` / `chat.update`."""
+        return [block.to_dict() for block in self.blocks]
+
+
+def layout_of(prompt: Prompt) -> str:
+    """Whether the inputs fit the message, a modal, or neither."""
+    count = len(prompt.schema_.parameters)
+    if _MESSAGE_FRAME + count <= MAX_MESSAGE_BLOCKS:
+        return Layout.INLINE
+    if _MODAL_FRAME + count <= MAX_MODAL_BLOCKS:
+        return Layout.MODAL
+    return Layout.AIRPLANE
+
+
+def pending_message(prompt: Prompt, context: PromptContext | None = None) -> ApprovalMessage:
+    """The message asking for a decision, with inputs or a "Respond" button."""
+    context = context or PromptContext()
+    layout = layout_of(prompt)
+    blocks: list[Block] = [_description(prompt), _details(prompt, context)]
+    if layout == Layout.INLINE:
+        blocks.extend(_inputs(prompt, context))
+    else:
+        blocks[1:1] = [_notice(prompt, layout)]
+    blocks.append(_buttons(prompt, layout))
+    text = clip(f"Approval needed: {prompt.description or 'a run is waiting for a response'}", 3000)
+    return ApprovalMessage(text=text, blocks=blocks[:MAX_MESSAGE_BLOCKS])
+
+
+def prompt_modal(
+    prompt: Prompt, metadata: PromptModalMetadata, context: PromptContext | None = None
+) -> View:
+    """The modal holding the prompt's inputs; submitting it is the confirm button."""
+    context = context or PromptContext()
+    blocks: list[Block] = [_description(prompt), *_inputs(prompt, context)]
+    return View(
+        type="modal",
+        callback_id=str(ApprovalCallback.MODAL),
+        title=PlainTextObject(text="Respond"),
+        submit=PlainTextObject(text=clip(_confirm_text(prompt), MAX_VIEW_TEXT)),
+        close=PlainTextObject(text="Close"),
+        private_metadata=metadata.model_dump_json(),
+        blocks=blocks[:MAX_MODAL_BLOCKS],
+    )
+
+
+def decided_message(prompt: Prompt, context: PromptContext | None = None) -> ApprovalMessage:
+    """A submitted or cancelled prompt: the decision, who, when, the values; no buttons."""
+    context = context or PromptContext()
+    if prompt.state is PromptState.CANCELLED:
+        icon, verb = ":no_entry:", _cancel_text(prompt)
+        actor, when = prompt.cancelled_by, prompt.cancelled_at
+    else:
+        icon, verb = ":white_check_mark:", _confirm_text(prompt)
+        actor, when = prompt.submitted_by, prompt.submitted_at
+    outcome = f"{icon} *{verb}* by {actor_mention(actor)}{_when(when)}"
+    blocks: list[Block] = [
+        SectionBlock(
+            block_id=ApprovalBlock.OUTCOME, text=MarkdownTextObject(text=clip(outcome, MAX_SECTION))
+        ),
+        _description(prompt),
+    ]
+    if prompt.state is PromptState.SUBMITTED and prompt.values:
+        blocks.append(_values(prompt))
+    blocks.append(_details(prompt, context, with_reviewers=False))
+    return ApprovalMessage(text=clip(f"{verb} by {actor_mention(actor)}", 3000), blocks=blocks)
+
+
+def closed_message(
+    prompt: Prompt, reason: str, context: PromptContext | None = None
+) -> ApprovalMessage:
+    """A prompt nobody can answer any more (its run ended): the reason, no buttons."""
+    context = context or PromptContext()
+    outcome = f":heavy_minus_sign: *No longer waiting*: {reason}"
+    blocks: list[Block] = [
+        SectionBlock(
+            block_id=ApprovalBlock.OUTCOME, text=MarkdownTextObject(text=clip(outcome, MAX_SECTION))
+        ),
+        _description(prompt),
+        _details(prompt, context, with_reviewers=False),
+    ]
+    return ApprovalMessage(text=clip(f"No longer waiting: {reason}", 3000), blocks=blocks)
+
+
+def _confirm_text(prompt: Prompt) -> str:
+    """The confirm label, as long as a button allows (it is one, and names the decision)."""
+    return clip(prompt.confirm_text.strip(), MAX_BUTTON) or DEFAULT_CONFIRM
+
+
+def _cancel_text(prompt: Prompt) -> str:
+    """The cancel label, as long as a button allows."""
+    return clip(prompt.cancel_text.strip(), MAX_BUTTON) or DEFAULT_CANCEL
+
+
+def _description(prompt: Prompt) -> SectionBlock:
+    body = prompt.description.strip() or "A run is waiting for a response."
+    return SectionBlock(
+        block_id=ApprovalBlock.DESCRIPTION,
+        text=MarkdownTextObject(text=clip(f":raised_hand: {body}", MAX_SECTION)),
+    )
+
+
+def _details(
+    prompt: Prompt, context: PromptContext, *, with_reviewers: bool = True
+) -> ContextBlock:
+    parts: list[str] = []
+    if context.run_url:
+        parts.append(f"<{context.run_url}|Run {prompt.run_id or 'in Airplane'}>")
+    elif prompt.run_id:
+        parts.append(f"Run `{prompt.run_id}`")
+    if with_reviewers:
+        parts.append(_reviewers_line(prompt))
+    text = " · ".join(parts) or f"Prompt `{prompt.id}`"
+    return ContextBlock(
+        block_id=ApprovalBlock.DETAILS,
+        elements=[MarkdownTextObject(text=clip(text, MAX_CONTEXT))],
+    )
+
+
+def _reviewers_line(prompt: Prompt) -> str:
+    reviewers = prompt.reviewers
+    named = [*reviewers.users, *(f"group `{g}`" for g in reviewers.groups)]
+    line = "Reviewers: " + (", ".join(named) if named else "anyone")
+    if not reviewers.allow_self_approvals:
+        line += " (not whoever started the run)"
+    return line
+
+
+def _inputs(prompt: Prompt, context: PromptContext) -> list[Block]:
+    return [
+        input_block(
+            index, param, value=context.shown.get(index), error=context.errors.get(index, "")
+        )
+        for index, param in enumerate(prompt.schema_.parameters)
+    ]
+
+
+def _notice(prompt: Prompt, layout: str) -> SectionBlock:
+    count = len(prompt.schema_.parameters)
+    if layout == Layout.MODAL:
+        text = f"This prompt asks for {count} values: press *Respond* to fill them in."
+    else:
+        text = f"This prompt asks for {count} values, too many for Slack: answer it in Airplane."
+    return SectionBlock(block_id=ApprovalBlock.NOTICE, text=MarkdownTextObject(text=text))
+
+
+def _buttons(prompt: Prompt, layout: str) -> ActionsBlock:
+    ref = PromptRef(prompt_id=prompt.id, run_id=prompt.run_id).model_dump_json()
+    cancel = _cancel_text(prompt)
+    elements: list[ButtonElement] = []
+    if layout == Layout.INLINE:
+        elements.append(
+            ButtonElement(
+                text=clip(_confirm_text(prompt), MAX_BUTTON),
+                action_id=str(ApprovalAction.APPROVE),
+                value=ref,
+                style="primary",
+            )
+        )
+    elif layout == Layout.MODAL:
+        elements.append(
+            ButtonElement(
+                text="Respond", action_id=str(ApprovalAction.RESPOND), value=ref, style="primary"
+            )
+        )
+    elements.append(
+        ButtonElement(
+            text=clip(cancel, MAX_BUTTON),
+            action_id=str(ApprovalAction.REJECT),
+            value=ref,
+            style="danger",
+            confirm=ConfirmObject(
+                title=clip(f"{cancel}?", 100),
+                text=clip(f"This answers the prompt with “{cancel}”; it cannot be undone.", 300),
+                confirm=clip(cancel, 30),
+                deny="Back",
+                style="danger",
+            ),
+        )
+    )
+    return ActionsBlock(block_id=ApprovalBlock.BUTTONS, elements=elements)
+
+
+def _values(prompt: Prompt) -> SectionBlock:
+    labels = {param.slug: param.label for param in prompt.schema_.parameters}
+    lines = [
+        f"*{labels.get(slug, slug)}*: {_value_text(value)}" for slug, value in prompt.values.items()
+    ]
+    return SectionBlock(
+        block_id=ApprovalBlock.VALUES,
+        text=MarkdownTextObject(text=clip("\n".join(lines), MAX_SECTION)),
+    )
+
+
+def _value_text(value: Any) -> str:
+    if value is None or value == "":
+        return "_empty_"
+    text = value if isinstance(value, str) else json.dumps(value)
+    return clip(text, 500)
+
+
+def _when(moment: datetime | None) -> str:
+    if moment is None:
+        return ""
+    fallback = moment.isoformat(timespec="seconds")
+    return f" on <!date^{int(moment.timestamp())}^{{date_short_pretty}} at {{time}}|{fallback}>"
