@@ -71,8 +71,10 @@ async def requester_email(services: Services, user_id: str) -> str | None:
     except SlackApiError as exc:
         log.info("no email for %s: %s", user_id, exc.response.get("error"))
         return None
-    email = ((answer.get("user") or {}).get("profile") or {}).get("email")
-    return str(email) if email else None
+    user = answer.get("user")
+    profile = user.get("profile") if isinstance(user, dict) else None
+    email = profile.get("email") if isinstance(profile, dict) else None
+    return email if isinstance(email, str) and email else None
 
 
 async def _slack_groups(services: Services, user_id: str) -> frozenset[str]:

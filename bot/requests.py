@@ -34,8 +34,14 @@ def command_request_key(body: Mapping[str, Any]) -> str:
     return f"command:{_team(body)}:{trigger}"
 
 
-def view_request_key(body: Mapping[str, Any]) -> str:
-    """A view submission's identity: the view's ID (same on a double submission)."""
+def view_request_key(body: Mapping[str, Any], form_id: str | None = None) -> str:
+    """A view submission's identity: the form's own ID when it has one, else the view's ID.
+
+    Both stay the same when a form is submitted twice or Slack redelivers the submission;
+    the form ID (random, in `private_metadata`) is also unique across workspaces and restarts.
+    """
+    if form_id:
+        return f"form:{form_id}"
     view_id = (body.get("view") or {}).get("id")
     if not view_id:
         raise ValueError("a view submission without view.id")

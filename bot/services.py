@@ -4,17 +4,22 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+import aiohttp
 from slack_sdk.web.async_client import AsyncWebClient
 
 from airplane_api import AirplaneClient
 
 from .catalog import TaskCatalog
 from .config import Settings
+from .http import BoundedTransport
 from .policy import Policy, load_policy
 from .requests import RequestGuard
 from .store import Store
 
 __all__ = ["Services", "airplane_client", "open_services", "slack_client"]
+
+# Airplane calls in flight at once; more wait their turn (see bot/http.py for why).
+AIRPLANE_CONCURRENCY = 32
 
 
 @dataclass(frozen=True)
@@ -33,15 +38,24 @@ class Services:
         """Close what `open_services` opened."""
         await self.airplane.aclose()
         await self.store.close()
+        session = self.slack.session
+        if session is not None and not session.closed:
+            await session.close()
 
 
-def slack_client(settings: Settings) -> AsyncWebClient:
-    """The Web API client, pointed at `SLACK_API_URL` (an emulator in tests)."""
+def slack_client(
+    settings: Settings, session: aiohttp.ClientSession | None = None
+) -> AsyncWebClient:
+    """The Web API client, pointed at `SLACK_API_URL` (an emulator in tests).
+
+    Pass one shared aiohttp session: without it slack_sdk opens a session (and a connection)
+    per call, which under a burst of work costs enough CPU to delay other requests' acks.
+    """
     token = settings.slack_bot_token.get_secret_value() if settings.slack_bot_token else None
     base_url = settings.slack_api_url
     if not base_url.endswith("/"):
         base_url += "/"
-    return AsyncWebClient(token=token, base_url=base_url)
+    return AsyncWebClient(token=token, base_url=base_url, session=session)
 
 
 def airplane_client(settings: Settings) -> AirplaneClient:
@@ -53,6 +67,7 @@ def airplane_client(settings: Settings) -> AirplaneClient:
         host=settings.airplane_api_host,
         env_slug=settings.airplane_env_slug,
         team_id=settings.airplane_team_id,
+        transport=BoundedTransport(AIRPLANE_CONCURRENCY),
     )
 
 
@@ -64,6 +79,6 @@ async def open_services(settings: Settings) -> Services:
         settings=settings,
         airplane=airplane_client(settings),
         store=store,
-        slack=slack_client(settings),
+        slack=slack_client(settings, aiohttp.ClientSession()),
         policy=policy,
     )

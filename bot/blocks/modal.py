@@ -7,10 +7,11 @@ which adds an `external_select` task picker on top (choosing a task rebuilds the
 from __future__ import annotations
 
 import json
+import uuid
 from collections.abc import Mapping, Sequence
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 from slack_sdk.models.blocks import (
     Block,
     ContextBlock,
@@ -47,6 +48,9 @@ class ModalMetadata(BaseModel):
     slug: str | None = None
     channel_id: str | None = None
     env: str | None = None
+    # One per opened form, kept by every update of it: a submission's identity, so double
+    # submissions and Slack's retries of the same form map to one run (see bot/requests.py).
+    form_id: str = Field(default_factory=lambda: uuid.uuid4().hex)
 
     def dump(self) -> str:
         """The `private_metadata` string."""
@@ -168,13 +172,14 @@ def run_modal(
                 optional=True,
             )
         )
-    can_submit = bool(metadata.slug) and params is not None
     verb = "Run runbook" if metadata.kind == "runbook" else "Run"
     view = View(
         type="modal",
         callback_id=CallbackId.RUN_MODAL,
         title=truncate(f"{verb} {title or metadata.slug or 'a task'}", 24),
-        submit="Run" if can_submit else None,
+        # Slack requires submit whenever an input (the picker too) is present; submitting
+        # without a task answers an inline "Pick a task".
+        submit="Run",
         close="Cancel",
         private_metadata=metadata.dump(),
         blocks=blocks

@@ -27,10 +27,14 @@ def register(app: AsyncApp, services: Services) -> None:
         log.warning("listener failed: %s: %s", type(error).__name__, error, exc_info=error)
         user = body.get("user_id") or (body.get("user") or {}).get("id")
         channel = body.get("channel_id") or (body.get("channel") or {}).get("id")
+        has_response_url = bool(body.get("response_url") or body.get("response_urls"))
         try:
-            if respond is not None:
+            if respond is not None and has_response_url:
                 await respond(text=message, response_type="ephemeral", replace_original=False)
             elif user and channel:
                 await services.slack.chat_postEphemeral(channel=channel, user=user, text=message)
+            elif user:
+                # A modal submission has no channel: the bot's DM with the user.
+                await services.slack.chat_postMessage(channel=user, text=message)
         except Exception:
             log.warning("could not tell the user about the error", exc_info=True)

@@ -53,7 +53,7 @@ def register(app: AsyncApp, services: Services) -> None:
                 name=task.name,
                 requester_id=user_id,
                 channel_id=channel_id,
-                request_key=view_request_key(body),
+                request_key=view_request_key(body, metadata.form_id),
                 values=values,
                 env=env or metadata.env,
             ),

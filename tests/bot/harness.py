@@ -1,0 +1,124 @@
+"""The bot running for real against the Slack emulator and an airfield server.
+
+    async with running_bot(slack, airfield, tmp_path, mode="http") as bot:
+        await slack.slash_command("/airplane", "run hello name=Ada")
+
+HTTP mode serves the bot's ASGI app on uvicorn (127.0.0.1, ephemeral port) and points the
+emulator's `events_url` at it; Socket Mode connects Bolt's handler to the emulator's WebSocket.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import socket
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal
+
+import uvicorn
+from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
+
+from bot.app import build_app
+from bot.config import Settings
+from bot.server import build_asgi_app
+from bot.services import Services, open_services
+from tests.slack_emulator import SlackEmulator
+from tests.support.airfield import AirfieldProcess
+
+
+@dataclass(frozen=True)
+class RunningBot:
+    """The bot's services (store, clients) and, in HTTP mode, its base URL."""
+
+    services: Services
+    url: str | None
+
+
+def bot_settings(
+    slack: SlackEmulator, airfield: AirfieldProcess, tmp_path: Path, **extra: Any
+) -> Settings:
+    """Settings pointing at the emulator and airfield, with a fresh database."""
+    values: dict[str, Any] = {
+        "slack_bot_token": slack.bot_token,
+        "slack_signing_secret": slack.signing_secret,
+        "slack_api_url": slack.api_url,
+        "airplane_api_key": airfield.api_key,
+        "airplane_api_host": airfield.url,
+        "airplane_app_url": "https://app.airplane.test",
+        "bot_db": str(tmp_path / "bot.db"),
+    }
+    values.update(extra)
+    return Settings(_env_file=None, **values)  # type: ignore[call-arg]
+
+
+@contextlib.asynccontextmanager
+async def serve_http(services: Services) -> AsyncIterator[str]:
+    """Serve the bot's ASGI app; yields its base URL."""
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind(("127.0.0.1", 0))
+    port = sock.getsockname()[1]
+    config = uvicorn.Config(
+        build_asgi_app(build_app(services)), log_level="warning", access_log=False, lifespan="off"
+    )
+    server = uvicorn.Server(config)
+    task = asyncio.create_task(server.serve(sockets=[sock]))
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + 10
+    while not server.started:
+        if task.done():
+            task.result()
+        if loop.time() > deadline:
+            raise TimeoutError("the bot's HTTP server did not start")
+        await asyncio.sleep(0.01)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        await task
+        sock.close()
+
+
+@contextlib.asynccontextmanager
+async def running_bot(
+    slack: SlackEmulator,
+    airfield: AirfieldProcess,
+    tmp_path: Path,
+    *,
+    mode: Literal["http", "socket"] = "http",
+    **settings: Any,
+) -> AsyncIterator[RunningBot]:
+    """The bot, connected to `slack` in `mode`, until the block ends."""
+    if mode == "socket":
+        settings.setdefault("slack_app_token", slack.app_token)
+    services = await open_services(bot_settings(slack, airfield, tmp_path, **settings))
+    try:
+        if mode == "http":
+            async with serve_http(services) as url:
+                slack.events_url = f"{url}/slack/events"
+                yield RunningBot(services, url)
+        else:
+            slack.events_url = None
+            handler = AsyncSocketModeHandler(build_app(services), slack.app_token)
+            await handler.connect_async()  # type: ignore[no-untyped-call]
+            try:
+                yield RunningBot(services, None)
+            finally:
+                await handler.close_async()  # type: ignore[no-untyped-call]
+    finally:
+        await services.aclose()
+
+
+async def eventually(check: Any, within: float = 10.0) -> Any:
+    """The first truthy result of the async `check()`, polled until `within` seconds pass."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + within
+    while True:
+        result = await check()
+        if result:
+            return result
+        if loop.time() > deadline:
+            raise TimeoutError(f"{check} stayed falsy for {within} s")
+        await asyncio.sleep(0.02)
