@@ -82,8 +82,6 @@ class Run(WireModel):
     failed_at: Timestamp = None
     cancelled_at: Timestamp = None
     cancelled_by: Text = ""
-    # Not in the docs' run object, but `runs/list` filters on it (`since`) and airfield sends it.
-    updated_at: Timestamp = None
     inputs_zone_id: Text = ""
     inputs_zone_token: Text = ""
     zone_id: str | None = None

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
 
 from airplane_api.models import Run, Session
 
@@ -78,5 +77,4 @@ def waiting_prompt_ids(session: Session) -> list[str]:
 
 
 def _task_label(run: Run) -> str:
-    extra: dict[str, Any] = run.model_extra or {}
-    return str(extra.get("taskSlug") or extra.get("taskName") or run.task_id or "task")
+    return run.task_slug or run.task_id or "task"

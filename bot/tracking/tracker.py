@@ -284,8 +284,7 @@ class Tracker:
     async def _maybe_subscribe(self, run: Run) -> None:
         if run.status.is_terminal and not self._subscriptions:
             return
-        extra = run.model_extra or {}
-        slug = str(extra.get("taskSlug") or "")
+        slug = run.task_slug
         for sub in self._subscriptions:
             if (sub.task_id and sub.task_id == run.task_id) or (slug and slug == sub.task_slug):
                 tracked = Tracked(
