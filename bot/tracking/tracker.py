@@ -56,6 +56,7 @@ class TrackerSettings:
     max_backoff: float = 30.0
     prompt_interval: float = 10.0
     max_workers: int = 256
+    max_fetches: int = 64
 
 
 @dataclass
@@ -101,11 +102,14 @@ class Tracker:
         self._subscriptions: list[Subscription] = []
         self._workers: set[asyncio.Task[None]] = set()
         self._slots = asyncio.Semaphore(self.settings.max_workers)
+        # Direct fetches in flight at once: more would only queue in the HTTP pool and time out.
+        self._fetches = asyncio.Semaphore(self.settings.max_fetches)
         self._per_run = self.settings.feed == "per_run"
         self._runs = ChangeFeed(self._list_runs, self.budget, clock=clock)
         self._sessions = ChangeFeed(self._list_sessions, self.budget, clock=clock)
         self._loop: asyncio.Task[None] | None = None
         self._failures = 0
+        self._cycled = asyncio.Condition()
         self.cycles = 0
 
     # -- lifecycle -----------------------------------------------------------------------
@@ -126,6 +130,12 @@ class Tracker:
             await asyncio.gather(self._loop, return_exceptions=True)
         if self._workers:
             await asyncio.gather(*self._workers, return_exceptions=True)
+
+    async def wait_cycles(self, count: int = 1) -> None:
+        """Wait until `count` more polling cycles have finished (tests, App Home refresh)."""
+        target = self.cycles + count
+        async with self._cycled:
+            await self._cycled.wait_for(lambda: self.cycles >= target)
 
     @property
     def following(self) -> int:
@@ -191,6 +201,8 @@ class Tracker:
             except AirplaneError as error:
                 self._failures += 1
                 log.warning("tracker cycle failed (%s); backing off", error)
+            async with self._cycled:
+                self._cycled.notify_all()
             pause = self.settings.list_interval if self._items else self.settings.idle_interval
             if self._failures:
                 pause = min(self.settings.max_backoff, pause * 2**self._failures)
@@ -198,8 +210,13 @@ class Tracker:
 
     async def cycle(self) -> None:
         """One look at the world: the change feeds, fresh and due items, elapsed-time edits."""
-        self.cycles += 1
         now = self._clock()
+        try:
+            await self._look(now)
+        finally:
+            self.cycles += 1
+
+    async def _look(self, now: float) -> None:
         has_runs = self._subscriptions or any(
             item.tracked.kind is Kind.RUN for item in self._items.values()
         )
@@ -235,6 +252,11 @@ class Tracker:
         tracked = item.tracked
         age = now - tracked.since
         item.next_check = now + self.settings.cadence.interval(age)
+        async with self._fetches:
+            await self._fetch_one(item)
+
+    async def _fetch_one(self, item: _Item) -> None:
+        tracked = item.tracked
         await self.budget.acquire()
         try:
             if tracked.kind is Kind.RUN:
