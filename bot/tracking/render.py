@@ -79,7 +79,7 @@ def parent_message(tracked: Tracked, status: str, elapsed: str) -> Message:
     if elapsed:
         facts.append(f"elapsed {elapsed}")
     if tracked.requested_by:
-        facts.append(f"by {tracked.requested_by}")
+        facts.append(f"by {who(tracked.requested_by)}")
     if tracked.env:
         facts.append(f"env `{tracked.env}`")
     if tracked.link:
@@ -104,6 +104,14 @@ def parent_message(tracked: Tracked, status: str, elapsed: str) -> Message:
         )
         blocks.append(ActionsBlock(elements=[button]).to_dict())
     return Message(text=text, blocks=tuple(blocks))
+
+
+def who(requester: str) -> str:
+    """A Slack user ID as a mention (`slack:U…` labels included); anything else as it is."""
+    user = requester.removeprefix("slack:")
+    if user[:1] in ("U", "W") and user.isalnum() and user.isupper():
+        return f"<@{user}>"
+    return requester
 
 
 def status_message(status: str) -> Message:
