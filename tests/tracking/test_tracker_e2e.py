@@ -22,6 +22,7 @@ from .harness import (
     until_parent_shows,
     until_thread,
 )
+from .proxy import outage_proxy
 
 
 @pytest.fixture(scope="module")
@@ -170,3 +171,21 @@ async def test_subscription_catches_a_run_started_through_the_api(
         run_id = await start(airfield, "hello", name="Grace")
         parent = await until_parent_shows(slack, OPS, run_id, "Succeeded")
         await until_thread(slack, OPS, parent, "Hello, Grace!")
+
+
+async def test_airplane_503_storm(
+    airfield: AirfieldProcess, slack: SlackEmulator, tmp_path: Path
+) -> None:
+    """503s to a run of Airplane requests delay the thread; nothing is lost or doubled."""
+    run_id = await start(airfield, "slow", seconds=2)
+    async with (
+        outage_proxy(airfield.url) as (url, outage),
+        running_tracker(slack, url, airfield.api_key, tmp_path / "b.db") as t,
+    ):
+        await t.watch(run_of(run_id, GENERAL, "slow"))
+        outage.remaining = 20
+        parent = await until_parent_shows(slack, GENERAL, run_id, "Succeeded")
+        thread = await until_thread(slack, GENERAL, parent, "slept")
+    assert outage.failed == 20
+    keys = post_keys([parent, *thread])
+    assert all(count == 1 for count in keys.values()), keys
