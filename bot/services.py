@@ -14,6 +14,7 @@ from .policy import Policy, load_policy
 from .requests import RequestGuard
 from .store import Store
 from .tracking.outbox import Outbox
+from .tracking.ports import PendingApprovals
 from .tracking.slack import SlackWebWriter
 from .tracking.tracker import Tracker, TrackerSettings
 
@@ -34,6 +35,8 @@ class Services:
     # Slack writes to channels go through the outbox (~1/s per channel, 429-aware).
     outbox: Outbox = field(default_factory=Outbox)
     tracker: Tracker | None = None
+    # Set by approvals: what waits for a user's decision (App Home lists it).
+    pending_approvals: PendingApprovals | None = None
 
     async def aclose(self) -> None:
         """Close what `open_services` opened."""

@@ -12,6 +12,7 @@ from bot.app import build_app
 from bot.config import Settings
 from bot.services import Services, open_services
 from bot.store import AuditAction
+from bot.tracking.ports import PendingApproval
 from tests.slack_emulator import ALICE, GENERAL, SlackEmulator
 from tests.slack_emulator.bolt_server import serve_bolt
 from tests.support.airfield import AirfieldProcess
@@ -51,6 +52,11 @@ async def bot(
             await services.aclose()
 
 
+def run_id_in(text: str) -> str:
+    """The run ID a message mentions."""
+    return next(w.strip("`") for w in text.split() if w.strip("`").startswith("run"))
+
+
 async def test_watch_then_cancel_from_the_button(
     bot: tuple[SlackEmulator, Services], airfield: AirfieldProcess
 ) -> None:
@@ -79,12 +85,36 @@ async def test_run_from_slack_is_followed_to_its_output(
     slack, _ = bot
     await slack.slash_command("/airplane", "run hello name=Lin", user=ALICE, channel=GENERAL)
     parent = await slack.wait_for(lambda: next(iter(slack.messages(GENERAL)), None), timeout=30)
-    run_id = next(
-        word.strip("`") for word in parent.rendered.split() if word.strip("`").startswith("run")
-    )
+    run_id = run_id_in(parent.rendered)
     parent = await until_parent_shows(slack, GENERAL, run_id, "Succeeded")
     thread = await until_thread(slack, GENERAL, parent, "Hello, Lin!")
     keys = post_keys(thread)
     assert all(count == 1 for count in keys.values()), keys
     assert len(slack.messages(GENERAL)) == 1
+    assert slack.rejected == []
+
+
+async def test_app_home_lists_my_runs_and_what_waits_for_me(
+    bot: tuple[SlackEmulator, Services],
+) -> None:
+    """Opening Home shows the user's runs with their status and the approvals they owe."""
+    slack, services = bot
+
+    class Inbox:
+        """The approvals side's list, as a plain value."""
+
+        async def pending_for(self, user_id: str) -> list[PendingApproval]:
+            """One prompt for Alice."""
+            if user_id != ALICE:
+                return []
+            return [PendingApproval("pmt_1", "Deploy to prod?", GENERAL, "1.0", "run_9")]
+
+    object.__setattr__(services, "pending_approvals", Inbox())
+    await slack.slash_command("/airplane", "run hello name=Mo", user=ALICE, channel=GENERAL)
+    parent = await slack.wait_for(lambda: next(iter(slack.messages(GENERAL)), None), timeout=30)
+    await until_parent_shows(slack, GENERAL, run_id_in(parent.rendered), "Succeeded")
+    await slack.send_event({"type": "app_home_opened", "user": ALICE, "tab": "home"})
+    home = await slack.wait_for(lambda: slack.home_view(ALICE), timeout=10)
+    assert "Deploy to prod?" in home.rendered
+    assert "hello" in home.rendered
     assert slack.rejected == []
