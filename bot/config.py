@@ -40,6 +40,9 @@ class Settings(BaseSettings):
     bot_policy: str | None = None
     port: int = 3000
 
+    # Tracking: Airplane requests per second the tracker may spend; "per_run" skips runs/list.
+    tracker_requests_per_second: float = 20.0
+    tracker_feed: str = "auto"
     log_format: str = "text"
     log_level: str = "INFO"
 

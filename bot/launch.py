@@ -20,6 +20,7 @@ from .policy import Requester, TargetKind
 from .requests import idempotency_key
 from .services import Services
 from .store import AuditAction, AuditEntry, RunKind, SlackRun
+from .tracking.model import Kind, Tracked
 
 __all__ = [
     "LaunchRequest",
@@ -190,7 +191,26 @@ async def _start(services: Services, request: LaunchRequest) -> Launched:
         posted = await services.slack.chat_postMessage(channel=request.channel_id, **message)
     except SlackApiError as exc:
         log.warning("cannot post the parent message of %s: %s", run_id, exc.response.get("error"))
+        # The tracker posts the parent itself once Slack takes posts again.
+        await follow(services, run, None)
         return Launched(run, fresh=True, posted=False)
     parent_ts = str(posted["ts"])
     await services.store.runs.set_parent_ts(run_id, parent_ts)
+    await follow(services, run, parent_ts)
     return Launched(replace(run, parent_ts=parent_ts), fresh=True)
+
+
+async def follow(services: Services, run: SlackRun, parent_ts: str | None) -> None:
+    """Hand a run or session started from Slack to the tracker, adopting its parent message."""
+    if services.tracker is None:
+        return
+    tracked = Tracked(
+        kind=Kind.RUN if run.kind is RunKind.TASK else Kind.SESSION,
+        id=run.run_id,
+        channel=run.channel_id,
+        label=run.slug,
+        requested_by=run.requester_id,
+        env=run.env_slug or "",
+        link=summary_of(run, "", services).link or "",
+    )
+    await services.tracker.watch(tracked, parent_ts=parent_ts)

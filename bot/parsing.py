@@ -79,6 +79,27 @@ class RunsCommand:
 
 
 @dataclass(frozen=True)
+class WatchCommand:
+    """`watch <run or session ID>`: follow something started elsewhere, in this channel."""
+
+    target_id: str
+
+
+@dataclass(frozen=True)
+class SubscribeCommand:
+    """`subscribe <task>`: a parent and thread here for every run of the task."""
+
+    slug: str
+
+
+@dataclass(frozen=True)
+class UnsubscribeCommand:
+    """`unsubscribe <task>`."""
+
+    slug: str
+
+
+@dataclass(frozen=True)
 class HelpCommand:
     """`help` (also the empty command)."""
 
@@ -90,6 +111,9 @@ Command = (
     | LogsCommand
     | CancelCommand
     | RunsCommand
+    | WatchCommand
+    | SubscribeCommand
+    | UnsubscribeCommand
     | HelpCommand
 )
 
@@ -174,4 +198,11 @@ def parse_command(text: str) -> Command:
         if len(rest) > 1:
             raise UsageError("`runs` takes at most one task slug")
         return RunsCommand(_slug(rest, "task") if rest else None)
+    if name == "watch":
+        return WatchCommand(_one_id(rest, name, "run or session ID"))
+    if name in ("subscribe", "unsubscribe"):
+        if len(rest) != 1:
+            raise UsageError(f"`{name}` takes one task slug")
+        slug = _slug(rest, "task")
+        return SubscribeCommand(slug) if name == "subscribe" else UnsubscribeCommand(slug)
     raise UsageError(f"unknown subcommand `{words[0]}`")

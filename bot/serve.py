@@ -41,6 +41,9 @@ async def serve_services(services: Services, *, host: str = "0.0.0.0") -> None:
     if not services.policy.configured:
         log.warning("no BOT_POLICY file: everyone may run every task and runbook")
     app = build_app(services)
+    if services.tracker is not None:
+        # Resumes every run the store says is still followed, before Slack can ask for more.
+        await services.tracker.start()
     if settings.mode is Mode.SOCKET and settings.slack_app_token is not None:
         log.info("serving Slack over Socket Mode")
         handler: _SocketModeRunner = AsyncSocketModeHandler(

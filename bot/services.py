@@ -15,8 +15,12 @@ from .http import BoundedTransport
 from .policy import Policy, load_policy
 from .requests import RequestGuard
 from .store import Store
+from .tracking.outbox import Outbox
+from .tracking.ports import PendingApprovals
+from .tracking.slack import SlackWebWriter
+from .tracking.tracker import Tracker, TrackerSettings
 
-__all__ = ["Services", "airplane_client", "open_services", "slack_client"]
+__all__ = ["Services", "airplane_client", "build_tracker", "open_services", "slack_client"]
 
 # Airplane calls in flight at once; more wait their turn (see bot/http.py for why).
 AIRPLANE_CONCURRENCY = 32
@@ -33,9 +37,17 @@ class Services:
     policy: Policy
     catalog: TaskCatalog = field(default_factory=TaskCatalog)
     guard: RequestGuard = field(default_factory=RequestGuard)
+    # Slack writes to channels go through the outbox (~1/s per channel, 429-aware).
+    outbox: Outbox = field(default_factory=Outbox)
+    tracker: Tracker | None = None
+    # Set by approvals: what waits for a user's decision (App Home lists it).
+    pending_approvals: PendingApprovals | None = None
 
     async def aclose(self) -> None:
         """Close what `open_services` opened."""
+        if self.tracker is not None:
+            await self.tracker.stop()
+        await self.outbox.aclose()
         await self.airplane.aclose()
         await self.store.close()
         session = self.slack.session
@@ -75,10 +87,31 @@ async def open_services(settings: Settings) -> Services:
     """Open the store, load the policy and create the clients."""
     policy = load_policy(settings.bot_policy)
     store = await Store.open(settings.bot_db)
+    airplane = airplane_client(settings)
+    slack = slack_client(settings, aiohttp.ClientSession())
+    outbox = Outbox()
     return Services(
         settings=settings,
-        airplane=airplane_client(settings),
+        airplane=airplane,
         store=store,
-        slack=slack_client(settings, aiohttp.ClientSession()),
+        slack=slack,
         policy=policy,
+        outbox=outbox,
+        tracker=build_tracker(settings, airplane, store, slack, outbox),
     )
+
+
+def build_tracker(
+    settings: Settings,
+    airplane: AirplaneClient,
+    store: Store,
+    slack: AsyncWebClient,
+    outbox: Outbox,
+) -> Tracker:
+    """The run tracker on the bot's store; started with the app (`serve_services`)."""
+    rate = settings.tracker_requests_per_second
+    per_run = settings.tracker_feed == "per_run"
+    tracker_settings = TrackerSettings(
+        requests_per_second=rate, feed="per_run" if per_run else "auto"
+    )
+    return Tracker(airplane, store.tracking, SlackWebWriter(slack), outbox, tracker_settings)

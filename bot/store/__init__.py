@@ -8,10 +8,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from . import audit, runs
+from . import audit, runs, tracking
 from .audit import AuditAction, AuditEntry, AuditLog
 from .db import Database, Migrations, register_migrations
 from .runs import RunKind, RunStore, SlackRun
+from .tracking import SqliteTrackingStore
 
 __all__ = [
     "AuditAction",
@@ -22,10 +23,12 @@ __all__ = [
     "RunKind",
     "RunStore",
     "SlackRun",
+    "SqliteTrackingStore",
     "Store",
     "audit",
     "register_migrations",
     "runs",
+    "tracking",
 ]
 
 
@@ -36,12 +39,13 @@ class Store:
     db: Database
     runs: RunStore
     audit: AuditLog
+    tracking: SqliteTrackingStore
 
     @classmethod
     async def open(cls, path: str | Path) -> Store:
         """Open and migrate the database at `path` (`:memory:` works for tests)."""
         db = await Database.open(path)
-        return cls(db=db, runs=RunStore(db), audit=AuditLog(db))
+        return cls(db=db, runs=RunStore(db), audit=AuditLog(db), tracking=SqliteTrackingStore(db))
 
     async def close(self) -> None:
         """Close the database."""

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from enum import StrEnum
 from typing import Any
 
 from slack_sdk.models.blocks import (
@@ -16,6 +15,7 @@ from slack_sdk.models.blocks import (
     SectionBlock,
 )
 
+from ..ids import ActionId
 from .model import Kind, Observation, Step, Tracked
 
 # Slack's limit for a section's text is 3,000 characters; longer outputs become a file.
@@ -33,12 +33,6 @@ EMOJI = {
     "Failed": ":x:",
     "Cancelled": ":no_entry_sign:",
 }
-
-
-class TrackingAction(StrEnum):
-    """Action IDs of the tracker's buttons (listeners match on these)."""
-
-    CANCEL = "tracking_cancel"
 
 
 @dataclass(frozen=True)
@@ -79,7 +73,7 @@ def parent_message(tracked: Tracked, status: str, elapsed: str) -> Message:
     if elapsed:
         facts.append(f"elapsed {elapsed}")
     if tracked.requested_by:
-        facts.append(f"by {tracked.requested_by}")
+        facts.append(f"by {who(tracked.requested_by)}")
     if tracked.env:
         facts.append(f"env `{tracked.env}`")
     if tracked.link:
@@ -88,7 +82,8 @@ def parent_message(tracked: Tracked, status: str, elapsed: str) -> Message:
         SectionBlock(text=MarkdownTextObject(text=f"*{tracked.label}*")).to_dict(),
         ContextBlock(elements=[MarkdownTextObject(text=" · ".join(facts))]).to_dict(),
     ]
-    if status not in ("Succeeded", "Failed", "Cancelled", "Cancelling"):
+    # Only runs: the v0 API has no call to cancel a session.
+    if tracked.kind is Kind.RUN and status not in ("Succeeded", "Failed", "Cancelled"):
         confirm = ConfirmObject(
             title="Cancel this?",
             text=f"Cancel {noun.lower()} {tracked.id} of {tracked.label}?",
@@ -97,13 +92,21 @@ def parent_message(tracked: Tracked, status: str, elapsed: str) -> Message:
         )
         button = ButtonElement(
             text="Cancel",
-            action_id=TrackingAction.CANCEL,
-            value=f"{tracked.kind}:{tracked.id}",
+            action_id=ActionId.CANCEL_RUN,
+            value=tracked.id,
             style="danger",
             confirm=confirm,
         )
         blocks.append(ActionsBlock(elements=[button]).to_dict())
     return Message(text=text, blocks=tuple(blocks))
+
+
+def who(requester: str) -> str:
+    """A Slack user ID as a mention (`slack:U…` labels included); anything else as it is."""
+    user = requester.removeprefix("slack:")
+    if user[:1] in ("U", "W") and user.isalnum() and user.isupper():
+        return f"<@{user}>"
+    return requester
 
 
 def status_message(status: str) -> Message:

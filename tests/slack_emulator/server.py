@@ -8,7 +8,7 @@ from typing import Any
 
 from aiohttp import web
 
-from . import web_chat, web_views, web_workspace  # noqa: F401  (they register their methods)
+from . import web_chat, web_history, web_views, web_workspace  # noqa: F401  (they register their methods)
 from .limits import RateLimiter
 from .state import APP_TOKEN, BOT_TOKEN, JSON, ApiCall, UploadedFile, Workspace
 from .web_common import APP_TOKEN_METHODS, METHODS, ApiContext, ApiError

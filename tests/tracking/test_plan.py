@@ -126,6 +126,6 @@ def test_cancel_button_only_while_running() -> None:
     """The parent carries a Cancel button with a confirmation until the run ends."""
     running = plan(RUN, Progress(), Observation("Active"), 0).ops[0].body
     ended = plan(RUN, Progress(), Observation("Cancelled"), 0).ops[0].body
-    assert "tracking_cancel" in str(running)
+    assert "cancel_run" in str(running)
     assert "confirm" in str(running)
-    assert "tracking_cancel" not in str(ended)
+    assert "cancel_run" not in str(ended)

@@ -16,11 +16,14 @@ from ...parsing import (
     RunCommand,
     RunsCommand,
     StatusCommand,
+    SubscribeCommand,
+    UnsubscribeCommand,
     UsageError,
+    WatchCommand,
     parse_command,
 )
 from ...services import Services
-from . import handlers
+from . import handlers, tracking
 
 __all__ = ["register"]
 
@@ -63,3 +66,9 @@ def register(app: AsyncApp, services: Services) -> None:
                 await handlers.cancel(context, command)
             case RunsCommand():
                 await handlers.runs(context, command)
+            case WatchCommand():
+                await tracking.watch(context, command)
+            case SubscribeCommand():
+                await tracking.subscribe(context, command)
+            case UnsubscribeCommand():
+                await tracking.unsubscribe(context, command)

@@ -1,0 +1,70 @@
+"""An in-memory TrackingStore, for unit tests and the bench (the bot uses the SQLite one)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from .model import Progress, Tracked
+from .ports import Subscription
+
+
+def identity(tracked: Tracked) -> tuple[str, str, str]:
+    """What makes a tracked item unique: the same run may be followed in two channels."""
+    return (tracked.kind.value, tracked.id, tracked.channel)
+
+
+class MemoryTrackingStore:
+    """Dictionaries behind the TrackingStore protocol; lost with the process."""
+
+    def __init__(self) -> None:
+        self._items: dict[tuple[str, str, str], tuple[Tracked, Progress]] = {}
+        self._posts: dict[tuple[str, str, str], dict[str, str | None]] = {}
+        self._subscriptions: dict[tuple[str, str], Subscription] = {}
+
+    async def track(self, tracked: Tracked) -> bool:
+        """Start following `tracked` unless it already is."""
+        if identity(tracked) in self._items:
+            return False
+        self._items[identity(tracked)] = (tracked, Progress())
+        return True
+
+    async def active(self) -> list[tuple[Tracked, Progress]]:
+        """Items not yet done."""
+        return [item for item in self._items.values() if not item[1].done]
+
+    async def save_progress(self, tracked: Tracked, progress: Progress) -> None:
+        """Replace the progress of `tracked`."""
+        self._items[identity(tracked)] = (tracked, progress)
+
+    async def posts(self, tracked: Tracked) -> Mapping[str, str | None]:
+        """Post ledger of `tracked`."""
+        return dict(self._posts.get(identity(tracked), {}))
+
+    async def record_intent(self, tracked: Tracked, key: str) -> None:
+        """Record an intent unless the post is already known."""
+        self._posts.setdefault(identity(tracked), {}).setdefault(key, None)
+
+    async def record_ts(self, tracked: Tracked, key: str, ts: str) -> None:
+        """Record a post's ts."""
+        self._posts.setdefault(identity(tracked), {})[key] = ts
+
+    async def subscriptions(self) -> list[Subscription]:
+        """Every subscription."""
+        return list(self._subscriptions.values())
+
+    async def subscribe(self, subscription: Subscription) -> bool:
+        """Add a subscription unless the channel has it."""
+        key = (subscription.channel, subscription.task_slug)
+        if key in self._subscriptions:
+            return False
+        self._subscriptions[key] = subscription
+        return True
+
+    async def unsubscribe(self, channel: str, task_slug: str) -> bool:
+        """Drop a subscription."""
+        return self._subscriptions.pop((channel, task_slug), None) is not None
+
+    async def recent(self, requested_by: str, limit: int) -> list[tuple[Tracked, Progress]]:
+        """Newest items of one requester."""
+        mine = [item for item in self._items.values() if item[0].requested_by == requested_by]
+        return sorted(mine, key=lambda item: item[0].since, reverse=True)[:limit]

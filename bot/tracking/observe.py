@@ -1,0 +1,80 @@
+"""From Airplane objects to observations: pure, tolerant of fields a server leaves out."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from airplane_api.models import Run, Session
+
+from .model import Observation, Step
+
+
+def run_fingerprint(run: Run) -> str:
+    """What must differ for a run to count as changed (status, children, last update)."""
+    updated = run.updated_at.isoformat() if run.updated_at else ""
+    return f"{run.status.value}|{updated}|{','.join(run.child_run_ids)}"
+
+
+def session_fingerprint(session: Session) -> str:
+    """What must differ for a session to count as changed."""
+    steps = "|".join(f"{s.run_id}:{s.status}" for s in session_steps(session))
+    updated = session.updated_at.isoformat() if session.updated_at else ""
+    return f"{session.status.value}|{updated}|{steps}"
+
+
+def observe_run(run: Run, children: Mapping[str, Run]) -> Observation:
+    """A run's observation; child runs known from the feed show with their status."""
+    steps = tuple(
+        Step(child_id, _task_label(children[child_id]), children[child_id].status.value)
+        for child_id in run.child_run_ids
+        if child_id in children
+    )
+    return Observation(
+        status=run.status.value,
+        started_at=run.active_at or run.created_at,
+        ended_at=run.ended_at,
+        created_by=run.created_by,
+        steps=steps,
+    )
+
+
+def observe_session(session: Session) -> Observation:
+    """A session's observation; airfield lists its steps (other servers may not)."""
+    ended = session.updated_at if session.status.is_terminal else None
+    return Observation(
+        status=session.status.value,
+        started_at=session.created_at,
+        ended_at=ended,
+        created_by=session.created_by,
+        steps=session_steps(session),
+    )
+
+
+def session_steps(session: Session) -> tuple[Step, ...]:
+    """Steps that have started (a run or a prompt), from the `steps` extra field."""
+    raw = (session.model_extra or {}).get("steps")
+    if not isinstance(raw, list):
+        return ()
+    steps = []
+    for index, step in enumerate(raw):
+        if not isinstance(step, dict) or step.get("status") in (None, "Pending"):
+            continue
+        ident = str(step.get("runID") or step.get("promptID") or f"step{index}")
+        steps.append(Step(ident, str(step.get("name") or f"step {index + 1}"), str(step["status"])))
+    return tuple(steps)
+
+
+def waiting_prompt_ids(session: Session) -> list[str]:
+    """Prompt IDs of the session's steps that wait on people."""
+    raw = (session.model_extra or {}).get("steps")
+    if not isinstance(raw, list):
+        return []
+    return [
+        str(step["promptID"])
+        for step in raw
+        if isinstance(step, dict) and step.get("promptID") and step.get("status") == "Waiting"
+    ]
+
+
+def _task_label(run: Run) -> str:
+    return run.task_slug or run.task_id or "task"

@@ -1,0 +1,58 @@
+"""A proxy in front of airfield that can answer 503 to the next N requests (an Airplane outage)."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+
+import httpx
+from aiohttp import web
+
+
+@dataclass
+class Outage:
+    """How many more requests fail, and how many did."""
+
+    remaining: int = 0
+    failed: int = 0
+    passed: int = 0
+
+
+@asynccontextmanager
+async def outage_proxy(upstream: str) -> AsyncIterator[tuple[str, Outage]]:
+    """Yield the proxy's base URL and the switch that makes it fail."""
+    outage = Outage()
+    client = httpx.AsyncClient(base_url=upstream, timeout=30)
+
+    async def forward(request: web.Request) -> web.Response:
+        if outage.remaining > 0:
+            outage.remaining -= 1
+            outage.failed += 1
+            body = {"error": "upstream unavailable", "code": "unavailable"}
+            return web.json_response(body, status=503)
+        outage.passed += 1
+        answer = await client.request(
+            request.method,
+            request.rel_url.path,
+            params=request.rel_url.query,
+            content=await request.read(),
+            headers={k: v for k, v in request.headers.items() if k.lower() != "host"},
+        )
+        return web.Response(
+            status=answer.status_code,
+            body=answer.content,
+            content_type=answer.headers.get("content-type", "application/json").split(";")[0],
+        )
+
+    app = web.Application()
+    app.router.add_route("*", "/{tail:.*}", forward)
+    runner = web.AppRunner(app, access_log=None)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    try:
+        yield f"http://127.0.0.1:{runner.addresses[0][1]}", outage
+    finally:
+        await runner.cleanup()
+        await client.aclose()
