@@ -8,12 +8,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from . import audit, runs
+from . import approvals, audit, runs
+from .approvals import ApprovalStore
 from .audit import AuditAction, AuditEntry, AuditLog
 from .db import Database, Migrations, register_migrations
 from .runs import RunKind, RunStore, SlackRun
 
 __all__ = [
+    "ApprovalStore",
     "AuditAction",
     "AuditEntry",
     "AuditLog",
@@ -23,6 +25,7 @@ __all__ = [
     "RunStore",
     "SlackRun",
     "Store",
+    "approvals",
     "audit",
     "register_migrations",
     "runs",
@@ -36,12 +39,13 @@ class Store:
     db: Database
     runs: RunStore
     audit: AuditLog
+    approvals: ApprovalStore
 
     @classmethod
     async def open(cls, path: str | Path) -> Store:
         """Open and migrate the database at `path` (`:memory:` works for tests)."""
         db = await Database.open(path)
-        return cls(db=db, runs=RunStore(db), audit=AuditLog(db))
+        return cls(db=db, runs=RunStore(db), audit=AuditLog(db), approvals=ApprovalStore(db))
 
     async def close(self) -> None:
         """Close the database."""
