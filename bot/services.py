@@ -9,6 +9,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from airplane_api import AirplaneClient
 
+from .approvals.service import Approvals
 from .catalog import TaskCatalog
 from .config import Settings
 from .http import BoundedTransport
@@ -33,6 +34,7 @@ class Services:
     policy: Policy
     catalog: TaskCatalog = field(default_factory=TaskCatalog)
     guard: RequestGuard = field(default_factory=RequestGuard)
+    approvals: Approvals | None = None
 
     async def aclose(self) -> None:
         """Close what `open_services` opened."""
@@ -75,10 +77,16 @@ async def open_services(settings: Settings) -> Services:
     """Open the store, load the policy and create the clients."""
     policy = load_policy(settings.bot_policy)
     store = await Store.open(settings.bot_db)
+    airplane = airplane_client(settings)
+    slack = slack_client(settings, aiohttp.ClientSession())
+    approvals = Approvals(
+        store=store, airplane=airplane, slack=slack, reviewer_groups=policy.reviewer_groups
+    )
     return Services(
         settings=settings,
-        airplane=airplane_client(settings),
+        airplane=airplane,
         store=store,
-        slack=slack_client(settings, aiohttp.ClientSession()),
+        slack=slack,
         policy=policy,
+        approvals=approvals,
     )

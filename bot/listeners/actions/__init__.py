@@ -12,6 +12,7 @@ from slack_bolt.async_app import AsyncAck, AsyncApp
 from ...blocks.modal import ModalMetadata, run_modal, task_option
 from ...ids import ActionId
 from ...services import Services
+from . import approvals
 
 __all__ = ["register"]
 
@@ -19,7 +20,8 @@ MAX_OPTIONS = 100  # Slack's limit for an external select's answer
 
 
 def register(app: AsyncApp, services: Services) -> None:
-    """Register the picker and link-button listeners."""
+    """Register the picker and link-button listeners, and the approval buttons."""
+    approvals.register(app, services)
 
     @app.options(ActionId.TASK_PICKER)
     async def on_task_options(ack: AsyncAck, body: dict[str, Any]) -> None:
