@@ -16,7 +16,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import uuid
-from collections.abc import Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -28,8 +28,10 @@ from airplane_api.models import Prompt, PromptState
 
 from ..store import AuditAction, AuditEntry, Store
 from ..store.approvals import ApprovalRecord, ApprovalState, Claim
+from ..tracking.outbox import Outbox
 from .directory import SlackDirectory
 from .ids import PromptModalMetadata
+from .ports import WaitingApproval
 from .render import (
     ApprovalMessage,
     PromptContext,
@@ -94,13 +96,23 @@ class Approvals:
         slack: AsyncWebClient,
         reviewer_groups: Mapping[str, frozenset[str]],
         directory: SlackDirectory | None = None,
+        outbox: Outbox | None = None,
     ) -> None:
         self._store = store
         self._airplane = airplane
         self._slack = slack
         self._groups = reviewer_groups
         self._directory = directory or SlackDirectory(slack)
+        self._outbox = outbox
         self._locks: dict[str, asyncio.Lock] = {}
+
+    async def _send(
+        self, channel: str, call: Callable[[], Awaitable[Any]], fold_key: str | None = None
+    ) -> Any:
+        """A Slack write, through the per-channel outbox when there is one (~1/s/channel)."""
+        if self._outbox is None:
+            return await call()
+        return await self._outbox.send(channel, call, fold_key=fold_key)
 
     def _lock(self, prompt_id: str) -> asyncio.Lock:
         return self._locks.setdefault(prompt_id, asyncio.Lock())
@@ -139,6 +151,7 @@ class Approvals:
                 thread_ts=thread_ts,
                 requester_id=requester,
                 run_url=run_url,
+                description=prompt.description,
             )
             await self._store.approvals.remember(record)
             record = await self._store.approvals.get(prompt.id) or record
@@ -174,8 +187,14 @@ class Approvals:
 
     async def _post(self, channel: str, message: ApprovalMessage, thread: str | None) -> str | None:
         try:
-            answer = await self._slack.chat_postMessage(
-                channel=channel, thread_ts=thread, text=message.text, blocks=message.block_dicts()
+            answer = await self._send(
+                channel,
+                lambda: self._slack.chat_postMessage(
+                    channel=channel,
+                    thread_ts=thread,
+                    text=message.text,
+                    blocks=message.block_dicts(),
+                ),
             )
         except SlackApiError as exc:
             log.warning("cannot post a prompt in %s: %s", channel, exc.response.get("error"))
@@ -187,12 +206,7 @@ class Approvals:
             if copy.ts is None:
                 continue
             try:
-                await self._slack.chat_update(
-                    channel=copy.channel_id,
-                    ts=copy.ts,
-                    text=message.text,
-                    blocks=message.block_dicts(),
-                )
+                await self._update(copy.channel_id, copy.ts, message)
             except SlackApiError as exc:
                 log.warning("cannot update %s/%s: %s", copy.channel_id, copy.ts, exc)
 
@@ -205,9 +219,16 @@ class Approvals:
         context = PromptContext(
             run_url=record.run_url if record else "", shown=checked.shown, errors=checked.errors
         )
-        message = pending_message(prompt, context)
-        await self._slack.chat_update(
-            channel=channel, ts=ts, text=message.text, blocks=message.block_dicts()
+        await self._update(channel, ts, pending_message(prompt, context))
+
+    async def _update(self, channel: str, ts: str, message: ApprovalMessage) -> None:
+        """Edit one copy; queued edits of the same message fold into the newest."""
+        await self._send(
+            channel,
+            lambda: self._slack.chat_update(
+                channel=channel, ts=ts, text=message.text, blocks=message.block_dicts()
+            ),
+            fold_key=f"approval:{channel}:{ts}",
         )
 
     # -- deciding --------------------------------------------------------------------------
@@ -390,9 +411,19 @@ class Approvals:
                     record.prompt_id, closed_message(prompt, reason, _context(record))
                 )
 
-    async def waiting_for(self, user_id: str) -> list[ApprovalRecord]:
-        """Prompts waiting for `user_id` as a reviewer (App Home)."""
-        return await self._store.approvals.waiting_for(user_id)
+    async def waiting_for(self, user_id: str) -> list[WaitingApproval]:
+        """Prompts waiting for `user_id` as a reviewer (App Home; `PendingApprovals`)."""
+        return [
+            WaitingApproval(
+                prompt_id=record.prompt_id,
+                run_id=record.run_id,
+                description=record.description,
+                channel_id=copy.channel_id,
+                message_ts=copy.ts,
+                run_url=record.run_url,
+            )
+            for record, copy in await self._store.approvals.waiting_for(user_id)
+        ]
 
 
 def _context(record: ApprovalRecord) -> PromptContext:

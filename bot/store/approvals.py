@@ -43,6 +43,7 @@ MIGRATIONS = register_migrations(
                 thread_ts TEXT NOT NULL,
                 requester_id TEXT,
                 run_url TEXT NOT NULL DEFAULT '',
+                description TEXT NOT NULL DEFAULT '',
                 state TEXT NOT NULL,
                 intent TEXT,
                 actor_id TEXT,
@@ -98,6 +99,7 @@ class ApprovalRecord:
     thread_ts: str
     requester_id: str | None = None
     run_url: str = ""
+    description: str = ""
     state: ApprovalState = ApprovalState.PENDING
     claim: Claim | None = None
     created_at: datetime = field(default_factory=lambda: datetime.now(UTC))
@@ -130,6 +132,7 @@ def _record(row: aiosqlite.Row) -> ApprovalRecord:
         thread_ts=row["thread_ts"],
         requester_id=row["requester_id"],
         run_url=row["run_url"],
+        description=row["description"],
         state=ApprovalState(row["state"]),
         claim=claim,
         created_at=datetime.fromisoformat(row["created_at"]),
@@ -150,7 +153,8 @@ class ApprovalStore:
         """Start showing a prompt; False when it is known already (nothing changes then)."""
         changed = await self._db.execute(
             "INSERT INTO approval_prompts (prompt_id, run_id, channel_id, thread_ts,"
-            " requester_id, run_url, state, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
+            " requester_id, run_url, description, state, created_at)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
             " ON CONFLICT DO NOTHING",
             (
                 record.prompt_id,
@@ -159,6 +163,7 @@ class ApprovalStore:
                 record.thread_ts,
                 record.requester_id,
                 record.run_url,
+                record.description,
                 record.state.value,
                 record.created_at.isoformat(),
             ),
@@ -240,11 +245,18 @@ class ApprovalStore:
         )
         return [_copy(row) for row in rows]
 
-    async def waiting_for(self, user_id: str) -> list[ApprovalRecord]:
-        """Pending prompts sent to `user_id` as a reviewer, oldest first (for App Home)."""
+    async def waiting_for(self, user_id: str) -> list[tuple[ApprovalRecord, ApprovalCopy]]:
+        """Pending prompts sent to `user_id` as a reviewer, with their DM copy, oldest first."""
         rows = await self._db.fetch_all(
-            "SELECT p.* FROM approval_prompts p JOIN approval_copies c USING (prompt_id)"
+            "SELECT p.*, c.channel_id AS copy_channel, c.ts AS copy_ts"
+            " FROM approval_prompts p JOIN approval_copies c USING (prompt_id)"
             " WHERE c.dm_user_id = ? AND p.state = ? ORDER BY p.created_at",
             (user_id, ApprovalState.PENDING.value),
         )
-        return [_record(row) for row in rows]
+        return [
+            (
+                _record(row),
+                ApprovalCopy(row["prompt_id"], row["copy_channel"], row["copy_ts"], user_id),
+            )
+            for row in rows
+        ]

@@ -20,6 +20,7 @@ from bot.config import Settings
 from bot.policy import Policy
 from bot.services import Services, slack_client
 from bot.store import Store
+from bot.tracking.outbox import Outbox
 from tests.slack_emulator import ALICE, CAROL, GENERAL, Message, SlackEmulator
 from tests.slack_emulator.bolt_server import serve_bolt
 from tests.support.airfield import AirfieldProcess
@@ -127,7 +128,11 @@ async def running_bot(tmp_path: Path) -> AsyncIterator[Bot]:
         airplane = AirplaneClient(airfield.api_key, host=airfield.url)
         web = slack_client(settings)
         approvals = Approvals(
-            store=store, airplane=airplane, slack=web, reviewer_groups=REVIEWER_GROUPS
+            store=store,
+            airplane=airplane,
+            slack=web,
+            reviewer_groups=REVIEWER_GROUPS,
+            outbox=Outbox(interval=0.0),
         )
         services = Services(
             settings=settings,

@@ -50,7 +50,13 @@ async def test_prompt_is_posted_in_the_thread_and_to_reviewers_once(bot: Bot) ->
         await _dm(bot, CAROL),
     }
     assert bot.slack.rejected == []
+    [waiting] = await bot.approvals.waiting_for(BOB)
+    assert (waiting.prompt_id, waiting.description) == (prompt.id, "Release **api**?")
+    assert await bot.approvals.waiting_for(DAN) == []
     await bot.airplane.cancel_prompt(prompt.id)
+    await bot.approvals.sweep()
+    assert await bot.approvals.waiting_for(BOB) == []
+    await bot.slack.wait_for(lambda: all(outcome_text(m) for m in bot.copies()))
 
 
 async def _dm(bot: Bot, user: str) -> str:
@@ -188,3 +194,25 @@ async def test_a_claim_left_by_a_restart_is_replayed_once(bot: Bot) -> None:
     assert record.state is ApprovalState.DECIDED
     await bot.slack.wait_for(lambda: outcome_text(bot.slack.message(GENERAL, message.ts)))
     assert await bot.audit(run_id) == [("reject", BOB)]
+
+
+async def test_prompt_too_big_for_a_message_is_answered_in_a_modal(bot: Bot) -> None:
+    """60 inputs: the message has Respond; the modal shows errors inline, then submits."""
+    run_id = await bot.airplane.execute_task("wide_gate", acting_for=f"slack:{ALICE}")
+    parent = await bot.services.slack.chat_postMessage(channel=GENERAL, text="wide_gate")
+    prompt = await bot.pending_prompt(run_id)
+    tracked = TrackedRun(id=run_id, channel=GENERAL, requested_by=ALICE)
+    await bot.approvals.on_prompts(tracked, str(parent["ts"]), [prompt])
+    message = await bot.slack.wait_for_message(GENERAL, thread_ts=str(parent["ts"]))
+    assert not [b for b in message.blocks or [] if b["type"] == "input"]
+    await bot.slack.click("Respond", user=BOB, target=message)
+    view = await bot.slack.wait_for_view(BOB, callback_id="prompt_modal")
+    await bot.slack.submit_view(view)
+    assert view.errors == {"prompt_param:0": "Required."}
+    bot.slack.fill(view, {"Ticket": "REL-7", "Check 0": "done"})
+    await bot.slack.submit_view(view)
+    run = await bot.finished_run(run_id)
+    assert run.status.value == "Succeeded"
+    assert await bot.airplane.get_run_outputs(run_id) == {"ticket": "REL-7", "check_0": "done"}
+    await bot.slack.wait_for(lambda: outcome_text(bot.slack.message(GENERAL, message.ts)))
+    assert bot.slack.rejected == []

@@ -79,7 +79,8 @@ async def test_waiting_for_lists_pending_prompts_sent_to_a_reviewer(store: Store
         await store.approvals.remember(_record(prompt_id))
         await store.approvals.reserve_copy(prompt_id, "D2", "U2")
     await store.approvals.finish("pmt2", ApprovalState.DECIDED)
-    assert [r.prompt_id for r in await store.approvals.waiting_for("U2")] == ["pmt1"]
+    waiting = await store.approvals.waiting_for("U2")
+    assert [(r.prompt_id, c.channel_id) for r, c in waiting] == [("pmt1", "D2")]
     assert await store.approvals.waiting_for("U3") == []
 
 
