@@ -392,6 +392,25 @@ class Approvals:
                 outcome = await self._apply(record, record.claim, None)
                 log.info("resumed the decision of %s: %s", record.prompt_id, outcome.kind)
 
+    async def run_upkeep(
+        self,
+        *,
+        interval: float = 30.0,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+    ) -> None:
+        """Resume claims left by a restart, then sweep pending prompts every `interval` s."""
+        await self._guarded(self.resume)
+        while True:
+            await sleep(interval)
+            await self._guarded(self.sweep)
+
+    async def _guarded(self, step: Callable[[], Awaitable[None]]) -> None:
+        """One upkeep step; a failure is logged and the next round tries again."""
+        try:
+            await step()
+        except Exception:
+            log.warning("approvals upkeep failed", exc_info=True)
+
     async def sweep(self) -> None:
         """Rewrite pending prompts that finished elsewhere or whose run ended."""
         for record in await self._store.approvals.in_state(ApprovalState.PENDING):

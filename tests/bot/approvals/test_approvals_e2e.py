@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from airplane_api.models import PromptState
+from bot.approvals.service import Approvals
 from bot.store.approvals import ApprovalState, Claim
 from tests.slack_emulator import ALICE, BOB, CAROL, GENERAL, Message
 
@@ -182,11 +183,26 @@ async def test_prompt_cancelled_through_the_api_meanwhile(bot: Bot) -> None:
 
 
 async def test_a_claim_left_by_a_restart_is_replayed_once(bot: Bot) -> None:
-    """A decision claimed just before a crash is sent on `resume`, once, and shown."""
+    """A decision claimed just before a crash is sent by the restarted bot's upkeep, once."""
     run_id, prompt, message = await bot.start_run()
     claim = Claim(intent="reject", actor_id=BOB, key="0e1e5b1c-1111-4a5e-9f7e-000000000001")
     assert await bot.services.store.approvals.claim(prompt.id, claim)
-    await bot.approvals.resume()
+    restarted = Approvals(
+        store=bot.services.store,
+        airplane=bot.airplane,
+        slack=bot.services.slack,
+        reviewer_groups={},
+    )
+    rounds = 0
+
+    async def two_rounds(_interval: float) -> None:
+        nonlocal rounds
+        rounds += 1
+        if rounds > 2:
+            raise asyncio.CancelledError
+
+    with pytest.raises(asyncio.CancelledError):
+        await restarted.run_upkeep(sleep=two_rounds)
     await bot.approvals.resume()  # nothing left to do: the claim was settled
     assert (await bot.airplane.get_prompt(prompt.id)).cancelled_by == f"slack:{BOB}"
     record = await bot.services.store.approvals.get(prompt.id)
@@ -216,3 +232,22 @@ async def test_prompt_too_big_for_a_message_is_answered_in_a_modal(bot: Bot) -> 
     assert await bot.airplane.get_run_outputs(run_id) == {"ticket": "REL-7", "check_0": "done"}
     await bot.slack.wait_for(lambda: outcome_text(bot.slack.message(GENERAL, message.ts)))
     assert bot.slack.rejected == []
+
+
+async def test_watched_run_takes_its_requester_from_created_by(bot: Bot) -> None:
+    """A run the bot only watches (no requester known): `createdBy: slack:ALICE` still counts."""
+    run_id = await bot.airplane.execute_task(
+        "release_gate", param_values={"service": "web"}, acting_for=f"slack:{ALICE}"
+    )
+    parent = await bot.services.slack.chat_postMessage(channel=GENERAL, text="watching")
+    prompt = await bot.pending_prompt(run_id)
+    await bot.approvals.on_prompts(
+        TrackedRun(id=run_id, channel=GENERAL), str(parent["ts"]), [prompt]
+    )
+    message = await bot.slack.wait_for_message(GENERAL, thread_ts=str(parent["ts"]))
+    _fill_valid(bot, message)
+    await bot.slack.click("Ship it", user=ALICE, target=message)
+    await bot.slack.wait_for_ephemeral(ALICE, contains="self-approval")
+    await bot.slack.click("Ship it", user=BOB, target=message)
+    assert (await bot.finished_run(run_id)).status.value == "Succeeded"
+    assert await bot.audit(run_id) == [("refused", ALICE), ("approve", BOB)]
