@@ -18,6 +18,7 @@ import logging
 import uuid
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
+from enum import StrEnum
 from typing import Any, Protocol
 
 from slack_sdk.errors import SlackApiError
@@ -64,7 +65,7 @@ class TrackedRun(Protocol):
     def link(self) -> str: ...
 
 
-class OutcomeKind:
+class OutcomeKind(StrEnum):
     """What a click came to."""
 
     DECIDED = "decided"
@@ -80,7 +81,7 @@ class OutcomeKind:
 class Outcome:
     """A click's result; `message` is what the clicker is told (ephemeral), if anything."""
 
-    kind: str
+    kind: OutcomeKind
     message: str = ""
     checked: CheckedValues | None = None
 
@@ -251,7 +252,9 @@ class Approvals:
             await self._settle(record, prompt)
             return Outcome(OutcomeKind.ELSEWHERE, _elsewhere_note(prompt))
         if record.state is ApprovalState.CLAIMED:
-            return Outcome(OutcomeKind.BUSY, "Someone else's answer is being recorded right now.")
+            return Outcome(
+                OutcomeKind.BUSY, "An answer to this prompt is being recorded right now."
+            )
         if record.state is not ApprovalState.PENDING:
             return Outcome(OutcomeKind.ELSEWHERE, "This prompt is no longer waiting.")
         if clicker.email is None:
@@ -277,7 +280,9 @@ class Approvals:
             key=str(uuid.uuid4()),
         )
         if not await self._store.approvals.claim(prompt_id, claim):
-            return Outcome(OutcomeKind.BUSY, "Someone else answered this prompt first.")
+            return Outcome(
+                OutcomeKind.BUSY, "This prompt was answered a moment ago; nothing more to do."
+            )
         return await self._apply(record, claim, channel)
 
     async def _apply(self, record: ApprovalRecord, claim: Claim, channel: str | None) -> Outcome:

@@ -1,17 +1,13 @@
 """Property: any prompt schema built from the OpenAPI parameter types renders to Block Kit that
-Slack accepts (the emulator's validator when present, else slack_sdk's own), within its limits,
-and whatever Slack then reports checks without crashing."""
+the emulator's validator accepts (slack_sdk's models plus Slack's documented limits), and
+whatever Slack then reports checks without crashing."""
 
 from __future__ import annotations
 
-import importlib.util
-from collections.abc import Callable
 from typing import Any
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from slack_sdk.models.blocks import Block
-from slack_sdk.models.views import View
 
 from airplane_api.models import ParamType, Prompt
 from bot.approvals import (
@@ -22,36 +18,12 @@ from bot.approvals import (
     pending_message,
     prompt_modal,
 )
+from tests.slack_emulator import validate_blocks, validate_view
 
 from .slack_state import untouched_state
 
 JSON = dict[str, Any]
 
-
-def _sdk_blocks(blocks: list[JSON], *, surface: str = "message") -> list[str]:
-    limit = 50 if surface == "message" else 100
-    errors = [f"{len(blocks)} blocks"] if len(blocks) > limit else []
-    for block in blocks:
-        parsed = Block.parse(block)
-        assert parsed is not None
-        parsed.validate_json()
-    return errors
-
-
-def _sdk_view(view: JSON) -> list[str]:
-    View(**view).validate_json()
-    return _sdk_blocks(view["blocks"], surface="modal")
-
-
-# The emulator's validator adds Slack's documented limits that slack_sdk leaves out; it lives on
-# the emulator branch until the lead merges it.
-validate_blocks: Callable[..., list[str]] = _sdk_blocks
-validate_view: Callable[[JSON], list[str]] = _sdk_view
-if importlib.util.find_spec("tests.slack_emulator") is not None:
-    from tests.slack_emulator.validation import (  # type: ignore[import-not-found, unused-ignore]
-        validate_blocks,
-        validate_view,
-    )
 
 _text = st.text(min_size=0, max_size=40) | st.text(min_size=2990, max_size=4100)
 _short = st.text(min_size=0, max_size=40)
