@@ -244,6 +244,33 @@ class Approvals:
         channel: str | None = None,
     ) -> Outcome:
         """Apply one click (see the module docstring); safe under any number of repeats."""
+        checked_in = await self._preflight(prompt_id, clicker, intent, channel)
+        if isinstance(checked_in, Outcome):
+            return checked_in
+        record, prompt, clicker = checked_in
+        values: dict[str, Any] = {}
+        if intent is Intent.APPROVE:
+            checked = check_values(prompt.schema_, state_values or {})
+            if not checked.ok:
+                return Outcome(OutcomeKind.INVALID, "Fix the highlighted values.", checked)
+            values = checked.values
+        claim = Claim(
+            intent=intent.value,
+            actor_id=clicker.user_id,
+            actor_email=clicker.email,
+            values=values,
+            key=str(uuid.uuid4()),
+        )
+        if not await self._store.approvals.claim(prompt_id, claim):
+            return Outcome(
+                OutcomeKind.BUSY, "This prompt was answered a moment ago; nothing more to do."
+            )
+        return await self._apply(record, claim, channel)
+
+    async def _preflight(
+        self, prompt_id: str, clicker: Clicker, intent: Intent, channel: str | None
+    ) -> Outcome | tuple[ApprovalRecord, Prompt, Clicker]:
+        """Steps 1-2 of a decision: still pending here and in Airplane, and the clicker may."""
         record = await self._store.approvals.get(prompt_id)
         if record is None:
             return Outcome(OutcomeKind.UNKNOWN, "I don't know this prompt any more.")
@@ -266,24 +293,12 @@ class Approvals:
         if not verdict.allowed:
             await self._audit(AuditAction.REFUSED, clicker, record, channel, verdict.reason, intent)
             return Outcome(OutcomeKind.REFUSED, f"You can't answer this prompt: {verdict.reason}.")
-        values: dict[str, Any] = {}
-        if intent is Intent.APPROVE:
-            checked = check_values(prompt.schema_, state_values or {})
-            if not checked.ok:
-                return Outcome(OutcomeKind.INVALID, "Fix the highlighted values.", checked)
-            values = checked.values
-        claim = Claim(
-            intent=intent.value,
-            actor_id=clicker.user_id,
-            actor_email=clicker.email,
-            values=values,
-            key=str(uuid.uuid4()),
-        )
-        if not await self._store.approvals.claim(prompt_id, claim):
-            return Outcome(
-                OutcomeKind.BUSY, "This prompt was answered a moment ago; nothing more to do."
-            )
-        return await self._apply(record, claim, channel)
+        return record, prompt, clicker
+
+    async def may_respond(self, prompt_id: str, user_id: str) -> Outcome | None:
+        """Before opening the modal: None when `user_id` may approve, else why not."""
+        checked_in = await self._preflight(prompt_id, Clicker(user_id), Intent.APPROVE, None)
+        return checked_in if isinstance(checked_in, Outcome) else None
 
     async def _apply(self, record: ApprovalRecord, claim: Claim, channel: str | None) -> Outcome:
         """Send a claimed decision to Airplane, then record and show it."""

@@ -78,6 +78,10 @@ def register(app: AsyncApp, services: Services) -> None:
     async def on_respond(ack: AsyncAck, body: dict[str, Any]) -> None:
         await ack()
         ref = PromptRef.model_validate_json(body["actions"][0]["value"])
+        refusal = await approvals.may_respond(ref.prompt_id, str(body["user"]["id"]))
+        if refusal is not None:
+            await tell(body, refusal)
+            return
         await approvals.open_modal(
             ref.prompt_id,
             str(body["trigger_id"]),

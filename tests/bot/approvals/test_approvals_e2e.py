@@ -221,6 +221,9 @@ async def test_prompt_too_big_for_a_message_is_answered_in_a_modal(bot: Bot) -> 
     await bot.approvals.on_prompts(tracked, str(parent["ts"]), [prompt])
     message = await bot.slack.wait_for_message(GENERAL, thread_ts=str(parent["ts"]))
     assert not [b for b in message.blocks or [] if b["type"] == "input"]
+    await bot.slack.click("Respond", user=DAN, target=message)
+    await bot.slack.wait_for_ephemeral(DAN, contains="can't answer")
+    assert bot.slack.open_views(DAN) == []
     await bot.slack.click("Respond", user=BOB, target=message)
     view = await bot.slack.wait_for_view(BOB, callback_id="prompt_modal")
     await bot.slack.submit_view(view)
@@ -251,3 +254,16 @@ async def test_watched_run_takes_its_requester_from_created_by(bot: Bot) -> None
     await bot.slack.click("Ship it", user=BOB, target=message)
     assert (await bot.finished_run(run_id)).status.value == "Succeeded"
     assert await bot.audit(run_id) == [("refused", ALICE), ("approve", BOB)]
+
+
+async def test_reviewer_answers_from_their_dm_copy(bot: Bot) -> None:
+    """BOB approves in his DM: the thread copy and CAROL's DM copy show it too."""
+    run_id, _prompt, _message = await bot.start_run()
+    dm = await _dm(bot, BOB)
+    [copy] = [m for m in bot.copies() if m.channel == dm]
+    _fill_valid(bot, copy)
+    await bot.slack.click("Ship it", user=BOB, target=copy)
+    assert (await bot.finished_run(run_id)).status.value == "Succeeded"
+    await bot.slack.wait_for(lambda: all(outcome_text(m) for m in bot.copies()))
+    assert len(bot.copies()) == 3
+    assert await bot.audit(run_id) == [("approve", BOB)]
