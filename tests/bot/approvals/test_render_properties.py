@@ -4,6 +4,7 @@ whatever Slack then reports checks without crashing."""
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from hypothesis import HealthCheck, given, settings
@@ -106,3 +107,45 @@ def test_any_prompt_renders_to_block_kit_slack_accepts(prompt: Prompt) -> None:
     assert set(checked.values) | {prompt.schema_.parameters[i].slug for i in checked.errors} >= {
         p.slug for p in prompt.schema_.parameters
     }
+
+
+_scalar_defaults: dict[ParamType, st.SearchStrategy[Any]] = {
+    ParamType.STRING: st.text(max_size=50).map(str.strip) | st.text(min_size=3001, max_size=3100),
+    ParamType.INTEGER: st.integers(-(10**15), 10**15),
+    ParamType.FLOAT: st.floats(allow_nan=False, allow_infinity=False),
+    ParamType.BOOLEAN: st.booleans(),
+    ParamType.DATE: st.dates().map(lambda d: d.isoformat()),
+    ParamType.DATETIME: st.datetimes(min_value=datetime(1970, 1, 2)).map(
+        lambda d: d.replace(microsecond=0).isoformat() + "Z"
+    ),
+}
+
+
+@st.composite
+def _defaulted_parameter(draw: st.DrawFn) -> JSON:
+    kind = draw(st.sampled_from(sorted(_scalar_defaults)))
+    default = draw(_scalar_defaults[kind])
+    param: JSON = {
+        "slug": f"p{draw(st.integers(0, 10**6))}",
+        "type": kind.value,
+        "default": default,
+    }
+    if kind is not ParamType.BOOLEAN and draw(st.booleans()):
+        others = draw(st.lists(_scalar_defaults[kind], max_size=5))
+        param["constraints"] = {"options": [*others, default]}
+    return param
+
+
+@settings(max_examples=80, suppress_health_check=[HealthCheck.too_slow])
+@given(_defaulted_parameter())
+def test_untouched_inputs_give_the_defaults_back(param: JSON) -> None:
+    """Submitting a prompt as shown answers every parameter with its default (Slack-typed)."""
+    prompt = Prompt.model_validate({"id": "pmt1", "schema": {"parameters": [param]}})
+    blocks = pending_message(prompt).block_dicts()
+    checked = check_values(prompt.schema_, untouched_state(blocks))
+    assert checked.ok, checked.errors
+    [value] = checked.values.values()
+    expected = param["default"]
+    if param["type"] == "datetime":
+        expected = expected.replace("+00:00", "")
+    assert value == expected
