@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
 from typing import Protocol
 
@@ -36,7 +38,23 @@ async def serve(settings: Settings, *, host: str = "0.0.0.0") -> None:
 
 
 async def serve_services(services: Services, *, host: str = "0.0.0.0") -> None:
-    """Serve Slack with already opened services, in the configured mode."""
+    """Serve Slack with already opened services, and the approvals' upkeep beside it."""
+    upkeep = (
+        asyncio.create_task(services.approvals.run_upkeep(), name="approvals-upkeep")
+        if services.approvals is not None
+        else None
+    )
+    try:
+        await _serve_slack(services, host=host)
+    finally:
+        if upkeep is not None:
+            upkeep.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await upkeep
+
+
+async def _serve_slack(services: Services, *, host: str) -> None:
+    """Serve Slack in the configured mode until stopped."""
     settings = services.settings
     if not services.policy.configured:
         log.warning("no BOT_POLICY file: everyone may run every task and runbook")

@@ -9,6 +9,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from airplane_api import AirplaneClient
 
+from .approvals.service import Approvals
 from .catalog import TaskCatalog
 from .config import Settings
 from .http import BoundedTransport
@@ -16,7 +17,7 @@ from .policy import Policy, load_policy
 from .requests import RequestGuard
 from .store import Store
 from .tracking.outbox import Outbox
-from .tracking.ports import PendingApprovals
+from .tracking.ports import PendingApprovals, PromptSink
 from .tracking.slack import SlackWebWriter
 from .tracking.tracker import Tracker, TrackerSettings
 
@@ -42,6 +43,7 @@ class Services:
     tracker: Tracker | None = None
     # Set by approvals: what waits for a user's decision (App Home lists it).
     pending_approvals: PendingApprovals | None = None
+    approvals: Approvals | None = None
 
     async def aclose(self) -> None:
         """Close what `open_services` opened."""
@@ -90,6 +92,13 @@ async def open_services(settings: Settings) -> Services:
     airplane = airplane_client(settings)
     slack = slack_client(settings, aiohttp.ClientSession())
     outbox = Outbox()
+    approvals = Approvals(
+        store=store,
+        airplane=airplane,
+        slack=slack,
+        reviewer_groups=policy.reviewer_groups,
+        outbox=outbox,
+    )
     return Services(
         settings=settings,
         airplane=airplane,
@@ -97,7 +106,8 @@ async def open_services(settings: Settings) -> Services:
         slack=slack,
         policy=policy,
         outbox=outbox,
-        tracker=build_tracker(settings, airplane, store, slack, outbox),
+        tracker=build_tracker(settings, airplane, store, slack, outbox, prompt_sink=approvals),
+        approvals=approvals,
     )
 
 
@@ -107,6 +117,8 @@ def build_tracker(
     store: Store,
     slack: AsyncWebClient,
     outbox: Outbox,
+    *,
+    prompt_sink: PromptSink | None = None,
 ) -> Tracker:
     """The run tracker on the bot's store; started with the app (`serve_services`)."""
     rate = settings.tracker_requests_per_second
@@ -114,4 +126,11 @@ def build_tracker(
     tracker_settings = TrackerSettings(
         requests_per_second=rate, feed="per_run" if per_run else "auto"
     )
-    return Tracker(airplane, store.tracking, SlackWebWriter(slack), outbox, tracker_settings)
+    return Tracker(
+        airplane,
+        store.tracking,
+        SlackWebWriter(slack),
+        outbox,
+        tracker_settings,
+        prompt_sink=prompt_sink,
+    )

@@ -11,6 +11,7 @@ from .ids import (
     param_block_id,
     param_index,
 )
+from .ports import PendingApprovals, WaitingApproval
 from .render import (
     ApprovalMessage,
     Layout,
@@ -42,10 +43,12 @@ __all__ = [
     "Intent",
     "InvalidValue",
     "Layout",
+    "PendingApprovals",
     "PromptContext",
     "PromptModalMetadata",
     "PromptRef",
     "ReviewDecision",
+    "WaitingApproval",
     "check_values",
     "closed_message",
     "decided_message",

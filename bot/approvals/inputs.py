@@ -50,6 +50,7 @@ __all__ = [
     "initial_text",
     "input_block",
     "is_free_text",
+    "shows_value",
     "uses_select",
 ]
 
@@ -58,6 +59,7 @@ MAX_TEXT_VALUE = 3000  # plain_text_input initial_value
 MAX_LABEL = 2000  # input label and hint
 MAX_OPTION_TEXT = 75
 TRUE_OPTION_VALUE = "true"
+MAX_EPOCH = 9_999_999_999
 
 _JSON_TYPES = {ParamType.JSON, ParamType.ANY, ParamType.LIST, ParamType.MAP, ParamType.OBJECT}
 
@@ -91,8 +93,8 @@ def input_block(index: int, param: Parameter, *, value: Any = None, error: str =
     """
     shown = param.default if value is None else value
     hint_parts = [f":warning: {error}" if error else "", param.desc]
-    if is_free_text(param) and shown is not None and initial_text(param, shown) is None:
-        hint_parts.append("The current value is too long to show here; leave empty to keep it.")
+    if shown is not None and not shows_value(param, shown):
+        hint_parts.append("The current value can't be shown here; leave empty to keep it.")
     if param.multi and not uses_select(param):
         hint_parts.append("One value per line.")
     hint = "\n".join(part for part in hint_parts if part)
@@ -105,6 +107,18 @@ def input_block(index: int, param: Parameter, *, value: Any = None, error: str =
         # never required (an unticked box is `false`).
         optional=not param.required or param.type is ParamType.BOOLEAN,
     )
+
+
+def shows_value(param: Parameter, value: Any) -> bool:
+    """Whether the input for `param` can show `value` (else an empty input keeps it).
+
+    Values Slack cannot show: text over 3,000 characters, numbers in exponent notation, options
+    not in the list, malformed dates. A false boolean shows as an unticked box.
+    """
+    if param.type is ParamType.BOOLEAN and not param.multi and not uses_select(param):
+        return isinstance(value, bool)
+    element = _element(param, value).to_dict()
+    return any(key.startswith("initial_") for key in element)
 
 
 def _element(param: Parameter, shown: Any) -> InputInteractiveElement:
@@ -205,4 +219,8 @@ def _epoch(value: Any) -> int | None:
         moment = parse_time(value) if isinstance(value, str) else None
     except ValueError:
         return None
-    return int(moment.timestamp()) if moment is not None else None
+    if moment is None:
+        return None
+    epoch = int(moment.timestamp())
+    # Slack's datetimepicker takes 0..9999999999 (1970 to 2286); others are kept, not shown.
+    return epoch if 0 <= epoch <= MAX_EPOCH else None

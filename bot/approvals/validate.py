@@ -20,7 +20,7 @@ from typing import Any
 from airplane_api.models import Parameter, ParameterSchema, ParamType, format_time, parse_time
 
 from .ids import ApprovalAction, param_block_id
-from .inputs import TRUE_OPTION_VALUE, initial_text, is_free_text, uses_select
+from .inputs import TRUE_OPTION_VALUE, is_free_text, shows_value, uses_select
 
 __all__ = ["CheckedValues", "InvalidValue", "check_values", "modal_errors"]
 
@@ -98,8 +98,8 @@ def _absent(param: Parameter) -> Any:
 
 
 def _empty(param: Parameter) -> Any:
-    """An empty input: the default when it was too long to show, else nothing."""
-    if param.default is not None and initial_text(param, param.default) is None:
+    """An empty input: the default when its input could not show it, else nothing."""
+    if param.default is not None and not shows_value(param, param.default):
         return param.default
     if param.required:
         raise InvalidValue(REQUIRED)

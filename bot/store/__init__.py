@@ -8,13 +8,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from . import audit, runs, tracking
+from . import approvals, audit, runs, tracking
+from .approvals import ApprovalStore
 from .audit import AuditAction, AuditEntry, AuditLog
 from .db import Database, Migrations, register_migrations
 from .runs import RunKind, RunStore, SlackRun
 from .tracking import SqliteTrackingStore
 
 __all__ = [
+    "ApprovalStore",
     "AuditAction",
     "AuditEntry",
     "AuditLog",
@@ -25,6 +27,7 @@ __all__ = [
     "SlackRun",
     "SqliteTrackingStore",
     "Store",
+    "approvals",
     "audit",
     "register_migrations",
     "runs",
@@ -40,12 +43,19 @@ class Store:
     runs: RunStore
     audit: AuditLog
     tracking: SqliteTrackingStore
+    approvals: ApprovalStore
 
     @classmethod
     async def open(cls, path: str | Path) -> Store:
         """Open and migrate the database at `path` (`:memory:` works for tests)."""
         db = await Database.open(path)
-        return cls(db=db, runs=RunStore(db), audit=AuditLog(db), tracking=SqliteTrackingStore(db))
+        return cls(
+            db=db,
+            runs=RunStore(db),
+            audit=AuditLog(db),
+            tracking=SqliteTrackingStore(db),
+            approvals=ApprovalStore(db),
+        )
 
     async def close(self) -> None:
         """Close the database."""

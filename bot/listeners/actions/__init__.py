@@ -12,7 +12,7 @@ from slack_bolt.async_app import AsyncAck, AsyncApp
 from ...blocks.modal import ModalMetadata, run_modal, task_option
 from ...ids import ActionId
 from ...services import Services
-from . import cancel
+from . import approvals, cancel
 
 __all__ = ["register"]
 
@@ -20,8 +20,9 @@ MAX_OPTIONS = 100  # Slack's limit for an external select's answer
 
 
 def register(app: AsyncApp, services: Services) -> None:
-    """Register the picker and link-button listeners, and the runs' Cancel button."""
+    """Register the picker and link-button listeners, the Cancel and approval buttons."""
     cancel.register(app, services)
+    approvals.register(app, services)
 
     @app.options(ActionId.TASK_PICKER)
     async def on_task_options(ack: AsyncAck, body: dict[str, Any]) -> None:

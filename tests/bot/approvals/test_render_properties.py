@@ -1,17 +1,14 @@
 """Property: any prompt schema built from the OpenAPI parameter types renders to Block Kit that
-Slack accepts (the emulator's validator when present, else slack_sdk's own), within its limits,
-and whatever Slack then reports checks without crashing."""
+the emulator's validator accepts (slack_sdk's models plus Slack's documented limits), and
+whatever Slack then reports checks without crashing."""
 
 from __future__ import annotations
 
-import importlib.util
-from collections.abc import Callable
+from datetime import datetime
 from typing import Any
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from slack_sdk.models.blocks import Block
-from slack_sdk.models.views import View
 
 from airplane_api.models import ParamType, Prompt
 from bot.approvals import (
@@ -22,36 +19,12 @@ from bot.approvals import (
     pending_message,
     prompt_modal,
 )
+from tests.slack_emulator import validate_blocks, validate_view
 
 from .slack_state import untouched_state
 
 JSON = dict[str, Any]
 
-
-def _sdk_blocks(blocks: list[JSON], *, surface: str = "message") -> list[str]:
-    limit = 50 if surface == "message" else 100
-    errors = [f"{len(blocks)} blocks"] if len(blocks) > limit else []
-    for block in blocks:
-        parsed = Block.parse(block)
-        assert parsed is not None
-        parsed.validate_json()
-    return errors
-
-
-def _sdk_view(view: JSON) -> list[str]:
-    View(**view).validate_json()
-    return _sdk_blocks(view["blocks"], surface="modal")
-
-
-# The emulator's validator adds Slack's documented limits that slack_sdk leaves out; it lives on
-# the emulator branch until the lead merges it.
-validate_blocks: Callable[..., list[str]] = _sdk_blocks
-validate_view: Callable[[JSON], list[str]] = _sdk_view
-if importlib.util.find_spec("tests.slack_emulator") is not None:
-    from tests.slack_emulator.validation import (  # type: ignore[import-not-found, unused-ignore]
-        validate_blocks,
-        validate_view,
-    )
 
 _text = st.text(min_size=0, max_size=40) | st.text(min_size=2990, max_size=4100)
 _short = st.text(min_size=0, max_size=40)
@@ -134,3 +107,45 @@ def test_any_prompt_renders_to_block_kit_slack_accepts(prompt: Prompt) -> None:
     assert set(checked.values) | {prompt.schema_.parameters[i].slug for i in checked.errors} >= {
         p.slug for p in prompt.schema_.parameters
     }
+
+
+_scalar_defaults: dict[ParamType, st.SearchStrategy[Any]] = {
+    ParamType.STRING: st.text(max_size=50).map(str.strip) | st.text(min_size=3001, max_size=3100),
+    ParamType.INTEGER: st.integers(-(10**15), 10**15),
+    ParamType.FLOAT: st.floats(allow_nan=False, allow_infinity=False),
+    ParamType.BOOLEAN: st.booleans(),
+    ParamType.DATE: st.dates().map(lambda d: d.isoformat()),
+    ParamType.DATETIME: st.datetimes(min_value=datetime(1970, 1, 2)).map(
+        lambda d: d.replace(microsecond=0).isoformat() + "Z"
+    ),
+}
+
+
+@st.composite
+def _defaulted_parameter(draw: st.DrawFn) -> JSON:
+    kind = draw(st.sampled_from(sorted(_scalar_defaults)))
+    default = draw(_scalar_defaults[kind])
+    param: JSON = {
+        "slug": f"p{draw(st.integers(0, 10**6))}",
+        "type": kind.value,
+        "default": default,
+    }
+    if kind is not ParamType.BOOLEAN and draw(st.booleans()):
+        others = draw(st.lists(_scalar_defaults[kind], max_size=5))
+        param["constraints"] = {"options": [*others, default]}
+    return param
+
+
+@settings(max_examples=80, suppress_health_check=[HealthCheck.too_slow])
+@given(_defaulted_parameter())
+def test_untouched_inputs_give_the_defaults_back(param: JSON) -> None:
+    """Submitting a prompt as shown answers every parameter with its default (Slack-typed)."""
+    prompt = Prompt.model_validate({"id": "pmt1", "schema": {"parameters": [param]}})
+    blocks = pending_message(prompt).block_dicts()
+    checked = check_values(prompt.schema_, untouched_state(blocks))
+    assert checked.ok, checked.errors
+    [value] = checked.values.values()
+    expected = param["default"]
+    if param["type"] == "datetime":
+        expected = expected.replace("+00:00", "")
+    assert value == expected

@@ -1,0 +1,67 @@
+"""Slack profile emails, cached: who a clicker is (users.info), who a reviewer is (lookupByEmail).
+
+Airplane names reviewers by email; Slack knows users by ID. Both lookups are cached for the
+process (emails change rarely; a restart refreshes them) and a miss is cached too, so a reviewer
+with no Slack account costs one call, not one per prompt.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+
+from slack_sdk.errors import SlackApiError
+from slack_sdk.web.async_client import AsyncWebClient
+
+__all__ = ["SlackDirectory"]
+
+log = logging.getLogger(__name__)
+
+
+class SlackDirectory:
+    """Email <-> Slack user ID, through the Web API, cached."""
+
+    def __init__(self, slack: AsyncWebClient) -> None:
+        self._slack = slack
+        self._email_of: dict[str, str | None] = {}
+        self._user_of: dict[str, str | None] = {}
+        self._lock = asyncio.Lock()
+
+    async def email_of(self, user_id: str) -> str | None:
+        """The user's profile email, or None when Slack shows none."""
+        if user_id in self._email_of:
+            return self._email_of[user_id]
+        try:
+            answer = await self._slack.users_info(user=user_id)
+            profile = (answer.get("user") or {}).get("profile") or {}
+            email = str(profile.get("email") or "").strip().lower() or None
+        except SlackApiError as exc:
+            log.info("users.info %s failed: %s", user_id, exc.response.get("error"))
+            email = None
+        self._email_of[user_id] = email
+        if email:
+            self._user_of.setdefault(email, user_id)
+        return email
+
+    async def user_of(self, email: str) -> str | None:
+        """The Slack user with this profile email, or None."""
+        key = email.strip().lower()
+        if key in self._user_of:
+            return self._user_of[key]
+        try:
+            answer = await self._slack.users_lookupByEmail(email=key)
+            user_id = str((answer.get("user") or {}).get("id") or "") or None
+        except SlackApiError as exc:
+            log.info("users.lookupByEmail failed: %s", exc.response.get("error"))
+            user_id = None
+        self._user_of[key] = user_id
+        return user_id
+
+    async def users_by_email(self, emails: frozenset[str]) -> dict[str, str]:
+        """The Slack users of those emails that have one."""
+        found: dict[str, str] = {}
+        for email in sorted(emails):
+            user_id = await self.user_of(email)
+            if user_id:
+                found[email] = user_id
+        return found

@@ -1,0 +1,483 @@
+"""`Approvals`: posts pending prompts once, and turns clicks into exactly one Airplane decision.
+
+The order of a decision, each step safe to repeat:
+1. read the prompt from Airplane; if it finished elsewhere, show that everywhere and stop;
+2. check the clicker against the reviewers (refusals are audited; nothing changes);
+3. check the values (errors go back to the inputs);
+4. claim the decision in the store (one conditional UPDATE: exactly one click wins);
+5. call `prompts/submit` or `prompts/cancel` acting for the clicker, with the claim's key as
+   Idempotency-Key (a restart replays the claim with the same key: `resume`);
+6. mark it decided, audit it, rewrite every copy of the message.
+Airplane's 409 (or 400 "already completed") means someone decided elsewhere first.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import uuid
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Any, Protocol
+
+from slack_sdk.errors import SlackApiError
+from slack_sdk.web.async_client import AsyncWebClient
+
+from airplane_api import AirplaneClient, APIError, ConflictError, InvalidRequestError
+from airplane_api.models import Prompt, PromptState
+
+from ..store import AuditAction, AuditEntry, Store
+from ..store.approvals import ApprovalRecord, ApprovalState, Claim
+from ..tracking.outbox import Outbox
+from .directory import SlackDirectory
+from .ids import PromptModalMetadata
+from .ports import WaitingApproval
+from .render import (
+    ApprovalMessage,
+    PromptContext,
+    closed_message,
+    decided_message,
+    pending_message,
+    prompt_modal,
+)
+from .reviewers import Clicker, Intent, may_decide, requester_of, reviewer_slack_users
+from .validate import CheckedValues, check_values
+
+__all__ = ["Approvals", "Outcome", "OutcomeKind", "TrackedRun"]
+
+log = logging.getLogger(__name__)
+
+
+class TrackedRun(Protocol):
+    """What approvals needs of a tracked run or session (tracking's `Tracked` fits)."""
+
+    @property
+    def id(self) -> str: ...
+
+    @property
+    def channel(self) -> str: ...
+
+    @property
+    def requested_by(self) -> str: ...
+
+    @property
+    def link(self) -> str: ...
+
+
+class OutcomeKind(StrEnum):
+    """What a click came to."""
+
+    DECIDED = "decided"
+    REFUSED = "refused"
+    INVALID = "invalid"
+    ELSEWHERE = "elsewhere"  # finished outside this click (Airplane, another copy, the run)
+    BUSY = "busy"  # another click holds the decision right now
+    UNKNOWN = "unknown"
+    FAILED = "failed"
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """A click's result; `message` is what the clicker is told (ephemeral), if anything."""
+
+    kind: OutcomeKind
+    message: str = ""
+    checked: CheckedValues | None = None
+
+
+class Approvals:
+    """Posts and decides prompts; implements tracking's `PromptSink`."""
+
+    def __init__(
+        self,
+        *,
+        store: Store,
+        airplane: AirplaneClient,
+        slack: AsyncWebClient,
+        reviewer_groups: Mapping[str, frozenset[str]],
+        directory: SlackDirectory | None = None,
+        outbox: Outbox | None = None,
+    ) -> None:
+        self._store = store
+        self._airplane = airplane
+        self._slack = slack
+        self._groups = reviewer_groups
+        self._directory = directory or SlackDirectory(slack)
+        self._outbox = outbox
+        self._locks: dict[str, asyncio.Lock] = {}
+
+    async def _send(
+        self, channel: str, call: Callable[[], Awaitable[Any]], fold_key: str | None = None
+    ) -> Any:
+        """A Slack write, through the per-channel outbox when there is one (~1/s/channel)."""
+        if self._outbox is None:
+            return await call()
+        return await self._outbox.send(channel, call, fold_key=fold_key)
+
+    def _lock(self, prompt_id: str) -> asyncio.Lock:
+        return self._locks.setdefault(prompt_id, asyncio.Lock())
+
+    # -- posting ---------------------------------------------------------------------------
+
+    async def on_prompts(
+        self, tracked: TrackedRun, thread_ts: str, prompts: Sequence[Prompt]
+    ) -> None:
+        """Show each pending prompt once in the run's thread and by DM to its reviewers."""
+        for prompt in prompts:
+            if prompt.state is PromptState.PENDING:
+                await self.show(
+                    prompt,
+                    channel=tracked.channel,
+                    thread_ts=thread_ts,
+                    requester=tracked.requested_by or None,
+                    run_url=tracked.link,
+                )
+
+    async def show(
+        self,
+        prompt: Prompt,
+        *,
+        channel: str,
+        thread_ts: str,
+        requester: str | None = None,
+        run_url: str = "",
+    ) -> None:
+        """Post a pending prompt where it belongs, unless it was posted already."""
+        async with self._lock(prompt.id):
+            record = ApprovalRecord(
+                prompt_id=prompt.id,
+                run_id=prompt.run_id,
+                channel_id=channel,
+                thread_ts=thread_ts,
+                requester_id=requester,
+                run_url=run_url,
+                description=prompt.description,
+            )
+            await self._store.approvals.remember(record)
+            record = await self._store.approvals.get(prompt.id) or record
+            message = pending_message(prompt, PromptContext(run_url=record.run_url))
+            await self._store.approvals.reserve_copy(prompt.id, channel, None)
+            for user_id in sorted(await self._reviewer_users(prompt)):
+                dm = await self._dm_channel(user_id)
+                if dm is not None:
+                    await self._store.approvals.reserve_copy(prompt.id, dm, user_id)
+            # Post every copy not posted yet: new ones, and any a crash interrupted.
+            for copy in await self._store.approvals.copies(prompt.id):
+                if copy.ts is not None:
+                    continue
+                thread = record.thread_ts if copy.dm_user_id is None else None
+                ts = await self._post(copy.channel_id, message, thread)
+                if ts is not None:
+                    await self._store.approvals.set_copy_ts(prompt.id, copy.channel_id, ts)
+
+    async def _reviewer_users(self, prompt: Prompt) -> frozenset[str]:
+        emails = frozenset(e.strip().lower() for e in prompt.reviewers.users if e.strip())
+        found = await self._directory.users_by_email(emails)
+        return reviewer_slack_users(
+            prompt.reviewers, users_by_email=found, group_members=self._groups
+        )
+
+    async def _dm_channel(self, user_id: str) -> str | None:
+        try:
+            answer = await self._slack.conversations_open(users=user_id)
+        except SlackApiError as exc:
+            log.warning("cannot open a DM with %s: %s", user_id, exc.response.get("error"))
+            return None
+        return str(answer["channel"]["id"])
+
+    async def _post(self, channel: str, message: ApprovalMessage, thread: str | None) -> str | None:
+        try:
+            answer = await self._send(
+                channel,
+                lambda: self._slack.chat_postMessage(
+                    channel=channel,
+                    thread_ts=thread,
+                    text=message.text,
+                    blocks=message.block_dicts(),
+                ),
+            )
+        except SlackApiError as exc:
+            log.warning("cannot post a prompt in %s: %s", channel, exc.response.get("error"))
+            return None
+        return str(answer["ts"])
+
+    async def _rewrite(self, prompt_id: str, message: ApprovalMessage) -> None:
+        for copy in await self._store.approvals.copies(prompt_id):
+            if copy.ts is None:
+                continue
+            try:
+                await self._update(copy.channel_id, copy.ts, message)
+            except SlackApiError as exc:
+                log.warning("cannot update %s/%s: %s", copy.channel_id, copy.ts, exc)
+
+    async def show_errors(
+        self, prompt_id: str, channel: str, ts: str, checked: CheckedValues
+    ) -> None:
+        """Rewrite the clicked copy with the values entered and an error under each bad input."""
+        record = await self._store.approvals.get(prompt_id)
+        prompt = await self._airplane.get_prompt(prompt_id)
+        context = PromptContext(
+            run_url=record.run_url if record else "", shown=checked.shown, errors=checked.errors
+        )
+        await self._update(channel, ts, pending_message(prompt, context))
+
+    async def _update(self, channel: str, ts: str, message: ApprovalMessage) -> None:
+        """Edit one copy; queued edits of the same message fold into the newest."""
+        await self._send(
+            channel,
+            lambda: self._slack.chat_update(
+                channel=channel, ts=ts, text=message.text, blocks=message.block_dicts()
+            ),
+            fold_key=f"approval:{channel}:{ts}",
+        )
+
+    # -- deciding --------------------------------------------------------------------------
+
+    async def decide(
+        self,
+        prompt_id: str,
+        clicker: Clicker,
+        intent: Intent,
+        state_values: Mapping[str, Any] | None,
+        *,
+        channel: str | None = None,
+    ) -> Outcome:
+        """Apply one click (see the module docstring); safe under any number of repeats."""
+        checked_in = await self._preflight(prompt_id, clicker, intent, channel)
+        if isinstance(checked_in, Outcome):
+            return checked_in
+        record, prompt, clicker = checked_in
+        values: dict[str, Any] = {}
+        if intent is Intent.APPROVE:
+            checked = check_values(prompt.schema_, state_values or {})
+            if not checked.ok:
+                return Outcome(OutcomeKind.INVALID, "Fix the highlighted values.", checked)
+            values = checked.values
+        claim = Claim(
+            intent=intent.value,
+            actor_id=clicker.user_id,
+            actor_email=clicker.email,
+            values=values,
+            key=str(uuid.uuid4()),
+        )
+        if not await self._store.approvals.claim(prompt_id, claim):
+            return Outcome(
+                OutcomeKind.BUSY, "This prompt was answered a moment ago; nothing more to do."
+            )
+        return await self._apply(record, claim, channel)
+
+    async def _preflight(
+        self, prompt_id: str, clicker: Clicker, intent: Intent, channel: str | None
+    ) -> Outcome | tuple[ApprovalRecord, Prompt, Clicker]:
+        """Steps 1-2 of a decision: still pending here and in Airplane, and the clicker may."""
+        record = await self._store.approvals.get(prompt_id)
+        if record is None:
+            return Outcome(OutcomeKind.UNKNOWN, "I don't know this prompt any more.")
+        prompt = await self._airplane.get_prompt(prompt_id)
+        if prompt.state is not PromptState.PENDING:
+            await self._settle(record, prompt)
+            return Outcome(OutcomeKind.ELSEWHERE, _elsewhere_note(prompt))
+        if record.state is ApprovalState.CLAIMED:
+            return Outcome(
+                OutcomeKind.BUSY, "An answer to this prompt is being recorded right now."
+            )
+        if record.state is not ApprovalState.PENDING:
+            return Outcome(OutcomeKind.ELSEWHERE, "This prompt is no longer waiting.")
+        if clicker.email is None:
+            clicker = Clicker(clicker.user_id, await self._directory.email_of(clicker.user_id))
+        requester = await self._requester(record)
+        verdict = may_decide(
+            prompt.reviewers, clicker, intent, requester=requester, group_members=self._groups
+        )
+        if not verdict.allowed:
+            await self._audit(AuditAction.REFUSED, clicker, record, channel, verdict.reason, intent)
+            return Outcome(OutcomeKind.REFUSED, f"You can't answer this prompt: {verdict.reason}.")
+        return record, prompt, clicker
+
+    async def may_respond(self, prompt_id: str, user_id: str) -> Outcome | None:
+        """Before opening the modal: None when `user_id` may approve, else why not."""
+        checked_in = await self._preflight(prompt_id, Clicker(user_id), Intent.APPROVE, None)
+        return checked_in if isinstance(checked_in, Outcome) else None
+
+    async def _apply(self, record: ApprovalRecord, claim: Claim, channel: str | None) -> Outcome:
+        """Send a claimed decision to Airplane, then record and show it."""
+        actor = f"slack:{claim.actor_id}"
+        try:
+            if claim.intent == Intent.APPROVE:
+                await self._airplane.submit_prompt(
+                    record.prompt_id,
+                    claim.values,
+                    idempotency_key=claim.key,
+                    acting_for=actor,
+                    acting_for_email=claim.actor_email,
+                )
+            else:
+                await self._airplane.cancel_prompt(
+                    record.prompt_id,
+                    idempotency_key=claim.key,
+                    acting_for=actor,
+                    acting_for_email=claim.actor_email,
+                )
+        except (ConflictError, InvalidRequestError) as exc:
+            prompt = await self._airplane.get_prompt(record.prompt_id)
+            if prompt.state is not PromptState.PENDING and not _decided_by(prompt, claim):
+                await self._settle(record, prompt)
+                return Outcome(OutcomeKind.ELSEWHERE, _elsewhere_note(prompt))
+            if prompt.state is PromptState.PENDING:
+                await self._store.approvals.release(record.prompt_id, claim.key)
+                return Outcome(OutcomeKind.FAILED, f"Airplane refused the answer: {exc.error}")
+        except APIError as exc:
+            if exc.status < 500:
+                await self._store.approvals.release(record.prompt_id, claim.key)
+            # 5xx: the call may have landed; the claim stays for `resume` (same key).
+            return Outcome(OutcomeKind.FAILED, f"Airplane did not take the answer: {exc.error}")
+        prompt = await self._airplane.get_prompt(record.prompt_id)
+        await self._store.approvals.finish(record.prompt_id, ApprovalState.DECIDED)
+        action = AuditAction.APPROVE if claim.intent == Intent.APPROVE else AuditAction.REJECT
+        await self._store.audit.record(
+            AuditEntry(
+                action=action,
+                actor=claim.actor_id,
+                target=record.prompt_id,
+                channel_id=channel or record.channel_id,
+                run_id=record.run_id,
+                detail={"values": claim.values},
+            )
+        )
+        await self._rewrite(record.prompt_id, decided_message(prompt, _context(record)))
+        return Outcome(OutcomeKind.DECIDED)
+
+    async def _requester(self, record: ApprovalRecord) -> str | None:
+        if record.requester_id:
+            return record.requester_id
+        slack_run = await self._store.runs.get(record.run_id)
+        if slack_run is not None:
+            return slack_run.requester_id
+        try:
+            run = await self._airplane.get_run(record.run_id)
+        except APIError:
+            return None
+        return requester_of(started_by_slack_user=None, created_by=run.created_by)
+
+    async def _settle(self, record: ApprovalRecord, prompt: Prompt) -> None:
+        """A prompt decided outside any claim: record it and show it on every copy."""
+        await self._store.approvals.finish(record.prompt_id, ApprovalState.DECIDED)
+        await self._rewrite(record.prompt_id, decided_message(prompt, _context(record)))
+
+    async def _audit(
+        self,
+        action: AuditAction,
+        clicker: Clicker,
+        record: ApprovalRecord,
+        channel: str | None,
+        reason: str,
+        intent: Intent,
+    ) -> None:
+        await self._store.audit.record(
+            AuditEntry(
+                action=action,
+                actor=clicker.user_id,
+                target=record.prompt_id,
+                channel_id=channel or record.channel_id,
+                run_id=record.run_id,
+                detail={"reason": reason, "intent": intent.value},
+            )
+        )
+
+    # -- the modal -------------------------------------------------------------------------
+
+    async def open_modal(
+        self, prompt_id: str, trigger_id: str, *, channel: str = "", message_ts: str = ""
+    ) -> None:
+        """Open the modal with the prompt's inputs (the "Respond" button)."""
+        prompt = await self._airplane.get_prompt(prompt_id)
+        metadata = PromptModalMetadata(
+            prompt_id=prompt_id, run_id=prompt.run_id, channel=channel, message_ts=message_ts
+        )
+        view = prompt_modal(prompt, metadata)
+        await self._slack.views_open(trigger_id=trigger_id, view=view.to_dict())
+
+    async def check_modal(self, prompt_id: str, state_values: Mapping[str, Any]) -> CheckedValues:
+        """Check a modal's values before acknowledging it (errors go back inline)."""
+        prompt = await self._airplane.get_prompt(prompt_id)
+        return check_values(prompt.schema_, state_values)
+
+    # -- upkeep ----------------------------------------------------------------------------
+
+    async def resume(self) -> None:
+        """Finish decisions claimed before a restart: replay them with the same key."""
+        for record in await self._store.approvals.in_state(ApprovalState.CLAIMED):
+            if record.claim is not None:
+                outcome = await self._apply(record, record.claim, None)
+                log.info("resumed the decision of %s: %s", record.prompt_id, outcome.kind)
+
+    async def run_upkeep(
+        self,
+        *,
+        interval: float = 30.0,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+    ) -> None:
+        """Resume claims left by a restart, then sweep pending prompts every `interval` s."""
+        await self._guarded(self.resume)
+        while True:
+            await sleep(interval)
+            await self._guarded(self.sweep)
+
+    async def _guarded(self, step: Callable[[], Awaitable[None]]) -> None:
+        """One upkeep step; a failure is logged and the next round tries again."""
+        try:
+            await step()
+        except Exception:
+            log.warning("approvals upkeep failed", exc_info=True)
+
+    async def sweep(self) -> None:
+        """Rewrite pending prompts that finished elsewhere or whose run ended."""
+        for record in await self._store.approvals.in_state(ApprovalState.PENDING):
+            try:
+                prompt = await self._airplane.get_prompt(record.prompt_id)
+                if prompt.state is not PromptState.PENDING:
+                    await self._settle(record, prompt)
+                    continue
+                run = await self._airplane.get_run(record.run_id)
+            except APIError as exc:
+                log.info("sweep of %s failed: %s", record.prompt_id, exc)
+                continue
+            if run.status.value in ("Succeeded", "Failed", "Cancelled"):
+                await self._store.approvals.finish(record.prompt_id, ApprovalState.CLOSED)
+                reason = f"the run ended ({run.status.value})"
+                await self._rewrite(
+                    record.prompt_id, closed_message(prompt, reason, _context(record))
+                )
+
+    async def waiting_for(self, user_id: str) -> list[WaitingApproval]:
+        """Prompts waiting for `user_id` as a reviewer (App Home; `PendingApprovals`)."""
+        return [
+            WaitingApproval(
+                prompt_id=record.prompt_id,
+                run_id=record.run_id,
+                description=record.description,
+                channel_id=copy.channel_id,
+                message_ts=copy.ts,
+                run_url=record.run_url,
+            )
+            for record, copy in await self._store.approvals.waiting_for(user_id)
+        ]
+
+
+def _context(record: ApprovalRecord) -> PromptContext:
+    return PromptContext(run_url=record.run_url)
+
+
+def _decided_by(prompt: Prompt, claim: Claim) -> bool:
+    """Whether Airplane's record of the decision is this claim's (a replay after a restart)."""
+    actor = f"slack:{claim.actor_id}"
+    if claim.intent == Intent.APPROVE:
+        return prompt.state is PromptState.SUBMITTED and prompt.submitted_by == actor
+    return prompt.state is PromptState.CANCELLED and prompt.cancelled_by == actor
+
+
+def _elsewhere_note(prompt: Prompt) -> str:
+    if prompt.state is PromptState.CANCELLED:
+        return "This prompt was already rejected, so your answer was not sent."
+    return "This prompt was already answered, so your answer was not sent."

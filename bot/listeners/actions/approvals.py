@@ -1,0 +1,117 @@
+"""Approval buttons and the prompt modal: ack at once, then decide through `Approvals`."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from slack_bolt.async_app import AsyncAck, AsyncApp
+
+from ...approvals import (
+    ApprovalAction,
+    ApprovalCallback,
+    Clicker,
+    Intent,
+    PromptModalMetadata,
+    PromptRef,
+    modal_errors,
+)
+from ...approvals.service import Approvals, Outcome, OutcomeKind
+from ...services import Services
+
+__all__ = ["approvals_of", "register"]
+
+log = logging.getLogger("bot.approvals")
+
+
+def approvals_of(services: Services) -> Approvals:
+    """The services' `Approvals`, or one over the same store and clients."""
+    if services.approvals is not None:
+        return services.approvals
+    return Approvals(
+        store=services.store,
+        airplane=services.airplane,
+        slack=services.slack,
+        reviewer_groups=services.policy.reviewer_groups,
+    )
+
+
+def register(app: AsyncApp, services: Services) -> None:
+    """Register the approve/reject/respond buttons and the modal submission."""
+    approvals = approvals_of(services)
+
+    async def tell(body: dict[str, Any], outcome: Outcome) -> None:
+        user = str(body["user"]["id"])
+        channel = str((body.get("channel") or {}).get("id") or "")
+        if outcome.message and channel:
+            await services.slack.chat_postEphemeral(
+                channel=channel, user=user, text=outcome.message
+            )
+
+    async def on_button(body: dict[str, Any], intent: Intent) -> None:
+        action = body["actions"][0]
+        ref = PromptRef.model_validate_json(action["value"])
+        user = str(body["user"]["id"])
+        channel = str((body.get("channel") or {}).get("id") or "")
+        state = (body.get("state") or {}).get("values") or {}
+        outcome = await approvals.decide(
+            ref.prompt_id, Clicker(user), intent, state, channel=channel or None
+        )
+        log.info("prompt %s %s by %s: %s", ref.prompt_id, intent.value, user, outcome.kind)
+        if outcome.kind == OutcomeKind.INVALID and outcome.checked is not None:
+            ts = str((body.get("container") or {}).get("message_ts") or "")
+            if channel and ts:
+                await approvals.show_errors(ref.prompt_id, channel, ts, outcome.checked)
+        await tell(body, outcome)
+
+    @app.action(ApprovalAction.APPROVE)
+    async def on_approve(ack: AsyncAck, body: dict[str, Any]) -> None:
+        await ack()
+        await on_button(body, Intent.APPROVE)
+
+    @app.action(ApprovalAction.REJECT)
+    async def on_reject(ack: AsyncAck, body: dict[str, Any]) -> None:
+        await ack()
+        await on_button(body, Intent.REJECT)
+
+    @app.action(ApprovalAction.RESPOND)
+    async def on_respond(ack: AsyncAck, body: dict[str, Any]) -> None:
+        await ack()
+        ref = PromptRef.model_validate_json(body["actions"][0]["value"])
+        refusal = await approvals.may_respond(ref.prompt_id, str(body["user"]["id"]))
+        if refusal is not None:
+            await tell(body, refusal)
+            return
+        await approvals.open_modal(
+            ref.prompt_id,
+            str(body["trigger_id"]),
+            channel=str((body.get("channel") or {}).get("id") or ""),
+            message_ts=str((body.get("container") or {}).get("message_ts") or ""),
+        )
+
+    @app.action(ApprovalAction.VALUE)
+    async def on_value(ack: AsyncAck) -> None:
+        # Inputs don't dispatch actions, but a select in a message may; nothing to do.
+        await ack()
+
+    @app.view(ApprovalCallback.MODAL)
+    async def on_modal(ack: AsyncAck, body: dict[str, Any], view: dict[str, Any]) -> None:
+        metadata = PromptModalMetadata.model_validate_json(view.get("private_metadata") or "{}")
+        state = (view.get("state") or {}).get("values") or {}
+        checked = await approvals.check_modal(metadata.prompt_id, state)
+        if not checked.ok:
+            await ack(response_action="errors", errors=modal_errors(checked))
+            return
+        await ack()
+        user = str(body["user"]["id"])
+        outcome = await approvals.decide(
+            metadata.prompt_id,
+            Clicker(user),
+            Intent.APPROVE,
+            state,
+            channel=metadata.channel or None,
+        )
+        if outcome.message and metadata.channel:
+            await services.slack.chat_postEphemeral(
+                channel=metadata.channel, user=user, text=outcome.message
+            )

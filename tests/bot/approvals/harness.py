@@ -1,0 +1,159 @@
+"""A bot (its Bolt app and `Approvals`) between the Slack emulator and a real airfield."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from pydantic import SecretStr
+
+from airplane_api import AirplaneClient
+from airplane_api.models import Prompt, PromptState, Run
+from bot.app import build_app
+from bot.approvals.service import Approvals
+from bot.config import Settings
+from bot.policy import Policy
+from bot.services import Services, slack_client
+from bot.store import Store
+from bot.tracking.outbox import Outbox
+from tests.slack_emulator import ALICE, CAROL, GENERAL, Message, SlackEmulator
+from tests.slack_emulator.bolt_server import serve_bolt
+from tests.support.airfield import AirfieldProcess
+
+TASKS = Path(__file__).with_name("tasks")
+REVIEWER_GROUPS = {"ops": frozenset({CAROL})}
+DEADLINE = 60.0
+
+
+@dataclass(frozen=True)
+class TrackedRun:
+    """What tracking hands approvals about a run (its `Tracked` has these fields)."""
+
+    id: str
+    channel: str
+    requested_by: str = ""
+    link: str = ""
+
+
+@dataclass
+class Bot:
+    """The pieces a test drives and reads."""
+
+    slack: SlackEmulator
+    airfield: AirfieldProcess
+    services: Services
+    approvals: Approvals
+
+    @property
+    def airplane(self) -> AirplaneClient:
+        """The bot's Airplane client."""
+        return self.services.airplane
+
+    async def start_run(self, *, requester: str = ALICE) -> tuple[str, Prompt, Message]:
+        """Start `release_gate` as `requester`, show its prompt; (run ID, prompt, thread copy)."""
+        run_id = await self.airplane.execute_task(
+            "release_gate", param_values={"service": "api"}, acting_for=f"slack:{requester}"
+        )
+        parent = await self.services.slack.chat_postMessage(channel=GENERAL, text="release_gate")
+        prompt = await self.pending_prompt(run_id)
+        tracked = TrackedRun(id=run_id, channel=GENERAL, requested_by=requester)
+        await self.approvals.on_prompts(tracked, str(parent["ts"]), [prompt])
+        message = await self.slack.wait_for_message(
+            GENERAL, thread_ts=str(parent["ts"]), contains="Release"
+        )
+        return run_id, prompt, message
+
+    async def pending_prompt(self, run_id: str) -> Prompt:
+        """The run's first prompt once it has asked it."""
+        deadline = time.monotonic() + DEADLINE
+        while time.monotonic() < deadline:
+            prompts = [
+                p
+                for p in await self.airplane.list_prompts(run_id)
+                if p.state is PromptState.PENDING
+            ]
+            if prompts:
+                return prompts[0]
+            await asyncio.sleep(0.05)
+        raise TimeoutError(f"run {run_id} asked nothing")
+
+    async def finished_run(self, run_id: str) -> Run:
+        """The run once it has ended."""
+        deadline = time.monotonic() + DEADLINE
+        while time.monotonic() < deadline:
+            run = await self.airplane.get_run(run_id)
+            if run.status.value in ("Succeeded", "Failed", "Cancelled"):
+                return run
+            await asyncio.sleep(0.05)
+        raise TimeoutError(f"run {run_id} did not end")
+
+    def copies(self) -> list[Message]:
+        """Every message showing a prompt (thread and DMs)."""
+        return [
+            m
+            for m in self.slack.workspace.messages
+            if any(
+                b.get("block_id") in ("prompt_buttons", "prompt_outcome")
+                for b in (m.versions[0].blocks or [])
+            )
+        ]
+
+    async def audit(self, run_id: str) -> list[tuple[str, str]]:
+        """(action, actor) of the run's audit entries, oldest first."""
+        entries = await self.services.store.audit.entries(run_id=run_id)
+        return [(str(e.action), e.actor) for e in reversed(entries)]
+
+
+@asynccontextmanager
+async def running_bot(tmp_path: Path) -> AsyncIterator[Bot]:
+    """airfield with the approval test tasks, the Slack emulator, and the bot's Bolt app."""
+    async with (
+        AirfieldProcess(tmp_path / "airfield", tasks_dirs=[TASKS]) as airfield,
+        SlackEmulator() as slack,
+    ):
+        settings = Settings(
+            slack_bot_token=SecretStr(slack.bot_token),
+            slack_signing_secret=SecretStr(slack.signing_secret),
+            slack_api_url=slack.api_url,
+            airplane_api_key=SecretStr(airfield.api_key),
+            airplane_api_host=airfield.url,
+            bot_db=str(tmp_path / "bot.db"),
+        )
+        store = await Store.open(settings.bot_db)
+        airplane = AirplaneClient(airfield.api_key, host=airfield.url)
+        web = slack_client(settings)
+        approvals = Approvals(
+            store=store,
+            airplane=airplane,
+            slack=web,
+            reviewer_groups=REVIEWER_GROUPS,
+            outbox=Outbox(interval=0.0),
+        )
+        services = Services(
+            settings=settings,
+            airplane=airplane,
+            store=store,
+            slack=web,
+            policy=Policy(reviewer_groups=REVIEWER_GROUPS),
+            approvals=approvals,
+        )
+        try:
+            async with serve_bolt(build_app(services)) as url:
+                slack.events_url = url
+                yield Bot(slack, airfield, services, approvals)
+        finally:
+            await services.aclose()
+
+
+def outcome_text(message: Message) -> str:
+    """The decided message's first line (its outcome), or '' while pending."""
+    blocks: list[dict[str, Any]] = message.blocks or []
+    for block in blocks:
+        if block.get("block_id") == "prompt_outcome":
+            return str(block["text"]["text"])
+    return ""
