@@ -108,6 +108,7 @@ async def open_services(settings: Settings) -> Services:
         outbox=outbox,
         tracker=build_tracker(settings, airplane, store, slack, outbox, prompt_sink=approvals),
         approvals=approvals,
+        pending_approvals=approvals,
     )
 
 

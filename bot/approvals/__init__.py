@@ -11,7 +11,6 @@ from .ids import (
     param_block_id,
     param_index,
 )
-from .ports import PendingApprovals, WaitingApproval
 from .render import (
     ApprovalMessage,
     Layout,
@@ -43,12 +42,10 @@ __all__ = [
     "Intent",
     "InvalidValue",
     "Layout",
-    "PendingApprovals",
     "PromptContext",
     "PromptModalMetadata",
     "PromptRef",
     "ReviewDecision",
-    "WaitingApproval",
     "check_values",
     "closed_message",
     "decided_message",

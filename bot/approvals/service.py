@@ -30,9 +30,9 @@ from airplane_api.models import Prompt, PromptState
 from ..store import AuditAction, AuditEntry, Store
 from ..store.approvals import ApprovalRecord, ApprovalState, Claim
 from ..tracking.outbox import Outbox
+from ..tracking.ports import PendingApproval
 from .directory import SlackDirectory
 from .ids import PromptModalMetadata
-from .ports import WaitingApproval
 from .render import (
     ApprovalMessage,
     PromptContext,
@@ -450,16 +450,16 @@ class Approvals:
                     record.prompt_id, closed_message(prompt, reason, _context(record))
                 )
 
-    async def waiting_for(self, user_id: str) -> list[WaitingApproval]:
-        """Prompts waiting for `user_id` as a reviewer (App Home; `PendingApprovals`)."""
+    async def pending_for(self, user_id: str) -> list[PendingApproval]:
+        """Prompts waiting for `user_id` as a reviewer, for App Home (tracking's
+        `PendingApprovals`): what each asks and where its copy is, to link it."""
         return [
-            WaitingApproval(
+            PendingApproval(
                 prompt_id=record.prompt_id,
-                run_id=record.run_id,
                 description=record.description,
-                channel_id=copy.channel_id,
-                message_ts=copy.ts,
-                run_url=record.run_url,
+                channel=copy.channel_id,
+                thread_ts=copy.ts or "",
+                run_id=record.run_id,
             )
             for record, copy in await self._store.approvals.waiting_for(user_id)
         ]

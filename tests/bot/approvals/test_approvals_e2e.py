@@ -51,12 +51,12 @@ async def test_prompt_is_posted_in_the_thread_and_to_reviewers_once(bot: Bot) ->
         await _dm(bot, CAROL),
     }
     assert bot.slack.rejected == []
-    [waiting] = await bot.approvals.waiting_for(BOB)
+    [waiting] = await bot.approvals.pending_for(BOB)
     assert (waiting.prompt_id, waiting.description) == (prompt.id, "Release **api**?")
-    assert await bot.approvals.waiting_for(DAN) == []
+    assert await bot.approvals.pending_for(DAN) == []
     await bot.airplane.cancel_prompt(prompt.id)
     await bot.approvals.sweep()
-    assert await bot.approvals.waiting_for(BOB) == []
+    assert await bot.approvals.pending_for(BOB) == []
     await bot.slack.wait_for(lambda: all(outcome_text(m) for m in bot.copies()))
 
 
