@@ -6,11 +6,12 @@ import asyncio
 import contextlib
 import logging
 import secrets
+import socket
 import sys
-import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 
+import uvicorn
 from pydantic import SecretStr
 
 from .config import Mode, Settings, missing_settings
@@ -63,43 +64,47 @@ def run_dev(settings: Settings, *, tasks_dirs: Sequence[str] | None, airfield_db
 
 async def _dev(settings: Settings, tasks_dirs: tuple[Path, ...], db_path: Path) -> None:
     from airfield.app import ServeConfig
-    from airfield.app import serve as serve_airfield
+    from airfield.app import build_app as build_airfield
 
-    from .serve import serve
+    from .serve import QuietServer, serve
 
     key = settings.airplane_api_key or SecretStr("tkn_dev" + secrets.token_hex(16))
-    with tempfile.TemporaryDirectory() as scratch:
-        port_file = Path(scratch) / "airfield.port"
-        config = ServeConfig(
-            db_path=db_path,
-            tasks_dirs=tasks_dirs,
-            port=0,
-            admin_key=key.get_secret_value(),
-            port_file=port_file,
+    # IPPROTO_TCP so asyncio sets TCP_NODELAY on accepted sockets (as airfield serve does).
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
+    sock.bind(("127.0.0.1", 0))
+    port = int(sock.getsockname()[1])
+    url = f"http://127.0.0.1:{port}"
+    config = ServeConfig(
+        db_path=db_path, tasks_dirs=tasks_dirs, port=port, admin_key=key.get_secret_value()
+    )
+    server = QuietServer(
+        uvicorn.Config(
+            build_airfield(config, url), log_level="warning", access_log=False, lifespan="on"
         )
-        airfield = asyncio.create_task(serve_airfield(config), name="airfield")
-        port = await _wait_for_port(port_file, airfield)
-        log.info("airfield serving %s on port %d", ", ".join(map(str, tasks_dirs)), port)
+    )
+    airfield = asyncio.create_task(server.serve(sockets=[sock]), name="airfield")
+    try:
+        await _wait_started(server, airfield)
+        log.info("airfield serving %s at %s", ", ".join(map(str, tasks_dirs)), url)
         bot_settings = settings.model_copy(
-            update={"airplane_api_host": f"http://127.0.0.1:{port}", "airplane_api_key": key}
+            update={"airplane_api_host": url, "airplane_api_key": key}
         )
-        try:
-            await serve(bot_settings, host="127.0.0.1")
-        finally:
-            airfield.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await airfield
+        await serve(bot_settings, host="127.0.0.1")
+    finally:
+        # Stopped like `airfield serve` stops: runs and sessions closed, store closed.
+        server.should_exit = True
+        await airfield
+        sock.close()
 
 
-async def _wait_for_port(port_file: Path, airfield: asyncio.Task[None]) -> int:
-    """The port airfield bound, once it wrote it (or airfield's own error if it died)."""
+async def _wait_started(server: uvicorn.Server, task: asyncio.Task[None]) -> None:
+    """Return once airfield listens (or raise airfield's own error if it died first)."""
     loop = asyncio.get_running_loop()
     deadline = loop.time() + 30
-    while loop.time() < deadline:
-        if airfield.done():
-            airfield.result()
+    while not server.started:
+        if task.done():
+            task.result()
             raise RuntimeError("airfield stopped before it was listening")
-        with contextlib.suppress(OSError, ValueError):
-            return int((await asyncio.to_thread(port_file.read_text)).strip())
+        if loop.time() > deadline:
+            raise TimeoutError("airfield did not start within 30 s")
         await asyncio.sleep(0.05)
-    raise TimeoutError("airfield did not start within 30 s")

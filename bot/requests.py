@@ -16,7 +16,13 @@ from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
 from typing import Any
 
-__all__ = ["RequestGuard", "command_request_key", "idempotency_key", "view_request_key"]
+__all__ = [
+    "InFlight",
+    "RequestGuard",
+    "command_request_key",
+    "idempotency_key",
+    "view_request_key",
+]
 
 _NAMESPACE = uuid.UUID("5b0f5d1e-9c3a-4c64-8a52-3f1f6b8e2a10")
 
@@ -68,3 +74,37 @@ class RequestGuard:
             self._locks[request_key] = lock
         async with lock:
             yield
+
+
+class InFlight:
+    """Counts listener work in progress (after the ack), so a stop can let it finish first."""
+
+    def __init__(self) -> None:
+        self._count = 0
+        self._idle = asyncio.Event()
+        self._idle.set()
+
+    @property
+    def count(self) -> int:
+        """Work items in progress now."""
+        return self._count
+
+    @asynccontextmanager
+    async def hold(self) -> AsyncIterator[None]:
+        """Mark one item of work as in progress for the duration of the block."""
+        self._count += 1
+        self._idle.clear()
+        try:
+            yield
+        finally:
+            self._count -= 1
+            if self._count == 0:
+                self._idle.set()
+
+    async def drain(self, within: float) -> bool:
+        """Wait until no work is in progress; False if some is still running after `within` s."""
+        try:
+            await asyncio.wait_for(self._idle.wait(), within)
+        except TimeoutError:
+            return False
+        return True

@@ -1,10 +1,17 @@
-"""Running the bot: Socket Mode or HTTP mode on uvicorn."""
+"""Running the bot: Socket Mode or HTTP mode on uvicorn, until SIGINT or SIGTERM.
+
+The bot handles the signals itself (rather than uvicorn, which re-raises them after its own
+shutdown) so that a stop always ends the same way: no new requests, acked work finished
+(`InFlight.drain`), then the store, the clients and the Socket Mode connection closed.
+"""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
 import logging
+import signal
+from collections.abc import Iterator
 from typing import Protocol
 
 import uvicorn
@@ -15,37 +22,61 @@ from .config import Mode, Settings
 from .server import build_asgi_app
 from .services import Services, open_services
 
-__all__ = ["serve", "serve_services"]
+__all__ = ["QuietServer", "serve", "serve_services"]
 
 log = logging.getLogger("bot.serve")
+
+# How long a stop waits for acked requests to finish their work (Airplane calls, messages).
+DRAIN_SECONDS = 20.0
 
 
 class _SocketModeRunner(Protocol):
     """The part of Bolt's (untyped) `AsyncSocketModeHandler` the bot uses."""
 
-    async def start_async(self) -> None: ...
+    async def connect_async(self) -> None: ...
 
     async def close_async(self) -> None: ...
 
 
+class QuietServer(uvicorn.Server):
+    """uvicorn without its own signal handling: the bot stops it by `should_exit`."""
+
+    @contextlib.contextmanager
+    def capture_signals(self) -> Iterator[None]:
+        yield
+
+
+def _stop_on_signals(stop: asyncio.Event) -> None:
+    loop = asyncio.get_running_loop()
+    for number in (signal.SIGINT, signal.SIGTERM):
+        with contextlib.suppress(NotImplementedError, RuntimeError):
+            loop.add_signal_handler(number, stop.set)
+
+
 async def serve(settings: Settings, *, host: str = "0.0.0.0") -> None:
-    """Open the services and serve Slack until stopped."""
+    """Open the services and serve Slack until a signal arrives."""
+    stop = asyncio.Event()
+    _stop_on_signals(stop)
     services = await open_services(settings)
     try:
-        await serve_services(services, host=host)
+        await serve_services(services, stop, host=host)
     finally:
+        # No new requests come in now; let acked work finish before closing the store.
+        if not await services.inflight.drain(DRAIN_SECONDS):
+            log.warning("stopping with %d requests still in progress", services.inflight.count)
         await services.aclose()
+        log.info("stopped")
 
 
-async def serve_services(services: Services, *, host: str = "0.0.0.0") -> None:
-    """Serve Slack with already opened services, and the approvals' upkeep beside it."""
+async def serve_services(services: Services, stop: asyncio.Event, *, host: str = "0.0.0.0") -> None:
+    """Serve Slack with opened services, and the approvals' upkeep beside it, until `stop`."""
     upkeep = (
         asyncio.create_task(services.approvals.run_upkeep(), name="approvals-upkeep")
         if services.approvals is not None
         else None
     )
     try:
-        await _serve_slack(services, host=host)
+        await _serve_slack(services, stop, host=host)
     finally:
         if upkeep is not None:
             upkeep.cancel()
@@ -53,8 +84,8 @@ async def serve_services(services: Services, *, host: str = "0.0.0.0") -> None:
                 await upkeep
 
 
-async def _serve_slack(services: Services, *, host: str) -> None:
-    """Serve Slack in the configured mode until stopped."""
+async def _serve_slack(services: Services, stop: asyncio.Event, *, host: str) -> None:
+    """Serve Slack in the configured mode until `stop` is set."""
     settings = services.settings
     if not services.policy.configured:
         log.warning("no BOT_POLICY file: everyone may run every task and runbook")
@@ -67,8 +98,9 @@ async def _serve_slack(services: Services, *, host: str) -> None:
         handler: _SocketModeRunner = AsyncSocketModeHandler(
             app, settings.slack_app_token.get_secret_value()
         )
+        await handler.connect_async()
         try:
-            await handler.start_async()
+            await stop.wait()
         finally:
             await handler.close_async()
         return
@@ -76,4 +108,10 @@ async def _serve_slack(services: Services, *, host: str) -> None:
     config = uvicorn.Config(
         build_asgi_app(app), host=host, port=settings.port, log_level="warning", access_log=False
     )
-    await uvicorn.Server(config).serve()
+    server = QuietServer(config)
+    serving = asyncio.create_task(server.serve())
+    stopping = asyncio.create_task(stop.wait())
+    await asyncio.wait({serving, stopping}, return_when=asyncio.FIRST_COMPLETED)
+    server.should_exit = True
+    stopping.cancel()
+    await serving

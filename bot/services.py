@@ -14,7 +14,7 @@ from .catalog import TaskCatalog
 from .config import Settings
 from .http import BoundedTransport
 from .policy import Policy, load_policy
-from .requests import RequestGuard
+from .requests import InFlight, RequestGuard
 from .store import Store
 from .tracking.outbox import Outbox
 from .tracking.ports import PendingApprovals, PromptSink
@@ -44,6 +44,7 @@ class Services:
     # Set by approvals: what waits for a user's decision (App Home lists it).
     pending_approvals: PendingApprovals | None = None
     approvals: Approvals | None = None
+    inflight: InFlight = field(default_factory=InFlight)
 
     async def aclose(self) -> None:
         """Close what `open_services` opened."""

@@ -12,6 +12,7 @@ from slack_bolt.async_app import AsyncAck, AsyncApp
 from ...blocks.modal import ModalMetadata, run_modal, task_option
 from ...ids import ActionId
 from ...services import Services
+from ..tracked import tracked
 from . import approvals, cancel
 
 __all__ = ["register"]
@@ -25,6 +26,7 @@ def register(app: AsyncApp, services: Services) -> None:
     approvals.register(app, services)
 
     @app.options(ActionId.TASK_PICKER)
+    @tracked(services)
     async def on_task_options(ack: AsyncAck, body: dict[str, Any]) -> None:
         typed = str(body.get("value") or "").strip().lower()
         tasks = await services.catalog.tasks(services.airplane)
@@ -36,6 +38,7 @@ def register(app: AsyncApp, services: Services) -> None:
         await ack(options=matching[:MAX_OPTIONS])
 
     @app.action(ActionId.TASK_PICKER)
+    @tracked(services)
     async def on_task_picked(ack: AsyncAck, body: dict[str, Any]) -> None:
         await ack()
         action = body["actions"][0]

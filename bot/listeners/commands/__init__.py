@@ -23,6 +23,7 @@ from ...parsing import (
     parse_command,
 )
 from ...services import Services
+from ..tracked import tracked
 from . import handlers, tracking
 
 __all__ = ["register"]
@@ -35,6 +36,7 @@ def register(app: AsyncApp, services: Services) -> None:
     name = services.settings.bot_command
 
     @app.command(name)
+    @tracked(services)
     async def on_command(ack: AsyncAck, body: dict[str, Any], respond: AsyncRespond) -> None:
         text = str(body.get("text") or "")
         try:

@@ -9,6 +9,7 @@ from slack_bolt.async_app import AsyncAck, AsyncApp
 from ...blocks.modal import ModalMetadata, run_modal
 from ...ids import CallbackId
 from ...services import Services
+from ..tracked import tracked
 
 __all__ = ["register"]
 
@@ -17,6 +18,7 @@ def register(app: AsyncApp, services: Services) -> None:
     """Register the shortcut listener."""
 
     @app.shortcut(CallbackId.RUN_TASK_SHORTCUT)
+    @tracked(services)
     async def on_run_task(ack: AsyncAck, body: dict[str, Any]) -> None:
         await ack()
         view = run_modal(ModalMetadata(), None, with_picker=True)

@@ -14,6 +14,7 @@ from ...params import coerce_args, missing_required
 from ...requests import view_request_key
 from ...services import Services
 from ...store import RunKind
+from ..tracked import tracked
 
 __all__ = ["register"]
 
@@ -24,6 +25,7 @@ def register(app: AsyncApp, services: Services) -> None:
     """Register the view submission listener."""
 
     @app.view(CallbackId.RUN_MODAL)
+    @tracked(services)
     async def on_run_submitted(ack: AsyncAck, body: dict[str, Any], view: dict[str, Any]) -> None:
         metadata = ModalMetadata.load(view.get("private_metadata"))
         raw, env, picked = read_modal_state((view.get("state") or {}).get("values") or {})

@@ -1,0 +1,145 @@
+"""`airplane-bot serve` as a process: HTTP mode on PORT, Socket Mode with SLACK_APP_TOKEN."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import socket
+import sys
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+import httpx
+import pytest
+
+from bot.store import Store
+from tests.slack_emulator import ALICE, GENERAL, SlackEmulator
+from tests.support.airfield import REPO, AirfieldProcess
+
+pytestmark = pytest.mark.usefixtures("airfield")
+
+
+def free_port() -> int:
+    """A port nobody listens on right now."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@asynccontextmanager
+async def bot_process(
+    env: dict[str, str], log: Path, command: str = "serve"
+) -> AsyncIterator[asyncio.subprocess.Process]:
+    """`python -m bot <command>` with exactly `env` (plus PATH), stopped by SIGINT."""
+    with log.open("wb") as output:
+        process = await asyncio.create_subprocess_exec(
+            sys.executable,
+            "-m",
+            "bot",
+            command,
+            *(["--host", "127.0.0.1"] if command == "serve" else []),
+            cwd=log.parent,
+            env={"PATH": os.environ.get("PATH", ""), "PYTHONPATH": str(REPO), **env},
+            stdout=output,
+            stderr=asyncio.subprocess.STDOUT,
+        )
+        try:
+            yield process
+        finally:
+            process.send_signal(signal.SIGINT)
+            try:
+                code = await asyncio.wait_for(process.wait(), 15)
+            except TimeoutError:
+                process.kill()
+                await process.wait()
+                raise
+            assert code == 0, f"the bot exited with {code}; its output is in {log}"
+
+
+async def assert_recorded_before_stop(db: Path, parent_ts: str) -> None:
+    """A stop right after the parent message still let the bot record where it is."""
+    store = await Store.open(db)
+    try:
+        [run] = await store.runs.recent()
+    finally:
+        await store.close()
+    assert run.parent_ts == parent_ts
+
+
+def base_env(slack: SlackEmulator, airfield: AirfieldProcess, tmp_path: Path) -> dict[str, str]:
+    """Settings for a bot against the emulator and airfield."""
+    return {
+        "SLACK_BOT_TOKEN": slack.bot_token,
+        "SLACK_API_URL": slack.api_url,
+        "AIRPLANE_API_KEY": airfield.api_key,
+        "AIRPLANE_API_HOST": airfield.url,
+        "BOT_DB": str(tmp_path / "bot.db"),
+        "LOG_FORMAT": "json",
+    }
+
+
+async def test_http_mode_serves_events_and_healthz(
+    slack: SlackEmulator, airfield: AirfieldProcess, tmp_path: Path
+) -> None:
+    """Without SLACK_APP_TOKEN the bot listens on PORT; a command there starts a run."""
+    port = free_port()
+    env = {**base_env(slack, airfield, tmp_path), "SLACK_SIGNING_SECRET": slack.signing_secret}
+    env["PORT"] = str(port)
+    log = tmp_path / "bot.log"
+    async with bot_process(env, log), httpx.AsyncClient() as client:
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + 20
+        while True:
+            try:
+                if (await client.get(f"http://127.0.0.1:{port}/healthz")).status_code == 200:
+                    break
+            except httpx.TransportError:
+                if loop.time() > deadline:
+                    raise
+            await asyncio.sleep(0.05)
+        slack.events_url = f"http://127.0.0.1:{port}/slack/events"
+        reply = await slack.slash_command("/airplane", "run hello name=process")
+        assert reply.status == 200
+        parent = await slack.wait_for_message(GENERAL, contains="hello", timeout=15)
+    await assert_recorded_before_stop(tmp_path / "bot.db", parent.ts)
+    text = log.read_text()
+    assert "no BOT_POLICY file" in text  # the allow-all warning at start
+    assert slack.bot_token not in text
+    assert airfield.api_key not in text
+    assert all(line.startswith("{") for line in text.splitlines() if line.strip())
+    assert '"msg": "stopped"' in text  # SIGINT closed the store and clients
+
+
+async def test_socket_mode_when_app_token_is_set(
+    slack: SlackEmulator, airfield: AirfieldProcess, tmp_path: Path
+) -> None:
+    """With SLACK_APP_TOKEN the bot connects over Socket Mode and needs no signing secret."""
+    env = {**base_env(slack, airfield, tmp_path), "SLACK_APP_TOKEN": slack.app_token}
+    async with bot_process(env, tmp_path / "bot.log"):
+        await slack.wait_for_socket(timeout=20)
+        slack.events_url = None
+        await slack.slash_command("/airplane", "help")
+        await slack.wait_for_ephemeral(ALICE, contains="Usage")
+    assert slack.rejected == []
+
+
+async def test_dev_runs_airfield_and_the_bot(slack: SlackEmulator, tmp_path: Path) -> None:
+    """`airplane-bot dev` with Slack tokens serves examples/ from airfield and answers Slack."""
+    env = {
+        "SLACK_BOT_TOKEN": slack.bot_token,
+        "SLACK_APP_TOKEN": slack.app_token,
+        "SLACK_API_URL": slack.api_url,
+        "BOT_DB": str(tmp_path / "bot.db"),
+    }
+    log = tmp_path / "dev.log"
+    async with bot_process(env, log, command="dev"):
+        await slack.wait_for_socket(timeout=30)
+        slack.events_url = None
+        await slack.slash_command("/airplane", "run hello name=dev")
+        parent = await slack.wait_for_message(GENERAL, contains="hello", timeout=20)
+        assert "dev" in str(parent.blocks)
+    await assert_recorded_before_stop(tmp_path / "bot.db", parent.ts)
+    assert "listener failed" not in log.read_text()
+    assert slack.rejected == []
