@@ -156,3 +156,15 @@ async def test_runbook_posts_parent_message(
         [entry] = await bot.services.store.audit.entries()
         assert entry.action == "runbook"
     assert slack.rejected == []
+
+
+async def test_airplane_errors_become_user_messages(
+    slack: SlackEmulator, airfield: AirfieldProcess, tmp_path: Path
+) -> None:
+    """A refused API key reaches the user as a sentence about the bot's key, not a trace."""
+    async with running_bot(slack, airfield, tmp_path, airplane_api_key="tkn_wrongkey000"):
+        await slack.slash_command("/airplane", "run hello name=x")
+        note = await slack.wait_for_ephemeral(ALICE, contains="API key was refused")
+        assert "tkn_" not in note.rendered
+        assert slack.messages(GENERAL) == []
+    assert slack.rejected == []
