@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from bot.store import SlackRun
 from tests.slack_emulator import ALICE, BOB, GENERAL, SlackEmulator
 from tests.support.airfield import AirfieldProcess
 
@@ -117,3 +118,27 @@ async def test_policy_refuses_and_audits(
 async def _refusals(bot: RunningBot, count: int) -> bool:
     entries = await bot.services.store.audit.entries()
     return len([e for e in entries if e.action == "refused"]) >= count
+
+
+async def test_policy_by_slack_user_group(
+    slack: SlackEmulator, airfield: AirfieldProcess, tmp_path: Path
+) -> None:
+    """A rule naming a Slack user group (S…) lets its members run and refuses everyone else."""
+    slack.add_usergroup("S0ONCALL", [BOB])
+    policy = tmp_path / "groups.yaml"
+    policy.write_text("default: deny\nrules:\n  - tasks: [hello]\n    groups: [S0ONCALL]\n")
+    async with running_bot(slack, airfield, tmp_path, bot_policy=str(policy)) as bot:
+        await slack.slash_command("/airplane", "run hello name=Ann", user=ALICE)
+        await slack.wait_for_ephemeral(ALICE, contains="Not allowed")
+        await slack.slash_command("/airplane", "run hello name=Bo", user=BOB)
+        parent = await slack.wait_for_message(GENERAL, contains="hello")
+        assert f"<@{BOB}>" in str(parent.blocks)
+        assert [r.requester_id for r in await _announced_runs(bot)] == [BOB]
+    asked = [c.params.get("usergroup") for c in slack.calls("usergroups.users.list")]
+    assert asked
+    assert set(asked) == {"S0ONCALL"}
+    assert slack.rejected == []
+
+
+async def _announced_runs(bot: RunningBot) -> list[SlackRun]:
+    return [r for r in await bot.services.store.runs.recent() if r.parent_ts]

@@ -110,6 +110,10 @@ class SlackEmulator(ShortcutsAndEvents):
         channel.members = set(members or ())
         return self.workspace.add_channel(channel)
 
+    def add_usergroup(self, group_id: str, members: list[str]) -> None:
+        """Add (or replace) a user group such as `S0ONCALL` with these member user IDs."""
+        self.workspace.usergroups[group_id] = list(members)
+
     async def user_says(
         self, user: str, channel: str, text: str, *, thread_ts: str | None = None
     ) -> Message:

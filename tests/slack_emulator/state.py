@@ -104,6 +104,8 @@ class Workspace:
     def __init__(self) -> None:
         self.users: dict[str, User] = {}
         self.channels: dict[str, Channel] = {}
+        # User groups (`S…` IDs) and their members, as usergroups.users.list answers.
+        self.usergroups: dict[str, list[str]] = {}
         self.messages: list[Message] = []
         self.ephemerals: list[Ephemeral] = []
         self.views: dict[str, ViewRecord] = {}

@@ -98,6 +98,15 @@ async def users_lookup_by_email(ctx: ApiContext, params: JSON) -> JSON:
     raise ApiError("users_not_found")
 
 
+@method("usergroups.users.list")
+async def usergroups_users_list(ctx: ApiContext, params: JSON) -> JSON:
+    """The member IDs of a user group (`no_such_subteam` for an unknown one, as Slack says)."""
+    members = ctx.workspace.usergroups.get(required(params, "usergroup"))
+    if members is None:
+        raise ApiError("no_such_subteam")
+    return {"ok": True, "users": list(members)}
+
+
 def channel_object(channel: Channel) -> JSON:
     """A conversation as conversations.info returns it."""
     body: JSON = {
