@@ -8,7 +8,7 @@ matching `[A-Z]{3}` and an optional long text; reviewers are bob@example.com and
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import pytest
@@ -17,16 +17,24 @@ from airplane_api.models import PromptState
 from bot.approvals.service import Approvals
 from bot.store.approvals import ApprovalState, Claim
 from tests.slack_emulator import ALICE, BOB, CAROL, GENERAL, Message
+from tests.support.airfield import AirfieldProcess
 
-from .harness import Bot, TrackedRun, outcome_text, running_bot
+from .harness import TASKS, Bot, TrackedRun, outcome_text, running_bot
 
 DAN = "U0DAN0000"
 
 
+@pytest.fixture(scope="module")
+def airfield(tmp_path_factory: pytest.TempPathFactory) -> Iterator[AirfieldProcess]:
+    """One airfield serving the approval tasks, shared by this module (runs never collide)."""
+    with AirfieldProcess(tmp_path_factory.mktemp("airfield"), tasks_dirs=[TASKS]) as server:
+        yield server
+
+
 @pytest.fixture
-async def bot(tmp_path: Path) -> AsyncIterator[Bot]:
-    """The bot between the emulator and airfield, with DAN, who is no reviewer."""
-    async with running_bot(tmp_path) as running:
+async def bot(tmp_path: Path, airfield: AirfieldProcess) -> AsyncIterator[Bot]:
+    """A fresh bot and Slack in front of airfield, with DAN, who is no reviewer."""
+    async with running_bot(tmp_path, airfield) as running:
         running.slack.add_user(DAN, "dan", "dan@example.com")
         yield running
 
