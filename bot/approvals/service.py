@@ -24,7 +24,13 @@ from typing import Any, Protocol
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
-from airplane_api import AirplaneClient, APIError, ConflictError, InvalidRequestError
+from airplane_api import (
+    AirplaneClient,
+    APIError,
+    ConflictError,
+    InvalidRequestError,
+    NotFoundError,
+)
 from airplane_api.models import Prompt, PromptState
 
 from ..store import AuditAction, AuditEntry, Store
@@ -47,6 +53,8 @@ from .validate import CheckedValues, check_values
 __all__ = ["Approvals", "Outcome", "OutcomeKind", "TrackedRun"]
 
 log = logging.getLogger(__name__)
+
+ENDED = frozenset({"Succeeded", "Failed", "Cancelled"})
 
 
 class TrackedRun(Protocol):
@@ -128,6 +136,7 @@ class Approvals:
             if prompt.state is PromptState.PENDING:
                 await self.show(
                     prompt,
+                    run_id=prompt.run_id or tracked.id,
                     channel=tracked.channel,
                     thread_ts=thread_ts,
                     requester=tracked.requested_by or None,
@@ -140,14 +149,19 @@ class Approvals:
         *,
         channel: str,
         thread_ts: str,
+        run_id: str = "",
         requester: str | None = None,
         run_url: str = "",
     ) -> None:
-        """Post a pending prompt where it belongs, unless it was posted already."""
+        """Post a pending prompt where it belongs, unless it was posted already.
+
+        `run_id` is the tracked run or session (defaults to the prompt's own `runID`).
+        """
         async with self._lock(prompt.id):
+            # A runbook session's prompt may name no run: the session's ID stands in.
             record = ApprovalRecord(
                 prompt_id=prompt.id,
-                run_id=prompt.run_id,
+                run_id=run_id or prompt.run_id,
                 channel_id=channel,
                 thread_ts=thread_ts,
                 requester_id=requester,
@@ -439,16 +453,23 @@ class Approvals:
                 if prompt.state is not PromptState.PENDING:
                     await self._settle(record, prompt)
                     continue
-                run = await self._airplane.get_run(record.run_id)
+                status = await self._status_of(record.run_id)
             except APIError as exc:
                 log.info("sweep of %s failed: %s", record.prompt_id, exc)
                 continue
-            if run.status.value in ("Succeeded", "Failed", "Cancelled"):
+            if status in ENDED:
                 await self._store.approvals.finish(record.prompt_id, ApprovalState.CLOSED)
-                reason = f"the run ended ({run.status.value})"
+                reason = f"the run ended ({status})"
                 await self._rewrite(
                     record.prompt_id, closed_message(prompt, reason, _context(record))
                 )
+
+    async def _status_of(self, run_id: str) -> str:
+        """The status of the run, or of the runbook session when the ID names one."""
+        try:
+            return (await self._airplane.get_run(run_id)).status.value
+        except NotFoundError:
+            return (await self._airplane.get_session(run_id)).status.value
 
     async def pending_for(self, user_id: str) -> list[PendingApproval]:
         """Prompts waiting for `user_id` as a reviewer, for App Home (tracking's

@@ -275,3 +275,16 @@ async def test_reviewer_answers_from_their_dm_copy(bot: Bot) -> None:
     await bot.slack.wait_for(lambda: all(outcome_text(m) for m in bot.copies()))
     assert len(bot.copies()) == 3
     assert await bot.audit(run_id) == [("approve", BOB)]
+
+
+async def test_sweep_closes_a_prompt_whose_run_ended(bot: Bot) -> None:
+    """The run is cancelled while its prompt waits: the sweep rewrites every copy, no buttons."""
+    run_id, _prompt, message = await bot.start_run()
+    await bot.airplane.cancel_run(run_id)
+    await bot.finished_run(run_id)
+    await bot.approvals.sweep()
+    await bot.slack.wait_for(lambda: all(outcome_text(m) for m in bot.copies()))
+    for copy in bot.copies():
+        assert not [b for b in copy.blocks or [] if b["type"] in ("actions", "input")]
+    assert await bot.approvals.pending_for(BOB) == []
+    assert outcome_text(bot.slack.message(GENERAL, message.ts))
