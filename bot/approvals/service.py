@@ -168,7 +168,12 @@ class Approvals:
                 run_url=run_url,
                 description=prompt.description,
             )
-            await self._store.approvals.remember(record)
+            fresh = await self._store.approvals.remember(record)
+            copies = await self._store.approvals.copies(prompt.id)
+            if not fresh and copies and all(copy.ts is not None for copy in copies):
+                # Seen before and fully posted: the tracker repeats pending prompts every cycle,
+                # and this keeps those repeats free of Slack calls.
+                return
             record = await self._store.approvals.get(prompt.id) or record
             message = pending_message(prompt, PromptContext(run_url=record.run_url))
             await self._store.approvals.reserve_copy(prompt.id, channel, None)
