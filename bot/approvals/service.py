@@ -18,6 +18,7 @@ import logging
 import uuid
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 from typing import Any, Protocol
 
@@ -28,8 +29,10 @@ from airplane_api import (
     AirplaneClient,
     APIError,
     ConflictError,
+    DeadlineExceeded,
     InvalidRequestError,
     NotFoundError,
+    TransportError,
 )
 from airplane_api.models import Prompt, PromptState
 
@@ -55,6 +58,7 @@ __all__ = ["Approvals", "Outcome", "OutcomeKind", "TrackedRun"]
 log = logging.getLogger(__name__)
 
 ENDED = frozenset({"Succeeded", "Failed", "Cancelled"})
+RETRYING = "Airplane did not answer; your answer is kept and will be sent again shortly."
 
 
 class TrackedRun(Protocol):
@@ -349,10 +353,14 @@ class Approvals:
         except APIError as exc:
             if exc.status < 500:
                 await self._store.approvals.release(record.prompt_id, claim.key)
+                return Outcome(OutcomeKind.FAILED, f"Airplane refused the answer: {exc.error}")
             # 5xx: the call may have landed; the claim stays for `resume` (same key).
-            return Outcome(OutcomeKind.FAILED, f"Airplane did not take the answer: {exc.error}")
+            return Outcome(OutcomeKind.FAILED, RETRYING)
+        except (TransportError, DeadlineExceeded):
+            return Outcome(OutcomeKind.FAILED, RETRYING)
         prompt = await self._airplane.get_prompt(record.prompt_id)
-        await self._store.approvals.finish(record.prompt_id, ApprovalState.DECIDED)
+        if not await self._store.approvals.settle_claim(record.prompt_id, claim.key):
+            return Outcome(OutcomeKind.DECIDED)  # another attempt of this claim recorded it
         action = AuditAction.APPROVE if claim.intent == Intent.APPROVE else AuditAction.REJECT
         await self._store.audit.record(
             AuditEntry(
@@ -424,9 +432,14 @@ class Approvals:
 
     # -- upkeep ----------------------------------------------------------------------------
 
-    async def resume(self) -> None:
-        """Finish decisions claimed before a restart: replay them with the same key."""
+    async def resume(self, *, older_than: float = 0.0) -> None:
+        """Finish claimed decisions (a restart, or Airplane not answering): replay each with
+        its key. `older_than` seconds skips claims a click may still be working on."""
+        cutoff = datetime.now(UTC) - timedelta(seconds=older_than)
         for record in await self._store.approvals.in_state(ApprovalState.CLAIMED):
+            claimed_at = record.claim.claimed_at if record.claim else None
+            if older_than and claimed_at is not None and claimed_at > cutoff:
+                continue
             if record.claim is not None:
                 outcome = await self._apply(record, record.claim, None)
                 log.info("resumed the decision of %s: %s", record.prompt_id, outcome.kind)
@@ -437,11 +450,13 @@ class Approvals:
         interval: float = 30.0,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
     ) -> None:
-        """Resume claims left by a restart, then sweep pending prompts every `interval` s."""
+        """Resume claims left by a restart, then every `interval` s sweep pending prompts and
+        retry claims Airplane did not answer."""
         await self._guarded(self.resume)
         while True:
             await sleep(interval)
             await self._guarded(self.sweep)
+            await self._guarded(lambda: self.resume(older_than=interval))
 
     async def _guarded(self, step: Callable[[], Awaitable[None]]) -> None:
         """One upkeep step; a failure is logged and the next round tries again."""
