@@ -18,13 +18,22 @@ import logging
 import uuid
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 from typing import Any, Protocol
 
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
-from airplane_api import AirplaneClient, APIError, ConflictError, InvalidRequestError
+from airplane_api import (
+    AirplaneClient,
+    APIError,
+    ConflictError,
+    DeadlineExceeded,
+    InvalidRequestError,
+    NotFoundError,
+    TransportError,
+)
 from airplane_api.models import Prompt, PromptState
 
 from ..store import AuditAction, AuditEntry, Store
@@ -47,6 +56,9 @@ from .validate import CheckedValues, check_values
 __all__ = ["Approvals", "Outcome", "OutcomeKind", "TrackedRun"]
 
 log = logging.getLogger(__name__)
+
+ENDED = frozenset({"Succeeded", "Failed", "Cancelled"})
+RETRYING = "Airplane did not answer; your answer is kept and will be sent again shortly."
 
 
 class TrackedRun(Protocol):
@@ -128,6 +140,7 @@ class Approvals:
             if prompt.state is PromptState.PENDING:
                 await self.show(
                     prompt,
+                    run_id=prompt.run_id or tracked.id,
                     channel=tracked.channel,
                     thread_ts=thread_ts,
                     requester=tracked.requested_by or None,
@@ -140,21 +153,31 @@ class Approvals:
         *,
         channel: str,
         thread_ts: str,
+        run_id: str = "",
         requester: str | None = None,
         run_url: str = "",
     ) -> None:
-        """Post a pending prompt where it belongs, unless it was posted already."""
+        """Post a pending prompt where it belongs, unless it was posted already.
+
+        `run_id` is the tracked run or session (defaults to the prompt's own `runID`).
+        """
         async with self._lock(prompt.id):
+            # A runbook session's prompt may name no run: the session's ID stands in.
             record = ApprovalRecord(
                 prompt_id=prompt.id,
-                run_id=prompt.run_id,
+                run_id=run_id or prompt.run_id,
                 channel_id=channel,
                 thread_ts=thread_ts,
                 requester_id=requester,
                 run_url=run_url,
                 description=prompt.description,
             )
-            await self._store.approvals.remember(record)
+            fresh = await self._store.approvals.remember(record)
+            copies = await self._store.approvals.copies(prompt.id)
+            if not fresh and copies and all(copy.ts is not None for copy in copies):
+                # Seen before and fully posted: the tracker repeats pending prompts every cycle,
+                # and this keeps those repeats free of Slack calls.
+                return
             record = await self._store.approvals.get(prompt.id) or record
             message = pending_message(prompt, PromptContext(run_url=record.run_url))
             await self._store.approvals.reserve_copy(prompt.id, channel, None)
@@ -330,10 +353,14 @@ class Approvals:
         except APIError as exc:
             if exc.status < 500:
                 await self._store.approvals.release(record.prompt_id, claim.key)
+                return Outcome(OutcomeKind.FAILED, f"Airplane refused the answer: {exc.error}")
             # 5xx: the call may have landed; the claim stays for `resume` (same key).
-            return Outcome(OutcomeKind.FAILED, f"Airplane did not take the answer: {exc.error}")
+            return Outcome(OutcomeKind.FAILED, RETRYING)
+        except (TransportError, DeadlineExceeded):
+            return Outcome(OutcomeKind.FAILED, RETRYING)
         prompt = await self._airplane.get_prompt(record.prompt_id)
-        await self._store.approvals.finish(record.prompt_id, ApprovalState.DECIDED)
+        if not await self._store.approvals.settle_claim(record.prompt_id, claim.key):
+            return Outcome(OutcomeKind.DECIDED)  # another attempt of this claim recorded it
         action = AuditAction.APPROVE if claim.intent == Intent.APPROVE else AuditAction.REJECT
         await self._store.audit.record(
             AuditEntry(
@@ -405,9 +432,14 @@ class Approvals:
 
     # -- upkeep ----------------------------------------------------------------------------
 
-    async def resume(self) -> None:
-        """Finish decisions claimed before a restart: replay them with the same key."""
+    async def resume(self, *, older_than: float = 0.0) -> None:
+        """Finish claimed decisions (a restart, or Airplane not answering): replay each with
+        its key. `older_than` seconds skips claims a click may still be working on."""
+        cutoff = datetime.now(UTC) - timedelta(seconds=older_than)
         for record in await self._store.approvals.in_state(ApprovalState.CLAIMED):
+            claimed_at = record.claim.claimed_at if record.claim else None
+            if older_than and claimed_at is not None and claimed_at > cutoff:
+                continue
             if record.claim is not None:
                 outcome = await self._apply(record, record.claim, None)
                 log.info("resumed the decision of %s: %s", record.prompt_id, outcome.kind)
@@ -418,11 +450,13 @@ class Approvals:
         interval: float = 30.0,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
     ) -> None:
-        """Resume claims left by a restart, then sweep pending prompts every `interval` s."""
+        """Resume claims left by a restart, then every `interval` s sweep pending prompts and
+        retry claims Airplane did not answer."""
         await self._guarded(self.resume)
         while True:
             await sleep(interval)
             await self._guarded(self.sweep)
+            await self._guarded(lambda: self.resume(older_than=interval))
 
     async def _guarded(self, step: Callable[[], Awaitable[None]]) -> None:
         """One upkeep step; a failure is logged and the next round tries again."""
@@ -439,16 +473,23 @@ class Approvals:
                 if prompt.state is not PromptState.PENDING:
                     await self._settle(record, prompt)
                     continue
-                run = await self._airplane.get_run(record.run_id)
+                status = await self._status_of(record.run_id)
             except APIError as exc:
                 log.info("sweep of %s failed: %s", record.prompt_id, exc)
                 continue
-            if run.status.value in ("Succeeded", "Failed", "Cancelled"):
+            if status in ENDED:
                 await self._store.approvals.finish(record.prompt_id, ApprovalState.CLOSED)
-                reason = f"the run ended ({run.status.value})"
+                reason = f"the run ended ({status})"
                 await self._rewrite(
                     record.prompt_id, closed_message(prompt, reason, _context(record))
                 )
+
+    async def _status_of(self, run_id: str) -> str:
+        """The status of the run, or of the runbook session when the ID names one."""
+        try:
+            return (await self._airplane.get_run(run_id)).status.value
+        except NotFoundError:
+            return (await self._airplane.get_session(run_id)).status.value
 
     async def pending_for(self, user_id: str) -> list[PendingApproval]:
         """Prompts waiting for `user_id` as a reviewer, for App Home (tracking's

@@ -87,6 +87,7 @@ class Claim:
     key: str
     actor_email: str | None = None
     values: dict[str, Any] = field(default_factory=dict)
+    claimed_at: datetime | None = None  # set by the store when read back
 
 
 @dataclass(frozen=True)
@@ -124,6 +125,7 @@ def _record(row: aiosqlite.Row) -> ApprovalRecord:
             key=row["claim_key"],
             actor_email=row["actor_email"],
             values=json.loads(row["values_json"] or "{}"),
+            claimed_at=datetime.fromisoformat(row["claimed_at"]) if row["claimed_at"] else None,
         )
     return ApprovalRecord(
         prompt_id=row["prompt_id"],
@@ -210,6 +212,22 @@ class ApprovalStore:
             " actor_email = NULL, values_json = NULL, claim_key = NULL, claimed_at = NULL"
             " WHERE prompt_id = ? AND state = ? AND claim_key = ?",
             (ApprovalState.PENDING.value, prompt_id, ApprovalState.CLAIMED.value, key),
+        )
+        return changed > 0
+
+    async def settle_claim(self, prompt_id: str, key: str) -> bool:
+        """Mark a claimed prompt decided by that claim; False when it was settled already
+        (a resumed claim racing its own first attempt), so the caller records nothing twice."""
+        changed = await self._db.execute(
+            "UPDATE approval_prompts SET state = ?, decided_at = ?"
+            " WHERE prompt_id = ? AND state = ? AND claim_key = ?",
+            (
+                ApprovalState.DECIDED.value,
+                datetime.now(UTC).isoformat(),
+                prompt_id,
+                ApprovalState.CLAIMED.value,
+                key,
+            ),
         )
         return changed > 0
 

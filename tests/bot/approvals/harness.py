@@ -110,12 +110,9 @@ class Bot:
 
 
 @asynccontextmanager
-async def running_bot(tmp_path: Path) -> AsyncIterator[Bot]:
-    """airfield with the approval test tasks, the Slack emulator, and the bot's Bolt app."""
-    async with (
-        AirfieldProcess(tmp_path / "airfield", tasks_dirs=[TASKS]) as airfield,
-        SlackEmulator() as slack,
-    ):
+async def running_bot(tmp_path: Path, airfield: AirfieldProcess) -> AsyncIterator[Bot]:
+    """A fresh Slack emulator and bot (own database) in front of `airfield` (serving TASKS)."""
+    async with SlackEmulator() as slack:
         settings = Settings(
             slack_bot_token=SecretStr(slack.bot_token),
             slack_signing_secret=SecretStr(slack.signing_secret),

@@ -8,25 +8,33 @@ matching `[A-Z]{3}` and an optional long text; reviewers are bob@example.com and
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import pytest
 
 from airplane_api.models import PromptState
 from bot.approvals.service import Approvals
-from bot.store.approvals import ApprovalState, Claim
+from bot.store.approvals import ApprovalRecord, ApprovalState, Claim
 from tests.slack_emulator import ALICE, BOB, CAROL, GENERAL, Message
+from tests.support.airfield import AirfieldProcess
 
-from .harness import Bot, TrackedRun, outcome_text, running_bot
+from .harness import TASKS, Bot, TrackedRun, outcome_text, running_bot
 
 DAN = "U0DAN0000"
 
 
+@pytest.fixture(scope="module")
+def airfield(tmp_path_factory: pytest.TempPathFactory) -> Iterator[AirfieldProcess]:
+    """One airfield serving the approval tasks, shared by this module (runs never collide)."""
+    with AirfieldProcess(tmp_path_factory.mktemp("airfield"), tasks_dirs=[TASKS]) as server:
+        yield server
+
+
 @pytest.fixture
-async def bot(tmp_path: Path) -> AsyncIterator[Bot]:
-    """The bot between the emulator and airfield, with DAN, who is no reviewer."""
-    async with running_bot(tmp_path) as running:
+async def bot(tmp_path: Path, airfield: AirfieldProcess) -> AsyncIterator[Bot]:
+    """A fresh bot and Slack in front of airfield, with DAN, who is no reviewer."""
+    async with running_bot(tmp_path, airfield) as running:
         running.slack.add_user(DAN, "dan", "dan@example.com")
         yield running
 
@@ -39,11 +47,13 @@ async def test_prompt_is_posted_in_the_thread_and_to_reviewers_once(bot: Bot) ->
     """One copy in the run's thread and one DM per reviewer (email and group); none repeated."""
     run_id, prompt, message = await bot.start_run()
     tracked_again = [prompt, prompt]
+    calls_before = len(bot.slack.calls())
     await bot.approvals.on_prompts(
         TrackedRun(id=run_id, channel=GENERAL, requested_by=ALICE),
         message.thread_ts or "",
         tracked_again,
     )
+    assert len(bot.slack.calls()) == calls_before  # a repeat costs no Slack call
     copies = bot.copies()
     assert len(copies) == 3
     assert {m.channel for m in copies if m.channel != GENERAL} == {
@@ -267,3 +277,34 @@ async def test_reviewer_answers_from_their_dm_copy(bot: Bot) -> None:
     await bot.slack.wait_for(lambda: all(outcome_text(m) for m in bot.copies()))
     assert len(bot.copies()) == 3
     assert await bot.audit(run_id) == [("approve", BOB)]
+
+
+async def test_sweep_closes_a_prompt_whose_run_ended(bot: Bot) -> None:
+    """The run is cancelled while its prompt waits: the sweep rewrites every copy, no buttons."""
+    run_id, _prompt, message = await bot.start_run()
+    await bot.airplane.cancel_run(run_id)
+    await bot.finished_run(run_id)
+    await bot.approvals.sweep()
+    await bot.slack.wait_for(lambda: all(outcome_text(m) for m in bot.copies()))
+    for copy in bot.copies():
+        assert not [b for b in copy.blocks or [] if b["type"] in ("actions", "input")]
+    assert await bot.approvals.pending_for(BOB) == []
+    assert outcome_text(bot.slack.message(GENERAL, message.ts))
+
+
+async def test_a_post_cut_short_by_a_crash_is_made_on_the_next_sighting(bot: Bot) -> None:
+    """A prompt remembered and its thread copy reserved, then a crash: the next call posts all."""
+    run_id = await bot.airplane.execute_task(
+        "release_gate", param_values={"service": "db"}, acting_for=f"slack:{ALICE}"
+    )
+    parent = await bot.services.slack.chat_postMessage(channel=GENERAL, text="release_gate")
+    prompt = await bot.pending_prompt(run_id)
+    store = bot.services.store.approvals
+    await store.remember(ApprovalRecord(prompt.id, run_id, GENERAL, str(parent["ts"])))
+    await store.reserve_copy(prompt.id, GENERAL, None)
+    tracked = TrackedRun(id=run_id, channel=GENERAL, requested_by=ALICE)
+    await bot.approvals.on_prompts(tracked, str(parent["ts"]), [prompt])
+    await bot.approvals.on_prompts(tracked, str(parent["ts"]), [prompt])
+    assert len(bot.copies()) == 3
+    assert len(bot.slack.thread(GENERAL, str(parent["ts"]))) == 1
+    await bot.airplane.cancel_prompt(prompt.id)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -42,7 +43,8 @@ async def test_exactly_one_of_many_concurrent_claims_wins(store: Store) -> None:
     got = await store.approvals.get("pmt1")
     assert got is not None
     assert got.state is ApprovalState.CLAIMED
-    assert got.claim == claims[won.index(True)]
+    assert got.claim is not None
+    assert replace(got.claim, claimed_at=None) == claims[won.index(True)]
 
 
 async def test_a_released_claim_can_be_taken_again(store: Store) -> None:
@@ -94,3 +96,19 @@ async def test_a_claim_survives_a_restart(tmp_path: Path) -> None:
     claimed = await second.approvals.in_state(ApprovalState.CLAIMED)
     await second.close()
     assert [(r.prompt_id, r.claim.key if r.claim else None) for r in claimed] == [("pmt1", "k1")]
+
+
+async def test_a_claim_is_settled_once_and_only_by_its_key(store: Store) -> None:
+    """Two attempts of one claim (a resume racing the click) record the decision once."""
+    await store.approvals.remember(_record())
+    await store.approvals.claim("pmt1", Claim(intent="approve", actor_id="U1", key="k1"))
+    got = await store.approvals.get("pmt1")
+    assert got is not None
+    assert got.claim is not None
+    assert got.claim.claimed_at is not None
+    assert not await store.approvals.settle_claim("pmt1", "other")
+    assert await store.approvals.settle_claim("pmt1", "k1")
+    assert not await store.approvals.settle_claim("pmt1", "k1")
+    settled = await store.approvals.get("pmt1")
+    assert settled is not None
+    assert settled.state is ApprovalState.DECIDED

@@ -1,0 +1,72 @@
+"""The whole path as a user meets it: a slash command starts a run, the tracker finds its prompt,
+approvals posts it in the run's thread, and a reviewer's click lets the run finish."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+
+import pytest
+
+from bot.services import Services
+from tests.bot.harness import running_bot
+from tests.slack_emulator import ALICE, BOB, CAROL, GENERAL, SlackEmulator
+from tests.support.airfield import AirfieldProcess
+
+from .harness import TASKS, outcome_text
+
+
+@pytest.fixture(scope="module")
+def airfield(tmp_path_factory: pytest.TempPathFactory) -> Iterator[AirfieldProcess]:
+    """airfield serving the approval test tasks."""
+    with AirfieldProcess(tmp_path_factory.mktemp("airfield"), tasks_dirs=[TASKS]) as server:
+        yield server
+
+
+@pytest.fixture
+async def services(
+    airfield: AirfieldProcess, tmp_path: Path
+) -> AsyncIterator[tuple[SlackEmulator, Services]]:
+    """The bot as `open_services` builds it (tracker + approvals), with ops -> CAROL."""
+    policy = tmp_path / "policy.yaml"
+    policy.write_text("reviewer_groups:\n  ops: [" + CAROL + "]\n")
+    async with (
+        SlackEmulator() as slack,
+        running_bot(slack, airfield, tmp_path, bot_policy=str(policy)) as bot,
+    ):
+        assert bot.services.tracker is not None
+        await bot.services.tracker.start()
+        yield slack, bot.services
+
+
+async def test_slash_command_run_is_approved_in_its_thread(
+    services: tuple[SlackEmulator, Services],
+) -> None:
+    """ALICE runs release_gate; the prompt reaches the thread and CAROL's App Home; ALICE is
+    refused (self-approval), BOB approves."""
+    slack, bot = services
+    await slack.slash_command("/airplane", "run release_gate service=api", user=ALICE)
+    prompt_message = await slack.wait_for(
+        lambda: next(
+            (
+                m
+                for m in slack.workspace.messages
+                if m.channel == GENERAL and m.thread_ts and "Release" in m.rendered
+            ),
+            None,
+        ),
+        timeout=60.0,
+    )
+    assert bot.approvals is not None
+    [waiting] = await bot.approvals.pending_for(CAROL)
+    await slack.send_event({"type": "app_home_opened", "user": CAROL, "tab": "home"})
+    home = await slack.wait_for(lambda: slack.home_view(CAROL))
+    assert waiting.description in home.rendered
+    slack.fill(prompt_message, {"Change code": "ABC", "Window": "2024-05-01"})
+    await slack.click("Ship it", user=ALICE, target=prompt_message)
+    await slack.wait_for_ephemeral(ALICE, contains="self-approval")
+    await slack.click("Ship it", user=BOB, target=prompt_message)
+    await slack.wait_for(lambda: outcome_text(slack.message(GENERAL, prompt_message.ts)))
+    assert f"<@{BOB}>" in outcome_text(slack.message(GENERAL, prompt_message.ts))
+    assert await bot.approvals.pending_for(CAROL) == []
+    assert slack.rejected == []
