@@ -493,7 +493,8 @@ class Approvals:
 
     async def pending_for(self, user_id: str) -> list[PendingApproval]:
         """Prompts waiting for `user_id` as a reviewer, for App Home (tracking's
-        `PendingApprovals`): what each asks and where its copy is, to link it."""
+        `PendingApprovals`): what each asks and where its copy is, to link it; newest first."""
+        waiting = await self._store.approvals.waiting_for(user_id)  # oldest first
         return [
             PendingApproval(
                 prompt_id=record.prompt_id,
@@ -502,7 +503,7 @@ class Approvals:
                 thread_ts=copy.ts or "",
                 run_id=record.run_id,
             )
-            for record, copy in await self._store.approvals.waiting_for(user_id)
+            for record, copy in reversed(waiting)
         ]
 
 
