@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Iterator, Sequence
 from pathlib import Path
 
 import pytest
 
 from airplane_api import AirplaneClient
-from bot.tracking.model import Progress, Tracked
+from airplane_api.models import Prompt
+from bot.tracking.model import Kind, Progress, Tracked
 from bot.tracking.ports import Subscription, TrackingStore
 from tests.slack_emulator import GENERAL, OPS, SlackEmulator
 from tests.support.airfield import AirfieldProcess
@@ -189,3 +190,38 @@ async def test_airplane_503_storm(
     assert outage.failed == 20
     keys = post_keys([parent, *thread])
     assert all(count == 1 for count in keys.values()), keys
+
+
+class PromptInbox:
+    """A PromptSink that keeps what it was told."""
+
+    def __init__(self) -> None:
+        self.seen: list[tuple[str, str, list[str]]] = []
+        self.arrived = asyncio.Event()
+
+    async def on_prompts(self, tracked: Tracked, thread_ts: str, prompts: Sequence[Prompt]) -> None:
+        """Record the call."""
+        self.seen.append((tracked.id, thread_ts, [p.description for p in prompts]))
+        self.arrived.set()
+
+
+async def test_session_steps_and_waiting_prompt_reach_the_sink(
+    airfield: AirfieldProcess, slack: SlackEmulator, tmp_path: Path
+) -> None:
+    """A runbook session shows its steps, waits, and hands its pending prompt to the sink."""
+    async with AirplaneClient(airfield.api_key, host=airfield.url) as client:
+        session_id = await client.execute_runbook(
+            "release", param_values={"service": "api", "version": "1.2"}
+        )
+        async with running_tracker(slack, airfield.url, airfield.api_key, tmp_path / "b.db") as t:
+            inbox = PromptInbox()
+            t.prompt_sink = inbox
+            await t.watch(Tracked(kind=Kind.SESSION, id=session_id, channel=OPS, label="release"))
+            parent = await until_parent_shows(slack, OPS, session_id, "Waiting")
+            await asyncio.wait_for(inbox.arrived.wait(), timeout=30)
+            thread = await until_thread(slack, OPS, parent, "announce")
+    tracked_id, thread_ts, descriptions = inbox.seen[0]
+    assert tracked_id == session_id
+    assert thread_ts == parent.ts
+    assert any("Release api 1.2?" in d for d in descriptions)
+    assert any("Waiting" in m.rendered for m in thread)
