@@ -81,19 +81,22 @@ def plan(tracked: Tracked, progress: Progress, seen: Observation, now: float) ->
     elapsed = elapsed_text(observed_elapsed(seen, now)) if seen.started_at else ""
 
     # Parent: posted once, edited on every status change and, while running, at most every 30 s.
-    parent = parent_message(tracked, status, elapsed)
+    # Rendered only when it is sent: most plans of a long run change nothing.
+    def parent() -> Message:
+        return parent_message(tracked, status, elapsed)
+
     if not progress.parent_status:
-        ops.append(Post(PARENT_KEY, parent, in_thread=False))
+        ops.append(Post(PARENT_KEY, parent(), in_thread=False))
         progress = replace(progress, parent_status=status, parent_elapsed=elapsed)
         progress = replace(progress, parent_edited_at=now)
     elif status != progress.parent_status or (seen.terminal and elapsed != progress.parent_elapsed):
-        ops.append(Edit(PARENT_KEY, parent))
+        ops.append(Edit(PARENT_KEY, parent()))
         progress = replace(progress, parent_status=status, parent_elapsed=elapsed)
         progress = replace(progress, parent_edited_at=now)
     elif (
         elapsed != progress.parent_elapsed and now - progress.parent_edited_at >= ELAPSED_EDIT_EVERY
     ):
-        ops.append(Edit(PARENT_KEY, parent))
+        ops.append(Edit(PARENT_KEY, parent()))
         progress = replace(progress, parent_elapsed=elapsed, parent_edited_at=now)
 
     # Status changes in the thread; a session may pass through Waiting more than once.

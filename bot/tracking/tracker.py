@@ -364,7 +364,9 @@ class Tracker:
         if decided.needs:
             seen = await self._details(tracked, seen, decided.needs)
             decided = plan(tracked, item.progress, seen, now)
-        await self.executor.apply(tracked, decided)
+        if decided.ops or decided.progress != item.progress:
+            # A plan with nothing to do (a Queued run's elapsed-time check) writes nothing.
+            await self.executor.apply(tracked, decided)
         item.progress = decided.progress
         if isinstance(latest, Session) and self.prompt_sink is not None:
             await self._session_prompts(item, latest)
