@@ -19,6 +19,9 @@ def usage_lines(command: str) -> list[str]:
         f"`{command} logs <run ID>` show the end of a run's logs",
         f"`{command} cancel <run ID>` cancel a run",
         f"`{command} runs [task]` list recent runs",
+        f"`{command} watch <run or session ID>` follow it in this channel",
+        f"`{command} subscribe <task>` show every new run of a task here"
+        f" (`{command} unsubscribe <task>` stops)",
         f"`{command} help` this help",
     ]
 
