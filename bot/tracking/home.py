@@ -15,7 +15,7 @@ from slack_sdk.models.blocks import (
 from slack_sdk.models.views import View
 
 from .model import Progress, Tracked
-from .ports import WaitingApproval
+from .ports import PendingApproval
 from .render import EMOJI
 
 MAX_RUNS = 20
@@ -23,13 +23,13 @@ MAX_APPROVALS = 20
 
 
 def home_view(
-    runs: Sequence[tuple[Tracked, Progress]], approvals: Sequence[WaitingApproval]
+    runs: Sequence[tuple[Tracked, Progress]], approvals: Sequence[PendingApproval]
 ) -> dict[str, Any]:
     """The Home tab as a `views.publish` view."""
     blocks: list[Any] = [HeaderBlock(text="Waiting for your approval")]
     if approvals:
         for approval in approvals[:MAX_APPROVALS]:
-            where = f" in <#{approval.channel_id}>" if approval.channel_id else ""
+            where = f" in <#{approval.channel}>" if approval.channel else ""
             run = f" (run `{approval.run_id}`)" if approval.run_id else ""
             text = f":raised_hand: {approval.description or 'A prompt'}{run}{where}"
             blocks.append(SectionBlock(text=MarkdownTextObject(text=text[:3000])))

@@ -142,25 +142,20 @@ class PromptSink(Protocol):
         ...
 
 
-class WaitingApproval(Protocol):
-    """A prompt waiting for one person (approvals' `WaitingApproval` dataclass fits)."""
+@dataclass(frozen=True)
+class PendingApproval:
+    """A prompt waiting for one person's decision, as App Home lists it."""
 
-    @property
-    def prompt_id(self) -> str: ...
-
-    @property
-    def run_id(self) -> str: ...
-
-    @property
-    def description(self) -> str: ...
-
-    @property
-    def channel_id(self) -> str: ...
+    prompt_id: str
+    description: str
+    channel: str = ""
+    thread_ts: str = ""
+    run_id: str = ""
 
 
 class PendingApprovals(Protocol):
     """The approvals side's answer to "what waits for this Slack user?" (App Home)."""
 
-    async def waiting_for(self, user_id: str) -> Sequence[WaitingApproval]:
-        """Pending prompts `user_id` was asked to answer."""
+    async def pending_for(self, user_id: str) -> Sequence[PendingApproval]:
+        """Prompts `user_id` may decide and nobody has yet, newest first."""
         ...

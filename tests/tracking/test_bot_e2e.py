@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterator
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -13,6 +12,7 @@ from bot.app import build_app
 from bot.config import Settings
 from bot.services import Services, open_services
 from bot.store import AuditAction
+from bot.tracking.ports import PendingApproval
 from tests.slack_emulator import ALICE, GENERAL, SlackEmulator
 from tests.slack_emulator.bolt_server import serve_bolt
 from tests.support.airfield import AirfieldProcess
@@ -50,16 +50,6 @@ async def bot(
                 yield slack, services
         finally:
             await services.aclose()
-
-
-@dataclass(frozen=True)
-class Waiting:
-    """A waiting approval as the approvals side describes one."""
-
-    prompt_id: str
-    run_id: str
-    description: str
-    channel_id: str
 
 
 def run_id_in(text: str) -> str:
@@ -113,11 +103,11 @@ async def test_app_home_lists_my_runs_and_what_waits_for_me(
     class Inbox:
         """The approvals side's list, as a plain value."""
 
-        async def waiting_for(self, user_id: str) -> list[Waiting]:
+        async def pending_for(self, user_id: str) -> list[PendingApproval]:
             """One prompt for Alice."""
             if user_id != ALICE:
                 return []
-            return [Waiting("pmt_1", "run_9", "Deploy to prod?", GENERAL)]
+            return [PendingApproval("pmt_1", "Deploy to prod?", GENERAL, "1.0", "run_9")]
 
     object.__setattr__(services, "pending_approvals", Inbox())
     await slack.slash_command("/airplane", "run hello name=Mo", user=ALICE, channel=GENERAL)

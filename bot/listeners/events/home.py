@@ -22,5 +22,5 @@ def register(app: AsyncApp, services: Services) -> None:
         user_id = str(event["user"])
         runs = await services.store.tracking.recent(user_id, MAX_RUNS)
         inbox = services.pending_approvals
-        approvals = list(await inbox.waiting_for(user_id)) if inbox is not None else []
+        approvals = list(await inbox.pending_for(user_id)) if inbox is not None else []
         await services.slack.views_publish(user_id=user_id, view=home_view(runs, approvals))
