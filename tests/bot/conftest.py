@@ -10,6 +10,23 @@ import pytest
 from tests.slack_emulator import SlackEmulator
 from tests.support.airfield import EXAMPLES, AirfieldProcess
 
+# The settings a stray environment or .env could set behind a test's back.
+SETTING_NAMES = (
+    "SLACK_BOT_TOKEN",
+    "SLACK_APP_TOKEN",
+    "SLACK_SIGNING_SECRET",
+    "AIRPLANE_API_KEY",
+    "BOT_COMMAND",
+)
+
+
+@pytest.fixture
+def clean_settings_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """No setting leaks in from the environment, and no stray .env (cwd is tmp_path)."""
+    for name in SETTING_NAMES:
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.chdir(tmp_path)
+
 
 @pytest.fixture(scope="module")
 def airfield(tmp_path_factory: pytest.TempPathFactory) -> Iterator[AirfieldProcess]:

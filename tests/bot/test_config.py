@@ -8,21 +8,7 @@ import pytest
 
 from bot.config import Mode, Settings, missing_settings
 
-SETTING_NAMES = (
-    "SLACK_BOT_TOKEN",
-    "SLACK_APP_TOKEN",
-    "SLACK_SIGNING_SECRET",
-    "AIRPLANE_API_KEY",
-    "BOT_COMMAND",
-)
-
-
-@pytest.fixture(autouse=True)
-def _clean_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    """No setting leaks in from the environment or a stray .env."""
-    for name in SETTING_NAMES:
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.chdir(tmp_path)
+pytestmark = pytest.mark.usefixtures("clean_settings_env")
 
 
 def test_app_token_means_socket_mode(monkeypatch: pytest.MonkeyPatch) -> None:
