@@ -3,12 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-import os
-import signal
 import socket
-import sys
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from pathlib import Path
 
 import httpx
@@ -16,7 +11,9 @@ import pytest
 
 from bot.store import Store
 from tests.slack_emulator import ALICE, GENERAL, SlackEmulator
-from tests.support.airfield import REPO, AirfieldProcess
+from tests.support.airfield import AirfieldProcess
+
+from .processes import base_env, bot_process
 
 pytestmark = pytest.mark.usefixtures("airfield")
 
@@ -28,36 +25,6 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-@asynccontextmanager
-async def bot_process(
-    env: dict[str, str], log: Path, command: str = "serve"
-) -> AsyncIterator[asyncio.subprocess.Process]:
-    """`python -m bot <command>` with exactly `env` (plus PATH), stopped by SIGINT."""
-    with log.open("wb") as output:
-        process = await asyncio.create_subprocess_exec(
-            sys.executable,
-            "-m",
-            "bot",
-            command,
-            *(["--host", "127.0.0.1"] if command == "serve" else []),
-            cwd=log.parent,
-            env={"PATH": os.environ.get("PATH", ""), "PYTHONPATH": str(REPO), **env},
-            stdout=output,
-            stderr=asyncio.subprocess.STDOUT,
-        )
-        try:
-            yield process
-        finally:
-            process.send_signal(signal.SIGINT)
-            try:
-                code = await asyncio.wait_for(process.wait(), 15)
-            except TimeoutError:
-                process.kill()
-                await process.wait()
-                raise
-            assert code == 0, f"the bot exited with {code}; its output is in {log}"
-
-
 async def assert_recorded_before_stop(db: Path, parent_ts: str) -> None:
     """A stop right after the parent message still let the bot record where it is."""
     store = await Store.open(db)
@@ -66,18 +33,6 @@ async def assert_recorded_before_stop(db: Path, parent_ts: str) -> None:
     finally:
         await store.close()
     assert run.parent_ts == parent_ts
-
-
-def base_env(slack: SlackEmulator, airfield: AirfieldProcess, tmp_path: Path) -> dict[str, str]:
-    """Settings for a bot against the emulator and airfield."""
-    return {
-        "SLACK_BOT_TOKEN": slack.bot_token,
-        "SLACK_API_URL": slack.api_url,
-        "AIRPLANE_API_KEY": airfield.api_key,
-        "AIRPLANE_API_HOST": airfield.url,
-        "BOT_DB": str(tmp_path / "bot.db"),
-        "LOG_FORMAT": "json",
-    }
 
 
 async def test_http_mode_serves_events_and_healthz(
