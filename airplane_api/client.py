@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator, Mapping
 from datetime import datetime
+from functools import partial
 from types import TracebackType
 from typing import Any, Self
 
@@ -241,18 +242,17 @@ class AirplaneClient:
         page: int = 0,
     ) -> AsyncIterator[Run]:
         """Every run matching the filters, fetching page after page until a short one."""
-
-        async def fetch(number: int) -> list[Run]:
-            return await self.list_runs(
-                task_id=task_id,
-                task_slug=task_slug,
-                since=since,
-                until=until,
-                limit=limit,
-                page=number,
-            )
-
-        return iterate_pages(fetch, limit=limit, first_page=page, key=lambda run: run.id)
+        fetch = partial(
+            self.list_runs,
+            task_id=task_id,
+            task_slug=task_slug,
+            since=since,
+            until=until,
+            limit=limit,
+        )
+        return iterate_pages(
+            lambda number: fetch(page=number), limit=limit, first_page=page, key=lambda r: r.id
+        )
 
     async def cancel_run(
         self,
@@ -404,17 +404,16 @@ class AirplaneClient:
         page: int = 0,
     ) -> AsyncIterator[Session]:
         """Every session matching the filters, fetching page after page until a short one."""
-
-        async def fetch(number: int) -> list[Session]:
-            return await self.list_sessions(
-                runbook_id=runbook_id,
-                updated_after=updated_after,
-                updated_before=updated_before,
-                limit=limit,
-                page=number,
-            )
-
-        return iterate_pages(fetch, limit=limit, first_page=page, key=lambda s: s.id)
+        fetch = partial(
+            self.list_sessions,
+            runbook_id=runbook_id,
+            updated_after=updated_after,
+            updated_before=updated_before,
+            limit=limit,
+        )
+        return iterate_pages(
+            lambda number: fetch(page=number), limit=limit, first_page=page, key=lambda s: s.id
+        )
 
     # What Airplane's own clients call, and airfield serves
 
