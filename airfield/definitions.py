@@ -8,10 +8,10 @@ skipped, so one broken definition does not stop the server.
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol, TypeVar
 
 import yaml
 
@@ -293,29 +293,38 @@ def _files(dirs: Iterable[Path], suffixes: tuple[str, ...]) -> list[Path]:
 def load_catalog(dirs: Iterable[Path]) -> Catalog:
     """Read every definition under `dirs`; broken files and duplicate slugs are logged."""
     roots = [Path(d) for d in dirs]
-    tasks: dict[str, TaskDef] = {}
-    runbooks: dict[str, RunbookDef] = {}
-    for path in _files(roots, (".task.yaml", ".task.yml")):
-        try:
-            task = parse_task(_read_yaml(path), path)
-        except (DefinitionError, yaml.YAMLError, ValueError) as exc:
-            log.error("skipping %s: %s", path, exc)
-            continue
-        if task.slug in tasks:
-            log.error("skipping %s: task slug %r already defined", path, task.slug)
-            continue
-        tasks[task.slug] = task
-    for path in _files(roots, (".runbook.yaml", ".runbook.yml")):
-        try:
-            runbook = parse_runbook(_read_yaml(path), path)
-        except (DefinitionError, yaml.YAMLError, ValueError) as exc:
-            log.error("skipping %s: %s", path, exc)
-            continue
-        if runbook.slug in runbooks:
-            log.error("skipping %s: runbook slug %r already defined", path, runbook.slug)
-            continue
-        runbooks[runbook.slug] = runbook
+    tasks = _load_kind(roots, (".task.yaml", ".task.yml"), parse_task, "task")
+    runbooks = _load_kind(roots, (".runbook.yaml", ".runbook.yml"), parse_runbook, "runbook")
     return Catalog(tasks=tasks, runbooks=runbooks)
+
+
+class _Slugged(Protocol):
+    @property
+    def slug(self) -> str: ...
+
+
+_Def = TypeVar("_Def", bound=_Slugged)
+
+
+def _load_kind(
+    roots: list[Path],
+    suffixes: tuple[str, ...],
+    parse: Callable[[Mapping[str, Any], Path], _Def],
+    kind: str,
+) -> dict[str, _Def]:
+    """One kind of definition by slug; a broken file or a second use of a slug is skipped."""
+    found: dict[str, _Def] = {}
+    for path in _files(roots, suffixes):
+        try:
+            definition = parse(_read_yaml(path), path)
+        except (DefinitionError, yaml.YAMLError, ValueError) as exc:
+            log.error("skipping %s: %s", path, exc)
+            continue
+        if definition.slug in found:
+            log.error("skipping %s: %s slug %r already defined", path, kind, definition.slug)
+            continue
+        found[definition.slug] = definition
+    return found
 
 
 def _read_yaml(path: Path) -> Mapping[str, Any]:
