@@ -100,7 +100,7 @@ async def bot(url: str, mode: str, seconds: float) -> dict[str, Any]:
     async with AirplaneClient(api_key="tkn_bench", host=url) as client:
         async with httpx.AsyncClient() as http:
             await http.get(f"{url}/bench/stats", params={"reset": "1"})
-        tracker = Tracker(client, MemoryTrackingStore(), slack, Outbox(interval=1.0), settings)
+        tracker = Tracker(client, MemoryTrackingStore(), slack, Outbox(), settings)
         await tracker.start()
         for number, run_id in enumerate(sorted(ends)):
             channel = f"C{number // RUNS_PER_CHANNEL:05d}"

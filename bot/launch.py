@@ -3,19 +3,20 @@
 decide (policy) -> refused? audit and say why
 hold the request's lock -> already started by an earlier delivery? return that run
 execute with the request's Idempotency-Key, acting for slack:<user>
-record the run (first record wins) -> audit -> post the parent message, remember its ts
+record the run and follow it, in one transaction (first record wins) -> audit
+-> the tracker posts the parent message at once: it is the parent's only writer and renderer
 """
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import Any
 
 from slack_sdk.errors import SlackApiError
 
-from .blocks.runs import RunSummary, run_link, run_message
+from .blocks.runs import RunSummary, run_link
 from .policy import Requester, TargetKind
 from .requests import idempotency_key
 from .services import Services
@@ -30,6 +31,7 @@ __all__ = [
     "launch",
     "requester_email",
     "summary_of",
+    "tracked_of",
 ]
 
 log = logging.getLogger("bot.launch")
@@ -55,7 +57,6 @@ class Launched:
 
     run: SlackRun
     fresh: bool
-    posted: bool = True
 
 
 @dataclass(frozen=True)
@@ -169,8 +170,9 @@ async def _start(services: Services, request: LaunchRequest) -> Launched:
         env_slug=request.env,
         params=dict(request.values),
     )
-    if not await services.store.runs.record(run):
-        # Another bot process recorded this run first; it posts the message.
+    tracked = tracked_of(services, run, request.name)
+    if not await services.store.record_and_follow(run, tracked):
+        # Another delivery of this request recorded the run first; its tracker posts.
         found = await services.store.runs.get(run_id)
         return Launched(found or run, fresh=False)
     action = AuditAction.RUN if request.kind is RunKind.TASK else AuditAction.RUNBOOK
@@ -185,32 +187,24 @@ async def _start(services: Services, request: LaunchRequest) -> Launched:
         )
     )
     log.info("started %s %s as %s for %s", request.kind, request.slug, run_id, request.requester_id)
-    status = "Queued" if request.kind is RunKind.TASK else "Active"
-    message = run_message(summary_of(run, status, services, request.name))
-    try:
-        posted = await services.slack.chat_postMessage(channel=request.channel_id, **message)
-    except SlackApiError as exc:
-        log.warning("cannot post the parent message of %s: %s", run_id, exc.response.get("error"))
-        # The tracker posts the parent itself once Slack takes posts again.
-        await follow(services, run, None)
-        return Launched(run, fresh=True, posted=False)
-    parent_ts = str(posted["ts"])
-    await services.store.runs.set_parent_ts(run_id, parent_ts)
-    await follow(services, run, parent_ts)
-    return Launched(replace(run, parent_ts=parent_ts), fresh=True)
+    if services.tracker is not None:
+        # A task run starts Queued; a session is Active from its creation.
+        initial = "Queued" if request.kind is RunKind.TASK else "Active"
+        services.tracker.adopt(tracked, initial_status=initial)
+    return Launched(run, fresh=True)
 
 
-async def follow(services: Services, run: SlackRun, parent_ts: str | None) -> None:
-    """Hand a run or session started from Slack to the tracker, adopting its parent message."""
-    if services.tracker is None:
-        return
-    tracked = Tracked(
+def tracked_of(services: Services, run: SlackRun, name: str = "") -> Tracked:
+    """What the tracker follows for a run or session started from Slack."""
+    return Tracked(
         kind=Kind.RUN if run.kind is RunKind.TASK else Kind.SESSION,
         id=run.run_id,
         channel=run.channel_id,
         label=run.slug,
         requested_by=run.requester_id,
-        env=run.env_slug or "",
+        env=run.env_slug or services.settings.airplane_env_slug or "",
         link=summary_of(run, "", services).link or "",
+        since=run.created_at.timestamp(),
+        name=name,
+        params=dict(run.params),
     )
-    await services.tracker.watch(tracked, parent_ts=parent_ts)

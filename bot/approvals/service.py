@@ -38,7 +38,7 @@ from airplane_api.models import Prompt, PromptState
 
 from ..store import AuditAction, AuditEntry, Store
 from ..store.approvals import ApprovalRecord, ApprovalState, Claim
-from ..tracking.outbox import Outbox
+from ..tracking.outbox import Outbox, Priority
 from ..tracking.ports import PendingApproval
 from .directory import SlackDirectory
 from .ids import PromptModalMetadata
@@ -122,10 +122,13 @@ class Approvals:
     async def _send(
         self, channel: str, call: Callable[[], Awaitable[Any]], fold_key: str | None = None
     ) -> Any:
-        """A Slack write, through the per-channel outbox when there is one (~1/s/channel)."""
+        """A Slack write, through the per-channel outbox when there is one (~1/s/channel).
+
+        Prompt messages and decisions go first there: a person is waiting to act on them.
+        """
         if self._outbox is None:
             return await call()
-        return await self._outbox.send(channel, call, fold_key=fold_key)
+        return await self._outbox.send(channel, call, fold_key=fold_key, priority=Priority.PROMPT)
 
     def _lock(self, prompt_id: str) -> asyncio.Lock:
         return self._locks.setdefault(prompt_id, asyncio.Lock())

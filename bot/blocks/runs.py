@@ -25,22 +25,33 @@ __all__ = [
     "run_link",
     "run_message",
     "runs_list_message",
+    "status_emoji",
     "truncate",
 ]
 
-_STATUS_EMOJI = {
+# One emoji per status, for every message that shows one (parent, thread, lists, App Home).
+STATUS_EMOJI = {
     "NotStarted": ":white_circle:",
+    "Pending": ":white_circle:",
     "Queued": ":hourglass_flowing_sand:",
-    "Active": ":large_blue_circle:",
-    "Running": ":large_blue_circle:",
+    "Active": ":arrows_counterclockwise:",
+    "Running": ":arrows_counterclockwise:",
+    "Waiting": ":raised_hand:",
+    "WaitingForInput": ":raised_hand:",
+    "Cancelling": ":no_entry_sign:",
     "Succeeded": ":white_check_mark:",
     "Failed": ":x:",
     "Cancelled": ":no_entry_sign:",
     "Canceled": ":no_entry_sign:",
-    "Cancelling": ":no_entry_sign:",
-    "WaitingForInput": ":raised_hand:",
 }
 _TERMINAL = frozenset({"Succeeded", "Failed", "Cancelled", "Canceled"})
+
+
+def status_emoji(status: str) -> str:
+    """The emoji every message shows for `status`."""
+    return STATUS_EMOJI.get(status, ":grey_question:")
+
+
 SECTION_LIMIT = 3000
 
 
@@ -69,6 +80,7 @@ class RunSummary:
     params: Mapping[str, Any] = field(default_factory=dict)
     link: str | None = None
     is_runbook: bool = False
+    elapsed: str = ""
 
 
 def _value_text(value: Any) -> str:
@@ -85,12 +97,13 @@ def _params_text(params: Mapping[str, Any]) -> str:
 def run_message(run: RunSummary, *, cancellable: bool = True) -> dict[str, Any]:
     """`text` and `blocks` of a run's message: task, status, who, env, params, link, Cancel."""
     what = "Runbook" if run.is_runbook else "Task"
-    emoji = _STATUS_EMOJI.get(run.status, ":grey_question:")
+    emoji = status_emoji(run.status)
     title = f"*{run.name}* (`{run.slug}`)" if run.name and run.name != run.slug else f"`{run.slug}`"
     who = f" by <@{run.requester_id}>" if run.requester_id else ""
     text = f"{what} {run.slug}{who.replace('<@', '').replace('>', '')}: {run.status}"
+    status = f"{emoji} *{run.status}*" + (f" · {run.elapsed}" if run.elapsed else "")
     fields = [
-        MarkdownTextObject(text=f"*Status*\n{emoji} {run.status}"),
+        MarkdownTextObject(text=f"*Status*\n{status}"),
         MarkdownTextObject(text=f"*Environment*\n{run.env or 'default'}"),
         MarkdownTextObject(text=f"*{'Session' if run.is_runbook else 'Run'}*\n`{run.run_id}`"),
         MarkdownTextObject(text=f"*Parameters*\n{_params_text(run.params)}"),
@@ -152,7 +165,7 @@ def runs_list_message(title: str, runs: Sequence[RunSummary]) -> dict[str, Any]:
         lines = ["_no runs_"]
     else:
         lines = [
-            f"{_STATUS_EMOJI.get(r.status, ':grey_question:')} `{r.run_id}` `{r.slug}` {r.status}"
+            f"{status_emoji(r.status)} `{r.run_id}` `{r.slug}` {r.status}"
             + (f" by <@{r.requester_id}>" if r.requester_id else "")
             + (f" <{r.link}|open>" if r.link else "")
             for r in runs[:20]

@@ -8,12 +8,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from bot.tracking.model import Tracked
+
 from . import approvals, audit, runs, tracking
 from .approvals import ApprovalStore
 from .audit import AuditAction, AuditEntry, AuditLog
 from .db import Database, Migrations, register_migrations
-from .runs import RunKind, RunStore, SlackRun
-from .tracking import SqliteTrackingStore
+from .runs import RunKind, RunStore, SlackRun, record_statement
+from .tracking import SqliteTrackingStore, track_statement
 
 __all__ = [
     "ApprovalStore",
@@ -56,6 +58,14 @@ class Store:
             tracking=SqliteTrackingStore(db),
             approvals=ApprovalStore(db),
         )
+
+    async def record_and_follow(self, run: SlackRun, tracked: Tracked) -> bool:
+        """Record a started run and follow it, in one transaction; False if recorded before.
+
+        One transaction, so a crash can never leave a run recorded that nobody follows.
+        """
+        recorded, _ = await self.db.atomic([record_statement(run), track_statement(tracked)])
+        return recorded > 0
 
     async def close(self) -> None:
         """Close the database."""

@@ -8,6 +8,7 @@ edit a released one, add the next.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -59,6 +60,9 @@ class Database:
 
     def __init__(self, connection: aiosqlite.Connection) -> None:
         self._connection = connection
+        # One connection serves every coroutine: a transaction holds it so that no other
+        # coroutine's statement slips in between its BEGIN and COMMIT.
+        self._lock = asyncio.Lock()
 
     @classmethod
     async def open(
@@ -112,6 +116,22 @@ class Database:
 
     async def execute(self, sql: str, params: Sequence[Any] = ()) -> int:
         """Run one statement; returns the number of rows it changed."""
+        async with self._lock:
+            return await self._execute(sql, params)
+
+    async def atomic(self, statements: Sequence[tuple[str, Sequence[Any]]]) -> list[int]:
+        """Run statements in one transaction (all or none); rows each changed."""
+        async with self._lock:
+            await self._connection.execute("BEGIN IMMEDIATE")
+            try:
+                changed = [await self._execute(sql, params) for sql, params in statements]
+            except BaseException:
+                await self._connection.execute("ROLLBACK")
+                raise
+            await self._connection.execute("COMMIT")
+            return changed
+
+    async def _execute(self, sql: str, params: Sequence[Any]) -> int:
         cursor = await self._connection.execute(sql, params)
         try:
             return cursor.rowcount
@@ -120,13 +140,13 @@ class Database:
 
     async def fetch_one(self, sql: str, params: Sequence[Any] = ()) -> aiosqlite.Row | None:
         """The first row of a query, or None."""
-        async with self._connection.execute(sql, params) as cursor:
+        async with self._lock, self._connection.execute(sql, params) as cursor:
             row: aiosqlite.Row | None = await cursor.fetchone()
             return row
 
     async def fetch_all(self, sql: str, params: Sequence[Any] = ()) -> list[aiosqlite.Row]:
         """Every row of a query."""
-        async with self._connection.execute(sql, params) as cursor:
+        async with self._lock, self._connection.execute(sql, params) as cursor:
             return list(await cursor.fetchall())
 
     async def close(self) -> None:

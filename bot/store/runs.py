@@ -83,6 +83,38 @@ def _from_row(row: aiosqlite.Row) -> SlackRun:
     )
 
 
+# Where a run's parent message is: the tracker's post ledger, its only writer, says so.
+# (`slack_runs.parent_ts` predates the tracker posting parents and is no longer written.)
+_SELECT = (
+    "SELECT r.request_key, r.kind, r.run_id, r.slug, r.channel_id, r.requester_id,"
+    " r.requester_email, r.env_slug, r.params_json, r.created_at, p.ts AS parent_ts"
+    " FROM slack_runs r LEFT JOIN tracked_posts p ON p.item_id = r.run_id"
+    " AND p.channel_id = r.channel_id AND p.post_key = 'parent'"
+)
+
+
+def record_statement(run: SlackRun) -> tuple[str, tuple[Any, ...]]:
+    """The insert that records a started run; first record of a request wins."""
+    return (
+        "INSERT INTO slack_runs (request_key, kind, run_id, slug, channel_id, parent_ts,"
+        " requester_id, requester_email, env_slug, params_json, created_at)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
+        (
+            run.request_key,
+            run.kind.value,
+            run.run_id,
+            run.slug,
+            run.channel_id,
+            run.parent_ts,
+            run.requester_id,
+            run.requester_email,
+            run.env_slug,
+            json.dumps(run.params, sort_keys=True, default=str),
+            run.created_at.isoformat(),
+        ),
+    )
+
+
 class RunStore:
     """The `slack_runs` table."""
 
@@ -91,53 +123,29 @@ class RunStore:
 
     async def record(self, run: SlackRun) -> bool:
         """Remember a started run; False when this request (or run) was recorded already."""
-        changed = await self._db.execute(
-            "INSERT INTO slack_runs (request_key, kind, run_id, slug, channel_id, parent_ts,"
-            " requester_id, requester_email, env_slug, params_json, created_at)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
-            (
-                run.request_key,
-                run.kind.value,
-                run.run_id,
-                run.slug,
-                run.channel_id,
-                run.parent_ts,
-                run.requester_id,
-                run.requester_email,
-                run.env_slug,
-                json.dumps(run.params, sort_keys=True, default=str),
-                run.created_at.isoformat(),
-            ),
-        )
-        return changed > 0
-
-    async def set_parent_ts(self, run_id: str, parent_ts: str) -> None:
-        """Where the run's parent message is, once it is posted."""
-        await self._db.execute(
-            "UPDATE slack_runs SET parent_ts = ? WHERE run_id = ?", (parent_ts, run_id)
-        )
+        return await self._db.execute(*record_statement(run)) > 0
 
     async def by_request(self, request_key: str) -> SlackRun | None:
         """The run a Slack request started, if any."""
         row = await self._db.fetch_one(
-            "SELECT * FROM slack_runs WHERE request_key = ?", (request_key,)
+            _SELECT + " WHERE r.request_key = ?", (request_key,)
         )
         return _from_row(row) if row else None
 
     async def get(self, run_id: str) -> SlackRun | None:
         """A run started from Slack, by its run (or session) ID."""
-        row = await self._db.fetch_one("SELECT * FROM slack_runs WHERE run_id = ?", (run_id,))
+        row = await self._db.fetch_one(_SELECT + " WHERE r.run_id = ?", (run_id,))
         return _from_row(row) if row else None
 
     async def recent(self, *, slug: str | None = None, limit: int = 20) -> list[SlackRun]:
         """The newest runs started from Slack, optionally of one task or runbook."""
         if slug:
             rows = await self._db.fetch_all(
-                "SELECT * FROM slack_runs WHERE slug = ? ORDER BY created_at DESC LIMIT ?",
+                _SELECT + " WHERE r.slug = ? ORDER BY r.created_at DESC LIMIT ?",
                 (slug, limit),
             )
         else:
             rows = await self._db.fetch_all(
-                "SELECT * FROM slack_runs ORDER BY created_at DESC LIMIT ?", (limit,)
+                _SELECT + " ORDER BY r.created_at DESC LIMIT ?", (limit,)
             )
         return [_from_row(row) for row in rows]

@@ -17,7 +17,7 @@ from bot.tracking.ports import Subscription
 
 from .db import Database, Migrations, register_migrations
 
-__all__ = ["MIGRATIONS", "SqliteTrackingStore"]
+__all__ = ["MIGRATIONS", "SqliteTrackingStore", "track_statement"]
 
 MIGRATIONS = register_migrations(
     Migrations(
@@ -56,6 +56,11 @@ MIGRATIONS = register_migrations(
                 PRIMARY KEY (channel_id, task_slug)
             )
             """,
+            # The parent shows the task's name and parameters from its first post on.
+            """
+            ALTER TABLE tracked ADD COLUMN name TEXT NOT NULL DEFAULT '';
+            ALTER TABLE tracked ADD COLUMN params_json TEXT NOT NULL DEFAULT '{}'
+            """,
         ),
     )
 )
@@ -70,6 +75,8 @@ def _progress_json(progress: Progress) -> str:
             "thread_status": progress.thread_status,
             "status_seq": progress.status_seq,
             "steps_shown": dict(progress.steps_shown),
+            "seen_status": progress.seen_status,
+            "seen_since": progress.seen_since,
             "done": progress.done,
         }
     )
@@ -84,6 +91,8 @@ def _progress(text: str) -> Progress:
         thread_status=str(raw.get("thread_status", "")),
         status_seq=int(raw.get("status_seq", 0)),
         steps_shown={str(k): str(v) for k, v in dict(raw.get("steps_shown", {})).items()},
+        seen_status=str(raw.get("seen_status", "")),
+        seen_since=float(raw.get("seen_since", 0.0)),
         done=bool(raw.get("done", False)),
     )
 
@@ -99,12 +108,33 @@ def _item(row: aiosqlite.Row) -> tuple[Tracked, Progress]:
         link=row["link"],
         task_id=row["task_id"],
         since=float(row["since"]),
+        name=row["name"],
+        params=json.loads(row["params_json"] or "{}"),
     )
     return tracked, _progress(row["progress_json"])
 
 
 def _ident(tracked: Tracked) -> tuple[str, str, str]:
     return (tracked.kind.value, tracked.id, tracked.channel)
+
+
+def track_statement(tracked: Tracked) -> tuple[str, tuple[Any, ...]]:
+    """The insert that starts following `tracked` (also run inside the launch transaction)."""
+    return (
+        "INSERT OR IGNORE INTO tracked (kind, item_id, channel_id, label, requested_by, env,"
+        " link, task_id, since, name, params_json) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        (
+            *_ident(tracked),
+            tracked.label,
+            tracked.requested_by,
+            tracked.env,
+            tracked.link,
+            tracked.task_id,
+            tracked.since,
+            tracked.name,
+            json.dumps(dict(tracked.params), default=str),
+        ),
+    )
 
 
 class SqliteTrackingStore:
@@ -115,20 +145,7 @@ class SqliteTrackingStore:
 
     async def track(self, tracked: Tracked) -> bool:
         """Insert `tracked` unless present."""
-        changed = await self._db.execute(
-            "INSERT OR IGNORE INTO tracked (kind, item_id, channel_id, label, requested_by, env,"
-            " link, task_id, since) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            (
-                *_ident(tracked),
-                tracked.label,
-                tracked.requested_by,
-                tracked.env,
-                tracked.link,
-                tracked.task_id,
-                tracked.since,
-            ),
-        )
-        return changed == 1
+        return await self._db.execute(*track_statement(tracked)) == 1
 
     async def active(self) -> list[tuple[Tracked, Progress]]:
         """Items not done."""

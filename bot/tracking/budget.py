@@ -1,16 +1,29 @@
-"""A global request budget for the Airplane API: a token bucket that is never overdrawn.
+"""The tracker's Airplane request budget: one token bucket, served to lanes in priority order.
 
-`TokenBucket` is pure arithmetic on an injected clock: `reserve` books the next free slot and
-says how long to wait for it, so concurrent callers queue fairly and the rate over any window
-never exceeds `rate * window + burst`. `RequestBudget` is the async wrapper that sleeps.
+`TokenBucket` is pure arithmetic on an injected clock. `RequestBudget` hands its tokens out by
+lane: whenever a token is free, the waiting request of the most urgent lane gets it (first come,
+first served within a lane), so the change feed that reports status changes never waits behind
+output fetches or safety polls, and the global rate still holds. `try_acquire` takes a token
+only when nobody waits and one is free now: work that should use only the budget left over.
 """
 
 from __future__ import annotations
 
 import asyncio
 import time
+from collections import deque
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from enum import IntEnum
+
+
+class Lane(IntEnum):
+    """What a request is for; lower is served first."""
+
+    FEED = 0  # runs/list, sessions/list: every status change is learned here
+    PROMPTS = 1  # prompts/list, prompts/get: someone may be waiting to approve
+    DETAILS = 2  # first fetch of an item, final outputs, log tails, child runs
+    SAFETY = 3  # slow safety polls, anything cosmetic: only what is left over
 
 
 @dataclass
@@ -28,17 +41,53 @@ class TokenBucket:
         if self.tokens < 0:
             self.tokens = self.burst
 
-    def reserve(self, now: float) -> float:
-        """Take one token; return how many seconds to wait before using it."""
+    def _refill(self, now: float) -> None:
         if now > self.stamp:
             self.tokens = min(self.burst, self.tokens + (now - self.stamp) * self.rate)
             self.stamp = now
+
+    def reserve(self, now: float) -> float:
+        """Take one token; return how many seconds to wait before using it."""
+        self._refill(now)
         self.tokens -= 1
         return 0.0 if self.tokens >= 0 else -self.tokens / self.rate
 
+    def wait_for_token(self, now: float) -> float:
+        """Seconds until a whole token is free (0 when one is free now); takes nothing."""
+        self._refill(now)
+        return 0.0 if self.tokens >= 1 else (1 - self.tokens) / self.rate
+
+
+@dataclass
+class LaneQueues:
+    """Waiters per lane; `pop` gives the most urgent lane's oldest waiter. Pure bookkeeping."""
+
+    queues: dict[Lane, deque[asyncio.Future[None]]] = field(
+        default_factory=lambda: {lane: deque() for lane in Lane}
+    )
+
+    def push(self, lane: Lane, waiter: asyncio.Future[None]) -> None:
+        """Queue a waiter at the back of its lane."""
+        self.queues[lane].append(waiter)
+
+    def pop(self) -> tuple[Lane, asyncio.Future[None]] | None:
+        """The next waiter to serve, skipping ones that gave up; None when nobody waits."""
+        for lane in Lane:
+            queue = self.queues[lane]
+            while queue:
+                waiter = queue.popleft()
+                if not waiter.done():
+                    return lane, waiter
+        return None
+
+    def waiting(self, lane: Lane | None = None) -> int:
+        """How many wait (in one lane, or in all)."""
+        lanes = [lane] if lane is not None else list(Lane)
+        return sum(1 for one in lanes for w in self.queues[one] if not w.done())
+
 
 class RequestBudget:
-    """Every Airplane request the tracker makes waits here first."""
+    """Every Airplane request the tracker makes waits here first, in its lane."""
 
     def __init__(
         self,
@@ -51,16 +100,58 @@ class RequestBudget:
         self._bucket = TokenBucket(rate=rate, burst=burst if burst is not None else max(1.0, rate))
         self._clock = clock
         self._sleep = sleep
+        self._lanes = LaneQueues()
+        self._dispatcher: asyncio.Task[None] | None = None
         self.spent = 0
+        self.spent_by_lane = dict.fromkeys(Lane, 0)
+        self.waited_by_lane = dict.fromkeys(Lane, 0.0)
 
     @property
     def rate(self) -> float:
         """Requests per second allowed."""
         return self._bucket.rate
 
-    async def acquire(self) -> None:
-        """Wait until one more request fits in the budget."""
-        wait = self._bucket.reserve(self._clock())
+    def waiting(self, lane: Lane | None = None) -> int:
+        """Requests waiting for a token (in one lane, or in all)."""
+        return self._lanes.waiting(lane)
+
+    async def acquire(self, lane: Lane = Lane.DETAILS) -> None:
+        """Wait until the budget serves this request (more urgent lanes go first)."""
+        if self._lanes.waiting() == 0 and self._bucket.wait_for_token(self._clock()) == 0:
+            self._take(lane)
+            return
+        waiter: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._lanes.push(lane, waiter)
+        queued_at = self._clock()
+        if self._dispatcher is None or self._dispatcher.done():
+            self._dispatcher = asyncio.create_task(self._dispatch(), name="request-budget")
+        await waiter
+        self.waited_by_lane[lane] += self._clock() - queued_at
+
+    def try_acquire(self, lane: Lane = Lane.SAFETY) -> bool:
+        """Take a token only if one is free now and nobody waits for it."""
+        if self._lanes.waiting() or self._bucket.wait_for_token(self._clock()) > 0:
+            return False
+        self._take(lane)
+        return True
+
+    def _take(self, lane: Lane) -> None:
+        self._bucket.reserve(self._clock())
         self.spent += 1
-        if wait > 0:
-            await self._sleep(wait)
+        self.spent_by_lane[lane] += 1
+
+    async def _dispatch(self) -> None:
+        while self._lanes.waiting():
+            wait = self._bucket.wait_for_token(self._clock())
+            if wait > 0:
+                await self._sleep(wait)
+            # The lane is chosen only once the token is free, so a feed request that arrived
+            # during the wait still goes before older, less urgent ones.
+            chosen = self._lanes.pop()
+            if chosen is None:
+                return
+            lane, waiter = chosen
+            self._take(lane)
+            waiter.set_result(None)
+            # Let the served request run before the next token is handed out.
+            await asyncio.sleep(0)

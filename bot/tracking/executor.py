@@ -11,6 +11,8 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 
+from slack_sdk.errors import SlackApiError
+
 from .model import Tracked
 from .outbox import Outbox
 from .plan import PARENT_KEY, Edit, Plan, Post
@@ -18,6 +20,30 @@ from .ports import SlackWriter, TrackingStore
 from .render import FileBody, Message
 
 log = logging.getLogger(__name__)
+
+
+# Slack's answers that mean the bot can no longer write to a channel at all: it was removed,
+# the channel was archived or deleted. Retrying cannot help; the tracker stops writing there.
+CHANNEL_GONE_ERRORS = frozenset(
+    {"channel_not_found", "not_in_channel", "is_archived", "channel_is_archived"}
+)
+
+
+class ChannelGone(Exception):
+    """Slack refuses every write to this channel (see CHANNEL_GONE_ERRORS)."""
+
+    def __init__(self, channel: str, reason: str) -> None:
+        super().__init__(f"{channel}: {reason}")
+        self.channel = channel
+        self.reason = reason
+
+
+def channel_gone(error: BaseException, channel: str) -> ChannelGone | None:
+    """The ChannelGone that a Slack error stands for, if it is one."""
+    if not isinstance(error, SlackApiError):
+        return None
+    reason = str(error.response.get("error") or "")
+    return ChannelGone(channel, reason) if reason in CHANNEL_GONE_ERRORS else None
 
 
 def metadata_key(tracked: Tracked, key: str) -> str:
@@ -34,13 +60,22 @@ class Executor:
     outbox: Outbox
 
     async def apply(self, tracked: Tracked, plan: Plan) -> None:
-        """Run every operation of `plan`, then store its progress."""
+        """Run every operation of `plan`, then store its progress.
+
+        Raises ChannelGone when Slack refuses the channel itself.
+        """
         posts = dict(await self.store.posts(tracked))
-        for op in plan.ops:
-            if isinstance(op, Post):
-                await self._post(tracked, op, posts)
-            else:
-                await self._edit(tracked, op, posts)
+        try:
+            for op in plan.ops:
+                if isinstance(op, Post):
+                    await self._post(tracked, op, posts)
+                else:
+                    await self._edit(tracked, op, posts)
+        except SlackApiError as error:
+            gone = channel_gone(error, tracked.channel)
+            if gone is not None:
+                raise gone from error
+            raise
         await self.store.save_progress(tracked, plan.progress)
 
     async def _post(self, tracked: Tracked, op: Post, posts: dict[str, str | None]) -> None:
@@ -60,7 +95,7 @@ class Executor:
                     await self.store.record_ts(tracked, op.key, ts)
             if ts is not None:
                 if op.key == PARENT_KEY and isinstance(op.body, Message):
-                    # A parent posted by someone else (the run command) gets our rendering.
+                    # A parent adopted from elsewhere (`watch` of a message) gets our rendering.
                     await self._edit(tracked, Edit(PARENT_KEY, op.body), posts)
                 return
         else:
@@ -69,11 +104,11 @@ class Executor:
         body = op.body
         if isinstance(body, FileBody):
             ts = await self.outbox.send(
-                channel, lambda: self.slack.upload(channel, thread, body, key)
+                channel, lambda: self.slack.upload(channel, thread, body, key), priority=op.priority
             )
         else:
             ts = await self.outbox.send(
-                channel, lambda: self.slack.post(channel, thread, body, key)
+                channel, lambda: self.slack.post(channel, thread, body, key), priority=op.priority
             )
         posts[op.key] = ts
         await self.store.record_ts(tracked, op.key, ts)
@@ -85,5 +120,8 @@ class Executor:
             return
         channel, body = tracked.channel, op.body
         await self.outbox.send(
-            channel, lambda: self.slack.update(channel, ts, body), fold_key=f"{channel}:{ts}"
+            channel,
+            lambda: self.slack.update(channel, ts, body),
+            fold_key=f"{channel}:{ts}",
+            priority=op.priority,
         )

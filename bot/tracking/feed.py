@@ -19,7 +19,7 @@ from typing import Generic, TypeVar
 from airplane_api.errors import APIError
 from airplane_api.models import Run, Session
 
-from .budget import RequestBudget
+from .budget import Lane, RequestBudget
 
 T = TypeVar("T", Run, Session)
 PAGE = 50
@@ -75,14 +75,14 @@ class ChangeFeed(Generic[T]):
         self.cursor = datetime.fromtimestamp(self._clock(), UTC)
         self._server_cursor = False
 
-    async def changes(self) -> list[T]:
+    async def changes(self, lane: Lane = Lane.FEED) -> list[T]:
         """Everything updated since the last call (with a small overlap), deduplicated by ID."""
         started = datetime.fromtimestamp(self._clock(), UTC)
         since = self.cursor - self._overlap if self.cursor else None
         found: dict[str, T] = {}
         newest: datetime | None = None
         for page in range(self._max_pages):
-            await self._budget.acquire()
+            await self._budget.acquire(lane)
             self.requests += 1
             try:
                 batch = await self._fetch(since, page)

@@ -14,9 +14,9 @@ from slack_sdk.models.blocks import (
 )
 from slack_sdk.models.views import View
 
+from ..blocks.runs import status_emoji
 from .model import Progress, Tracked
 from .ports import PendingApproval
-from .render import EMOJI
 
 MAX_RUNS = 20
 MAX_APPROVALS = 20
@@ -39,7 +39,7 @@ def home_view(
     if runs:
         for tracked, progress in runs[:MAX_RUNS]:
             status = progress.parent_status or "Queued"
-            emoji = EMOJI.get(status, ":grey_question:")
+            emoji = status_emoji(status)
             text = f"{emoji} *{tracked.label}* `{tracked.id}` · {status} · in <#{tracked.channel}>"
             blocks.append(SectionBlock(text=MarkdownTextObject(text=text[:3000])))
     else:

@@ -4,13 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from .model import Progress, Tracked
+from .model import Progress, Tracked, identity
 from .ports import Subscription
-
-
-def identity(tracked: Tracked) -> tuple[str, str, str]:
-    """What makes a tracked item unique: the same run may be followed in two channels."""
-    return (tracked.kind.value, tracked.id, tracked.channel)
 
 
 class MemoryTrackingStore:

@@ -34,6 +34,17 @@ class Tracked:
     link: str = ""
     task_id: str = ""
     since: float = 0.0
+    # What the parent shows from the first post on (launch knows them; watch may not).
+    name: str = ""
+    params: Mapping[str, Any] = field(default_factory=dict, hash=False)
+
+
+Identity = tuple[str, str, str]
+
+
+def identity(tracked: Tracked) -> Identity:
+    """What makes a tracked item unique: the same run may be followed in two channels."""
+    return (tracked.kind.value, tracked.id, tracked.channel)
 
 
 @dataclass(frozen=True)
@@ -83,4 +94,8 @@ class Progress:
     thread_status: str = ""
     status_seq: int = 0
     steps_shown: Mapping[str, str] = field(default_factory=dict)
+    # The status last observed and since when (our clock): thread lines wait for a status to
+    # hold a few seconds, so a run that goes Queued, Active, Succeeded at once gets one line.
+    seen_status: str = ""
+    seen_since: float = 0.0
     done: bool = False

@@ -22,6 +22,22 @@ def session_fingerprint(session: Session) -> str:
     return f"{session.status.value}|{updated}|{steps}"
 
 
+def needs_prompt_check(before: Run | None, after: Run, fingerprint_changed: bool) -> bool:
+    """Whether a run the change feed listed may have a new prompt: ask `prompts/list` first.
+
+    The feed lists a run when it was updated, and a prompt counts as an update, but a run
+    object does not show its prompts. So a live run listed with nothing visible changed (the
+    documented API: no `updatedAt`), or with only its `updatedAt` moved (airfield), has changed
+    in a way only its prompts can show. A status change explains itself; an ended run has no
+    open prompt left.
+    """
+    if after.status.is_terminal or after.status.value == "Queued":
+        return False
+    if not fingerprint_changed:
+        return True
+    return before is not None and before.status == after.status
+
+
 def observe_run(run: Run, children: Mapping[str, Run]) -> Observation:
     """A run's observation; child runs known from the feed show with their status."""
     steps = tuple(

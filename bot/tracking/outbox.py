@@ -1,31 +1,45 @@
-"""The per-channel Slack outbox: about one write per second per channel, 429-aware, folding edits.
+"""The per-channel Slack outbox: Slack's posting pace, most urgent write first, edits folded.
 
-Every Slack write that posts or edits a message in a channel goes through `Outbox.send`: it
-queues the call on the channel's queue, a worker per busy channel sends one call at a time and
-waits `interval` between them, and a 429 (`SlackApiError` with `Retry-After`) puts the call back
-at the head of its queue and pauses the channel for as long as Slack asks. Calls given the same
-`fold_key` while still queued are folded: only the newest runs, and every caller gets its result
-(used for edits of one message, where only the last text matters). Workers exit when their
-queue empties, so a quiet channel costs one small record (its pacing) and no task.
+Every Slack write that posts or edits a message in a channel goes through `Outbox.send`. Each
+channel has a token bucket at Slack's documented pace (about one message per second, short
+bursts allowed) and a queue ordered by `Priority`: a prompt a reviewer must answer goes before
+the parent's status edit, which goes before thread lines and outputs; equal priorities keep their
+order. A 429 (`SlackApiError` with `Retry-After`) pauses the channel for as long as Slack asks
+and retries the same call. Calls given the same `fold_key` while still queued are folded: only
+the newest runs, at the most urgent of their priorities, and every caller gets its result (edits
+of one message, where only the last text matters). A channel's worker exits when its queue
+empties, so a quiet channel costs one small record and no task.
 """
 
 from __future__ import annotations
 
 import asyncio
+import itertools
 import logging
 import time
-from collections import deque
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
+from enum import IntEnum
 from typing import Any
 
 from slack_sdk.errors import SlackApiError
+
+from .budget import TokenBucket
 
 log = logging.getLogger(__name__)
 
 Call = Callable[[], Awaitable[Any]]
 DEFAULT_RETRY_AFTER = 1.0
 MAX_RATE_LIMITED = 30
+
+
+class Priority(IntEnum):
+    """What a person is waiting for; lower goes first."""
+
+    PROMPT = 0  # a prompt message, or the decision written onto it
+    STATUS = 1  # the parent message's first post and its status edits
+    THREAD = 2  # thread lines, steps, outputs, log tails, notes
+    COSMETIC = 3  # elapsed-time refreshes of the parent
 
 
 def retry_after_of(error: BaseException) -> float | None:
@@ -50,53 +64,83 @@ def retry_after_of(error: BaseException) -> float | None:
 class _Job:
     call: Call
     fold_key: str | None
+    priority: Priority
+    order: int
     future: asyncio.Future[Any]
+    queued_at: float
     rate_limited: int = 0
 
 
 @dataclass
 class _Channel:
-    queue: deque[_Job] = field(default_factory=deque)
-    next_at: float = 0.0
+    bucket: TokenBucket
+    queue: list[_Job] = field(default_factory=list)
+    paused_until: float = 0.0
     worker: asyncio.Task[None] | None = None
+
+    def head(self) -> _Job:
+        """The most urgent job, oldest first among equals."""
+        return min(self.queue, key=lambda job: (job.priority, job.order))
 
 
 class Outbox:
-    """Per-channel queues of Slack writes; `send` returns the call's result once it ran."""
+    """Per-channel prioritized queues of Slack writes; `send` returns the call's result."""
 
     def __init__(
         self,
         *,
-        interval: float = 1.0,
+        per_second: float = 1.0,
+        burst: int = 3,
         clock: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
     ) -> None:
-        self._interval = interval
+        self._per_second = per_second
+        self._burst = burst
         self._clock = clock
         self._sleep = sleep
         self._channels: dict[str, _Channel] = {}
+        self._order = itertools.count()
         self.sent = 0
         self.folded = 0
         self.rate_limited = 0
+        self.sent_by_priority = dict.fromkeys(Priority, 0)
+        self.waited_by_priority = dict.fromkeys(Priority, 0.0)
 
-    async def send(self, channel: str, call: Call, *, fold_key: str | None = None) -> Any:
+    async def send(
+        self,
+        channel: str,
+        call: Call,
+        *,
+        fold_key: str | None = None,
+        priority: Priority = Priority.THREAD,
+    ) -> Any:
         """Queue `call` on `channel` and wait for its result (or its error)."""
-        state = self._channels.setdefault(channel, _Channel())
+        state = self._channels.get(channel)
+        if state is None:
+            bucket = TokenBucket(rate=self._per_second, burst=self._burst, stamp=self._clock())
+            state = self._channels[channel] = _Channel(bucket)
         if fold_key is not None:
             for job in state.queue:
                 if job.fold_key == fold_key:
                     job.call = call
+                    job.priority = min(job.priority, priority)
                     self.folded += 1
                     return await asyncio.shield(job.future)
-        job = _Job(call, fold_key, asyncio.get_running_loop().create_future())
+        future = asyncio.get_running_loop().create_future()
+        job = _Job(call, fold_key, priority, next(self._order), future, self._clock())
         state.queue.append(job)
         if state.worker is None or state.worker.done():
             state.worker = asyncio.create_task(self._drain(channel, state))
         return await asyncio.shield(job.future)
 
-    def pending(self) -> int:
-        """Calls queued and not yet sent, across channels."""
-        return sum(len(state.queue) for state in self._channels.values())
+    def pending(self, priority: Priority | None = None) -> int:
+        """Calls queued and not yet sent, across channels (of one priority, or all)."""
+        return sum(
+            1
+            for state in self._channels.values()
+            for job in state.queue
+            if priority is None or job.priority == priority
+        )
 
     async def aclose(self) -> None:
         """Stop every worker; queued calls fail with CancelledError."""
@@ -110,13 +154,16 @@ class Outbox:
 
     async def _drain(self, channel: str, state: _Channel) -> None:
         while state.queue:
-            wait = state.next_at - self._clock()
+            now = self._clock()
+            wait = max(state.paused_until - now, state.bucket.wait_for_token(now))
             if wait > 0:
                 await self._sleep(wait)
-            job = state.queue[0]
-            # The head stays queued while it runs, but no longer accepts folds: a fold now
-            # could be lost, so newer edits queue behind it instead.
+                continue  # something more urgent may have arrived meanwhile
+            job = state.head()
+            # The job no longer accepts folds while it runs: a fold now could be lost, so
+            # newer edits of the same message queue behind it instead.
             job.fold_key = None
+            state.bucket.reserve(self._clock())
             try:
                 result = await job.call()
             except Exception as error:
@@ -125,15 +172,18 @@ class Outbox:
                     job.rate_limited += 1
                     self.rate_limited += 1
                     log.info("slack rate limited in %s; retrying in %.1fs", channel, pause)
-                    state.next_at = self._clock() + max(pause, self._interval)
+                    state.paused_until = self._clock() + pause
                     continue
-                state.queue.popleft()
-                state.next_at = self._clock() + self._interval
+                self._finish(state, job)
                 if not job.future.done():
                     job.future.set_exception(error)
                 continue
-            state.queue.popleft()
+            self._finish(state, job)
             self.sent += 1
-            state.next_at = self._clock() + self._interval
             if not job.future.done():
                 job.future.set_result(result)
+
+    def _finish(self, state: _Channel, job: _Job) -> None:
+        state.queue.remove(job)
+        self.sent_by_priority[job.priority] += 1
+        self.waited_by_priority[job.priority] += self._clock() - job.queued_at

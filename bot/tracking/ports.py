@@ -90,6 +90,10 @@ class SlackWriter(Protocol):
         """The ts of a message posted earlier under `key`, if Slack has it."""
         ...
 
+    async def direct_message(self, user_id: str, body: Message) -> None:
+        """Tell one Slack user something in the bot's DM with them."""
+        ...
+
 
 class AirplaneSource(Protocol):
     """The Airplane calls the tracker makes (`AirplaneClient` satisfies it)."""

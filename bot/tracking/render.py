@@ -6,33 +6,14 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from slack_sdk.models.blocks import (
-    ActionsBlock,
-    ButtonElement,
-    ConfirmObject,
-    ContextBlock,
-    MarkdownTextObject,
-    SectionBlock,
-)
+from slack_sdk.models.blocks import MarkdownTextObject, SectionBlock
 
-from ..ids import ActionId
+from ..blocks.runs import RunSummary, run_message, status_emoji
 from .model import Kind, Observation, Step, Tracked
 
 # Slack's limit for a section's text is 3,000 characters; longer outputs become a file.
 SECTION_LIMIT = 3000
 LOG_TAIL_LINES = 20
-
-EMOJI = {
-    "NotStarted": ":white_circle:",
-    "Pending": ":white_circle:",
-    "Queued": ":hourglass_flowing_sand:",
-    "Active": ":arrows_counterclockwise:",
-    "Waiting": ":raised_hand:",
-    "Cancelling": ":no_entry_sign:",
-    "Succeeded": ":white_check_mark:",
-    "Failed": ":x:",
-    "Cancelled": ":no_entry_sign:",
-}
 
 
 @dataclass(frozen=True)
@@ -65,40 +46,22 @@ def elapsed_text(seconds: float) -> str:
 
 
 def parent_message(tracked: Tracked, status: str, elapsed: str) -> Message:
-    """The parent message in the channel: what, who, status, elapsed time, link, Cancel."""
-    noun = "Run" if tracked.kind is Kind.RUN else "Session"
-    emoji = EMOJI.get(status, ":grey_question:")
-    text = f"{noun} of {tracked.label}: {status}"
-    facts = [f"*{noun}* `{tracked.id}`", f"{emoji} *{status}*"]
-    if elapsed:
-        facts.append(f"elapsed {elapsed}")
-    if tracked.requested_by:
-        facts.append(f"by {who(tracked.requested_by)}")
-    if tracked.env:
-        facts.append(f"env `{tracked.env}`")
-    if tracked.link:
-        facts.append(f"<{tracked.link}|open in Airplane>")
-    blocks: list[dict[str, Any]] = [
-        SectionBlock(text=MarkdownTextObject(text=f"*{tracked.label}*")).to_dict(),
-        ContextBlock(elements=[MarkdownTextObject(text=" · ".join(facts))]).to_dict(),
-    ]
-    # Only runs: the v0 API has no call to cancel a session.
-    if tracked.kind is Kind.RUN and status not in ("Succeeded", "Failed", "Cancelled"):
-        confirm = ConfirmObject(
-            title="Cancel this?",
-            text=f"Cancel {noun.lower()} {tracked.id} of {tracked.label}?",
-            confirm="Cancel it",
-            deny="Keep running",
-        )
-        button = ButtonElement(
-            text="Cancel",
-            action_id=ActionId.CANCEL_RUN,
-            value=tracked.id,
-            style="danger",
-            confirm=confirm,
-        )
-        blocks.append(ActionsBlock(elements=[button]).to_dict())
-    return Message(text=text, blocks=tuple(blocks))
+    """The parent message in the channel, from its first post on: the one run renderer."""
+    user = tracked.requested_by.removeprefix("slack:")
+    summary = RunSummary(
+        run_id=tracked.id,
+        slug=tracked.label,
+        status=status,
+        name=tracked.name,
+        requester_id=user if who(user) != user else None,
+        env=tracked.env or None,
+        params=tracked.params,
+        link=tracked.link or None,
+        is_runbook=tracked.kind is Kind.SESSION,
+        elapsed=elapsed,
+    )
+    rendered = run_message(summary)
+    return Message(text=str(rendered["text"]), blocks=tuple(rendered["blocks"]))
 
 
 def who(requester: str) -> str:
@@ -111,13 +74,13 @@ def who(requester: str) -> str:
 
 def status_message(status: str) -> Message:
     """A thread line for one status change."""
-    return Message(text=f"{EMOJI.get(status, '')} Status: {status}".strip())
+    return Message(text=f"{status_emoji(status)} Status: {status}".strip())
 
 
 def step_message(step: Step, kind: Kind) -> Message:
     """A thread line for a child run (of a run) or a step (of a session), edited in place."""
     noun = "Child run" if kind is Kind.RUN else "Step"
-    emoji = EMOJI.get(step.status, "")
+    emoji = status_emoji(step.status)
     return Message(text=f"{noun} {step.label} `{step.run_id}`: {emoji} {step.status}")
 
 
@@ -176,3 +139,37 @@ def observed_elapsed(observation: Observation, now: float) -> float:
         return 0.0
     end = observation.ended_at.timestamp() if observation.ended_at else now
     return end - observation.started_at.timestamp()
+
+
+def _noun(tracked: Tracked) -> str:
+    return "run" if tracked.kind is Kind.RUN else "session"
+
+
+def trouble_message(tracked: Tracked, reason: str) -> Message:
+    """A thread note: following this run keeps failing (said once, while retries go on)."""
+    text = (
+        f":warning: I keep failing to follow this {_noun(tracked)} (`{reason}`). "
+        "I will keep trying every few minutes; "
+        f"`/airplane status {tracked.id}` asks Airplane directly."
+    )
+    return Message(text=text)
+
+
+def vanished_message(tracked: Tracked) -> Message:
+    """A thread note: the run or session no longer exists in Airplane."""
+    text = (
+        f":grey_question: Airplane no longer knows {_noun(tracked)} `{tracked.id}`, "
+        "so I stopped following it."
+    )
+    return Message(text=text)
+
+
+def channel_gone_message(tracked: Tracked, reason: str) -> Message:
+    """A DM to the requester: their run's channel no longer takes the bot's messages."""
+    text = (
+        f":warning: I can no longer post in <#{tracked.channel}> (Slack says `{reason}`: I was "
+        f"removed, or the channel was archived), so updates of {_noun(tracked)} "
+        f"`{tracked.id}` ({tracked.label}) stop there. To follow it elsewhere, type "
+        f"`/airplane watch {tracked.id}` in another channel."
+    )
+    return Message(text=text)

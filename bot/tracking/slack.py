@@ -57,6 +57,14 @@ class SlackWebWriter:
         file: Any = answer.get("file") or (answer.get("files") or [{}])[0]
         return str(file.get("id") or key)
 
+    async def direct_message(self, user_id: str, body: Message) -> None:
+        """conversations.open with the user, then chat.postMessage there."""
+        opened = await self._client.conversations_open(users=user_id)
+        channel = str(opened["channel"]["id"])
+        await self._client.chat_postMessage(
+            channel=channel, text=body.text, blocks=list(body.blocks) or None
+        )
+
     async def find(self, channel: str, thread_ts: str | None, key: str) -> str | None:
         """The ts of a message whose metadata carries `key`, in the thread or the channel."""
         try:

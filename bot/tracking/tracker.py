@@ -5,8 +5,14 @@ more pages only when many runs changed), route each changed run to the items tha
 (itself, its parent run, a task subscription), and hand each changed item to a worker that
 plans and applies the Slack operations. Items never run two workers at once; a change that
 arrives while one works is picked up when it finishes. Every Airplane request waits on the
-global budget. When the server cannot filter by `since`, items are polled one by one on an
+global budget in its lane (`budget.Lane`), so the feed is never starved by output fetches or
+prompt checks. When the server cannot filter by `since`, items are polled one by one on an
 adaptive cadence instead. Everything needed to resume lives in the store.
+
+Failures are per item: an item whose work fails backs off (1 s doubling to `max_item_backoff`),
+is logged once per distinct reason, and says so in its thread if it keeps failing; other items
+go on. A channel Slack refuses (the bot removed, the channel archived) is written to no more
+and the requester of each run there is told once by DM.
 """
 
 from __future__ import annotations
@@ -19,15 +25,15 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Literal
 
-from airplane_api.errors import AirplaneError, NotFoundError
+from airplane_api.errors import APIError, NotFoundError
 from airplane_api.models import PromptState, Run, Session
 
-from .budget import RequestBudget
-from .executor import Executor
+from .budget import Lane, RequestBudget
+from .executor import ChannelGone, Executor
 from .feed import Cadence, ChangeFeed, FeedUnsupported
-from .memory import identity
-from .model import Kind, Loaded, Observation, Progress, Tracked
+from .model import Identity, Kind, Loaded, Observation, Progress, Tracked, identity
 from .observe import (
+    needs_prompt_check,
     observe_run,
     observe_session,
     run_fingerprint,
@@ -35,13 +41,14 @@ from .observe import (
     waiting_prompt_ids,
 )
 from .outbox import Outbox
-from .plan import ELAPSED_EDIT_EVERY, PARENT_KEY, Need, plan
+from .plan import ELAPSED_EDIT_EVERY, PARENT_KEY, Need, Plan, Post, plan
 from .ports import AirplaneSource, PromptSink, SlackWriter, Subscription, TrackingStore
+from .render import Message, channel_gone_message, trouble_message, vanished_message
 
 log = logging.getLogger(__name__)
 
-Identity = tuple[str, str, str]
-LOG_PAGE_LINES = 20
+TROUBLE_KEY = "trouble"
+VANISHED_KEY = "vanished"
 
 
 @dataclass(frozen=True)
@@ -54,7 +61,14 @@ class TrackerSettings:
     list_interval: float = 1.0
     idle_interval: float = 5.0
     max_backoff: float = 30.0
+    # Per-run mode asks every active run for prompts this often (no feed to say when).
     prompt_interval: float = 10.0
+    # With the feed, a live run's prompts are also polled this often, from spare budget only,
+    # for servers that do not count a new prompt as an update of its run.
+    prompt_safety_interval: float = 30.0
+    max_item_backoff: float = 300.0
+    # Consecutive failures of one item before its thread says it is in trouble.
+    trouble_after: int = 5
     max_workers: int = 256
     max_fetches: int = 64
 
@@ -65,11 +79,21 @@ class _Item:
     progress: Progress
     fingerprint: str = ""
     latest: Run | Session | None = None
+    # What the starter knew (Queued, or Active for a session) before the first fetch.
+    hint: Observation | None = None
     busy: bool = False
     dirty: bool = False
     fresh: bool = True
     next_check: float = 0.0
+    wake_at: float | None = None
+    # Prompt discovery.
+    prompt_due: bool = False
+    prompt_busy: bool = False
     next_prompt_check: float = 0.0
+    # Failures of this item's work, for its backoff.
+    failures: int = 0
+    retry_at: float = 0.0
+    last_error: str = ""
 
 
 class Tracker:
@@ -90,6 +114,7 @@ class Tracker:
         self.settings = settings or TrackerSettings()
         self.source = source
         self.store = store
+        self.slack = slack
         self.budget = RequestBudget(self.settings.requests_per_second)
         self.executor = Executor(store, slack, outbox)
         self.prompt_sink = prompt_sink
@@ -109,8 +134,10 @@ class Tracker:
         self._sessions = ChangeFeed(self._list_sessions, self.budget, clock=clock)
         self._loop: asyncio.Task[None] | None = None
         self._failures = 0
+        self._last_cycle_error = ""
         self._cycled = asyncio.Condition()
         self.cycles = 0
+        self.prompt_checks = 0
 
     # -- lifecycle -----------------------------------------------------------------------
 
@@ -149,7 +176,9 @@ class Tracker:
 
     # -- what to follow ------------------------------------------------------------------
 
-    async def watch(self, tracked: Tracked, *, parent_ts: str | None = None) -> bool:
+    async def watch(
+        self, tracked: Tracked, *, parent_ts: str | None = None, initial_status: str = ""
+    ) -> bool:
         """Follow `tracked` (posting its parent, or adopting `parent_ts`); False if followed."""
         if not tracked.since:
             tracked = replace(tracked, since=self._clock())
@@ -158,8 +187,20 @@ class Tracker:
         if parent_ts is not None:
             await self.store.record_intent(tracked, PARENT_KEY)
             await self.store.record_ts(tracked, PARENT_KEY, parent_ts)
-        self._add(tracked, Progress())
+        self.adopt(tracked, initial_status=initial_status)
         return True
+
+    def adopt(self, tracked: Tracked, *, initial_status: str = "") -> None:
+        """Follow an item the store already tracks (recorded in the launch's transaction).
+
+        With `initial_status` the parent is posted at once, before the first fetch.
+        """
+        if identity(tracked) in self._items:
+            return
+        item = self._add(tracked, Progress())
+        if initial_status:
+            item.hint = Observation(status=initial_status)
+            self._submit(item)
 
     async def subscribe(self, subscription: Subscription) -> bool:
         """Follow every run of a task in a channel from now on."""
@@ -173,10 +214,11 @@ class Tracker:
         self._subscriptions = await self.store.subscriptions()
         return removed
 
-    def _add(self, tracked: Tracked, progress: Progress) -> None:
+    def _add(self, tracked: Tracked, progress: Progress) -> _Item:
         key = identity(tracked)
-        self._items[key] = _Item(tracked, progress)
+        item = self._items[key] = _Item(tracked, progress)
         self._by_id.setdefault(tracked.id, set()).add(key)
+        return item
 
     def _drop(self, item: _Item) -> None:
         key = identity(item.tracked)
@@ -198,9 +240,14 @@ class Tracker:
             try:
                 await self.cycle()
                 self._failures = 0
-            except AirplaneError as error:
+                self._last_cycle_error = ""
+            except Exception as error:
+                # Any error, not only Airplane's: the loop must outlive whatever goes wrong.
                 self._failures += 1
-                log.warning("tracker cycle failed (%s); backing off", error)
+                reason = _reason(error)
+                if reason != self._last_cycle_error:
+                    log.warning("tracker cycle failed (%s); backing off", reason)
+                    self._last_cycle_error = reason
             async with self._cycled:
                 self._cycled.notify_all()
             pause = self.settings.list_interval if self._items else self.settings.idle_interval
@@ -222,33 +269,42 @@ class Tracker:
         )
         if not self._per_run and has_runs:
             try:
-                for run in await self._runs.changes():
-                    await self._route_run(run)
+                for run in await self._runs.changes(Lane.FEED):
+                    await self._route_run(run, from_feed=True)
             except FeedUnsupported as error:
                 log.warning("runs/list cannot filter by since (%s); polling each run", error)
                 self._per_run = True
         if not self._per_run and any(i.tracked.kind is Kind.SESSION for i in self._items.values()):
             try:
-                for session in await self._sessions.changes():
+                for session in await self._sessions.changes(Lane.FEED):
                     self._route(session.id, session, session_fingerprint(session))
             except FeedUnsupported:
                 self._per_run = True
         due = [
             item
             for item in self._items.values()
-            if not item.busy and (item.fresh or (self._per_run and item.next_check <= now))
+            if not item.busy
+            and item.retry_at <= now
+            and (item.fresh or (self._per_run and item.next_check <= now))
         ]
         await asyncio.gather(*(self._refresh(item, now) for item in due))
         for item in list(self._items.values()):
-            if item.busy or item.latest is None or item.progress.done:
+            if item.busy or item.retry_at > now or item.progress.done:
                 continue
-            if now - item.progress.parent_edited_at >= ELAPSED_EDIT_EVERY:
+            if (
+                item.dirty
+                or (item.wake_at is not None and item.wake_at <= now)
+                or (
+                    item.latest is not None
+                    and now - item.progress.parent_edited_at >= ELAPSED_EDIT_EVERY
+                )
+            ):
                 self._submit(item)
         if self.prompt_sink is not None:
-            await self._check_run_prompts(now)
+            self._discover_prompts(now)
 
     async def _refresh(self, item: _Item, now: float) -> None:
-        """Fetch one item directly (first sight, or per-run mode)."""
+        """Fetch one item directly (first sight, after a failure, or per-run mode)."""
         tracked = item.tracked
         age = now - tracked.since
         item.next_check = now + self.settings.cadence.interval(age)
@@ -257,23 +313,22 @@ class Tracker:
 
     async def _fetch_one(self, item: _Item) -> None:
         tracked = item.tracked
-        await self.budget.acquire()
+        await self.budget.acquire(Lane.DETAILS)
         try:
             if tracked.kind is Kind.RUN:
                 run = await self.source.get_run(tracked.id)
                 item.fresh = False
-                await self._route_run(run)
+                await self._route_run(run, from_feed=False)
             else:
                 session = await self.source.get_session(tracked.id)
                 item.fresh = False
                 self._route(session.id, session, session_fingerprint(session))
         except NotFoundError:
-            log.warning("%s %s no longer exists; no longer following it", tracked.kind, tracked.id)
-            self._drop(item)
-        except AirplaneError as error:
-            log.warning("could not fetch %s %s: %s", tracked.kind, tracked.id, error)
+            await self._vanished(item)
+        except Exception as error:
+            self._failed(item, error)
 
-    async def _route_run(self, run: Run) -> None:
+    async def _route_run(self, run: Run, *, from_feed: bool) -> None:
         parent = self._parent_of.get(run.id)
         if parent is not None:
             self._children[run.id] = run
@@ -283,12 +338,18 @@ class Tracker:
                 self._submit(item)
         if run.id not in self._by_id:
             await self._maybe_subscribe(run)
-        self._route(run.id, run, run_fingerprint(run))
+        fingerprint = run_fingerprint(run)
+        for key in self._by_id.get(run.id, set()):
+            item = self._items[key]
+            before = item.latest if isinstance(item.latest, Run) else None
+            if from_feed and needs_prompt_check(before, run, fingerprint != item.fingerprint):
+                item.prompt_due = True
+        self._route(run.id, run, fingerprint)
         if self._per_run and run.id in self._by_id:
             for child_id in run.child_run_ids:
                 known = self._children.get(child_id)
                 if known is None or not known.status.is_terminal:
-                    await self.budget.acquire()
+                    await self.budget.acquire(Lane.DETAILS)
                     self._children[child_id] = await self.source.get_run(child_id)
 
     def _route(self, ident: str, latest: Run | Session, fingerprint: str) -> None:
@@ -322,7 +383,8 @@ class Tracker:
     # -- working an item -----------------------------------------------------------------
 
     def _submit(self, item: _Item) -> None:
-        if item.busy:
+        if item.busy or item.retry_at > self._clock():
+            # Picked up when the worker finishes, or by the cycle once the backoff is over.
             item.dirty = True
             return
         item.busy = True
@@ -338,13 +400,13 @@ class Tracker:
                     await self._advance(item)
                     if not item.dirty or item.progress.done:
                         break
-            except Exception:
-                # The next cycle retries from the stored progress; the ledger prevents doubles.
-                log.exception(
-                    "tracking %s %s failed; will retry", item.tracked.kind, item.tracked.id
-                )
-                item.fingerprint = ""
-                item.fresh = True
+                item.failures = 0
+                item.last_error = ""
+            except ChannelGone as gone:
+                await self._channel_gone(gone)
+            except Exception as error:
+                # Retried after a backoff from the stored progress; the ledger prevents doubles.
+                self._failed(item, error)
             finally:
                 item.busy = False
         if item.progress.done:
@@ -352,38 +414,183 @@ class Tracker:
 
     async def _advance(self, item: _Item) -> None:
         latest = item.latest
-        if latest is None:
-            return
         tracked = item.tracked
         if isinstance(latest, Run):
             seen = observe_run(latest, self._children)
-        else:
+        elif isinstance(latest, Session):
             seen = observe_session(latest)
+        elif item.hint is not None:
+            seen = item.hint
+        else:
+            return
         now = self._clock()
         decided = plan(tracked, item.progress, seen, now)
         if decided.needs:
+            # Show what is known (the parent's final status above all) before fetching the
+            # outputs or log tail the ending needs; then plan the rest from there.
+            await self._apply(item, decided)
             seen = await self._details(tracked, seen, decided.needs)
             decided = plan(tracked, item.progress, seen, now)
-        if decided.ops or decided.progress != item.progress:
-            # A plan with nothing to do (a Queued run's elapsed-time check) writes nothing.
-            await self.executor.apply(tracked, decided)
-        item.progress = decided.progress
+        await self._apply(item, decided)
+        item.wake_at = decided.wake_at
         if isinstance(latest, Session) and self.prompt_sink is not None:
             await self._session_prompts(item, latest)
+
+    async def _apply(self, item: _Item, decided: Plan) -> None:
+        if decided.ops or decided.progress != item.progress:
+            # A plan with nothing to do (a Queued run's elapsed-time check) writes nothing.
+            await self.executor.apply(item.tracked, decided)
+        item.progress = decided.progress
 
     async def _details(
         self, tracked: Tracked, seen: Observation, needs: frozenset[Need]
     ) -> Observation:
         if Need.OUTPUT in needs:
-            await self.budget.acquire()
-            seen = replace(seen, output=Loaded(await self.source.get_run_outputs(tracked.id)))
+            await self.budget.acquire(Lane.DETAILS)
+            try:
+                output = await self.source.get_run_outputs(tracked.id)
+            except APIError as error:
+                if not _is_final(error):
+                    raise
+                log.warning("outputs of %s unavailable: %s", tracked.id, _reason(error))
+                output = None
+            seen = replace(seen, output=Loaded(output))
         if Need.LOG_TAIL in needs:
-            await self.budget.acquire()
-            page = await self.source.get_run_logs(tracked.id)
-            seen = replace(seen, log_tail=Loaded([line.text for line in page.logs]))
+            await self.budget.acquire(Lane.DETAILS)
+            try:
+                page = await self.source.get_run_logs(tracked.id)
+                lines = [line.text for line in page.logs]
+            except APIError as error:
+                if not _is_final(error):
+                    raise
+                log.warning("logs of %s unavailable: %s", tracked.id, _reason(error))
+                lines = []
+            seen = replace(seen, log_tail=Loaded(lines))
         return seen
 
+    # -- when things go wrong ------------------------------------------------------------
+
+    def _failed(self, item: _Item, error: BaseException) -> None:
+        """Back off this item; log once per distinct reason; say so in its thread if it lasts."""
+        tracked = item.tracked
+        item.failures += 1
+        backoff = min(self.settings.max_item_backoff, 2.0 ** (item.failures - 1))
+        item.retry_at = self._clock() + backoff
+        item.fingerprint = ""
+        item.fresh = True
+        reason = _reason(error)
+        if reason != item.last_error:
+            log.warning(
+                "following %s %s failed (%s); retrying with backoff",
+                tracked.kind,
+                tracked.id,
+                reason,
+            )
+            item.last_error = reason
+        else:
+            log.debug("following %s %s failed again (%s)", tracked.kind, tracked.id, reason)
+        if item.failures == self.settings.trouble_after:
+            self._spawn(self._note(item, TROUBLE_KEY, trouble_message(tracked, reason)))
+
+    async def _note(self, item: _Item, key: str, body: Message) -> None:
+        """Post one note in the item's thread (once, by its ledger key); best effort."""
+        try:
+            note = Plan((Post(key, body),), item.progress)
+            await self.executor.apply(item.tracked, note)
+        except ChannelGone as gone:
+            await self._channel_gone(gone)
+        except Exception as error:
+            log.warning("cannot note %s in %s: %s", key, item.tracked.id, _reason(error))
+
+    async def _vanished(self, item: _Item) -> None:
+        """The run or session no longer exists: say so in its thread and stop following it."""
+        tracked = item.tracked
+        log.warning("%s %s no longer exists; no longer following it", tracked.kind, tracked.id)
+        item.progress = replace(item.progress, done=True)
+        await self._note(item, VANISHED_KEY, vanished_message(tracked))
+        await self.store.save_progress(tracked, item.progress)
+        self._drop(item)
+
+    async def _channel_gone(self, gone: ChannelGone) -> None:
+        """Stop writing to a channel Slack refuses; tell each requester there once, by DM."""
+        log.warning(
+            "slack refuses channel %s (%s); no longer writing there", gone.channel, gone.reason
+        )
+        for item in [i for i in self._items.values() if i.tracked.channel == gone.channel]:
+            item.progress = replace(item.progress, done=True)
+            # Stored before the DM: a crash in between loses a DM rather than sending two.
+            await self.store.save_progress(item.tracked, item.progress)
+            self._drop(item)
+            user = item.tracked.requested_by.removeprefix("slack:")
+            if user[:1] in ("U", "W"):
+                try:
+                    await self.slack.direct_message(
+                        user, channel_gone_message(item.tracked, gone.reason)
+                    )
+                except Exception as error:
+                    log.warning("cannot tell %s about %s: %s", user, gone.channel, _reason(error))
+        for sub in [s for s in self._subscriptions if s.channel == gone.channel]:
+            await self.unsubscribe(sub.channel, sub.task_slug)
+
+    def _spawn(self, job: Awaitable[None]) -> None:
+        async def run() -> None:
+            await job
+
+        task = asyncio.create_task(run())
+        self._workers.add(task)
+        task.add_done_callback(self._workers.discard)
+
     # -- prompts -------------------------------------------------------------------------
+
+    def _discover_prompts(self, now: float) -> None:
+        """Ask runs for their prompts: those the feed flagged first, then a slow safety poll.
+
+        Per-run mode has no feed to flag runs, so every active run is asked on a timer.
+        """
+        for item in list(self._items.values()):
+            latest = item.latest
+            if item.prompt_busy or not isinstance(latest, Run) or item.progress.done:
+                continue
+            if latest.status.is_terminal or latest.status.value == "Queued":
+                continue
+            if item.prompt_due:
+                self._start_prompt_check(item, Lane.PROMPTS, now)
+            elif self._per_run:
+                if item.next_prompt_check <= now:
+                    self._start_prompt_check(item, Lane.PROMPTS, now)
+            elif item.next_prompt_check <= now and self.budget.try_acquire(Lane.SAFETY):
+                self._start_prompt_check(item, None, now)
+
+    def _start_prompt_check(self, item: _Item, lane: Lane | None, now: float) -> None:
+        item.prompt_due = False
+        item.prompt_busy = True
+        interval = (
+            self.settings.prompt_interval
+            if self._per_run
+            else (self.settings.prompt_safety_interval)
+        )
+        item.next_prompt_check = now + interval
+        self._spawn(self._check_prompts(item, lane))
+
+    async def _check_prompts(self, item: _Item, lane: Lane | None) -> None:
+        sink = self.prompt_sink
+        try:
+            thread = (await self.store.posts(item.tracked)).get(PARENT_KEY)
+            if sink is None or not thread:
+                item.prompt_due = True  # no thread yet: look again once the parent is up
+                return
+            if lane is not None:
+                await self.budget.acquire(lane)
+            self.prompt_checks += 1
+            prompts = await self.source.list_prompts(item.tracked.id)
+            pending = [p for p in prompts if p.state is PromptState.PENDING]
+            if pending:
+                await sink.on_prompts(item.tracked, thread, pending)
+        except Exception as error:
+            item.prompt_due = True
+            log.warning("prompts of %s: %s", item.tracked.id, _reason(error))
+        finally:
+            item.prompt_busy = False
 
     async def _session_prompts(self, item: _Item, session: Session) -> None:
         ids = waiting_prompt_ids(session)
@@ -392,32 +599,11 @@ class Tracker:
             return
         prompts = []
         for prompt_id in ids:
-            await self.budget.acquire()
+            await self.budget.acquire(Lane.PROMPTS)
             prompts.append(await self.source.get_prompt(prompt_id))
         pending = [p for p in prompts if p.state is PromptState.PENDING]
         if pending:
             await self.prompt_sink.on_prompts(item.tracked, thread, pending)
-
-    async def _check_run_prompts(self, now: float) -> None:
-        """Runs do not say when they wait on a prompt, so active runs are asked now and then."""
-        sink = self.prompt_sink
-        if sink is None:
-            return
-        for item in list(self._items.values()):
-            latest = item.latest
-            if not isinstance(latest, Run) or latest.status.value != "Active":
-                continue
-            if item.next_prompt_check > now:
-                continue
-            item.next_prompt_check = now + self.settings.prompt_interval
-            thread = (await self.store.posts(item.tracked)).get(PARENT_KEY)
-            if not thread:
-                continue
-            await self.budget.acquire()
-            prompts = await self.source.list_prompts(item.tracked.id)
-            pending = [p for p in prompts if p.state is PromptState.PENDING]
-            if pending:
-                await sink.on_prompts(item.tracked, thread, pending)
 
     # -- the feeds' fetchers -------------------------------------------------------------
 
@@ -426,3 +612,14 @@ class Tracker:
 
     async def _list_sessions(self, since: datetime | None, page: int) -> list[Session]:
         return await self.source.list_sessions(updated_after=since, limit=50, page=page)
+
+
+def _is_final(error: APIError) -> bool:
+    """A 4xx other than 429: asking again the same way gets the same answer."""
+    return 400 <= error.status < 500 and error.status != 429
+
+
+def _reason(error: BaseException) -> str:
+    """One line saying what went wrong (never a traceback: the log keeps one line per event)."""
+    text = str(error).strip().splitlines()[0] if str(error).strip() else ""
+    return f"{type(error).__name__}: {text}" if text else type(error).__name__

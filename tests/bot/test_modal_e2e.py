@@ -133,7 +133,8 @@ async def test_policy_by_slack_user_group(
         await slack.slash_command("/airplane", "run hello name=Bo", user=BOB)
         parent = await slack.wait_for_message(GENERAL, contains="hello")
         assert f"<@{BOB}>" in str(parent.blocks)
-        assert [r.requester_id for r in await _announced_runs(bot)] == [BOB]
+        runs = await eventually(lambda: _announced_runs(bot))
+        assert [r.requester_id for r in runs] == [BOB]
     asked = [c.params.get("usergroup") for c in slack.calls("usergroups.users.list")]
     assert asked
     assert set(asked) == {"S0ONCALL"}

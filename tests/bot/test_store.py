@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import sqlite3
 from pathlib import Path
 
 import pytest
 
 from bot.store import AuditAction, AuditEntry, Database, Migrations, RunKind, SlackRun, Store
 from bot.store.db import register_migrations
+from bot.tracking.model import Kind, Tracked
 
 
 async def test_migrations_apply_once_and_resume(tmp_path: Path) -> None:
@@ -50,7 +52,8 @@ async def test_runs_are_remembered_per_request(tmp_path: Path) -> None:
     assert await store.runs.record(run)
     again = SlackRun("cmd:T1:trig", RunKind.TASK, "run2", "hello", "C1", "U1")
     assert not await store.runs.record(again)
-    await store.runs.set_parent_ts("run1", "123.456")
+    tracked = Tracked(Kind.RUN, "run1", "C1", "hello")
+    await store.tracking.record_ts(tracked, "parent", "123.456")  # the tracker posted it
     found = await store.runs.by_request("cmd:T1:trig")
     assert found is not None
     assert (found.run_id, found.parent_ts, found.params) == ("run1", "123.456", {"n": 1})
@@ -69,4 +72,21 @@ async def test_audit_log_reads_newest_first(tmp_path: Path) -> None:
         ("run", "U1", {}),
     ]
     assert [e.target for e in await store.audit.entries(run_id="run1")] == ["hello"]
+    await store.close()
+
+
+async def test_recording_and_following_is_one_transaction(tmp_path: Path) -> None:
+    """A run is recorded and followed together, or neither (no run followed by nobody)."""
+    store = await Store.open(tmp_path / "bot.db")
+    run = SlackRun("cmd:T1:a", RunKind.TASK, "run1", "hello", "C1", "U1")
+    tracked = Tracked(Kind.RUN, "run1", "C1", "hello", requested_by="U1", params={"n": 1})
+    assert await store.record_and_follow(run, tracked)
+    assert not await store.record_and_follow(run, tracked)  # a redelivery
+    [(followed, _)] = await store.tracking.active()
+    assert followed.params == {"n": 1}
+    await store.db.execute("DROP TABLE tracked")
+    other = SlackRun("cmd:T1:b", RunKind.TASK, "run2", "hello", "C1", "U1")
+    with pytest.raises(sqlite3.OperationalError):
+        await store.record_and_follow(other, Tracked(Kind.RUN, "run2", "C1", "hello"))
+    assert await store.runs.get("run2") is None
     await store.close()

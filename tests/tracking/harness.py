@@ -41,7 +41,7 @@ async def running_tracker(
     tracking: TrackingStore = store.tracking
     if wrap_store is not None:
         tracking = wrap_store(tracking)
-    tracker = Tracker(client, tracking, SlackWebWriter(web), Outbox(interval=0.05), settings)
+    tracker = Tracker(client, tracking, SlackWebWriter(web), Outbox(per_second=20.0), settings)
     await tracker.start()
     try:
         yield tracker

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
+
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bot.tracking.budget import RequestBudget, TokenBucket
+from bot.tracking.budget import Lane, RequestBudget, TokenBucket
 
 
 @given(
@@ -34,15 +36,63 @@ def test_rejects_nonsense() -> None:
         TokenBucket(rate=0, burst=1)
 
 
+class FakeTime:
+    """A clock that moves only when the budget sleeps."""
+
+    def __init__(self) -> None:
+        self.now = 100.0
+        self.slept: list[float] = []
+
+    def clock(self) -> float:
+        """The fake time."""
+        return self.now
+
+    async def sleep(self, seconds: float) -> None:
+        """Advance the fake time."""
+        self.slept.append(seconds)
+        self.now += seconds
+        await asyncio.sleep(0)
+
+
 async def test_budget_sleeps_when_overdrawn() -> None:
-    """The async budget sleeps for the bucket's wait and counts requests."""
-    slept: list[float] = []
-
-    async def sleep(seconds: float) -> None:
-        slept.append(seconds)
-
-    budget = RequestBudget(2.0, burst=1, clock=lambda: 100.0, sleep=sleep)
+    """The async budget waits for the bucket's next token and counts requests."""
+    time = FakeTime()
+    budget = RequestBudget(2.0, burst=1, clock=time.clock, sleep=time.sleep)
     for _ in range(3):
         await budget.acquire()
-    assert slept == [0.5, 1.0]
+    assert time.slept == [0.5, 0.5]
     assert budget.spent == 3
+
+
+async def test_feed_goes_before_older_less_urgent_requests() -> None:
+    """With the budget spent, the feed is served first, then prompts, then details."""
+    time = FakeTime()
+    budget = RequestBudget(1.0, burst=1, clock=time.clock, sleep=time.sleep)
+    await budget.acquire(Lane.DETAILS)  # spends the only token
+    served: list[str] = []
+
+    async def ask(name: str, lane: Lane) -> None:
+        await budget.acquire(lane)
+        served.append(name)
+
+    await asyncio.gather(
+        ask("output1", Lane.DETAILS),
+        ask("output2", Lane.DETAILS),
+        ask("safety", Lane.SAFETY),
+        ask("prompts", Lane.PROMPTS),
+        ask("feed", Lane.FEED),
+    )
+    assert served == ["feed", "prompts", "output1", "output2", "safety"]
+    assert budget.spent_by_lane[Lane.FEED] == 1
+    assert time.now == pytest.approx(105.0)  # one a second: the rate still holds
+
+
+async def test_try_acquire_uses_only_what_is_left_over() -> None:
+    """A safety poll gets a token only when one is free and nobody waits."""
+    time = FakeTime()
+    budget = RequestBudget(1.0, burst=2, clock=time.clock, sleep=time.sleep)
+    assert budget.try_acquire()
+    assert budget.try_acquire()
+    assert not budget.try_acquire()
+    time.now += 1.0
+    assert budget.try_acquire()

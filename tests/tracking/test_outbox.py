@@ -9,7 +9,7 @@ import pytest
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_slack_response import AsyncSlackResponse
 
-from bot.tracking.outbox import Outbox, retry_after_of
+from bot.tracking.outbox import Outbox, Priority, retry_after_of
 
 
 class FakeTime:
@@ -42,10 +42,10 @@ def rate_limited(retry_after: str) -> SlackApiError:
     return SlackApiError("ratelimited", response)
 
 
-async def test_one_write_per_interval_per_channel() -> None:
-    """Writes to one channel are spaced by the interval; other channels are not held up."""
+async def test_slack_pace_per_channel_with_a_short_burst() -> None:
+    """A channel gets a burst of 3, then one write a second; other channels are not held up."""
     time = FakeTime()
-    outbox = Outbox(interval=1.0, clock=time.clock, sleep=time.sleep)
+    outbox = Outbox(per_second=1.0, burst=3, clock=time.clock, sleep=time.sleep)
     stamps: dict[str, list[float]] = {"A": [], "B": []}
 
     def write(channel: str) -> Any:
@@ -56,17 +56,66 @@ async def test_one_write_per_interval_per_channel() -> None:
         return call
 
     await asyncio.gather(
-        *[outbox.send("A", write("A")) for _ in range(4)], outbox.send("B", write("B"))
+        *[outbox.send("A", write("A")) for _ in range(6)], outbox.send("B", write("B"))
     )
-    assert all(b - a >= 1.0 for a, b in zip(stamps["A"], stamps["A"][1:], strict=False))
+    assert len(stamps["A"]) == 6
+    assert stamps["A"][:3] == [0.0, 0.0, 0.0]
+    gaps = [b - a for a, b in zip(stamps["A"][2:], stamps["A"][3:], strict=False)]
+    assert gaps == pytest.approx([1.0, 1.0, 1.0])
     assert len(stamps["B"]) == 1
     assert stamps["B"][0] < stamps["A"][-1]
+
+
+async def test_most_urgent_write_goes_first() -> None:
+    """Queued behind routine thread lines, a prompt and then a status edit jump the queue."""
+    time = FakeTime()
+    outbox = Outbox(per_second=1.0, burst=1, clock=time.clock, sleep=time.sleep)
+    sent: list[str] = []
+
+    def write(name: str) -> Any:
+        async def call() -> str:
+            sent.append(name)
+            return name
+
+        return call
+
+    await asyncio.gather(
+        *[outbox.send("C", write(f"line{n}"), priority=Priority.THREAD) for n in range(3)],
+        outbox.send("C", write("elapsed"), priority=Priority.COSMETIC),
+        outbox.send("C", write("status"), priority=Priority.STATUS),
+        outbox.send("C", write("prompt"), priority=Priority.PROMPT),
+    )
+    # By urgency, in order within a level.
+    assert sent == ["prompt", "status", "line0", "line1", "line2", "elapsed"]
+    assert outbox.sent_by_priority[Priority.PROMPT] == 1
+
+
+async def test_a_fold_takes_the_most_urgent_priority() -> None:
+    """An elapsed-time edit folded with a status edit of the same message goes at status rank."""
+    time = FakeTime()
+    outbox = Outbox(per_second=1.0, burst=1, clock=time.clock, sleep=time.sleep)
+    sent: list[str] = []
+
+    def write(name: str) -> Any:
+        async def call() -> str:
+            sent.append(name)
+            return name
+
+        return call
+
+    await asyncio.gather(
+        outbox.send("C", write("first"), priority=Priority.THREAD),
+        outbox.send("C", write("line"), priority=Priority.THREAD),
+        outbox.send("C", write("elapsed"), fold_key="parent", priority=Priority.COSMETIC),
+        outbox.send("C", write("final"), fold_key="parent", priority=Priority.STATUS),
+    )
+    assert sent == ["final", "first", "line"]
 
 
 async def test_honours_retry_after_and_retries_the_same_call() -> None:
     """A 429 pauses the channel for Retry-After seconds, then the call is retried."""
     time = FakeTime()
-    outbox = Outbox(interval=1.0, clock=time.clock, sleep=time.sleep)
+    outbox = Outbox(per_second=1.0, burst=1, clock=time.clock, sleep=time.sleep)
     attempts: list[float] = []
 
     async def call() -> str:
@@ -82,7 +131,7 @@ async def test_honours_retry_after_and_retries_the_same_call() -> None:
 
 async def test_other_errors_reach_the_caller() -> None:
     """An error that is not a 429 is raised to whoever sent the call."""
-    outbox = Outbox(interval=0.0)
+    outbox = Outbox(per_second=1000.0)
 
     async def call() -> None:
         raise RuntimeError("boom")
@@ -94,7 +143,7 @@ async def test_other_errors_reach_the_caller() -> None:
 async def test_queued_edits_of_one_message_fold() -> None:
     """Edits queued behind a busy channel collapse into the newest one."""
     time = FakeTime()
-    outbox = Outbox(interval=1.0, clock=time.clock, sleep=time.sleep)
+    outbox = Outbox(per_second=1.0, burst=1, clock=time.clock, sleep=time.sleep)
     sent: list[str] = []
 
     def edit(text: str) -> Any:

@@ -5,7 +5,8 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from bot.tracking.model import Kind, Loaded, Observation, Progress, Step, Tracked
-from bot.tracking.plan import Edit, Need, Post, plan
+from bot.tracking.outbox import Priority
+from bot.tracking.plan import COALESCE_STATUS_LINES, Edit, Need, Post, plan
 from bot.tracking.render import FileBody, Message
 
 RUN = Tracked(kind=Kind.RUN, id="run_1", channel="C1", label="deploy", requested_by="<@U1>")
@@ -23,13 +24,37 @@ def keys(ops: tuple[Post | Edit, ...]) -> list[str]:
     return [f"{type(op).__name__}:{op.key}" for op in ops]
 
 
-def test_first_sight_posts_parent_and_status() -> None:
-    """A new run gets its parent message and its first status line."""
+def test_first_sight_posts_parent_at_status_priority() -> None:
+    """A new run gets its parent at once; its status line waits for the status to hold."""
     result = plan(RUN, Progress(), Observation("Queued"), T0.timestamp())
-    assert keys(result.ops) == ["Post:parent", "Post:status:1:Queued"]
+    assert keys(result.ops) == ["Post:parent"]
     assert isinstance(result.ops[0], Post)
     assert not result.ops[0].in_thread
+    assert result.ops[0].priority is Priority.STATUS
     assert result.progress.parent_status == "Queued"
+    assert result.wake_at == T0.timestamp() + COALESCE_STATUS_LINES
+
+
+def test_status_lines_coalesce() -> None:
+    """Queued, Active, Succeeded within a few seconds: three parent edits, one thread line."""
+    progress, lines, now = Progress(), [], T0.timestamp()
+    for status in ["Queued", "Active", "Succeeded"]:
+        seen = Observation(status, started_at=at(0), output=Loaded(None))
+        result = plan(RUN, progress, seen, now)
+        lines += [op.key for op in result.ops if op.key.startswith("status:")]
+        progress, now = result.progress, now + 1
+    assert lines == ["status:1:Succeeded"]
+    assert progress.done
+
+
+def test_a_status_that_holds_gets_its_line() -> None:
+    """A status still current after the coalescing window gets its own thread line."""
+    first = plan(RUN, Progress(), Observation("Active", started_at=at(0)), T0.timestamp())
+    assert not any(op.key.startswith("status:") for op in first.ops)
+    later = T0.timestamp() + COALESCE_STATUS_LINES
+    held = plan(RUN, first.progress, Observation("Active", started_at=at(0)), later)
+    assert keys(held.ops) == ["Post:status:1:Active"]
+    assert held.wake_at is None
 
 
 def test_replaying_the_same_observation_does_nothing() -> None:
@@ -43,8 +68,11 @@ def test_status_change_edits_parent_and_posts_in_thread() -> None:
     """Active after Queued edits the parent and adds a thread line."""
     first = plan(RUN, Progress(), Observation("Queued"), T0.timestamp())
     seen = Observation("Active", started_at=at(1))
-    result = plan(RUN, first.progress, seen, T0.timestamp() + 2)
-    assert keys(result.ops) == ["Edit:parent", "Post:status:2:Active"]
+    result = plan(RUN, first.progress, seen, T0.timestamp() + 6)
+    assert keys(result.ops) == ["Edit:parent"]
+    assert result.ops[0].priority is Priority.STATUS
+    held = plan(RUN, result.progress, seen, T0.timestamp() + 12)
+    assert keys(held.ops) == ["Post:status:1:Active"]
 
 
 def test_elapsed_edits_at_most_every_30_seconds() -> None:
@@ -54,7 +82,7 @@ def test_elapsed_edits_at_most_every_30_seconds() -> None:
     edits = []
     for second in range(1, 181):
         result = plan(RUN, progress, seen, T0.timestamp() + second)
-        if result.ops:
+        if any(isinstance(op, Edit) for op in result.ops):
             edits.append(second)
         progress = result.progress
     assert edits
@@ -71,7 +99,7 @@ def test_success_needs_output_then_posts_a_table() -> None:
     assert not asked.progress.done
     rows = [{"host": "a", "ok": True}, {"host": "bb", "ok": False}]
     result = plan(RUN, progress, Observation(**{**ended.__dict__, "output": Loaded(rows)}), 9)
-    assert keys(result.ops) == ["Edit:parent", "Post:status:2:Succeeded", "Post:output"]
+    assert keys(result.ops) == ["Edit:parent", "Post:status:1:Succeeded", "Post:output"]
     body = result.ops[-1].body
     assert isinstance(body, Message)
     assert "host | ok" in str(body.blocks[0])
@@ -99,10 +127,14 @@ def test_session_waiting_twice_gets_two_lines() -> None:
     """A session that waits, runs and waits again shows each change under its own key."""
     progress = Progress()
     posted = []
-    for status in ["Active", "Waiting", "Active", "Waiting", "Cancelling", "Cancelled"]:
-        result = plan(SESSION, progress, Observation(status), 0)
-        posted += [op.key for op in result.ops if isinstance(op, Post) and op.in_thread]
-        progress = result.progress
+    for n, status in enumerate(["Active", "Waiting", "Active", "Waiting", "Cancelling"]):
+        for now in (n * 100, n * 100 + COALESCE_STATUS_LINES):  # each status holds
+            result = plan(SESSION, progress, Observation(status), now)
+            posted += [op.key for op in result.ops if isinstance(op, Post) and op.in_thread]
+            progress = result.progress
+    result = plan(SESSION, progress, Observation("Cancelled"), 1000)
+    posted += [op.key for op in result.ops if isinstance(op, Post) and op.in_thread]
+    progress = result.progress
     assert posted == [
         "status:1:Active", "status:2:Waiting", "status:3:Active",
         "status:4:Waiting", "status:5:Cancelling", "status:6:Cancelled",
@@ -129,3 +161,34 @@ def test_cancel_button_only_while_running() -> None:
     assert "cancel_run" in str(running)
     assert "confirm" in str(running)
     assert "cancel_run" not in str(ended)
+
+
+def test_a_session_ends_without_outputs() -> None:
+    """Sessions have no outputs or logs in v0: their end is final at once (no fetch)."""
+    for status in ["Succeeded", "Failed", "Cancelled"]:
+        result = plan(SESSION, Progress(), Observation(status), 0)
+        assert result.needs == frozenset()
+        assert result.progress.done
+        assert f"*{status}*" in str(result.ops[0].body)
+
+
+def test_the_parent_keeps_what_the_first_post_said() -> None:
+    """Name, parameters, environment and link stay on the parent through every edit."""
+    tracked = Tracked(
+        kind=Kind.RUN,
+        id="run_9",
+        channel="C1",
+        label="deploy",
+        requested_by="U0ALICE",
+        env="prod",
+        link="https://app.test/runs/run_9",
+        name="Deploy service",
+        params={"version": "v1.4.0"},
+    )
+    first = plan(tracked, Progress(), Observation("Queued"), 0)
+    ended = plan(tracked, first.progress, Observation("Failed", log_tail=Loaded([])), 10)
+    for body in (first.ops[0].body, ended.ops[0].body):
+        text = str(body)
+        assert all(part in text for part in ["Deploy service", "v1.4.0", "prod", "run_9"])
+        assert "https://app.test/runs/run_9" in text
+        assert "<@U0ALICE>" in text

@@ -37,7 +37,7 @@ async def test_thread_survives_sigkill_of_the_bot(
     env = {**base_env(slack, airfield, tmp_path), "SLACK_APP_TOKEN": slack.app_token}
     async with bot_process(env, tmp_path / "first.log") as first:
         await slack.wait_for_socket(timeout=WAIT)
-        await slack.slash_command("/airplane", "run slow seconds=6", user=ALICE, channel=GENERAL)
+        await slack.slash_command("/airplane", "run slow seconds=10", user=ALICE, channel=GENERAL)
         parent = await slack.wait_for(
             lambda: next(iter(slack.messages(GENERAL)), None), timeout=WAIT
         )
@@ -50,14 +50,14 @@ async def test_thread_survives_sigkill_of_the_bot(
     # No command reaches the second bot: it must pick the run up from the DB alone.
     async with bot_process(env, tmp_path / "second.log"):
         parent = await until_parent_shows(slack, GENERAL, run_id, "Succeeded")
-        thread = await until_thread(slack, GENERAL, parent, '"slept": 6')
+        thread = await until_thread(slack, GENERAL, parent, '"slept": 10')
 
     assert [m.ts for m in slack.messages(GENERAL)] == [parent.ts]
     # Each status line (bot/tracking/plan.py posts one per change) once, in order.
     status_lines = [m.text for m in thread if "Status: " in m.text]
     assert [line.rsplit(" ", 1)[-1] for line in status_lines][-2:] == ["Active", "Succeeded"]
     assert all(n == 1 for n in Counter(status_lines).values()), status_lines
-    assert sum('"slept": 6' in m.rendered for m in thread) == 1
+    assert sum('"slept": 10' in m.rendered for m in thread) == 1
     keys = post_keys([parent, *thread])
     assert all(count == 1 for count in keys.values()), keys
     assert slack.rejected == []

@@ -105,7 +105,8 @@ async def test_killed_between_post_and_record_then_restarted(
 ) -> None:
     """A crash after Slack took a post but before its ts was stored neither loses nor doubles it."""
     db = tmp_path / "b.db"
-    run_id = await start(airfield, "slow", seconds=2)
+    # Long enough for Active to hold past the coalescing window and get its own line.
+    run_id = await start(airfield, "slow", seconds=8)
     crashing: list[CrashAfterPost] = []
 
     def wrap(inner: TrackingStore) -> TrackingStore:

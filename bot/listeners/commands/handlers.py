@@ -72,11 +72,8 @@ async def _task_or_usage(context: CommandContext, slug: str) -> Task | None:
 async def _announce(context: CommandContext, outcome: Launched | Any) -> None:
     """Tell the requester what they need to know that the parent message does not say."""
     if isinstance(outcome, Launched):
-        if outcome.fresh and not outcome.posted:
-            await context.say(
-                text=f":white_check_mark: Started `{outcome.run.run_id}`, but I cannot post in "
-                "this channel. Invite me (`/invite @Airplane`) to see its updates here."
-            )
+        # The parent message says it all; a channel the bot cannot post in is the tracker's
+        # to report (by DM, once).
         return
     await context.say(text=f":no_entry: Not allowed: {outcome.reason}.")
 

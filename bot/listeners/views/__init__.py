@@ -61,15 +61,7 @@ def register(app: AsyncApp, services: Services) -> None:
             ),
         )
         if isinstance(outcome, Launched):
-            if outcome.fresh and not outcome.posted:
-                await _tell(
-                    services,
-                    user_id,
-                    channel_id,
-                    f":white_check_mark: Started `{outcome.run.run_id}`, but I cannot post in "
-                    "that channel. Invite me to see its updates there.",
-                )
-            return
+            return  # the tracker posts the parent (or DMs the requester if it cannot)
         await _tell(services, user_id, channel_id, f":no_entry: Not allowed: {outcome.reason}.")
 
 

@@ -129,7 +129,7 @@ async def running_bot(tmp_path: Path, airfield: AirfieldProcess) -> AsyncIterato
             airplane=airplane,
             slack=web,
             reviewer_groups=REVIEWER_GROUPS,
-            outbox=Outbox(interval=0.0),
+            outbox=Outbox(per_second=1000.0, burst=100),
         )
         services = Services(
             settings=settings,
