@@ -127,9 +127,7 @@ class RunStore:
 
     async def by_request(self, request_key: str) -> SlackRun | None:
         """The run a Slack request started, if any."""
-        row = await self._db.fetch_one(
-            _SELECT + " WHERE r.request_key = ?", (request_key,)
-        )
+        row = await self._db.fetch_one(_SELECT + " WHERE r.request_key = ?", (request_key,))
         return _from_row(row) if row else None
 
     async def get(self, run_id: str) -> SlackRun | None:
