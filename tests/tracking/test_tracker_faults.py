@@ -1,0 +1,292 @@
+"""The tracker when things go wrong, on fakes driven cycle by cycle: no timing, no servers.
+
+A 404 on one run's outputs, a run that keeps failing, a channel Slack refuses, a prompt that
+only `prompts/list` shows: each stays local to its item, backs off, and ends or is found.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections import Counter
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from typing import Any
+
+from slack_sdk.errors import SlackApiError
+from slack_sdk.web.async_slack_response import AsyncSlackResponse
+
+from airplane_api.errors import NotFoundError, ServerError
+from airplane_api.models import GetLogsResponse, Prompt, Run, Session
+from bot.tracking.memory import MemoryTrackingStore
+from bot.tracking.model import Kind, Tracked
+from bot.tracking.outbox import Outbox
+from bot.tracking.render import FileBody, Message
+from bot.tracking.tracker import Tracker, TrackerSettings
+
+T0 = datetime(2026, 1, 1, tzinfo=UTC).timestamp()
+
+
+class Clock:
+    """Time that moves only when the test says so."""
+
+    def __init__(self) -> None:
+        self.now = T0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def run(run_id: str, status: str) -> Run:
+    """A run object with only the documented fields (no updatedAt)."""
+    return Run.model_validate(
+        {"id": run_id, "status": status, "taskID": "tsk1", "createdAt": "2026-01-01T00:00:00Z"}
+    )
+
+
+def prompt(prompt_id: str, run_id: str) -> Prompt:
+    """A pending prompt of a run."""
+    return Prompt.model_validate(
+        {
+            "id": prompt_id,
+            "runID": run_id,
+            "description": "Ship it?",
+            "schema": {"parameters": []},
+            "createdAt": "2026-01-01T00:00:01Z",
+        }
+    )
+
+
+class FakeAirplane:
+    """An AirplaneSource over dicts; `listed` is what the next runs/list answers."""
+
+    def __init__(self) -> None:
+        self.runs: dict[str, Run] = {}
+        self.prompts: dict[str, list[Prompt]] = {}
+        self.listed: list[Run] = []
+        self.calls: list[tuple[str, str]] = []
+        self.broken_outputs: dict[str, Exception] = {}
+        self.broken_runs: dict[str, Exception] = {}
+
+    async def get_run(self, run_id: str) -> Run:
+        self.calls.append(("runs/get", run_id))
+        if run_id in self.broken_runs:
+            raise self.broken_runs[run_id]
+        if run_id not in self.runs:
+            raise NotFoundError(status=404, error="no such run", method="GET", path="/runs/get")
+        return self.runs[run_id]
+
+    async def get_run_outputs(self, run_id: str) -> Any:
+        self.calls.append(("runs/getOutputs", run_id))
+        if run_id in self.broken_outputs:
+            raise self.broken_outputs[run_id]
+        return {"answer": 42}
+
+    async def get_run_logs(
+        self, run_id: str, *, prev_token: str | None = None, next_token: str | None = None
+    ) -> GetLogsResponse:
+        self.calls.append(("runs/getLogs", run_id))
+        return GetLogsResponse.model_validate({"logs": [], "runID": run_id})
+
+    async def list_runs(self, **_: Any) -> list[Run]:
+        self.calls.append(("runs/list", ""))
+        listed, self.listed = self.listed, []
+        return listed
+
+    async def get_session(self, session_id: str) -> Session:
+        raise NotImplementedError
+
+    async def list_sessions(self, **_: Any) -> list[Session]:
+        return []
+
+    async def list_prompts(self, run_id: str) -> list[Prompt]:
+        self.calls.append(("prompts/list", run_id))
+        return self.prompts.get(run_id, [])
+
+    async def get_prompt(self, prompt_id: str) -> Prompt:
+        raise NotImplementedError
+
+    def count(self, endpoint: str, ident: str) -> int:
+        return self.calls.count((endpoint, ident))
+
+
+def refused(error: str) -> SlackApiError:
+    """A SlackApiError as slack_sdk raises it for a refused channel."""
+    response = AsyncSlackResponse(
+        client=None,
+        http_verb="POST",
+        api_url="https://slack.test/api/chat.postMessage",
+        req_args={},
+        data={"ok": False, "error": error},
+        headers={},
+        status_code=200,
+    )
+    return SlackApiError(error, response)
+
+
+class FakeSlack:
+    """A SlackWriter that records; channels in `gone` refuse every write."""
+
+    def __init__(self) -> None:
+        self.posts: list[tuple[str, str | None, str]] = []
+        self.edits: list[tuple[str, str, str]] = []
+        self.dms: list[tuple[str, str]] = []
+        self.gone: dict[str, str] = {}
+        self.attempts: Counter[str] = Counter()
+
+    async def post(self, channel: str, thread_ts: str | None, body: Message, key: str) -> str:
+        self.attempts[channel] += 1
+        if channel in self.gone:
+            raise refused(self.gone[channel])
+        self.posts.append((channel, thread_ts, body.text + str(body.blocks)))
+        return f"{len(self.posts)}.0"
+
+    async def update(self, channel: str, ts: str, body: Message) -> None:
+        self.attempts[channel] += 1
+        if channel in self.gone:
+            raise refused(self.gone[channel])
+        self.edits.append((channel, ts, str(body.blocks)))
+
+    async def upload(self, channel: str, thread_ts: str | None, body: FileBody, key: str) -> str:
+        return "F1"
+
+    async def find(self, channel: str, thread_ts: str | None, key: str) -> str | None:
+        return None
+
+    async def direct_message(self, user_id: str, body: Message) -> None:
+        self.dms.append((user_id, body.text))
+
+
+class FakeSink:
+    """A PromptSink that remembers which prompts it was shown."""
+
+    def __init__(self) -> None:
+        self.shown: list[str] = []
+
+    async def on_prompts(self, tracked: Tracked, thread_ts: str, prompts: Sequence[Prompt]) -> None:
+        self.shown += [p.id for p in prompts]
+
+
+def build(
+    airplane: FakeAirplane, slack: FakeSlack, clock: Clock, **settings: Any
+) -> tuple[Tracker, FakeSink]:
+    sink = FakeSink()
+    tracker = Tracker(
+        airplane,
+        MemoryTrackingStore(),
+        slack,
+        Outbox(per_second=1000.0, burst=100),
+        TrackerSettings(requests_per_second=1000.0, **settings),
+        prompt_sink=sink,
+        clock=clock,
+    )
+    return tracker, sink
+
+
+async def settle(tracker: Tracker) -> None:
+    """Let every worker the last cycle started finish."""
+    while tracker._workers:
+        await asyncio.gather(*list(tracker._workers))
+        await asyncio.sleep(0)  # let their done-callbacks run
+
+
+async def cycles(tracker: Tracker, clock: Clock, count: int, step: float = 1.0) -> None:
+    for _ in range(count):
+        await tracker.cycle()
+        await settle(tracker)
+        clock.now += step
+
+
+def watched(run_id: str, channel: str = "C1") -> Tracked:
+    return Tracked(Kind.RUN, run_id, channel, "deploy", requested_by="U0ALICE")
+
+
+async def test_a_404_on_outputs_ends_the_run_and_asks_once() -> None:
+    """The parent shows Succeeded and the run is done; its outputs are not asked again."""
+    airplane, slack, clock = FakeAirplane(), FakeSlack(), Clock()
+    airplane.runs = {"run_a": run("run_a", "Succeeded"), "run_b": run("run_b", "Succeeded")}
+    airplane.broken_outputs["run_a"] = NotFoundError(
+        status=404, error="not found", method="GET", path="/runs/getOutputs"
+    )
+    tracker, _ = build(airplane, slack, clock)
+    await tracker.watch(watched("run_a"))
+    await tracker.watch(watched("run_b"))
+    await cycles(tracker, clock, 5)
+    assert tracker.following == 0
+    assert airplane.count("runs/getOutputs", "run_a") == 1
+    assert any("answer" in text for _, thread, text in slack.posts if thread)
+
+
+async def test_a_failing_item_backs_off_and_says_so_once() -> None:
+    """A run whose fetch keeps failing is retried 1, 2, 4, ... s apart and noted once."""
+    airplane, slack, clock = FakeAirplane(), FakeSlack(), Clock()
+    airplane.runs = {"run_ok": run("run_ok", "Active")}
+    airplane.broken_runs["run_bad"] = ServerError(
+        status=503, error="unavailable", method="GET", path="/runs/get"
+    )
+    tracker, _ = build(airplane, slack, clock, trouble_after=3)
+    await tracker.watch(watched("run_ok"), initial_status="Queued")
+    await tracker.watch(watched("run_bad"), initial_status="Queued")
+    await cycles(tracker, clock, 60)
+    fetches = airplane.count("runs/get", "run_bad")
+    # Once a second for a minute would be 60; doubling backoff gives about log2(60) + 1.
+    assert 5 <= fetches <= 8, fetches
+    notes = [text for _, thread, text in slack.posts if thread and "keep failing" in text]
+    assert len(notes) == 1
+    assert "503" in notes[0]
+    assert tracker.following == 2  # still followed: it may come back
+
+
+async def test_a_refused_channel_is_dropped_and_the_requester_told_once() -> None:
+    """not_in_channel: no more writes there, one DM per run, other channels go on."""
+    airplane, slack, clock = FakeAirplane(), FakeSlack(), Clock()
+    airplane.runs = {"run_a": run("run_a", "Active"), "run_b": run("run_b", "Active")}
+    slack.gone["C_GONE"] = "not_in_channel"
+    tracker, _ = build(airplane, slack, clock)
+    await tracker.watch(watched("run_a", "C_GONE"), initial_status="Queued")
+    await tracker.watch(watched("run_b", "C_OK"), initial_status="Queued")
+    await cycles(tracker, clock, 3)
+    refused_writes = slack.attempts["C_GONE"]
+    assert refused_writes == 1
+    airplane.runs["run_b"] = run("run_b", "Succeeded")
+    airplane.runs["run_a"] = run("run_a", "Succeeded")
+    airplane.listed = [airplane.runs["run_a"], airplane.runs["run_b"]]
+    await cycles(tracker, clock, 10)
+    assert slack.dms == [("U0ALICE", slack.dms[0][1])]
+    assert "not_in_channel" in slack.dms[0][1]
+    assert "/airplane watch run_a" in slack.dms[0][1]
+    assert all(channel == "C_OK" for channel, _, _ in slack.posts)
+    assert slack.attempts["C_GONE"] == refused_writes  # never tried again
+    assert any("Succeeded" in blocks for channel, _, blocks in slack.edits if channel == "C_OK")
+    assert tracker.following == 0
+
+
+async def test_a_run_listed_again_unchanged_has_its_prompts_checked() -> None:
+    """On the documented API a relisted run with nothing visible changed gets prompts/list."""
+    airplane, slack, clock = FakeAirplane(), FakeSlack(), Clock()
+    active = run("run_p", "Active")
+    airplane.runs = {"run_p": active, "run_q": run("run_q", "Active")}
+    tracker, sink = build(airplane, slack, clock, prompt_safety_interval=1e9)
+    await tracker.watch(watched("run_p"))
+    await tracker.watch(watched("run_q"))
+    await cycles(tracker, clock, 5)
+    # Asked once on first sight (it may already wait), then not again: nothing said it changed.
+    assert airplane.count("prompts/list", "run_p") == 1
+    airplane.prompts["run_p"] = [prompt("pmt1", "run_p")]
+    airplane.listed = [active]  # the feed lists it: it was updated, though it looks the same
+    await cycles(tracker, clock, 2)
+    assert airplane.count("prompts/list", "run_p") == 2
+    assert airplane.count("prompts/list", "run_q") == 1
+    assert sink.shown == ["pmt1"]
+
+
+async def test_the_safety_poll_finds_a_prompt_nobody_announced() -> None:
+    """A server that does not count prompts as updates: found within the safety interval."""
+    airplane, slack, clock = FakeAirplane(), FakeSlack(), Clock()
+    airplane.runs = {"run_p": run("run_p", "Active")}
+    tracker, sink = build(airplane, slack, clock, prompt_safety_interval=30.0)
+    await tracker.watch(watched("run_p"))
+    await cycles(tracker, clock, 2)
+    airplane.prompts["run_p"] = [prompt("pmt1", "run_p")]
+    await cycles(tracker, clock, 31)
+    assert sink.shown == ["pmt1"]
+    assert airplane.count("prompts/list", "run_p") == 2  # first sight, then 30 s later
