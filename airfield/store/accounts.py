@@ -100,14 +100,22 @@ class AccountStore:
         )
         return KeyRecord(row["id"], row["name"], row["role"], row["user_id"]) if row else None
 
-    async def remember_user(self, user_id: str, name: str, email: str) -> None:
-        """Create or refresh a user (acting-for labels become users too)."""
-        await self._db.execute(
-            "INSERT INTO users (id, name, email, created_at) VALUES (?, ?, ?, ?)"
-            " ON CONFLICT (id) DO UPDATE SET email = excluded.email"
-            " WHERE excluded.email != '' AND excluded.email != users.email",
-            (user_id, name, email, now_text()),
-        )
+    async def remember_acting_for(self, label: str, email: str) -> bool:
+        """Create or refresh the person an integration acts for; False (and nothing written)
+        when `label` is the ID of a user that is not such a person (a key's own user)."""
+        async with self._db.transaction() as tx:
+            row = await tx.fetch_one("SELECT acting_for FROM users WHERE id = ?", (label,))
+            if row is not None and not row["acting_for"]:
+                return False
+            await tx.execute(
+                "INSERT INTO users (id, name, email, created_at, acting_for)"
+                " VALUES (?, ?, ?, ?, 1)"
+                " ON CONFLICT (id) DO UPDATE SET email = excluded.email"
+                " WHERE users.acting_for = 1 AND excluded.email != ''"
+                " AND excluded.email != users.email",
+                (label, label, email, now_text()),
+            )
+        return True
 
     async def user(self, user_id: str) -> UserRecord | None:
         """A user by ID."""
