@@ -5,10 +5,12 @@ from __future__ import annotations
 import pytest
 
 from airfield.errors import ApiError
+from airfield.params import MAX_VALUES_BYTES, ParamError, validate_values
 from airfield.request_body import MAX_DEPTH, nesting_depth, parse_json_object
 from airfield.resource_config import REDACTED, keep_write_only, may_read, public_view
 from airfield.secret_box import SecretBox, SecretKeyError, new_key
 from airfield.timeutil import parse_query_time
+from airplane_api.models import Parameter
 
 
 def test_nesting_depth_ignores_brackets_in_strings() -> None:
@@ -121,3 +123,29 @@ def test_secret_box_round_trip_rotation_and_wrong_key() -> None:
     assert SecretBox([new_key_text]).open(rotated) == {"password": "hunter2"}
     with pytest.raises(SecretKeyError):
         SecretBox(["not a key"])
+
+
+def _param(kind: str) -> Parameter:
+    return Parameter.model_validate({"slug": "p", "name": "p", "type": kind})
+
+
+@pytest.mark.parametrize(
+    ("kind", "value", "words"),
+    [
+        ("integer", "7" * 5000, "between"),
+        ("integer", "-" + "0" * 5000 + "9" * 20, "between"),
+        ("integer", 2**63, "between"),
+        ("float", 10**400, "finite"),
+        ("datetime", "9999-12-31T23:59:59-01:00", "years 1-9999"),
+        ("string", "x" * (MAX_VALUES_BYTES + 1), "resource or a file"),
+    ],
+)
+def test_parameter_values_refused_not_crashed(kind: str, value: object, words: str) -> None:
+    with pytest.raises(ParamError, match=words):
+        validate_values([_param(kind)], {"p": value})
+
+
+def test_parameter_values_at_the_bounds_accepted() -> None:
+    assert validate_values([_param("integer")], {"p": "-9223372036854775808"}) == {"p": -(2**63)}
+    assert validate_values([_param("integer")], {"p": "000042"}) == {"p": 42}
+    assert validate_values([_param("string")], {"p": "x" * 99_000}) == {"p": "x" * 99_000}
