@@ -25,6 +25,7 @@ from .ratelimit import RateLimiter, TokenBucket
 from .routes import ENDPOINTS
 from .runbooks import SessionEngine
 from .runner import Runner, RunnerSettings
+from .secret_box import ENV_VAR, SecretBox
 from .store import Store
 from .timeutil import to_text
 
@@ -45,6 +46,7 @@ class ServeConfig:
     rate_burst: float = 100.0
     runner: RunnerSettings = field(default_factory=RunnerSettings)
     port_file: Path | None = None
+    secret_box: SecretBox | None = None  # from AIRFIELD_SECRET_KEY
 
 
 async def healthz(request: Request) -> Response:
@@ -67,7 +69,7 @@ def build_app(config: ServeConfig, api_url: str) -> Starlette:
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
-        store = await Store.open(config.db_path)
+        store = await Store.open(config.db_path, config.secret_box)
         cutoff = to_text(datetime.now(UTC) - IDEMPOTENCY_RETENTION)
         await store.accounts.forget_responses_before(cutoff)
         catalog = load_catalog(config.tasks_dirs)
@@ -120,8 +122,26 @@ def _write_port_file(path: Path, port: int) -> None:
     os.replace(tmp, path)
 
 
+async def check_resource_secrets(config: ServeConfig) -> None:
+    """Refuse to start (SecretKeyError) when resources exist and AIRFIELD_SECRET_KEY is missing
+    or does not open them; seal configurations an older airfield stored in clear text."""
+    store = await Store.open(config.db_path, config.secret_box)
+    try:
+        count = await store.accounts.secure_resources()
+    finally:
+        await store.close()
+    if config.secret_box is None:
+        log.warning(
+            "%s is not set: resources/create and resources/update answer 503 until it is",
+            ENV_VAR,
+        )
+    else:
+        log.info("%d resources, encrypted at rest", count)
+
+
 async def serve(config: ServeConfig) -> None:
     """Bind, announce the port (stdout and `port_file`), and serve until stopped."""
+    await check_resource_secrets(config)
     sock = _bind(config.host, config.port)
     port = int(sock.getsockname()[1])
     local_host = "127.0.0.1" if config.host in ("0.0.0.0", "", "::") else config.host

@@ -8,6 +8,7 @@ set, is accepted as a team admin key. A run's process gets a run token
 from __future__ import annotations
 
 import hmac
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import StrEnum
@@ -80,14 +81,32 @@ class ActingFor:
     email: str
 
 
+MAX_LABEL = 200
+MAX_EMAIL = 254  # RFC 5321's limit on a forward path
+_EMAIL = re.compile(r"[^@\s]{1,64}@[^@\s.]+(\.[^@\s.]+)+", re.ASCII)
+
+
 def acting_for(headers: Mapping[str, str]) -> ActingFor | None:
-    """The `X-Airplane-Acting-For` header (and its email), if sent."""
+    """The `X-Airplane-Acting-For` header (and its email), if sent; 400 when malformed."""
     label = headers.get("x-airplane-acting-for", "").strip()
     if not label:
         return None
-    if len(label) > 200:
-        raise ApiError(400, "X-Airplane-Acting-For is too long", "invalid_request")
-    return ActingFor(label, headers.get("x-airplane-acting-for-email", "").strip())
+    if len(label) > MAX_LABEL or not label.isprintable():
+        raise ApiError(
+            400,
+            f"X-Airplane-Acting-For must be printable text of at most {MAX_LABEL} characters,"
+            " such as slack:U0123",
+            "invalid_request",
+        )
+    email = headers.get("x-airplane-acting-for-email", "").strip()
+    if email and (len(email) > MAX_EMAIL or _EMAIL.fullmatch(email) is None):
+        raise ApiError(
+            400,
+            f"X-Airplane-Acting-For-Email must be one email address of at most {MAX_EMAIL}"
+            " characters, like person@example.com",
+            "invalid_request",
+        )
+    return ActingFor(label, email)
 
 
 async def authenticate(headers: Mapping[str, str], store: Store, admin_key: str | None) -> Caller:
@@ -117,7 +136,15 @@ async def apply_acting_for(caller: Caller, headers: Mapping[str, str], store: St
         return caller
     if not caller.may(Right.ACT_FOR):
         raise forbidden(f"the {caller.role.value} role may not act for others")
-    await store.accounts.remember_user(person.label, person.label, person.email)
+    # The built-in admin has no users row, so the store cannot tell it is taken.
+    taken = person.label == ENV_ADMIN_USER
+    if taken or not await store.accounts.remember_acting_for(person.label, person.email):
+        raise ApiError(
+            400,
+            f"X-Airplane-Acting-For {person.label!r} is the ID of an airfield user; acting-for"
+            " labels name people in the integration's own namespace, such as slack:U0123",
+            "invalid_request",
+        )
     return Caller(caller.scope, caller.role, caller.user_id, person.label, caller.run_id)
 
 

@@ -1,4 +1,4 @@
-"""`airfield serve` and `airfield keys create`."""
+"""`airfield serve`, `airfield keys create`, `airfield secrets new-key|rotate`."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ from pathlib import Path
 from .app import ServeConfig, serve
 from .auth import Role, create_key
 from .runner import RunnerSettings
+from .secret_box import ENV_VAR, SecretBox, SecretKeyError, new_key
 from .store import Store
 
 DEFAULT_DB = "airfield.db"
@@ -50,6 +51,14 @@ def _parser() -> argparse.ArgumentParser:
         choices=[r.value for r in Role if r is not Role.RUN],
     )
     create.add_argument("--db", default=None, metavar="PATH")
+    secrets = commands.add_parser("secrets", help="the key resource secrets are encrypted with")
+    secret_commands = secrets.add_subparsers(dest="secrets_command", required=True)
+    secret_commands.add_parser("new-key", help=f"print a fresh key for {ENV_VAR}")
+    rotate = secret_commands.add_parser(
+        "rotate",
+        help=f"re-encrypt every resource under the first key of {ENV_VAR}=NEW,OLD",
+    )
+    rotate.add_argument("--db", default=None, metavar="PATH")
     return parser
 
 
@@ -78,6 +87,7 @@ def _serve_config(args: argparse.Namespace) -> ServeConfig:
         rate_burst=burst,
         runner=RunnerSettings(max_active_runs=max(1, max_runs)),
         port_file=Path(args.port_file) if args.port_file else None,
+        secret_box=SecretBox.from_environment(),
     )
 
 
@@ -89,6 +99,27 @@ async def _create_key(db: Path, name: str, role: str) -> str:
         await store.close()
 
 
+async def _rotate(db: Path) -> int:
+    box = SecretBox.from_environment()
+    if box is None:
+        raise SecretKeyError(f"{ENV_VAR} is not set; set it to NEW_KEY,OLD_KEY to rotate")
+    store = await Store.open(db, box)
+    try:
+        return await store.accounts.rotate_resources()
+    finally:
+        await store.close()
+
+
+def _secrets(args: argparse.Namespace) -> int:
+    if args.secrets_command == "new-key":
+        print(new_key())
+        return 0
+    count = asyncio.run(_rotate(_db_path(args.db)))
+    print(f"Re-encrypted {count} resources under the first key of {ENV_VAR};")
+    print("the keys after it are no longer needed once every airfield runs with the new one.")
+    return 0
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the `airfield` command."""
     args = _parser().parse_args(argv)
@@ -96,10 +127,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         level=os.environ.get("AIRFIELD_LOG_LEVEL", "INFO").upper(),
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
-    if args.command == "serve":
-        with contextlib.suppress(KeyboardInterrupt):
-            asyncio.run(serve(_serve_config(args)))
-        return 0
+    try:
+        if args.command == "serve":
+            with contextlib.suppress(KeyboardInterrupt):
+                asyncio.run(serve(_serve_config(args)))
+            return 0
+        if args.command == "secrets":
+            return _secrets(args)
+    except SecretKeyError as exc:
+        print(f"airfield: {exc}", file=sys.stderr)
+        return 2
     key = asyncio.run(_create_key(_db_path(args.db), args.name, args.role))
     print(f"Created API key {args.name!r} with role {args.role}. It is shown only once:")
     print(key)

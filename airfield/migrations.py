@@ -155,4 +155,9 @@ MIGRATIONS: tuple[str, ...] = (
     );
     CREATE INDEX sleeps_by_run ON sleeps (run_id, created_at, id);
     """,
+    # 4: people named by X-Airplane-Acting-For live in their own namespace (never a key's user),
+    # and resource configurations are stored encrypted (secret_box.py) instead of as JSON.
+    """
+    ALTER TABLE users ADD COLUMN acting_for INTEGER NOT NULL DEFAULT 0;
+    """,
 )

@@ -22,6 +22,8 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from .request_body import loads_strict
+
 Json = Any
 PathItem = str | int
 
@@ -63,8 +65,9 @@ class ProtocolError(ValueError):
 
 
 def _decode_value(text: str) -> Json:
+    # Strict, so a task's NaN is kept as text rather than served as JSON that clients refuse.
     try:
-        return json.loads(text)
+        return loads_strict(text)
     except ValueError:
         return text
 

@@ -17,10 +17,20 @@ from typing import Any
 
 from airplane_api.models import Parameter, ParamType
 
+from .request_body import loads_strict
+
 _TRUE = {"true", "yes", "y", "1", "on"}
 _FALSE = {"false", "no", "n", "0", "off"}
 _INTEGER = re.compile(r"^[+-]?\d+$")
 _TEXT_TYPES = {ParamType.STRING, ParamType.CONFIGVAR}
+# Airplane's integers are 64-bit; anything wider is refused before Python's int() is asked to
+# parse it (past 4,300 digits that raises, and a big one costs quadratic time).
+_INT_MIN, _INT_MAX = -(2**63), 2**63 - 1
+_INT_DIGITS = 19
+# A run gets its values on one argument (python tasks) or in PARAM_* variables (shell), and
+# Linux refuses any one of those over 128 KiB ("Argument list too long") when the run starts.
+# Bounding them all together here makes that a 400 naming the parameter instead.
+MAX_VALUES_BYTES = 100_000
 
 
 @dataclass(frozen=True)
@@ -43,30 +53,40 @@ def _convert_one(param: Parameter, value: Any) -> Any:
     kind = param.type
     if kind in (ParamType.STRING,):
         if isinstance(value, bool) or not isinstance(value, str | int | float):
-            raise _fail(param, f"must be text, got {json.dumps(value)}")
+            raise _fail(param, f"must be text, got {_shown(value)}")
         return value if isinstance(value, str) else str(value)
     if kind is ParamType.INTEGER:
         if isinstance(value, bool):
-            raise _fail(param, f"must be an integer, got {json.dumps(value)}")
+            raise _fail(param, f"must be an integer, got {_shown(value)}")
+        whole: int | None = None
         if isinstance(value, int):
-            return value
-        if isinstance(value, float) and value.is_integer():
-            return int(value)
-        if isinstance(value, str) and _INTEGER.match(value.strip()):
-            return int(value.strip())
-        raise _fail(param, f"must be an integer, got {json.dumps(value)}")
+            whole = value
+        elif isinstance(value, float) and value.is_integer():
+            whole = int(value)
+        elif isinstance(value, str) and _INTEGER.match(value.strip()):
+            text = value.strip()
+            digits = text.lstrip("+-").lstrip("0") or "0"
+            sign = -1 if text.startswith("-") else 1
+            whole = sign * int(digits) if len(digits) <= _INT_DIGITS else _INT_MAX + 1
+        if whole is None:
+            raise _fail(param, f"must be an integer, got {_shown(value)}")
+        if not _INT_MIN <= whole <= _INT_MAX:
+            raise _fail(param, f"must be an integer between {_INT_MIN} and {_INT_MAX}")
+        return whole
     if kind is ParamType.FLOAT:
         if isinstance(value, bool):
-            raise _fail(param, f"must be a number, got {json.dumps(value)}")
+            raise _fail(param, f"must be a number, got {_shown(value)}")
+        if isinstance(value, int) and abs(value) > 2**1023:
+            raise _fail(param, "must be a finite number")
         if isinstance(value, int | float):
             number = float(value)
         elif isinstance(value, str):
             try:
                 number = float(value.strip())
             except ValueError:
-                raise _fail(param, f"must be a number, got {json.dumps(value)}") from None
+                raise _fail(param, f"must be a number, got {_shown(value)}") from None
         else:
-            raise _fail(param, f"must be a number, got {json.dumps(value)}")
+            raise _fail(param, f"must be a number, got {_shown(value)}")
         if not math.isfinite(number):
             raise _fail(param, "must be a finite number")
         return int(number) if isinstance(value, int) else number
@@ -75,14 +95,14 @@ def _convert_one(param: Parameter, value: Any) -> Any:
             return value
         if isinstance(value, str) and value.strip().lower() in _TRUE | _FALSE:
             return value.strip().lower() in _TRUE
-        raise _fail(param, f"must be true or false, got {json.dumps(value)}")
+        raise _fail(param, f"must be true or false, got {_shown(value)}")
     if kind is ParamType.DATE:
         if isinstance(value, str):
             try:
                 return date.fromisoformat(value.strip()[:10]).isoformat()
             except ValueError:
                 pass
-        raise _fail(param, f"must be a date (YYYY-MM-DD), got {json.dumps(value)}")
+        raise _fail(param, f"must be a date (YYYY-MM-DD), got {_shown(value)}")
     if kind is ParamType.DATETIME:
         if isinstance(value, str):
             try:
@@ -91,18 +111,26 @@ def _convert_one(param: Parameter, value: Any) -> Any:
                 pass
             else:
                 moment = moment if moment.tzinfo else moment.replace(tzinfo=UTC)
-                return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-        raise _fail(param, f"must be an RFC 3339 date and time, got {json.dumps(value)}")
+                try:
+                    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+                except OverflowError:
+                    raise _fail(param, "must fall within years 1-9999 in UTC") from None
+        raise _fail(param, f"must be an RFC 3339 date and time, got {_shown(value)}")
     if kind in (ParamType.UPLOAD, ParamType.CONFIGVAR):
         if isinstance(value, str | dict):
             return value
-        raise _fail(param, f"must be a {kind.value} name or object, got {json.dumps(value)}")
+        raise _fail(param, f"must be a {kind.value} name or object, got {_shown(value)}")
     if kind is ParamType.JSON and isinstance(value, str):
         try:
-            return json.loads(value)
+            return loads_strict(value)
         except ValueError:
             return value
     return value
+
+
+def _shown(value: Any) -> str:
+    text = json.dumps(value)
+    return text if len(text) <= 60 else text[:60] + "..."
 
 
 def _text_of(value: Any) -> str | None:
@@ -119,7 +147,7 @@ def _check_constraints(param: Parameter, value: Any) -> None:
         allowed = [_convert_or_raw(param, option.value) for option in options]
         if value not in allowed:
             shown = ", ".join(json.dumps(item) for item in allowed)
-            raise _fail(param, f"must be one of {shown}, got {json.dumps(value)}")
+            raise _fail(param, f"must be one of {shown}, got {_shown(value)}")
     regex = param.constraints.regex
     if regex and param.type in _TEXT_TYPES:
         text = _text_of(value)
@@ -128,7 +156,7 @@ def _check_constraints(param: Parameter, value: Any) -> None:
         except re.error:
             raise _fail(param, f"has an invalid regex {regex!r} in its definition") from None
         if text is None or pattern.fullmatch(text) is None:
-            raise _fail(param, f"must match the pattern {regex}, got {json.dumps(value)}")
+            raise _fail(param, f"must match the pattern {regex}, got {_shown(value)}")
 
 
 def _convert_or_raw(param: Parameter, value: Any) -> Any:
@@ -171,4 +199,17 @@ def validate_values(
                 raise _fail(param, "is required")
             continue
         result[param.slug] = convert_value(param, value)
+    _check_size(result)
     return result
+
+
+def _check_size(values: Mapping[str, Any]) -> None:
+    sizes = {slug: len(json.dumps(value).encode()) for slug, value in values.items()}
+    if sum(sizes.values()) > MAX_VALUES_BYTES:
+        largest = max(sizes, key=lambda slug: sizes[slug])
+        raise ParamError(
+            largest,
+            f"parameter values are {sum(sizes.values())} bytes together, over the limit of"
+            f' {MAX_VALUES_BYTES} ("{largest}" is {sizes[largest]}); pass large data through'
+            " a resource or a file instead",
+        )

@@ -1,7 +1,8 @@
 """The request pipeline every /v0 endpoint goes through.
 
     authenticate (401) -> rate limit (429) -> role check (403) -> acting-for (403)
-    -> environment (404) -> JSON body (400) -> Idempotency-Key replay (422) -> handler
+    -> environment (404) -> JSON body (400/413, request_body.py) -> Idempotency-Key replay (422)
+    -> handler
 
 Handlers are plain `async def handler(ctx) -> body` functions that raise ApiError.
 """
@@ -10,7 +11,6 @@ from __future__ import annotations
 
 import json
 import logging
-import re
 import time
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
@@ -28,13 +28,13 @@ from .errors import ApiError, bad_request
 from .idempotency import KeyLocks, fingerprint, should_store
 from .notify import Notifier
 from .ratelimit import RateLimiter, retry_after_seconds
+from .request_body import MAX_BODY_BYTES, parse_json_object, too_large
 from .runbooks import SessionEngine
 from .runner import Runner
 from .store import Store, StoredResponse
 
 log = logging.getLogger(__name__)
 Model = TypeVar("Model", bound=BaseModel)
-_TRAILING_COMMA = re.compile(r",(\s*[}\]])")
 
 
 @dataclass
@@ -126,22 +126,19 @@ def error_response(error: ApiError) -> Response:
 
 
 async def read_json_body(request: Request) -> dict[str, Any]:
-    """The body as a JSON object, whatever the Content-Type (curl sends form encoding)."""
-    raw = await request.body()
-    if not raw.strip():
-        return {}
-    text = raw.decode("utf-8", "replace")
-    try:
-        body = json.loads(text)
-    except ValueError:
-        # The docs' getting-started example has a trailing comma; accept that one slip.
-        try:
-            body = json.loads(_TRAILING_COMMA.sub(r"\1", text))
-        except ValueError:
-            raise ApiError(400, "Invalid body: not JSON", "invalid_body") from None
-    if not isinstance(body, dict):
-        raise ApiError(400, "Invalid body: expected a JSON object", "invalid_body")
-    return body
+    """The body as a JSON object, whatever the Content-Type (curl sends form encoding).
+
+    Read in chunks and refused (413) as soon as it passes MAX_BODY_BYTES, so a huge body is
+    never held whole in memory."""
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > MAX_BODY_BYTES:
+        raise too_large()
+    raw = bytearray()
+    async for chunk in request.stream():
+        raw += chunk
+        if len(raw) > MAX_BODY_BYTES:
+            raise too_large()
+    return parse_json_object(bytes(raw))
 
 
 async def _run_handler(endpoint: Endpoint, ctx: Ctx) -> tuple[int, Any]:

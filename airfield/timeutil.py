@@ -9,8 +9,6 @@ import re
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
-_SPACE_OFFSET = re.compile(r" (\d\d(?::?\d\d)?)$")
-
 
 def to_text(moment: datetime) -> str:
     """Format a datetime as `2022-01-11T22:32:45.601486Z`."""
@@ -22,18 +20,39 @@ def now_text() -> str:
     return to_text(datetime.now(UTC))
 
 
-def parse_query_time(text: str) -> str:
-    """Parse an RFC 3339 query filter (`since`, `updatedAfter`, ...) into the stored form.
+# RFC 3339 date-time (`T`, `t` or a space between date and time; `Z` or an offset), and
+# Airplane's own `2022-01-11 22:32:45.707231+00` (an hour-only offset). An offset's `+` that
+# arrived as a space (an unencoded query string) is read as `+`.
+_MOMENT = re.compile(
+    r"(?P<date>\d{4}-\d{2}-\d{2})[Tt ](?P<time>\d{2}:\d{2}:\d{2})(?:\.(?P<fraction>\d{1,9}))?"
+    r"(?:(?P<utc>[Zz])|(?P<sign>[+\- ])(?P<hours>\d{2})(?::?(?P<minutes>\d{2}))?)",
+    re.ASCII,
+)
 
-    Also taken: Airplane's response form (`2022-01-11 22:32:45.707231+00`), and a `+` offset
-    that arrived as a space because the client did not URL-encode it.
-    """
-    value = text.strip().replace("Z", "+00:00").replace("z", "+00:00")
-    value = _SPACE_OFFSET.sub(r"+\1", value)
-    moment = datetime.fromisoformat(value)
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=UTC)
-    return to_text(moment)
+
+def parse_moment(text: str) -> datetime:
+    """An RFC 3339 time (or Airplane's form) as an aware datetime in UTC; ValueError saying
+    what is wrong for anything else, including a time outside years 1-9999 once in UTC."""
+    match = _MOMENT.fullmatch(text.strip())
+    if match is None:
+        raise ValueError("not an RFC 3339 time with an offset, like 2022-01-11T22:32:45Z")
+    fraction = (match["fraction"] or "0")[:6].ljust(6, "0")
+    if match["utc"]:
+        offset = "+00:00"
+    else:
+        sign = "-" if match["sign"] == "-" else "+"
+        offset = f"{sign}{match['hours']}:{match['minutes'] or '00'}"
+    moment = datetime.fromisoformat(f"{match['date']}T{match['time']}.{fraction}{offset}")
+    try:
+        return moment.astimezone(UTC)
+    except OverflowError:
+        raise ValueError("out of range: it falls outside years 1-9999 in UTC") from None
+
+
+def parse_query_time(text: str) -> str:
+    """Parse a query filter (`since`, `updatedAfter`, ...) into the stored form; ValueError
+    for anything `parse_moment` refuses."""
+    return to_text(parse_moment(text))
 
 
 class StampClock:

@@ -105,8 +105,10 @@ async def _serve_slack(services: Services, stop: asyncio.Event, *, host: str) ->
             await handler.close_async()
         return
     log.info("serving Slack over HTTP on %s:%d (POST /slack/events)", host, settings.port)
+    secret = settings.slack_signing_secret
+    asgi = build_asgi_app(app, secret.get_secret_value() if secret else "")
     config = uvicorn.Config(
-        build_asgi_app(app), host=host, port=settings.port, log_level="warning", access_log=False
+        asgi, host=host, port=settings.port, log_level="warning", access_log=False
     )
     server = QuietServer(config)
     serving = asyncio.create_task(server.serve())

@@ -1,6 +1,12 @@
-"""HTTP mode: an ASGI app with `POST /slack/events` (signatures verified) and `GET /healthz`."""
+"""HTTP mode: an ASGI app with `POST /slack/events` (signatures verified) and `GET /healthz`.
+
+`EdgeGuard` (edge.py) answers malformed and unsigned requests before Bolt parses them; anything
+that still fails inside Bolt is one log line and a 500, never uvicorn's traceback.
+"""
 
 from __future__ import annotations
+
+import logging
 
 from slack_bolt.adapter.starlette.async_handler import AsyncSlackRequestHandler
 from slack_bolt.async_app import AsyncApp
@@ -9,15 +15,27 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from .edge import EdgeGuard
+
 __all__ = ["build_asgi_app"]
 
+log = logging.getLogger("bot.server")
 
-def build_asgi_app(app: AsyncApp) -> Starlette:
-    """The ASGI app serving `app` over HTTP."""
+
+def build_asgi_app(app: AsyncApp, signing_secret: str = "") -> Starlette:
+    """The ASGI app serving `app` over HTTP; `signing_secret` is the one `app` verifies with."""
     handler = AsyncSlackRequestHandler(app)
+    guard = EdgeGuard(signing_secret)
 
     async def events(request: Request) -> Response:
-        response: Response = await handler.handle(request)
+        refusal = await guard.refusal(request)
+        if refusal is not None:
+            return refusal
+        try:
+            response: Response = await handler.handle(request)
+        except Exception as exc:
+            log.error("POST /slack/events failed: %s: %s", type(exc).__name__, exc)
+            return JSONResponse({"ok": False, "error": "internal error"}, status_code=500)
         return response
 
     async def healthz(request: Request) -> Response:

@@ -15,6 +15,7 @@ from .config import Settings
 from .http import BoundedTransport
 from .policy import Policy, load_policy
 from .requests import InFlight, RequestGuard
+from .slack_clip import ClippingWebClient
 from .store import Store
 from .tracking.outbox import Outbox
 from .tracking.ports import PendingApprovals, PromptSink
@@ -70,7 +71,7 @@ def slack_client(
     base_url = settings.slack_api_url
     if not base_url.endswith("/"):
         base_url += "/"
-    return AsyncWebClient(token=token, base_url=base_url, session=session)
+    return ClippingWebClient(token=token, base_url=base_url, session=session)
 
 
 def airplane_client(settings: Settings) -> AirplaneClient:

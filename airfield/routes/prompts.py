@@ -67,9 +67,10 @@ async def create(ctx: Ctx) -> dict[str, Any]:
 
 async def get(ctx: Ctx) -> dict[str, Any]:
     """One prompt. A run asking about its own open prompt is held until it is answered (up to
-    HOLD_SECONDS), so airplanesdk's polling with backoff notices an answer at once."""
+    HOLD_SECONDS), so airplanesdk's polling with backoff notices an answer at once. Anyone
+    else, another run included, gets the answer at once."""
     prompt = await find_prompt(ctx, ctx.required("id"))
-    if ctx.caller.run_id is not None and prompt.is_open:
+    if prompt.is_open and ctx.caller.run_id is not None and ctx.caller.run_id == prompt.run_id:
         deadline = time.monotonic() + HOLD_SECONDS
         while prompt.is_open and (left := deadline - time.monotonic()) > 0:
             await ctx.services.notifier.wait(f"prompt:{prompt.id}", left)

@@ -1,4 +1,8 @@
-"""resources/create, resources/update (PUT semantics), resources/get, resources/list."""
+"""resources/create, resources/update (PUT semantics), resources/get, resources/list.
+
+Reads show each kind's public fields only (resource_config.py) and skip private resources the
+caller has no permission for; configurations are stored encrypted (secret_box.py).
+"""
 
 from __future__ import annotations
 
@@ -8,10 +12,11 @@ from typing import Any
 from airplane_api.models import CreateResourceRequest, UpdateResourceRequest
 
 from ..auth import TEAM_ID, Right
-from ..errors import bad_request, conflict, not_found
+from ..errors import ApiError, bad_request, conflict, not_found
 from ..ids import new_id
 from ..pipeline import Ctx, Endpoint, parse_model
-from ..resource_config import KINDS, keep_secrets, redact
+from ..resource_config import KINDS, keep_write_only, may_read, public_view
+from ..secret_box import SecretKeyError
 from ..store import ResourceRecord, SlugTaken
 from ..timeutil import now_text
 
@@ -38,7 +43,7 @@ def _kind(kind: str) -> str:
 
 
 def resource_wire(record: ResourceRecord) -> dict[str, Any]:
-    """A resource with its secrets redacted."""
+    """A resource as reads show it: write-only configuration fields REDACTED."""
     return {
         "id": record.id,
         "slug": record.slug,
@@ -47,7 +52,7 @@ def resource_wire(record: ResourceRecord) -> dict[str, Any]:
         "teamID": TEAM_ID,
         "isPrivate": record.is_private,
         "permissions": record.permissions,
-        "resource": redact(record.config),
+        "resource": public_view(record.kind, record.config),
         "createdAt": record.created_at,
         "updatedAt": record.updated_at,
         "canUseResource": True,
@@ -71,6 +76,8 @@ async def create(ctx: Ctx) -> dict[str, Any]:
     )
     try:
         await ctx.services.store.accounts.add_resource(record)
+    except SecretKeyError as exc:
+        raise _no_key(exc) from None
     except SlugTaken:
         raise conflict(f"a resource with slug {record.slug!r} already exists") from None
     return {"id": record.id}
@@ -79,7 +86,7 @@ async def create(ctx: Ctx) -> dict[str, Any]:
 async def update(ctx: Ctx) -> dict[str, Any]:
     """Replace a resource; its kind must stay the same, stored secrets stay unless replaced."""
     request = parse_model(UpdateResourceRequest, ctx.body)
-    old = await ctx.services.store.accounts.resource(request.id)
+    old = await _stored(ctx, request.id)
     if old is None or old.id != request.id:
         raise not_found(f"resource {request.id!r} not found")
     if request.kind != old.kind:
@@ -91,30 +98,65 @@ async def update(ctx: Ctx) -> dict[str, Any]:
         kind=old.kind,
         is_private=request.is_private,
         permissions=[p.to_wire() for p in request.permissions],
-        config=keep_secrets(dict(request.resource), old.config),
+        config=keep_write_only(old.kind, dict(request.resource), old.config),
         created_at=old.created_at,
         updated_at=now_text(),
     )
     try:
         await ctx.services.store.accounts.replace_resource(record)
+    except SecretKeyError as exc:
+        raise _no_key(exc) from None
     except SlugTaken:
         raise conflict(f"a resource with slug {record.slug!r} already exists") from None
     return {"id": record.id}
 
 
+def _no_key(exc: SecretKeyError) -> ApiError:
+    return ApiError(503, f"resources are unavailable: {exc}", "secret_key_missing")
+
+
+async def _stored(ctx: Ctx, ref: str) -> ResourceRecord | None:
+    try:
+        return await ctx.services.store.accounts.resource(ref)
+    except SecretKeyError as exc:
+        raise _no_key(exc) from None
+
+
+async def _readable(ctx: Ctx, records: list[ResourceRecord]) -> list[ResourceRecord]:
+    """The records the caller may read (private ones need a permission naming them)."""
+    attached: set[str] = set()
+    if ctx.caller.run_id is not None:
+        run = await ctx.services.store.runs.get(ctx.caller.run_id)
+        attached = set(run.resources.values()) if run is not None else set()
+    return [
+        record
+        for record in records
+        if may_read(
+            is_private=record.is_private,
+            permissions=record.permissions,
+            role=ctx.caller.role.value,
+            people={ctx.caller.user_id, ctx.caller.actor},
+            attached=bool({record.id, record.slug} & attached),
+        )
+    ]
+
+
 async def get(ctx: Ctx) -> dict[str, Any]:
-    """A resource by `id` or `slug`, secrets redacted."""
+    """A resource by `id` or `slug`; 404 when it does not exist or is private to others."""
     ref = ctx.required("id", "slug")
-    record = await ctx.services.store.accounts.resource(ref)
-    if record is None:
+    record = await _stored(ctx, ref)
+    if record is None or not await _readable(ctx, [record]):
         raise not_found(f"resource {ref!r} not found")
     return {"resource": resource_wire(record)}
 
 
 async def list_resources(ctx: Ctx) -> dict[str, Any]:
-    """Every resource, secrets redacted."""
-    records = await ctx.services.store.accounts.resources()
-    return {"resources": [resource_wire(record) for record in records]}
+    """Every resource the caller may read."""
+    try:
+        records = await ctx.services.store.accounts.resources()
+    except SecretKeyError as exc:
+        raise _no_key(exc) from None
+    return {"resources": [resource_wire(record) for record in await _readable(ctx, records)]}
 
 
 ENDPOINTS = (

@@ -29,9 +29,11 @@ async def find_run(ctx: Ctx, run_id: str) -> RunRecord:
 async def get(ctx: Ctx) -> dict[str, Any]:
     """A run, flat, as the SDKs and the docs read it."""
     run = await find_run(ctx, ctx.required("id", "runID"))
-    if ctx.caller.run_id is not None and not run.is_terminal:
-        # A run waiting on another (airplane.execute) is held until that one ends, up to
-        # HOLD_SECONDS, so the SDK's polling with backoff sees the end at once.
+    waits_on_it = ctx.caller.run_id is not None and run.parent_id == ctx.caller.run_id
+    if waits_on_it and not run.is_terminal:
+        # A run waiting on its child (airplane.execute) is held until that one ends, up to
+        # HOLD_SECONDS, so the SDK's polling with backoff sees the end at once. Any other
+        # caller, another run included, gets the answer at once.
         deadline = time.monotonic() + HOLD_SECONDS
         while not run.is_terminal and (left := deadline - time.monotonic()) > 0:
             await ctx.services.notifier.wait(f"run:{run.id}", left)
@@ -46,8 +48,11 @@ def time_arg(ctx: Ctx, name: str) -> str | None:
         return None
     try:
         return parse_query_time(text)
-    except ValueError:
-        raise bad_request(f"{name} must be an RFC 3339 time, got {text!r}") from None
+    except ValueError as exc:
+        shown = text if len(text) <= 40 else text[:40] + "..."
+        raise bad_request(
+            f"{name} must be an RFC 3339 time such as 2022-01-11T22:32:45Z, got {shown!r}: {exc}"
+        ) from None
 
 
 def page_args(ctx: Ctx) -> tuple[int, int]:
@@ -132,10 +137,14 @@ async def cancel(ctx: Ctx) -> dict[str, Any]:
 
 
 async def create_display(ctx: Ctx) -> dict[str, Any]:
-    """A display (markdown, json, table, file) a run shows; kept with the run."""
-    run_id = ctx.caller.run_id or ctx.arg("runID")
-    if not run_id:
-        raise forbidden("displays are created by runs, with their run token")
+    """A display (markdown, json, table, file) a run shows; kept with the run. A run token
+    adds to its own run; a key must name an existing run in `runID`."""
+    run_id = ctx.caller.run_id
+    if run_id is None:
+        named = ctx.arg("runID")
+        if not named:
+            raise forbidden("displays are created by runs, with their run token")
+        run_id = (await find_run(ctx, named)).id
     display = ctx.body.get("display")
     if not isinstance(display, dict) or not display.get("kind"):
         raise bad_request("display must be an object with a kind")

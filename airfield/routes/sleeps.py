@@ -21,8 +21,8 @@ async def create(ctx: Ctx) -> dict[str, Any]:
         raise bad_request("durationMs must be a whole number of milliseconds", "invalid_param")
     try:
         until = parse_query_time(str(ctx.body.get("until") or ""))
-    except ValueError:
-        raise bad_request("until must be an RFC 3339 time", "invalid_param") from None
+    except ValueError as exc:
+        raise bad_request(f"until must be an RFC 3339 time: {exc}", "invalid_param") from None
     sleep_id = new_id("slp")
     await ctx.services.store.sleeps.create(sleep_id, run_id, duration, until)
     return {"id": sleep_id}

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from ..secret_box import SecretBox
 from .accounts import (
     AccountStore,
     KeyRecord,
@@ -25,23 +26,24 @@ from .sleeps import SleepRecord, SleepStore
 class Store:
     """The database and a store per kind of record."""
 
-    def __init__(self, db: Database) -> None:
+    def __init__(self, db: Database, box: SecretBox | None = None) -> None:
         self.db = db
         self.runs = RunStore(db)
         self.prompts = PromptStore(db)
         self.sessions = SessionStore(db)
-        self.accounts = AccountStore(db)
+        self.accounts = AccountStore(db, box)
         self.sleeps = SleepStore(db)
 
     @classmethod
-    async def open(cls, path: str | Path) -> Store:
-        """Open and migrate the database at `path`; stamps continue after the stored ones."""
+    async def open(cls, path: str | Path, box: SecretBox | None = None) -> Store:
+        """Open and migrate the database at `path`; stamps continue after the stored ones.
+        `box` seals resource configurations (None: resources cannot be read or written)."""
         db = await Database.open(path)
         for table in ("runs", "sessions"):
             row = await db.fetch_one(f"SELECT MAX(updated_at) AS last FROM {table}")
             if row and row["last"]:
                 db.clock.advance_past(row["last"])
-        return cls(db)
+        return cls(db, box)
 
     async def close(self) -> None:
         """Close the database."""

@@ -7,6 +7,7 @@ import sqlite3
 from dataclasses import dataclass
 from typing import Any
 
+from ..secret_box import ENV_VAR, SecretBox, SecretKeyError, is_plain_json
 from ..timeutil import now_text
 from .db import Database, Row
 
@@ -54,8 +55,8 @@ class ResourceRecord:
     updated_at: str
 
     @classmethod
-    def from_row(cls, row: Row) -> ResourceRecord:
-        """Decode a `resources` row."""
+    def from_row(cls, row: Row, box: SecretBox | None) -> ResourceRecord:
+        """Decode a `resources` row, opening its sealed configuration."""
         return cls(
             id=row["id"],
             slug=row["slug"],
@@ -63,7 +64,7 @@ class ResourceRecord:
             kind=row["kind"],
             is_private=bool(row["is_private"]),
             permissions=json.loads(row["permissions"]),
-            config=json.loads(row["config"]),
+            config=_unseal(box, row["config"]),
             created_at=row["created_at"],
             updated_at=row["updated_at"],
         )
@@ -73,11 +74,25 @@ class SlugTaken(Exception):
     """Another resource already has this slug."""
 
 
+def _box_or_fail(box: SecretBox | None) -> SecretBox:
+    if box is None:
+        raise SecretKeyError(
+            f"{ENV_VAR} is not set, and airfield keeps resource configurations encrypted;"
+            " set it (`airfield secrets new-key` prints one) and restart"
+        )
+    return box
+
+
+def _unseal(box: SecretBox | None, stored: str) -> dict[str, Any]:
+    return _box_or_fail(box).open(stored)
+
+
 class AccountStore:
     """SQL for keys, users, idempotency records and resources."""
 
-    def __init__(self, db: Database) -> None:
+    def __init__(self, db: Database, box: SecretBox | None = None) -> None:
         self._db = db
+        self.box = box  # None: no AIRFIELD_SECRET_KEY; resources can be neither read nor written
 
     async def add_key(self, key: KeyRecord, key_hash: str) -> None:
         """Store a new API key and the user it belongs to."""
@@ -100,14 +115,22 @@ class AccountStore:
         )
         return KeyRecord(row["id"], row["name"], row["role"], row["user_id"]) if row else None
 
-    async def remember_user(self, user_id: str, name: str, email: str) -> None:
-        """Create or refresh a user (acting-for labels become users too)."""
-        await self._db.execute(
-            "INSERT INTO users (id, name, email, created_at) VALUES (?, ?, ?, ?)"
-            " ON CONFLICT (id) DO UPDATE SET email = excluded.email"
-            " WHERE excluded.email != '' AND excluded.email != users.email",
-            (user_id, name, email, now_text()),
-        )
+    async def remember_acting_for(self, label: str, email: str) -> bool:
+        """Create or refresh the person an integration acts for; False (and nothing written)
+        when `label` is the ID of a user that is not such a person (a key's own user)."""
+        async with self._db.transaction() as tx:
+            row = await tx.fetch_one("SELECT acting_for FROM users WHERE id = ?", (label,))
+            if row is not None and not row["acting_for"]:
+                return False
+            await tx.execute(
+                "INSERT INTO users (id, name, email, created_at, acting_for)"
+                " VALUES (?, ?, ?, ?, 1)"
+                " ON CONFLICT (id) DO UPDATE SET email = excluded.email"
+                " WHERE users.acting_for = 1 AND excluded.email != ''"
+                " AND excluded.email != users.email",
+                (label, label, email, now_text()),
+            )
+        return True
 
     async def user(self, user_id: str) -> UserRecord | None:
         """A user by ID."""
@@ -147,7 +170,7 @@ class AccountStore:
                     record.kind,
                     int(record.is_private),
                     json.dumps(record.permissions),
-                    json.dumps(record.config),
+                    _box_or_fail(self.box).seal(record.config),
                     record.created_at,
                     record.updated_at,
                 ),
@@ -167,7 +190,7 @@ class AccountStore:
                     record.kind,
                     int(record.is_private),
                     json.dumps(record.permissions),
-                    json.dumps(record.config),
+                    _box_or_fail(self.box).seal(record.config),
                     record.updated_at,
                     record.id,
                 ),
@@ -180,9 +203,40 @@ class AccountStore:
         row = await self._db.fetch_one(
             "SELECT * FROM resources WHERE id = ? OR slug = ?", (ref, ref)
         )
-        return ResourceRecord.from_row(row) if row else None
+        return ResourceRecord.from_row(row, self.box) if row else None
 
     async def resources(self) -> list[ResourceRecord]:
         """Every resource, by slug."""
         rows = await self._db.fetch_all("SELECT * FROM resources ORDER BY slug")
-        return [ResourceRecord.from_row(row) for row in rows]
+        return [ResourceRecord.from_row(row, self.box) for row in rows]
+
+    async def secure_resources(self) -> int:
+        """Check at start that the key opens every stored configuration, and encrypt any kept
+        in clear text by an airfield from before encryption. Returns how many resources there
+        are; SecretKeyError (the server must not start) when they exist and the key is missing
+        or wrong."""
+        rows = await self._db.fetch_all("SELECT id, config FROM resources")
+        if not rows:
+            return 0
+        box = _box_or_fail(self.box)
+        for row in rows:
+            if is_plain_json(row["config"]):
+                sealed = box.seal(json.loads(row["config"]))
+                await self._db.execute(
+                    "UPDATE resources SET config = ? WHERE id = ?", (sealed, row["id"])
+                )
+            else:
+                box.open(row["config"])
+        return len(rows)
+
+    async def rotate_resources(self) -> int:
+        """Re-encrypt every configuration under the first key; how many were rewritten."""
+        box = _box_or_fail(self.box)
+        rows = await self._db.fetch_all("SELECT id, config FROM resources")
+        async with self._db.transaction() as tx:
+            for row in rows:
+                await tx.execute(
+                    "UPDATE resources SET config = ? WHERE id = ?",
+                    (box.reseal(row["config"]), row["id"]),
+                )
+        return len(rows)

@@ -6,6 +6,8 @@ from typing import Any
 
 from slack_sdk.models.blocks import MarkdownTextObject, SectionBlock
 
+from ..slack_clip import TEXT_LIMITS, clip
+
 __all__ = ["help_message", "usage_lines"]
 
 
@@ -31,7 +33,9 @@ def help_message(command: str, problem: str | None = None) -> dict[str, Any]:
     usage = "\n".join(usage_lines(command))
     blocks = []
     if problem:
-        blocks.append(SectionBlock(text=MarkdownTextObject(text=f":warning: {problem}")))
+        # A problem can quote the user's whole input; slack_sdk refuses a section over its limit.
+        shown = clip(f":warning: {problem}", TEXT_LIMITS[("section", "text")])
+        blocks.append(SectionBlock(text=MarkdownTextObject(text=shown)))
     blocks.append(SectionBlock(text=MarkdownTextObject(text=f"*Usage*\n{usage}")))
     text = f"{problem}\n{usage}" if problem else usage
     return {"text": text, "blocks": [block.to_dict() for block in blocks]}

@@ -60,9 +60,9 @@ async def serve_http(services: Services) -> AsyncIterator[str]:
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.bind(("127.0.0.1", 0))
     port = sock.getsockname()[1]
-    config = uvicorn.Config(
-        build_asgi_app(build_app(services)), log_level="warning", access_log=False, lifespan="off"
-    )
+    secret = services.settings.slack_signing_secret
+    asgi = build_asgi_app(build_app(services), secret.get_secret_value() if secret else "")
+    config = uvicorn.Config(asgi, log_level="warning", access_log=False, lifespan="off")
     server = uvicorn.Server(config)
     task = asyncio.create_task(server.serve(sockets=[sock]))
     loop = asyncio.get_running_loop()

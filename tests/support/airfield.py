@@ -25,6 +25,8 @@ import httpx
 REPO = Path(__file__).resolve().parents[2]
 EXAMPLES = REPO / "examples"
 STARTUP_SECONDS = 30.0
+# A fixed Fernet key (`airfield secrets new-key`) so resource secrets are sealed in every test.
+TEST_SECRET_KEY = "8dcqGdMI2QwqlB2xNNxVqyjPp-Bzt2QZoyttU4QHpbU="
 
 
 class AirfieldProcess:
@@ -79,6 +81,7 @@ class AirfieldProcess:
     def _environment(self) -> dict[str, str]:
         env = {k: v for k, v in os.environ.items() if not k.startswith("AIRFIELD_")}
         env["AIRFIELD_API_KEY"] = self.api_key
+        env["AIRFIELD_SECRET_KEY"] = TEST_SECRET_KEY
         env["PYTHONPATH"] = os.pathsep.join(
             p for p in (str(REPO), os.environ.get("PYTHONPATH", "")) if p
         )

@@ -5,7 +5,10 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+from pydantic import ValidationError
 from slack_bolt.async_app import AsyncAck, AsyncApp
+
+from airplane_api import NotFoundError
 
 from ...approvals import (
     ApprovalAction,
@@ -48,9 +51,18 @@ def register(app: AsyncApp, services: Services) -> None:
                 channel=channel, user=user, text=outcome.message
             )
 
+    def prompt_ref(body: dict[str, Any]) -> PromptRef | None:
+        # A button this bot did not render (a forged or stale payload): one line, no trace.
+        try:
+            return PromptRef.model_validate_json(str(body["actions"][0].get("value") or ""))
+        except ValidationError:
+            log.warning("ignored %s: its value is not a prompt reference", body["actions"][0])
+            return None
+
     async def on_button(body: dict[str, Any], intent: Intent) -> None:
-        action = body["actions"][0]
-        ref = PromptRef.model_validate_json(action["value"])
+        ref = prompt_ref(body)
+        if ref is None:
+            return
         user = str(body["user"]["id"])
         channel = str((body.get("channel") or {}).get("id") or "")
         state = (body.get("state") or {}).get("values") or {}
@@ -77,7 +89,9 @@ def register(app: AsyncApp, services: Services) -> None:
     @app.action(ApprovalAction.RESPOND)
     async def on_respond(ack: AsyncAck, body: dict[str, Any]) -> None:
         await ack()
-        ref = PromptRef.model_validate_json(body["actions"][0]["value"])
+        ref = prompt_ref(body)
+        if ref is None:
+            return
         refusal = await approvals.may_respond(ref.prompt_id, str(body["user"]["id"]))
         if refusal is not None:
             await tell(body, refusal)
@@ -96,9 +110,19 @@ def register(app: AsyncApp, services: Services) -> None:
 
     @app.view(ApprovalCallback.MODAL)
     async def on_modal(ack: AsyncAck, body: dict[str, Any], view: dict[str, Any]) -> None:
-        metadata = PromptModalMetadata.model_validate_json(view.get("private_metadata") or "{}")
+        try:
+            metadata = PromptModalMetadata.model_validate_json(view.get("private_metadata") or "")
+        except ValidationError:
+            log.warning("closed a prompt modal whose private_metadata is unreadable")
+            await ack()
+            return
         state = (view.get("state") or {}).get("values") or {}
-        checked = await approvals.check_modal(metadata.prompt_id, state)
+        try:
+            checked = await approvals.check_modal(metadata.prompt_id, state)
+        except NotFoundError:
+            log.warning("closed the modal of prompt %s, which does not exist", metadata.prompt_id)
+            await ack()
+            return
         if not checked.ok:
             await ack(response_action="errors", errors=modal_errors(checked))
             return

@@ -26,6 +26,7 @@ from ...parsing import (
 )
 from ...requests import command_request_key, idempotency_key
 from ...services import Services
+from ...slack_clip import clip_message
 from ...store import AuditAction, AuditEntry, RunKind
 
 __all__ = ["CommandContext", "cancel", "logs", "run_runbook", "run_task", "runs", "status"]
@@ -54,7 +55,8 @@ class CommandContext:
 
     async def say(self, **message: Any) -> None:
         """An ephemeral answer to the user."""
-        await self.respond(response_type="ephemeral", replace_original=False, **message)
+        clipped = clip_message(message)  # a response_url does not pass the clipping client
+        await self.respond(response_type="ephemeral", replace_original=False, **clipped)
 
     async def usage(self, problem: str) -> None:
         """What was wrong, and the usage."""

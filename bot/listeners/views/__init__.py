@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+from pydantic import ValidationError
 from slack_bolt.async_app import AsyncAck, AsyncApp
 
 from ...blocks.modal import ModalMetadata, read_modal_state
@@ -27,7 +28,13 @@ def register(app: AsyncApp, services: Services) -> None:
     @app.view(CallbackId.RUN_MODAL)
     @tracked(services)
     async def on_run_submitted(ack: AsyncAck, body: dict[str, Any], view: dict[str, Any]) -> None:
-        metadata = ModalMetadata.load(view.get("private_metadata"))
+        try:
+            metadata = ModalMetadata.load(view.get("private_metadata"))
+        except ValidationError:
+            # Not a modal this bot opened (forged or from an older version): one line, no trace.
+            log.warning("closed a run modal whose private_metadata is unreadable")
+            await ack()
+            return
         raw, env, picked = read_modal_state((view.get("state") or {}).get("values") or {})
         slug = metadata.slug or picked
         if not slug:

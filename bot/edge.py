@@ -1,0 +1,138 @@
+"""The HTTP edge: what a request to `/slack/events` must be before Bolt parses it.
+
+Bolt (and slack_sdk's signature check) raise on a non-integer timestamp, a body that is not
+UTF-8, JSON that is not an object, or a payload nested past the recursion limit; uvicorn then
+answers 500 and logs a multi-line traceback, so anyone could fill a disk without a signature.
+`EdgeGuard.refusal` answers those 400 or 401 first, with one log line and no traceback:
+
+    size (413) -> timestamp header (400) -> signature, on the raw bytes (401)
+    -> UTF-8 (400) -> JSON object (400) -> the fields the listeners read (400)
+
+`payload_problem` and `signature_problem` are pure; the guard adds the request and the clock.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import logging
+import time
+from collections.abc import Callable, Mapping
+from typing import Any
+from urllib.parse import parse_qs
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+
+__all__ = ["MAX_BODY_BYTES", "EdgeGuard", "payload_problem", "signature_problem"]
+
+log = logging.getLogger("bot.edge")
+
+# Slack documents no maximum; its largest payloads (a full modal's state) are far below this.
+MAX_BODY_BYTES = 1024 * 1024
+MAX_CLOCK_SKEW = 5 * 60  # Slack's own rule: older requests may be replays
+
+
+def signature_problem(
+    secret: str, headers: Mapping[str, str], raw: bytes, now: float
+) -> tuple[int, str] | None:
+    """Why a request is not signed by Slack (status, reason), or None when it is."""
+    timestamp = headers.get("x-slack-request-timestamp", "")
+    signature = headers.get("x-slack-signature", "")
+    if not timestamp or not signature:
+        return 401, "missing X-Slack-Request-Timestamp or X-Slack-Signature"
+    if not (timestamp.isascii() and timestamp.isdigit() and len(timestamp) <= 12):
+        return 400, "X-Slack-Request-Timestamp is not a Unix time in seconds"
+    if abs(now - int(timestamp)) > MAX_CLOCK_SKEW:
+        return 401, "X-Slack-Request-Timestamp is more than five minutes away"
+    base = b"v0:" + timestamp.encode() + b":" + raw
+    expected = "v0=" + hmac.new(secret.encode(), base, hashlib.sha256).hexdigest()
+    if not hmac.compare_digest(expected.encode(), signature.encode(errors="replace")):
+        return 401, "X-Slack-Signature does not match"
+    return None
+
+
+def _text(value: Any) -> bool:
+    return isinstance(value, str) and bool(value)
+
+
+def payload_problem(payload: Mapping[str, Any]) -> str | None:
+    """Why a signed interactive payload lacks what the listeners read, or None when it is whole.
+
+    Slack always sends these fields; a payload without them is answered, not handed on.
+    """
+    kind = payload.get("type")
+    if kind not in ("block_actions", "view_submission", "view_closed"):
+        return None
+    user = payload.get("user")
+    if not isinstance(user, dict) or not _text(user.get("id")):
+        return f"{kind} without user.id"
+    if kind == "block_actions":
+        actions = payload.get("actions")
+        if not isinstance(actions, list) or not actions:
+            return "block_actions without actions"
+        if not all(isinstance(a, dict) and _text(a.get("action_id")) for a in actions):
+            return "block_actions with an action that has no action_id"
+        return None
+    view = payload.get("view")
+    if not isinstance(view, dict) or not _text(view.get("callback_id")):
+        return f"{kind} without view.callback_id"
+    if not isinstance(view.get("private_metadata", ""), str):
+        return f"{kind} with a private_metadata that is not text"
+    return None
+
+
+def _parsed(text: str, content_type: str) -> tuple[dict[str, Any] | None, str | None]:
+    """The body's JSON object (the form's `payload`, or the JSON body), or why there is none.
+    A form without `payload` (a slash command) has no JSON and is fine as it is."""
+    if content_type.startswith("application/json"):
+        source = text
+    else:
+        form = parse_qs(text, keep_blank_values=True)
+        if "payload" not in form:
+            return None, None
+        source = form["payload"][0]
+    try:
+        value = json.loads(source)
+    except (ValueError, RecursionError):
+        return None, "the payload is not JSON"
+    if not isinstance(value, dict):
+        return None, "the payload is not a JSON object"
+    return value, None
+
+
+class EdgeGuard:
+    """Checks requests before Bolt sees them; `refusal` is the response, or None to go on."""
+
+    def __init__(self, signing_secret: str, now: Callable[[], float] = time.time) -> None:
+        self._secret = signing_secret
+        self._now = now
+
+    async def refusal(self, request: Request) -> Response | None:
+        """The 4xx answer to a request Bolt must not parse, or None."""
+        declared = request.headers.get("content-length", "")
+        if declared.isdigit() and int(declared) > MAX_BODY_BYTES:
+            return self._refuse(request, 413, "the body is larger than 1 MiB")
+        raw = await request.body()  # cached by Starlette; Bolt reads the same bytes
+        if len(raw) > MAX_BODY_BYTES:
+            return self._refuse(request, 413, "the body is larger than 1 MiB")
+        if self._secret:
+            problem = signature_problem(self._secret, request.headers, raw, self._now())
+            if problem is not None:
+                return self._refuse(request, *problem)
+        try:
+            text = raw.decode("utf-8")
+        except UnicodeDecodeError:
+            return self._refuse(request, 400, "the body is not UTF-8")
+        payload, reason = _parsed(text, request.headers.get("content-type", ""))
+        if reason is None and payload is not None:
+            reason = payload_problem(payload)
+        if reason is not None:
+            return self._refuse(request, 400, reason)
+        return None
+
+    def _refuse(self, request: Request, status: int, reason: str) -> Response:
+        client = request.client.host if request.client else "?"
+        log.warning("refused a request from %s: %d %s", client, status, reason)
+        return JSONResponse({"ok": False, "error": reason}, status_code=status)

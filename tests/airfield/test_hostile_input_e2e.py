@@ -1,0 +1,229 @@
+"""Hostile input against a real airfield: every malformed request is a clear 4xx, never a 500.
+
+Each case below once answered 500 (or did what the docs do not promise); see issue 15.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import uuid
+from typing import Any
+
+import httpx
+import pytest
+
+from tests.support.airfield import AirfieldProcess
+
+from .conftest import client_for
+from .helpers import execute, output_of, wait_prompts, wait_run
+
+TOO_DEEP = "[" * 1000 + "]" * 1000
+HUGE_DIGITS = "7" * 5000
+
+
+def _is_clear_4xx(response: httpx.Response, status: int = 400) -> dict[str, Any]:
+    assert response.status_code == status, response.text[:300]
+    body: dict[str, Any] = response.json()
+    assert body["error"], body
+    assert body["code"], body
+    return body
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        '{"slug": "hello", "paramValues": ' + TOO_DEEP + "}",
+        '{"slug": "hello", "paramValues": {"name": NaN}}',
+        '{"slug": "hello", "paramValues": {"name": Infinity}}',
+        '{"slug": "hello", "paramValues": {"name": 1e999}}',
+        '{"slug": "hello", "paramValues": {"name": ' + HUGE_DIGITS + "}}",
+        "[1, 2, 3]",
+        "null",
+    ],
+    ids=["deep", "nan", "infinity", "overflowing-float", "5000-digits", "array", "null"],
+)
+async def test_malformed_json_bodies_are_400(api: httpx.AsyncClient, raw: str) -> None:
+    """Deep nesting, NaN/Infinity, out-of-range numbers and non-objects: 400 invalid_body."""
+    response = await api.post("/v0/tasks/execute", content=raw.encode())
+    assert _is_clear_4xx(response)["code"] == "invalid_body"
+
+
+async def test_body_that_is_not_utf8_or_too_large(api: httpx.AsyncClient) -> None:
+    """A body that is not UTF-8 is 400; one past the size bound is 413, read no further."""
+    not_utf8 = await api.post("/v0/tasks/execute", content=b'{"slug": "\xff\xfe"}')
+    assert "UTF-8" in _is_clear_4xx(not_utf8)["error"]
+    big = b'{"slug": "hello", "pad": "' + b"x" * (2 * 1024 * 1024) + b'"}'
+    too_large = await api.post("/v0/tasks/execute", content=big)
+    assert _is_clear_4xx(too_large, 413)["code"] == "body_too_large"
+
+
+async def test_nan_is_never_stored_or_echoed(api: httpx.AsyncClient) -> None:
+    """displays/create and resources/create refuse NaN, so no list ever serves bare NaN."""
+    run_id = await execute(api, "hello", name="nan")
+    display = await api.post(
+        "/v0/displays/create",
+        content=b'{"runID": "' + run_id.encode() + b'", "display": {"kind": "json", "v": NaN}}',
+    )
+    _is_clear_4xx(display)
+    resource = await api.post(
+        "/v0/resources/create",
+        content=b'{"kind": "rest", "name": "nan", "resource": {"timeout": -Infinity}}',
+    )
+    _is_clear_4xx(resource)
+    listed = await api.get("/v0/displays/list", params={"runID": run_id})
+    assert "NaN" not in listed.text
+
+
+BAD_TIMES = [
+    "9999-12-31T23:59:59-01:00",
+    "0001-01-01T00:00:00+01:00",
+    "2022-01-01",
+    "2022-01-01T00:00:00",
+    "2022-W01-1",
+    HUGE_DIGITS,
+    "2022-13-01T00:00:00Z",
+]
+
+
+@pytest.mark.parametrize(
+    ("path", "name"),
+    [
+        ("/v0/runs/list", "since"),
+        ("/v0/runs/list", "until"),
+        ("/v0/sessions/list", "updatedAfter"),
+        ("/v0/sessions/list", "updatedBefore"),
+    ],
+)
+async def test_time_filters_take_rfc3339_only(api: httpx.AsyncClient, path: str, name: str) -> None:
+    """Out-of-range, offset-less, date-only, week-date and huge values: 400 naming the filter."""
+    for text in BAD_TIMES:
+        response = await api.get(path, params={name: text})
+        assert name in _is_clear_4xx(response)["error"], text[:40]
+    for good in (
+        "2022-01-11T22:32:45Z",
+        "2022-01-11 22:32:45.707231+00",
+        "2022-01-11T22:32:45+02:00",
+    ):
+        assert (await api.get(path, params={name: good})).status_code == 200, good
+
+
+async def test_integer_and_size_bounds_on_execute(api: httpx.AsyncClient) -> None:
+    """A 5,000-digit integer and a value past the size bound are 400 naming the parameter, and
+    no run is created for them."""
+    huge = await api.post(
+        "/v0/tasks/execute", json={"slug": "typed", "paramValues": {"count": HUGE_DIGITS}}
+    )
+    body = _is_clear_4xx(huge)
+    assert body["param"] == "count"
+    assert "between" in body["error"]
+    big = await api.post(
+        "/v0/tasks/execute", json={"slug": "hello", "paramValues": {"name": "x" * 200_000}}
+    )
+    body = _is_clear_4xx(big)
+    assert body["param"] == "name"
+    assert "resource or a file" in body["error"]
+    fits = await execute(api, "hello", name="y" * 90_000)
+    assert (await wait_run(api, fits))["status"] == "Succeeded"
+
+
+async def test_prompt_submit_bounds_integers_and_datetimes(api: httpx.AsyncClient) -> None:
+    """prompts/submit: a 5,000-digit integer is 400 naming the parameter; the prompt stays open."""
+    started = await api.post(
+        "/v0/runbooks/execute", json={"slug": "confirm_then_greet", "paramValues": {"who": "x"}}
+    )
+    session_id = started.json()["sessionID"]
+    prompts = await wait_prompts(api, sessionID=session_id)
+    prompt_id = prompts[-1]["id"]
+    refused = await api.post(
+        "/v0/prompts/submit", json={"id": prompt_id, "values": {"times": HUGE_DIGITS}}
+    )
+    assert _is_clear_4xx(refused)["param"] == "times"
+    still = (await api.get("/v0/prompts/get", params={"id": prompt_id})).json()["prompt"]
+    assert still["submittedAt"] is None
+    await api.post("/v0/prompts/cancel", json={"id": prompt_id})
+
+
+async def test_sleeps_create_refuses_out_of_range_until(api: httpx.AsyncClient) -> None:
+    """sleeps/create (a run's token) with a time that overflows in UTC is 400, not 500."""
+    body = {"durationMs": 1, "until": "9999-12-31T23:59:59-01:00"}
+    run_id = await execute(api, "probe", calls=json.dumps([["POST", "/v0/sleeps/create", body]]))
+    assert (await wait_run(api, run_id))["status"] == "Succeeded"
+    [answer] = await output_of(api, run_id)
+    assert answer["status"] == 400
+    assert "until" in answer["body"]["error"]
+
+
+async def test_acting_for_cannot_touch_existing_users(airfield: AirfieldProcess) -> None:
+    """A developer key acting for an existing user (even on a GET) or the built-in admin is
+    400 and changes nothing; emails are validated and bounded."""
+    dev_key = await asyncio.to_thread(airfield.create_key, "dev-acting", "developer")
+    async with client_for(airfield) as admin:
+        admin_id = (await admin.get("/v0/auth/info")).json()["user"]["id"]
+        victim_key = await asyncio.to_thread(airfield.create_key, "victim", "developer")
+    async with client_for(airfield, **{"X-Airplane-API-Key": victim_key}) as victim:
+        victim_id = (await victim.get("/v0/auth/info")).json()["user"]["id"]
+    async with client_for(airfield, **{"X-Airplane-API-Key": dev_key}) as dev:
+        for target in (victim_id, admin_id):
+            hijack = await dev.get(
+                "/v0/auth/info",
+                headers={
+                    "X-Airplane-Acting-For": target,
+                    "X-Airplane-Acting-For-Email": "attacker@evil.example",
+                },
+            )
+            assert "own namespace" in _is_clear_4xx(hijack)["error"]
+        for email in ("not-an-email", "a@b", "x" * 250 + "@example.com", "a@b.c, d@e.f"):
+            bad = await dev.get(
+                "/v0/auth/info",
+                headers={"X-Airplane-Acting-For": "slack:U1", "X-Airplane-Acting-For-Email": email},
+            )
+            assert "Email" in _is_clear_4xx(bad)["error"], email
+        label = f"slack:U{uuid.uuid4().hex[:8]}"
+        fine = await dev.get(
+            "/v0/auth/info",
+            headers={"X-Airplane-Acting-For": label, "X-Airplane-Acting-For-Email": "p@ex.com"},
+        )
+        assert fine.json()["actingFor"] == label
+        victim_user = (await dev.get("/v0/users/get", params={"userID": victim_id})).json()
+        admin_user = (await dev.get("/v0/users/get", params={"userID": admin_id})).json()
+    assert victim_user["user"]["email"] == ""
+    assert victim_user["user"]["name"] == "victim"
+    assert admin_user["user"]["name"] == "airfield admin"
+
+
+async def test_run_tokens_wait_only_on_their_own(api: httpx.AsyncClient) -> None:
+    """A run's token is held on its own prompt or child only: another run's open prompt and an
+    unrelated active run answer at once (well under the 5 s hold)."""
+    session = await api.post(
+        "/v0/runbooks/execute", json={"slug": "confirm_then_greet", "paramValues": {"who": "y"}}
+    )
+    prompts = await wait_prompts(api, sessionID=session.json()["sessionID"])
+    other_prompt = prompts[-1]["id"]
+    unrelated = await execute(api, "slow", seconds="20")
+    await wait_run(api, unrelated, {"Active"})
+    probe = await execute(
+        api,
+        "probe",
+        calls=json.dumps(
+            [
+                ["GET", "/v0/prompts/get", {"id": other_prompt}],
+                ["GET", "/v0/runs/get", {"id": unrelated}],
+            ]
+        ),
+    )
+    assert (await wait_run(api, probe))["status"] == "Succeeded"
+    answers = await output_of(api, probe)
+    assert [a["status"] for a in answers] == [200, 200]
+    assert all(a["seconds"] < 3.0 for a in answers), answers
+    await api.post("/v0/prompts/cancel", json={"id": other_prompt})
+    await api.post("/v0/runs/cancel", json={"runID": unrelated})
+
+
+async def test_displays_need_an_existing_run(api: httpx.AsyncClient) -> None:
+    """displays/create from a key with a runID that does not exist is 404, not stored."""
+    missing = await api.post(
+        "/v0/displays/create",
+        json={"runID": "run20200101zmissing00", "display": {"kind": "markdown", "content": "x"}},
+    )
+    assert _is_clear_4xx(missing, 404)["code"] == "not_found"

@@ -1,0 +1,151 @@
+"""The pure rules behind airfield's hostile-input answers: bodies, times, resource views."""
+
+from __future__ import annotations
+
+import pytest
+
+from airfield.errors import ApiError
+from airfield.params import MAX_VALUES_BYTES, ParamError, validate_values
+from airfield.request_body import MAX_DEPTH, nesting_depth, parse_json_object
+from airfield.resource_config import REDACTED, keep_write_only, may_read, public_view
+from airfield.secret_box import SecretBox, SecretKeyError, new_key
+from airfield.timeutil import parse_query_time
+from airplane_api.models import Parameter
+
+
+def test_nesting_depth_ignores_brackets_in_strings() -> None:
+    assert nesting_depth('{"a": "[[[[{{{{", "b": [[1]]}') == 3
+    assert nesting_depth('"\\"[[["') == 0
+
+
+@pytest.mark.parametrize(
+    ("raw", "status", "words"),
+    [
+        (b"[" * (MAX_DEPTH + 1) + b"]" * (MAX_DEPTH + 1), 400, "nested deeper"),
+        (b'{"a": NaN}', 400, "NaN is not JSON"),
+        (b'{"a": -Infinity}', 400, "Infinity is not JSON"),
+        (b'{"a": 1e400}', 400, "out of range"),
+        (b'{"a": "\xff"}', 400, "UTF-8"),
+        (b"null", 400, "JSON object"),
+        (b"x" * (1024 * 1024 + 1), 413, "larger than"),
+    ],
+)
+def test_bodies_refused_with_the_reason(raw: bytes, status: int, words: str) -> None:
+    with pytest.raises(ApiError) as caught:
+        parse_json_object(raw)
+    assert caught.value.status == status
+    assert words in caught.value.message
+
+
+def test_bodies_accepted() -> None:
+    assert parse_json_object(b'{"a": [1, 2.5, {"b": null}],}') == {"a": [1, 2.5, {"b": None}]}
+    assert parse_json_object(b"  ") == {}
+
+
+@pytest.mark.parametrize(
+    ("text", "stored"),
+    [
+        ("2022-01-11T22:32:45Z", "2022-01-11T22:32:45.000000Z"),
+        ("2022-01-11 22:32:45.707231+00", "2022-01-11T22:32:45.707231Z"),
+        ("2022-01-11T22:32:45 02:00", "2022-01-11T20:32:45.000000Z"),
+        ("2022-01-11t22:32:45.123456789-01:30", "2022-01-12T00:02:45.123456Z"),
+    ],
+)
+def test_times_accepted(text: str, stored: str) -> None:
+    assert parse_query_time(text) == stored
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "9999-12-31T23:59:59-01:00",
+        "0001-01-01T00:00:00+01:00",
+        "2022-01-01",
+        "2022-01-01T00:00:00",
+        "2022-W01-1",
+        "1" * 5000,
+        "\uff12\uff10\uff12\uff12-01-01T00:00:00Z",  # full-width digits
+    ],
+)
+def test_times_refused(text: str) -> None:
+    with pytest.raises(ValueError, match=r"RFC 3339|out of range"):
+        parse_query_time(text)
+
+
+def test_public_view_shows_allowlisted_fields_only() -> None:
+    config = {
+        "baseURL": "https://u:pw@api.example.com/p?token=t#f",
+        "headers": {"Authorization": "x"},
+        "pwd": "p",
+        "key": ["k"],
+        "empty": "",
+    }
+    assert public_view("rest", config) == {
+        "baseURL": "https://api.example.com/p",
+        "headers": REDACTED,
+        "pwd": REDACTED,
+        "key": REDACTED,
+        "empty": "",
+    }
+    assert public_view("postgres", {"host": "u:pw@db", "port": 5432}) == {
+        "host": "db",
+        "port": 5432,
+    }
+
+
+def test_write_only_fields_survive_a_read_modify_write() -> None:
+    old = {"host": "a", "password": "p", "token": {"v": 1}}
+    new = {"host": "b", "password": REDACTED}
+    assert keep_write_only("postgres", new, old) == {
+        "host": "b",
+        "password": "p",
+        "token": {"v": 1},
+    }
+
+
+def test_private_resources_need_a_permission() -> None:
+    perms = [{"roleID": "developer"}, {"subUserID": "slack:U1"}]
+    assert may_read(is_private=False, permissions=[], role="restricted_developer", people=[])
+    assert may_read(is_private=True, permissions=[], role="team_admin", people=[])
+    assert may_read(is_private=True, permissions=perms, role="developer", people=[])
+    assert may_read(is_private=True, permissions=perms, role="run", people=["slack:U1"])
+    assert not may_read(is_private=True, permissions=perms, role="run", people=["usrX"])
+    assert may_read(is_private=True, permissions=[], role="run", people=[], attached=True)
+
+
+def test_secret_box_round_trip_rotation_and_wrong_key() -> None:
+    old_key, new_key_text = new_key(), new_key()
+    sealed = SecretBox([old_key]).seal({"password": "hunter2"})
+    assert "hunter2" not in sealed
+    with pytest.raises(SecretKeyError):
+        SecretBox([new_key_text]).open(sealed)
+    rotated = SecretBox([new_key_text, old_key]).reseal(sealed)
+    assert SecretBox([new_key_text]).open(rotated) == {"password": "hunter2"}
+    with pytest.raises(SecretKeyError):
+        SecretBox(["not a key"])
+
+
+def _param(kind: str) -> Parameter:
+    return Parameter.model_validate({"slug": "p", "name": "p", "type": kind})
+
+
+@pytest.mark.parametrize(
+    ("kind", "value", "words"),
+    [
+        ("integer", "7" * 5000, "between"),
+        ("integer", "-" + "0" * 5000 + "9" * 20, "between"),
+        ("integer", 2**63, "between"),
+        ("float", 10**400, "finite"),
+        ("datetime", "9999-12-31T23:59:59-01:00", "years 1-9999"),
+        ("string", "x" * (MAX_VALUES_BYTES + 1), "resource or a file"),
+    ],
+)
+def test_parameter_values_refused_not_crashed(kind: str, value: object, words: str) -> None:
+    with pytest.raises(ParamError, match=words):
+        validate_values([_param(kind)], {"p": value})
+
+
+def test_parameter_values_at_the_bounds_accepted() -> None:
+    assert validate_values([_param("integer")], {"p": "-9223372036854775808"}) == {"p": -(2**63)}
+    assert validate_values([_param("integer")], {"p": "000042"}) == {"p": 42}
+    assert validate_values([_param("string")], {"p": "x" * 99_000}) == {"p": "x" * 99_000}

@@ -1,0 +1,218 @@
+"""Resource secrets never leave airfield: not to any role, not in clear text on disk.
+
+Each secret below once leaked through name-based redaction (issue 15): an object under a
+secret-named key, a list, credentials in a URL, and names a list of secret words misses.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from tests.support.airfield import EXAMPLES, TEST_SECRET_KEY, AirfieldProcess
+
+from .conftest import TEST_TASKS, client_for
+from .helpers import execute, output_of, wait_run
+
+SECRETS = {
+    "header": "hdr-0b5e55ed-secret",
+    "token-object": "tok-0b5e55ed-secret",
+    "list": "lst-0b5e55ed-secret",
+    "url-password": "urlpw-0b5e55ed",
+    "pwd": "pwd-0b5e55ed-secret",
+    "key": "key-0b5e55ed-secret",
+    "password": "pw-0b5e55ed-secret",
+    "private": "prv-0b5e55ed-secret",
+}
+RESOURCES: list[dict[str, Any]] = [
+    {
+        "kind": "rest",
+        "name": "Partner API",
+        "slug": "partner_api",
+        "resource": {
+            "baseURL": f"https://svc:{SECRETS['url-password']}@api.example.com/v1?x=1",
+            "headers": {"X-Other": SECRETS["header"]},
+            "secretHeaders": {"X-Other": SECRETS["header"]},
+            "token": {"value": SECRETS["token-object"]},
+        },
+    },
+    {
+        "kind": "postgres",
+        "name": "Orders",
+        "slug": "orders_db",
+        "resource": {
+            "host": "db.internal",
+            "port": "5432",
+            "username": "app",
+            "password": [SECRETS["list"], SECRETS["password"]],
+            "pwd": SECRETS["pwd"],
+        },
+    },
+    {
+        "kind": "mailgun",
+        "name": "Mail",
+        "slug": "mail",
+        "resource": {"key": SECRETS["key"], "domain": "mg.example.com"},
+    },
+]
+PRIVATE = {
+    "kind": "openai",
+    "name": "Private AI",
+    "slug": "private_ai",
+    "isPrivate": True,
+    "permissions": [{"action": "resources.get", "roleID": "developer"}],
+    "resource": {"apiKey": SECRETS["private"]},
+}
+
+
+def _secret_in(text: str) -> list[str]:
+    return [name for name, value in SECRETS.items() if value in text]
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[AirfieldProcess]:
+    """An airfield of its own: this module stops it to read its database file."""
+    with AirfieldProcess(
+        tmp_path_factory.mktemp("secrets"), tasks_dirs=[EXAMPLES, TEST_TASKS]
+    ) as process:
+        yield process
+
+
+@pytest.fixture(scope="module")
+def created(server: AirfieldProcess) -> dict[str, str]:
+    """The resources, by slug -> ID."""
+    ids: dict[str, str] = {}
+    with httpx.Client(base_url=server.url, headers=server.headers, timeout=30) as api:
+        for body in [*RESOURCES, PRIVATE]:
+            response = api.post("/v0/resources/create", json=body)
+            assert response.status_code == 200, response.text
+            assert not _secret_in(response.text)
+            ids[body["slug"]] = response.json()["id"]
+    return ids
+
+
+async def _reads(api: httpx.AsyncClient, ids: dict[str, str]) -> list[httpx.Response]:
+    reads = [await api.get("/v0/resources/list")]
+    for slug, resource_id in ids.items():
+        reads.append(await api.get("/v0/resources/get", params={"id": resource_id}))
+        reads.append(await api.get("/v0/resources/get", params={"slug": slug}))
+    return reads
+
+
+@pytest.mark.parametrize("role", ["team_admin", "developer", "restricted_developer"])
+async def test_no_role_reads_a_secret(
+    server: AirfieldProcess, created: dict[str, str], role: str
+) -> None:
+    """Every key role reads every resource (list, get by ID and slug) and sees no secret; the
+    shown fields are still there, URLs without credentials or query."""
+    key = await asyncio.to_thread(server.create_key, f"reader-{role}", role)
+    async with client_for(server, **{"X-Airplane-API-Key": key}) as api:
+        reads = await _reads(api, created)
+    for response in reads:
+        assert response.status_code in (200, 404), response.text
+        assert _secret_in(response.text) == [], f"{role} read {response.request.url}"
+    listed = {r["slug"]: r for r in reads[0].json()["resources"]}
+    assert listed["partner_api"]["resource"]["baseURL"] == "https://api.example.com/v1"
+    assert listed["partner_api"]["resource"]["token"] == "REDACTED"
+    assert listed["orders_db"]["resource"]["host"] == "db.internal"
+    assert listed["mail"]["resource"]["domain"] == "mg.example.com"
+    # The private resource's permission names the developer role only.
+    assert ("private_ai" in listed) == (role in ("team_admin", "developer"))
+
+
+async def test_a_run_token_reads_no_secret(
+    server: AirfieldProcess, created: dict[str, str]
+) -> None:
+    """A run's token reads every resource and sees no secret, and not the private one."""
+    calls = [["GET", "/v0/resources/list", {}]]
+    calls += [["GET", "/v0/resources/get", {"id": rid}] for rid in created.values()]
+    async with client_for(server) as api:
+        run_id = await execute(api, "probe", calls=json.dumps(calls))
+        assert (await wait_run(api, run_id))["status"] == "Succeeded"
+        answers = await output_of(api, run_id)
+    assert _secret_in(json.dumps(answers)) == []
+    slugs = {r["slug"] for r in answers[0]["body"]["resources"]}
+    assert slugs == {"partner_api", "orders_db", "mail"}
+    assert answers[-1]["status"] == 404  # private_ai, created last
+
+
+async def test_update_keeps_write_only_fields(
+    server: AirfieldProcess, created: dict[str, str]
+) -> None:
+    """Read, change a shown field, write back: the write-only values survive (REDACTED kept)."""
+    async with client_for(server) as api:
+        read = (await api.get("/v0/resources/get", params={"slug": "mail"})).json()["resource"]
+        body = {
+            "id": read["id"],
+            "kind": "mailgun",
+            "name": "Mail",
+            "resource": {**read["resource"], "domain": "mg2.example.com"},
+        }
+        assert (await api.post("/v0/resources/update", json=body)).status_code == 200
+        after = (await api.get("/v0/resources/get", params={"slug": "mail"})).json()["resource"]
+    assert after["resource"] == {"key": "REDACTED", "domain": "mg2.example.com"}
+
+
+def _run_cli(
+    server: AirfieldProcess, *args: str, key: str | None
+) -> subprocess.CompletedProcess[str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("AIRFIELD_")}
+    if key is not None:
+        env["AIRFIELD_SECRET_KEY"] = key
+    return subprocess.run(
+        [sys.executable, "-m", "airfield", *args]
+        + ([] if "new-key" in args else ["--db", str(server.db_path)]),
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+
+
+def _database_bytes(db_path: Path) -> bytes:
+    return b"".join(
+        path.read_bytes() for path in db_path.parent.glob(db_path.name + "*") if path.is_file()
+    )
+
+
+async def test_database_holds_no_secret_and_the_key_is_required(
+    server: AirfieldProcess, created: dict[str, str]
+) -> None:
+    """The database files (with WAL) hold no secret in clear text. Without the key, or with a
+    wrong one, airfield refuses to start, saying why; after `secrets rotate` only the new key
+    opens them. (Runs last in this module: it stops and restarts the server.)"""
+    await server.stop()
+    raw = _database_bytes(server.db_path)
+    assert raw, "no database file"
+    for name, value in SECRETS.items():
+        assert value.encode() not in raw, f"{name} is in the database in clear text"
+
+    missing = _run_cli(server, "serve", "--port", "0", key=None)
+    assert missing.returncode == 2
+    assert "AIRFIELD_SECRET_KEY is not set" in missing.stderr
+    new_key = _run_cli(server, "secrets", "new-key", key=None).stdout.strip()
+    wrong = _run_cli(server, "serve", "--port", "0", key=new_key)
+    assert wrong.returncode == 2
+    assert "does not decrypt" in wrong.stderr
+
+    rotated = _run_cli(server, "secrets", "rotate", key=f"{new_key},{TEST_SECRET_KEY}")
+    assert rotated.returncode == 0, rotated.stderr
+    assert "Re-encrypted 4 resources" in rotated.stdout
+    old_only = _run_cli(server, "serve", "--port", "0", key=TEST_SECRET_KEY)
+    assert old_only.returncode == 2
+    server.extra_env["AIRFIELD_SECRET_KEY"] = new_key
+    await server.start()
+    async with client_for(server) as api:
+        listed = await api.get("/v0/resources/list")
+    assert len(listed.json()["resources"]) == 4
+    assert _secret_in(listed.text) == []
