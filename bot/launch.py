@@ -15,6 +15,7 @@ from typing import Any
 
 from slack_sdk.errors import SlackApiError
 
+from . import metrics
 from .blocks.runs import RunSummary, run_link, run_message
 from .policy import Requester, TargetKind
 from .requests import idempotency_key
@@ -127,6 +128,7 @@ async def authorize(
         )
     )
     log.info("refused %s %s for %s: %s", kind.value, slug, user_id, decision.reason)
+    metrics.policy_refused(kind.value)
     return Refused(decision.reason)
 
 
@@ -185,6 +187,7 @@ async def _start(services: Services, request: LaunchRequest) -> Launched:
         )
     )
     log.info("started %s %s as %s for %s", request.kind, request.slug, run_id, request.requester_id)
+    metrics.run_started(request.kind.value)
     status = "Queued" if request.kind is RunKind.TASK else "Active"
     message = run_message(summary_of(run, status, services, request.name))
     try:

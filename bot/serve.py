@@ -12,13 +12,15 @@ import contextlib
 import logging
 import signal
 from collections.abc import Iterator
-from typing import Protocol
+from typing import Any, Protocol
 
 import uvicorn
 from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 
 from .app import build_app
 from .config import Mode, Settings
+from .ops import build_ops_app
+from .readiness import bot_readiness
 from .server import build_asgi_app
 from .services import Services, open_services
 
@@ -93,6 +95,7 @@ async def _serve_slack(services: Services, stop: asyncio.Event, *, host: str) ->
     if services.tracker is not None:
         # Resumes every run the store says is still followed, before Slack can ask for more.
         await services.tracker.start()
+    readiness = bot_readiness(services)
     if settings.mode is Mode.SOCKET and settings.slack_app_token is not None:
         log.info("serving Slack over Socket Mode")
         handler: _SocketModeRunner = AsyncSocketModeHandler(
@@ -100,14 +103,23 @@ async def _serve_slack(services: Services, stop: asyncio.Event, *, host: str) ->
         )
         await handler.connect_async()
         try:
-            await stop.wait()
+            if settings.metrics_port:
+                log.info(
+                    "serving /metrics, /readyz, /healthz on %s:%d", host, settings.metrics_port
+                )
+                await _serve_http(build_ops_app(readiness), host, settings.metrics_port, stop)
+            else:
+                await stop.wait()
         finally:
             await handler.close_async()
         return
     log.info("serving Slack over HTTP on %s:%d (POST /slack/events)", host, settings.port)
-    config = uvicorn.Config(
-        build_asgi_app(app), host=host, port=settings.port, log_level="warning", access_log=False
-    )
+    await _serve_http(build_asgi_app(app, readiness), host, settings.port, stop)
+
+
+async def _serve_http(asgi_app: Any, host: str, port: int, stop: asyncio.Event) -> None:
+    """Serve `asgi_app` on uvicorn until `stop` is set (or the server ends by itself)."""
+    config = uvicorn.Config(asgi_app, host=host, port=port, log_level="warning", access_log=False)
     server = QuietServer(config)
     serving = asyncio.create_task(server.serve())
     stopping = asyncio.create_task(stop.wait())

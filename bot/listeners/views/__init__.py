@@ -25,7 +25,7 @@ def register(app: AsyncApp, services: Services) -> None:
     """Register the view submission listener."""
 
     @app.view(CallbackId.RUN_MODAL)
-    @tracked(services)
+    @tracked(services, "run_modal")
     async def on_run_submitted(ack: AsyncAck, body: dict[str, Any], view: dict[str, Any]) -> None:
         metadata = ModalMetadata.load(view.get("private_metadata"))
         raw, env, picked = read_modal_state((view.get("state") or {}).get("values") or {})
