@@ -22,6 +22,7 @@ from prometheus_client import (
     Gauge,
     Histogram,
     ProcessCollector,
+    disable_created_metrics,
     generate_latest,
 )
 
@@ -51,6 +52,9 @@ __all__ = [
 # The bot's own registry (not prometheus_client's global one): `airplane-bot dev` runs airfield
 # in the same process, and each must expose only its own metrics.
 REGISTRY = CollectorRegistry(auto_describe=True)
+# No `_created` series beside every counter and histogram: they double the output and no
+# dashboard or alert here reads them.
+disable_created_metrics()
 ProcessCollector(registry=REGISTRY)  # process_start_time_seconds, CPU, memory, open fds
 
 CONTENT_TYPE = CONTENT_TYPE_LATEST

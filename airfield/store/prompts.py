@@ -142,6 +142,13 @@ class PromptStore:
         )
         return changed == 1
 
+    async def count_open(self) -> int:
+        """How many prompts wait for an answer."""
+        row = await self._db.fetch_one(
+            "SELECT COUNT(*) AS n FROM prompts WHERE submitted_at IS NULL AND cancelled_at IS NULL"
+        )
+        return int(row["n"]) if row is not None else 0
+
     async def cancel_open_of_run(self, run_id: str, by: str) -> list[str]:
         """Cancel every open prompt of a run that ended; returns their IDs."""
         rows = await self._db.fetch_all(
