@@ -11,6 +11,7 @@ import asyncio
 import contextlib
 import logging
 import signal
+import socket
 from collections.abc import Iterator
 from typing import Any, Protocol
 
@@ -103,13 +104,7 @@ async def _serve_slack(services: Services, stop: asyncio.Event, *, host: str) ->
         )
         await handler.connect_async()
         try:
-            if settings.metrics_port:
-                log.info(
-                    "serving /metrics, /readyz, /healthz on %s:%d", host, settings.metrics_port
-                )
-                await _serve_http(build_ops_app(readiness), host, settings.metrics_port, stop)
-            else:
-                await stop.wait()
+            await _serve_ops(build_ops_app(readiness), host, settings.metrics_port, stop)
         finally:
             await handler.close_async()
         return
@@ -117,11 +112,45 @@ async def _serve_slack(services: Services, stop: asyncio.Event, *, host: str) ->
     await _serve_http(build_asgi_app(app, readiness), host, settings.port, stop)
 
 
-async def _serve_http(asgi_app: Any, host: str, port: int, stop: asyncio.Event) -> None:
+async def _serve_ops(asgi_app: Any, host: str, port: int, stop: asyncio.Event) -> None:
+    """Socket Mode's listener for operators on METRICS_PORT (0: none), until `stop` is set.
+
+    A port that cannot be bound is logged, not fatal: Slack keeps being served, and the
+    missing scrape target shows as `up == 0` in Prometheus.
+    """
+    if not port:
+        await stop.wait()
+        return
+    try:
+        sock = _bind(host, port)
+    except OSError as exc:
+        log.error("cannot serve /metrics on %s:%d (METRICS_PORT): %s", host, port, exc)
+        await stop.wait()
+        return
+    log.info("serving /metrics, /readyz and /healthz on %s:%d", host, port)
+    with sock:
+        await _serve_http(asgi_app, host, port, stop, sock)
+
+
+def _bind(host: str, port: int) -> socket.socket:
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind((host, port))
+    return sock
+
+
+async def _serve_http(
+    asgi_app: Any,
+    host: str,
+    port: int,
+    stop: asyncio.Event,
+    sock: socket.socket | None = None,
+) -> None:
     """Serve `asgi_app` on uvicorn until `stop` is set (or the server ends by itself)."""
     config = uvicorn.Config(asgi_app, host=host, port=port, log_level="warning", access_log=False)
     server = QuietServer(config)
-    serving = asyncio.create_task(server.serve())
+    serving = asyncio.create_task(server.serve(sockets=[sock] if sock else None))
     stopping = asyncio.create_task(stop.wait())
     await asyncio.wait({serving, stopping}, return_when=asyncio.FIRST_COMPLETED)
     server.should_exit = True
