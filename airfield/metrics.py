@@ -9,6 +9,7 @@ URL), the HTTP status and a run status: a few values each.
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import UTC, datetime
 
 import prometheus_client
 from prometheus_client import (
@@ -74,6 +75,11 @@ class AirfieldMetrics:
             "Prompts waiting for an answer now.",
             registry=self.registry,
         )
+        self._oldest_prompt_age = Gauge(
+            "airfield_prompts_open_oldest_age_seconds",
+            "How long the oldest open prompt has waited (0 when none waits).",
+            registry=self.registry,
+        )
 
     def request(self, route: str, method: str, status: int, seconds: float) -> None:
         """A request to `route` was answered with `status` after `seconds`."""
@@ -89,5 +95,13 @@ class AirfieldMetrics:
         counts = await store.runs.count_by_status()
         for status in (*RUN_STATUSES, *(s for s in counts if s not in RUN_STATUSES)):
             self._runs.labels(status).set(counts.get(status, 0))
-        self._prompts_open.set(await store.prompts.count_open())
+        count, oldest = await store.prompts.open_summary()
+        self._prompts_open.set(count)
+        self._oldest_prompt_age.set(_age_seconds(oldest) if oldest else 0.0)
         return generate_latest(self.registry)
+
+
+def _age_seconds(stored: str) -> float:
+    """Seconds since a stored timestamp (`2022-01-11T22:32:45.601486Z`)."""
+    created = datetime.fromisoformat(stored.replace("Z", "+00:00"))
+    return max((datetime.now(UTC) - created).total_seconds(), 0.0)

@@ -142,12 +142,15 @@ class PromptStore:
         )
         return changed == 1
 
-    async def count_open(self) -> int:
-        """How many prompts wait for an answer."""
+    async def open_summary(self) -> tuple[int, str | None]:
+        """How many prompts wait for an answer, and when the oldest of them was created."""
         row = await self._db.fetch_one(
-            "SELECT COUNT(*) AS n FROM prompts WHERE submitted_at IS NULL AND cancelled_at IS NULL"
+            "SELECT COUNT(*) AS n, MIN(created_at) AS oldest FROM prompts"
+            " WHERE submitted_at IS NULL AND cancelled_at IS NULL"
         )
-        return int(row["n"]) if row is not None else 0
+        if row is None:
+            return 0, None
+        return int(row["n"]), row["oldest"]
 
     async def cancel_open_of_run(self, run_id: str, by: str) -> list[str]:
         """Cancel every open prompt of a run that ended; returns their IDs."""

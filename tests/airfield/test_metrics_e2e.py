@@ -72,6 +72,7 @@ async def test_replays_and_429s_are_counted(limited: AirfieldProcess) -> None:
     assert "/v0/no/such/thing" not in after.label_values("airfield_requests_total", "route")
     assert set(after.label_values("airfield_runs", "status")) >= {"Queued", "Active", "Succeeded"}
     assert after.value("airfield_prompts_open") == 0
+    assert after.value("airfield_prompts_open_oldest_age_seconds") == 0
     assert after.value("process_start_time_seconds") > 0
 
 
