@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 from typing import Any
 
 from slack_bolt.async_app import AsyncAck, AsyncApp
@@ -21,8 +20,6 @@ from ...services import Services
 from ..tracked import tracked
 
 __all__ = ["approvals_of", "register"]
-
-log = logging.getLogger("bot.approvals")
 
 
 def approvals_of(services: Services) -> Approvals:
