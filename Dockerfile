@@ -16,6 +16,7 @@ FROM python:3.11-slim
 ENV PATH=/opt/venv/bin:$PATH \
     PYTHONUNBUFFERED=1 \
     PORT=3000 \
+    METRICS_PORT=3001 \
     BOT_DB=/data/airplane-bot.db
 RUN useradd --create-home --uid 10001 --shell /usr/sbin/nologin bot \
     && mkdir -p /data \
@@ -25,8 +26,11 @@ COPY examples /app/examples
 WORKDIR /app
 USER 10001
 VOLUME ["/data"]
-EXPOSE 3000
-# /healthz answers in both connection modes (HTTP mode and Socket Mode).
+EXPOSE 3000 3001
+# Liveness, never readiness: /healthz calls nothing, so a Slack or Airplane outage does not get
+# the container restarted (a restart cannot fix them). Orchestrators should send traffic by
+# /readyz (503 naming the dependency that is down). HTTP mode serves both on PORT; Socket Mode
+# (SLACK_APP_TOKEN set) on METRICS_PORT, beside /metrics.
 HEALTHCHECK --interval=30s --timeout=3s --start-period=10s --retries=3 \
-    CMD ["python", "-c", "import os, urllib.request; urllib.request.urlopen('http://127.0.0.1:' + os.environ.get('PORT', '3000') + '/healthz', timeout=2)"]
+    CMD ["python", "-c", "import os, urllib.request; port = os.environ['METRICS_PORT'] if os.environ.get('SLACK_APP_TOKEN') else os.environ.get('PORT', '3000'); urllib.request.urlopen('http://127.0.0.1:' + port + '/healthz', timeout=2)"]
 CMD ["airplane-bot", "serve"]

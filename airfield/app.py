@@ -19,6 +19,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from .definitions import load_catalog
+from .metrics import CONTENT_TYPE
 from .notify import Notifier
 from .pipeline import Services, json_response, route
 from .ratelimit import RateLimiter, TokenBucket
@@ -52,6 +53,12 @@ class ServeConfig:
 async def healthz(request: Request) -> Response:
     """Liveness, without authentication."""
     return json_response(200, {"ok": True})
+
+
+async def metrics(request: Request) -> Response:
+    """Prometheus metrics, without authentication (like /healthz: bind to a private network)."""
+    services: Services = request.app.state.services
+    return Response(await services.metrics.exposition(services.store), media_type=CONTENT_TYPE)
 
 
 async def not_found(request: Request, exc: Exception) -> Response:
@@ -95,7 +102,11 @@ def build_app(config: ServeConfig, api_url: str) -> Starlette:
             await runner.stop()
             await store.close()
 
-    routes = [Route("/healthz", healthz, methods=["GET"]), *(route(e) for e in ENDPOINTS)]
+    routes = [
+        Route("/healthz", healthz, methods=["GET"]),
+        Route("/metrics", metrics, methods=["GET"]),
+        *(route(e) for e in ENDPOINTS),
+    ]
     return Starlette(
         routes=routes,
         lifespan=lifespan,

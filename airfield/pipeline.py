@@ -26,6 +26,7 @@ from .definitions import Catalog
 from .envs import Environment, resolve_environment
 from .errors import ApiError, bad_request
 from .idempotency import KeyLocks, fingerprint, should_store
+from .metrics import AirfieldMetrics
 from .notify import Notifier
 from .ratelimit import RateLimiter, retry_after_seconds
 from .request_body import MAX_BODY_BYTES, parse_json_object, too_large
@@ -49,6 +50,7 @@ class Services:
     limiter: RateLimiter
     admin_key: str | None
     key_locks: KeyLocks = field(default_factory=KeyLocks)
+    metrics: AirfieldMetrics = field(default_factory=AirfieldMetrics)
     clock: Callable[[], float] = time.monotonic
 
 
@@ -164,6 +166,7 @@ async def _idempotent(endpoint: Endpoint, ctx: Ctx, key: str) -> Response:
                     "idempotency_key_reused",
                     headers=echo,
                 )
+            services.metrics.idempotent_replay(endpoint.path)
             return Response(
                 stored.body,
                 stored.status,
@@ -184,6 +187,13 @@ def route(endpoint: Endpoint) -> Route:
 
     async def handle(request: Request) -> Response:
         services: Services = request.app.state.services
+        began = time.monotonic()
+        response = await answer(request, services)
+        seconds = time.monotonic() - began
+        services.metrics.request(endpoint.path, endpoint.method, response.status_code, seconds)
+        return response
+
+    async def answer(request: Request, services: Services) -> Response:
         headers = request.headers
         try:
             caller = await authenticate(headers, services.store, services.admin_key)

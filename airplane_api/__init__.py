@@ -1,7 +1,7 @@
 """The Airplane REST API v0: wire-format models and an async client."""
 
 from . import models
-from ._core import Clock, SystemClock
+from ._core import CallObserver, Clock, SystemClock
 from ._version import __version__
 from .client import DEFAULT_HOST, AirplaneClient
 from .errors import (
@@ -25,6 +25,7 @@ __all__ = [
     "APIError",
     "AirplaneClient",
     "AirplaneError",
+    "CallObserver",
     "Clock",
     "ConflictError",
     "DeadlineExceeded",

@@ -63,6 +63,25 @@ class SystemClock:
         return datetime.now(UTC)
 
 
+class CallObserver(Protocol):
+    """Watches calls for an application's metrics, so this package needs no metrics library.
+
+    `outcome` is the HTTP status as text (`"200"`, `"429"`) or `"transport_error"`; `path` is
+    the endpoint (`runs/get`): v0 puts IDs in the query, so paths are few.
+    """
+
+    def attempt(self, method: str, path: str, outcome: str, duration: float) -> None:
+        """One attempt ended after `duration` seconds."""
+        ...
+
+    def retry(self, method: str, path: str, outcome: str) -> None:
+        """An attempt that ended in `outcome` is about to be tried again."""
+        ...
+
+
+TRANSPORT_ERROR = "transport_error"
+
+
 class Secret:
     """A string that never shows itself in a repr, a str or a log line."""
 
@@ -121,6 +140,7 @@ class _Failure:
     error: AirplaneError
     retry_after: float | None
     retryable: bool
+    outcome: str  # as told to the observer: the status, or "transport_error"
 
 
 class Caller:
@@ -138,6 +158,7 @@ class Caller:
         sleep: Sleep,
         clock: Clock,
         jitter_source: Callable[[], float] = random.random,
+        observer: CallObserver | None = None,
     ) -> None:
         self._http = http
         self._base_url = base_url
@@ -148,6 +169,7 @@ class Caller:
         self._sleep = sleep
         self._clock = clock
         self._random = jitter_source
+        self._observer = observer
 
     async def call(
         self,
@@ -215,6 +237,8 @@ class Caller:
                     deadline=self._retry.deadline or 0.0,
                     attempts=attempt,
                 ) from outcome.error
+            if self._observer is not None:
+                self._observer.retry(request.method, request.path, outcome.outcome)
             await self._sleep(delay)
 
     async def _attempt(
@@ -226,8 +250,10 @@ class Caller:
             response = await self._send(request, http_request)
         except TransportError as exc:
             self._log(request, f"error {type(exc.__cause__).__name__}", attempt, began)
-            return _Failure(error=exc, retry_after=None, retryable=True)
+            self._observe(request, TRANSPORT_ERROR, began)
+            return _Failure(error=exc, retry_after=None, retryable=True, outcome=TRANSPORT_ERROR)
         self._log(request, str(response.status_code), attempt, began)
+        self._observe(request, str(response.status_code), began)
         if response.is_success:
             return _Success(payload=self._decode(request, response), status=response.status_code)
         retry_after = parse_retry_after(response.headers.get("Retry-After"), self._clock.now())
@@ -241,7 +267,12 @@ class Caller:
             redact=(self._api_key.reveal(),),
         )
         retryable = is_retryable_status(response.status_code, response.headers)
-        return _Failure(error=error, retry_after=retry_after, retryable=retryable)
+        return _Failure(
+            error=error,
+            retry_after=retry_after,
+            retryable=retryable,
+            outcome=str(response.status_code),
+        )
 
     async def _send(self, request: Request, http_request: httpx.Request) -> httpx.Response:
         """The one place where httpx's errors become ours."""
@@ -265,6 +296,11 @@ class Caller:
                 status=response.status_code,
                 reason="not JSON",
             ) from exc
+
+    def _observe(self, request: Request, outcome: str, began: float) -> None:
+        if self._observer is not None:
+            duration = self._clock.monotonic() - began
+            self._observer.attempt(request.method, request.path, outcome, duration)
 
     def _log(self, request: Request, outcome: str, attempt: int, began: float) -> None:
         duration = self._clock.monotonic() - began

@@ -11,7 +11,7 @@ from typing import Any, Self
 
 import httpx
 
-from ._core import Caller, Clock, Request, Secret, Sleep, SystemClock
+from ._core import Caller, CallObserver, Clock, Request, Secret, Sleep, SystemClock
 from ._paging import iterate_pages
 from ._version import __version__
 from .models import (
@@ -84,7 +84,8 @@ class AirplaneClient:
     """An async client of the Airplane REST API v0 (or any server of it, such as airfield).
 
     Use it as `async with AirplaneClient(key) as client:`. It closes the httpx client it created
-    and leaves an injected `http_client` open. Pass `transport=` to replace the network (tests).
+    and leaves an injected `http_client` open. Pass `transport=` to replace the network (tests),
+    `observer=` to watch every attempt and retry (metrics).
     """
 
     def __init__(
@@ -102,6 +103,7 @@ class AirplaneClient:
         sleep: Sleep = asyncio.sleep,
         clock: Clock | None = None,
         user_agent: str = f"airplane-bot/{__version__}",
+        observer: CallObserver | None = None,
     ) -> None:
         if not api_key:
             raise ValueError("an API key is required")
@@ -133,6 +135,7 @@ class AirplaneClient:
             retry=retry or RetryPolicy(),
             sleep=sleep,
             clock=clock or SystemClock(),
+            observer=observer,
         )
 
     def __repr__(self) -> str:

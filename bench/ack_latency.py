@@ -11,6 +11,11 @@ requests, alternating between the two apps one at a time, and measures each HTTP
 background while the measurement runs, as it would under load. Prints p50/p99 and the ratio.
 Goal: bot p99 < 50 ms and <= 1.5x the bare app's p99.
 
+Metrics are on, as in production: the bot counts every command, Slack call and Airplane
+attempt (`bot/metrics.py`), and during the measurement its `/metrics` and `/readyz` are scraped
+once a second (Prometheus would scrape every 15-30 s); the figures printed at the end come
+from its last scrape.
+
 To see where the bot spends its time: `BENCH_PROFILE=/tmp/bot.prof` writes a cProfile of the
 bot's first 20 s; `BENCH_DEBUG=/tmp/bot.log` runs its loop in asyncio debug mode and logs slow
 callbacks there. (A profile like that showed httpcore's pool scanning hundreds of queued
@@ -120,6 +125,7 @@ def bot_app(sock: socket.socket, slack_url: str, airplane_url: str, db: str) -> 
     """The real bot over HTTP."""
     from bot.app import build_app
     from bot.config import Settings
+    from bot.readiness import bot_readiness
     from bot.server import build_asgi_app
     from bot.services import open_services
 
@@ -137,7 +143,7 @@ def bot_app(sock: socket.socket, slack_url: str, airplane_url: str, db: str) -> 
         services = await open_services(settings)
         import uvicorn
 
-        app = build_asgi_app(build_app(services))
+        app = build_asgi_app(build_app(services), bot_readiness(services))
         config = uvicorn.Config(app, log_level="error", access_log=False, lifespan="off")
         await uvicorn.Server(config).serve(sockets=[sock])
 
@@ -226,30 +232,74 @@ async def _wait_ready(client: httpx.AsyncClient, url: str) -> None:
     raise TimeoutError(f"{url} did not come up")
 
 
+async def _scrape_every_second(client: httpx.AsyncClient, base_url: str, last: list[str]) -> None:
+    """Scrape the bot as Prometheus and a readiness probe would (more often than they do)."""
+    while True:
+        last[:] = [(await client.get(f"{base_url}/metrics")).text]
+        await client.get(f"{base_url}/readyz")
+        await asyncio.sleep(1.0)
+
+
 async def measure(
-    urls: dict[str, str], requests: int, warmup: int, slack_url: str
+    urls: dict[str, str], requests: int, warmup: int, slack_url: str, scraped: list[str]
 ) -> dict[str, list[float]]:
     """Round-trip times in ms per app, sending to the apps alternately, one request at a time."""
     timings: dict[str, list[float]] = {name: [] for name in urls}
     response_url = f"{slack_url}response_url"
     limits = httpx.Limits(max_connections=4, max_keepalive_connections=4)
-    async with httpx.AsyncClient(limits=limits, timeout=30) as client:
+    async with (
+        httpx.AsyncClient(limits=limits, timeout=30) as client,
+        httpx.AsyncClient(timeout=30) as scraper,
+    ):
         for url in urls.values():
             await _wait_ready(client, url)
-        for number in range(warmup + requests):
-            for name, url in urls.items():
-                body, headers = signed_command(number * 2 + (name == "bare"), response_url)
-                started = time.perf_counter()
-                answer = await client.post(url, content=body, headers=headers)
-                elapsed = (time.perf_counter() - started) * 1000
-                if answer.status_code != 200:
-                    raise RuntimeError(
-                        f"{name} answered {answer.status_code} to request {number}"
-                        f" after {elapsed:.0f} ms: {answer.text}"
-                    )
-                if number >= warmup:
-                    timings[name].append(elapsed)
+        bot_base = urls["bot"].removesuffix("/slack/events")
+        scraping = asyncio.create_task(_scrape_every_second(scraper, bot_base, scraped))
+        try:
+            await _send_all(client, urls, requests, warmup, response_url, timings)
+        finally:
+            scraping.cancel()
+            scraped.append((await scraper.get(f"{bot_base}/metrics")).text)
     return timings
+
+
+async def _send_all(
+    client: httpx.AsyncClient,
+    urls: dict[str, str],
+    requests: int,
+    warmup: int,
+    response_url: str,
+    timings: dict[str, list[float]],
+) -> None:
+    for number in range(warmup + requests):
+        for name, url in urls.items():
+            body, headers = signed_command(number * 2 + (name == "bare"), response_url)
+            started = time.perf_counter()
+            answer = await client.post(url, content=body, headers=headers)
+            elapsed = (time.perf_counter() - started) * 1000
+            if answer.status_code != 200:
+                raise RuntimeError(
+                    f"{name} answered {answer.status_code} to request {number}"
+                    f" after {elapsed:.0f} ms: {answer.text}"
+                )
+            if number >= warmup:
+                timings[name].append(elapsed)
+
+
+def _print_metrics(text: str) -> None:
+    """What the bot's last scrape said: proof the metrics were on, and what they counted."""
+    from prometheus_client.parser import text_string_to_metric_families
+
+    totals: dict[str, float] = {}
+    for family in text_string_to_metric_families(text):
+        for sample in family.samples:
+            if sample.name in (
+                "airplane_bot_commands_total",
+                "airplane_bot_slack_api_calls_total",
+                "airplane_bot_airplane_requests_total",
+            ):
+                totals[sample.name] = totals.get(sample.name, 0.0) + sample.value
+    print("  bot metrics at the end: " + ", ".join(f"{k} {v:g}" for k, v in totals.items()))
 
 
 def _percentile(values: list[float], fraction: float) -> float:
@@ -293,7 +343,8 @@ def main(argv: list[str] | None = None) -> int:
                 "bot": f"http://127.0.0.1:{bot_port}/slack/events",
                 "bare": f"http://127.0.0.1:{bare_port}/slack/events",
             }
-            timings = asyncio.run(measure(urls, args.requests, args.warmup, slack_url))
+            scraped: list[str] = []
+            timings = asyncio.run(measure(urls, args.requests, args.warmup, slack_url, scraped))
         finally:
             for process in processes:
                 process.terminate()
@@ -313,6 +364,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"  p99 ratio bot/bare: {ratio:.2f}x   (goal: bot p99 < 50 ms and ratio <= 1.5x)")
     met = figures["bot"][1] < 50 and ratio <= 1.5
     print(f"  goal {'met' if met else 'NOT met'}")
+    _print_metrics(scraped[-1])
     return 0
 
 

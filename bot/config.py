@@ -39,6 +39,9 @@ class Settings(BaseSettings):
     bot_command: str = "/airplane"
     bot_policy: str | None = None
     port: int = 3000
+    # Socket Mode: where /metrics, /readyz and /healthz listen (HTTP mode serves them on PORT).
+    # 0 turns the listener off.
+    metrics_port: int = 3001
 
     # Tracking: Airplane requests per second the tracker may spend; "per_run" skips runs/list.
     tracker_requests_per_second: float = 20.0

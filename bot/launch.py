@@ -16,6 +16,7 @@ from typing import Any
 
 from slack_sdk.errors import SlackApiError
 
+from . import metrics
 from .blocks.runs import RunSummary, run_link
 from .policy import Requester, TargetKind
 from .requests import idempotency_key
@@ -128,6 +129,7 @@ async def authorize(
         )
     )
     log.info("refused %s %s for %s: %s", kind.value, slug, user_id, decision.reason)
+    metrics.policy_refused(kind.value)
     return Refused(decision.reason)
 
 
@@ -187,6 +189,7 @@ async def _start(services: Services, request: LaunchRequest) -> Launched:
         )
     )
     log.info("started %s %s as %s for %s", request.kind, request.slug, run_id, request.requester_id)
+    metrics.run_started(request.kind.value)
     if services.tracker is not None:
         # A task run starts Queued; a session is Active from its creation.
         initial = "Queued" if request.kind is RunKind.TASK else "Active"

@@ -11,14 +11,17 @@ import asyncio
 import contextlib
 import logging
 import signal
+import socket
 from collections.abc import Iterator
-from typing import Protocol
+from typing import Any, Protocol
 
 import uvicorn
 from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 
 from .app import build_app
 from .config import Mode, Settings
+from .ops import build_ops_app
+from .readiness import bot_readiness
 from .server import build_asgi_app
 from .services import Services, open_services
 
@@ -93,6 +96,7 @@ async def _serve_slack(services: Services, stop: asyncio.Event, *, host: str) ->
     if services.tracker is not None:
         # Resumes every run the store says is still followed, before Slack can ask for more.
         await services.tracker.start()
+    readiness = bot_readiness(services)
     if settings.mode is Mode.SOCKET and settings.slack_app_token is not None:
         log.info("serving Slack over Socket Mode")
         handler: _SocketModeRunner = AsyncSocketModeHandler(
@@ -100,18 +104,55 @@ async def _serve_slack(services: Services, stop: asyncio.Event, *, host: str) ->
         )
         await handler.connect_async()
         try:
-            await stop.wait()
+            await _serve_ops(build_ops_app(readiness), host, settings.metrics_port, stop)
         finally:
             await handler.close_async()
         return
     log.info("serving Slack over HTTP on %s:%d (POST /slack/events)", host, settings.port)
     secret = settings.slack_signing_secret
-    asgi = build_asgi_app(app, secret.get_secret_value() if secret else "")
-    config = uvicorn.Config(
-        asgi, host=host, port=settings.port, log_level="warning", access_log=False
-    )
+    asgi = build_asgi_app(app, secret.get_secret_value() if secret else "", readiness)
+    await _serve_http(asgi, host, settings.port, stop)
+
+
+async def _serve_ops(asgi_app: Any, host: str, port: int, stop: asyncio.Event) -> None:
+    """Socket Mode's listener for operators on METRICS_PORT (0: none), until `stop` is set.
+
+    A port that cannot be bound is logged, not fatal: Slack keeps being served, and the
+    missing scrape target shows as `up == 0` in Prometheus.
+    """
+    if not port:
+        await stop.wait()
+        return
+    try:
+        sock = _bind(host, port)
+    except OSError as exc:
+        log.error("cannot serve /metrics on %s:%d (METRICS_PORT): %s", host, port, exc)
+        await stop.wait()
+        return
+    log.info("serving /metrics, /readyz and /healthz on %s:%d", host, port)
+    with sock:
+        await _serve_http(asgi_app, host, port, stop, sock)
+
+
+def _bind(host: str, port: int) -> socket.socket:
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind((host, port))
+    return sock
+
+
+async def _serve_http(
+    asgi_app: Any,
+    host: str,
+    port: int,
+    stop: asyncio.Event,
+    sock: socket.socket | None = None,
+) -> None:
+    """Serve `asgi_app` on uvicorn until `stop` is set (or the server ends by itself)."""
+    config = uvicorn.Config(asgi_app, host=host, port=port, log_level="warning", access_log=False)
     server = QuietServer(config)
-    serving = asyncio.create_task(server.serve())
+    serving = asyncio.create_task(server.serve(sockets=[sock] if sock else None))
     stopping = asyncio.create_task(stop.wait())
     await asyncio.wait({serving, stopping}, return_when=asyncio.FIRST_COMPLETED)
     server.should_exit = True

@@ -1,4 +1,5 @@
-"""HTTP mode: an ASGI app with `POST /slack/events` (signatures verified) and `GET /healthz`.
+"""HTTP mode: `POST /slack/events` (signatures verified), `GET /healthz`, and the operators'
+`GET /metrics` and `GET /readyz` (`bot/ops.py`).
 
 `EdgeGuard` (edge.py) answers malformed and unsigned requests before Bolt parses them; anything
 that still fails inside Bolt is one log line and a 500, never uvicorn's traceback.
@@ -16,14 +17,21 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from .edge import EdgeGuard
+from .ops import healthz, ops_routes
+from .readiness import Readiness
 
 __all__ = ["build_asgi_app"]
 
 log = logging.getLogger("bot.server")
 
 
-def build_asgi_app(app: AsyncApp, signing_secret: str = "") -> Starlette:
-    """The ASGI app serving `app` over HTTP; `signing_secret` is the one `app` verifies with."""
+def build_asgi_app(
+    app: AsyncApp, signing_secret: str = "", readiness: Readiness | None = None
+) -> Starlette:
+    """The ASGI app serving `app` over HTTP; `signing_secret` is the one `app` verifies with.
+
+    `/readyz` is served only when given its checks.
+    """
     handler = AsyncSlackRequestHandler(app)
     guard = EdgeGuard(signing_secret)
 
@@ -38,12 +46,10 @@ def build_asgi_app(app: AsyncApp, signing_secret: str = "") -> Starlette:
             return JSONResponse({"ok": False, "error": "internal error"}, status_code=500)
         return response
 
-    async def healthz(request: Request) -> Response:
-        return JSONResponse({"ok": True})
-
     return Starlette(
         routes=[
             Route("/slack/events", events, methods=["POST"]),
             Route("/healthz", healthz, methods=["GET"]),
+            *ops_routes(readiness),
         ]
     )

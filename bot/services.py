@@ -13,9 +13,10 @@ from .approvals.service import Approvals
 from .catalog import TaskCatalog
 from .config import Settings
 from .http import BoundedTransport
+from .metrics import AirplaneCallMetrics
 from .policy import Policy, load_policy
 from .requests import InFlight, RequestGuard
-from .slack_clip import ClippingWebClient
+from .slack_web import MeteredWebClient
 from .store import Store
 from .tracking.outbox import Outbox
 from .tracking.ports import PendingApprovals, PromptSink
@@ -71,7 +72,9 @@ def slack_client(
     base_url = settings.slack_api_url
     if not base_url.endswith("/"):
         base_url += "/"
-    return ClippingWebClient(token=token, base_url=base_url, session=session)
+    # Metered (every Web API call counted and timed, bot/slack_web.py) and clipped to Slack's
+    # limits (bot/slack_clip.py).
+    return MeteredWebClient(token=token, base_url=base_url, session=session)
 
 
 def airplane_client(settings: Settings) -> AirplaneClient:
@@ -84,6 +87,7 @@ def airplane_client(settings: Settings) -> AirplaneClient:
         env_slug=settings.airplane_env_slug,
         team_id=settings.airplane_team_id,
         transport=BoundedTransport(AIRPLANE_CONCURRENCY),
+        observer=AirplaneCallMetrics(),
     )
 
 

@@ -142,6 +142,16 @@ class PromptStore:
         )
         return changed == 1
 
+    async def open_summary(self) -> tuple[int, str | None]:
+        """How many prompts wait for an answer, and when the oldest of them was created."""
+        row = await self._db.fetch_one(
+            "SELECT COUNT(*) AS n, MIN(created_at) AS oldest FROM prompts"
+            " WHERE submitted_at IS NULL AND cancelled_at IS NULL"
+        )
+        if row is None:
+            return 0, None
+        return int(row["n"]), row["oldest"]
+
     async def cancel_open_of_run(self, run_id: str, by: str) -> list[str]:
         """Cancel every open prompt of a run that ended; returns their IDs."""
         rows = await self._db.fetch_all(

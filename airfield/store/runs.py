@@ -249,6 +249,11 @@ class RunStore:
         )
         return [RunRecord.from_row(row) for row in rows]
 
+    async def count_by_status(self) -> dict[str, int]:
+        """How many runs have each status (one pass over the status index)."""
+        rows = await self._db.fetch_all("SELECT status, COUNT(*) AS n FROM runs GROUP BY status")
+        return {row["status"]: row["n"] for row in rows}
+
     async def set_token(self, run_id: str, token_hash: str) -> None:
         """Give a run the token its process will use (a new one each time it starts)."""
         await self._db.execute("UPDATE runs SET token_hash = ? WHERE id = ?", (token_hash, run_id))

@@ -36,6 +36,7 @@ from airplane_api import (
 )
 from airplane_api.models import Prompt, PromptState
 
+from .. import metrics
 from ..store import AuditAction, AuditEntry, Store
 from ..store.approvals import ApprovalRecord, ApprovalState, Claim
 from ..tracking.outbox import Outbox, Priority
@@ -270,6 +271,21 @@ class Approvals:
         channel: str | None = None,
     ) -> Outcome:
         """Apply one click (see the module docstring); safe under any number of repeats."""
+        outcome = await self._decide(prompt_id, clicker, intent, state_values, channel)
+        metrics.approval_decided(intent.value, outcome.kind.value)
+        log.info(
+            "prompt %s: %s by %s came to %s", prompt_id, intent.value, clicker.user_id, outcome.kind
+        )
+        return outcome
+
+    async def _decide(
+        self,
+        prompt_id: str,
+        clicker: Clicker,
+        intent: Intent,
+        state_values: Mapping[str, Any] | None,
+        channel: str | None,
+    ) -> Outcome:
         checked_in = await self._preflight(prompt_id, clicker, intent, channel)
         if isinstance(checked_in, Outcome):
             return checked_in

@@ -314,3 +314,41 @@ async def test_one_log_line_per_attempt(
     assert lines[1].startswith("GET runs/get -> 200 attempt=2 duration=")
     assert caplog.records[0].levelno == logging.INFO
     assert caplog.records[1].levelno == logging.DEBUG
+
+
+class RecordingObserver:
+    """A `CallObserver` that keeps what it was told."""
+
+    def __init__(self) -> None:
+        self.attempts: list[tuple[str, str, str]] = []
+        self.retries: list[tuple[str, str, str]] = []
+
+    def attempt(self, method: str, path: str, outcome: str, duration: float) -> None:
+        assert duration >= 0
+        self.attempts.append((method, path, outcome))
+
+    def retry(self, method: str, path: str, outcome: str) -> None:
+        self.retries.append((method, path, outcome))
+
+
+async def test_the_observer_sees_every_attempt_and_retry(
+    make_client: MakeClient, fake: FakeAirplane
+) -> None:
+    """One attempt per HTTP exchange (status or transport_error); a retry before each new try;
+    none after the last attempt, which fails the call instead."""
+    observer = RecordingObserver()
+    client = make_client(observer=observer, retry=RetryPolicy(max_attempts=3, jitter=False))
+    fake.script("runs/get", error_response(503, "down"), lost(httpx.ConnectError("refused")))
+    await client.get_run("run1")
+    assert observer.attempts == [
+        ("GET", "runs/get", "503"),
+        ("GET", "runs/get", "transport_error"),
+        ("GET", "runs/get", "200"),
+    ]
+    assert observer.retries == [("GET", "runs/get", "503"), ("GET", "runs/get", "transport_error")]
+    fake.script("runs/get", *[error_response(429, "slow")] * 3)
+    with pytest.raises(RateLimitedError):
+        await client.get_run("run1")
+    assert observer.attempts[-3:] == [("GET", "runs/get", "429")] * 3
+    assert observer.retries[-2:] == [("GET", "runs/get", "429")] * 2
+    assert len(observer.retries) == 4

@@ -22,6 +22,7 @@ from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 
 from bot.app import build_app
 from bot.config import Settings
+from bot.readiness import bot_readiness
 from bot.server import build_asgi_app
 from bot.services import Services, open_services
 from tests.slack_emulator import SlackEmulator
@@ -61,8 +62,16 @@ async def serve_http(services: Services) -> AsyncIterator[str]:
     sock.bind(("127.0.0.1", 0))
     port = sock.getsockname()[1]
     secret = services.settings.slack_signing_secret
-    asgi = build_asgi_app(build_app(services), secret.get_secret_value() if secret else "")
-    config = uvicorn.Config(asgi, log_level="warning", access_log=False, lifespan="off")
+    config = uvicorn.Config(
+        build_asgi_app(
+            build_app(services),
+            secret.get_secret_value() if secret else "",
+            bot_readiness(services),
+        ),
+        log_level="warning",
+        access_log=False,
+        lifespan="off",
+    )
     server = uvicorn.Server(config)
     task = asyncio.create_task(server.serve(sockets=[sock]))
     loop = asyncio.get_running_loop()

@@ -57,4 +57,6 @@ def base_env(slack: SlackEmulator, airfield: AirfieldProcess, tmp_path: Path) ->
         "AIRPLANE_API_HOST": airfield.url,
         "BOT_DB": str(tmp_path / "bot.db"),
         "LOG_FORMAT": "json",
+        # No Socket Mode metrics listener unless a test asks (3001 may be taken on the machine).
+        "METRICS_PORT": "0",
     }

@@ -46,3 +46,45 @@ def test_text_lines_stay_single(capsys: pytest.CaptureFixture[str]) -> None:
     [line] = capsys.readouterr().err.splitlines()
     assert "a\\nb" in line
     assert "tkn_secretkey" not in line
+
+
+def test_lines_carry_the_request_and_run_they_belong_to(capsys: pytest.CaptureFixture[str]) -> None:
+    """Inside `log_context`, every line names the request and run, in text and in JSON."""
+    from bot.logs import log_context
+
+    configure_logging("json", "INFO")
+    try:
+        with log_context(request="T123"), log_context(run="run1"):
+            logging.getLogger("bot.test").info("started")
+        logging.getLogger("bot.test").info("outside")
+    finally:
+        logging.getLogger().handlers.clear()
+    inside, outside = (json.loads(line) for line in capsys.readouterr().err.splitlines())
+    assert (inside["request"], inside["run"]) == ("T123", "run1")
+    assert "request" not in outside
+    configure_logging("text", "INFO")
+    try:
+        with log_context(request="T9", run=None):
+            logging.getLogger("bot.test").info("hello")
+    finally:
+        logging.getLogger().handlers.clear()
+    [line] = capsys.readouterr().err.splitlines()
+    assert line.endswith("hello request=T9")
+
+
+@pytest.mark.parametrize("name", ["httpx", "httpcore", "slack_sdk", "slack_bolt"])
+def test_per_request_http_lines_only_at_debug(
+    name: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """At INFO a poll a second writes nothing; at DEBUG the HTTP lines come back."""
+    try:
+        configure_logging("text", "INFO")
+        logging.getLogger(name).info("HTTP Request: GET http://x/v0/runs/list 200")
+        assert capsys.readouterr().err == ""
+        configure_logging("text", "DEBUG")
+        logging.getLogger(name).info("HTTP Request: GET http://x/v0/runs/list 200")
+        assert "HTTP Request" in capsys.readouterr().err
+    finally:
+        logging.getLogger().handlers.clear()
+        logging.getLogger().setLevel(logging.WARNING)
+        logging.getLogger(name).setLevel(logging.NOTSET)

@@ -26,7 +26,7 @@ def register(app: AsyncApp, services: Services) -> None:
     approvals.register(app, services)
 
     @app.options(ActionId.TASK_PICKER)
-    @tracked(services)
+    @tracked(services, "task_options")
     async def on_task_options(ack: AsyncAck, body: dict[str, Any]) -> None:
         typed = str(body.get("value") or "").strip().lower()
         tasks = await services.catalog.tasks(services.airplane)
@@ -38,7 +38,7 @@ def register(app: AsyncApp, services: Services) -> None:
         await ack(options=matching[:MAX_OPTIONS])
 
     @app.action(ActionId.TASK_PICKER)
-    @tracked(services)
+    @tracked(services, "task_picker")
     async def on_task_picked(ack: AsyncAck, body: dict[str, Any]) -> None:
         await ack()
         action = body["actions"][0]

@@ -21,10 +21,11 @@ from ...approvals import (
 )
 from ...approvals.service import Approvals, Outcome, OutcomeKind
 from ...services import Services
-
-__all__ = ["approvals_of", "register"]
+from ..tracked import tracked
 
 log = logging.getLogger("bot.approvals")
+
+__all__ = ["approvals_of", "register"]
 
 
 def approvals_of(services: Services) -> Approvals:
@@ -69,7 +70,6 @@ def register(app: AsyncApp, services: Services) -> None:
         outcome = await approvals.decide(
             ref.prompt_id, Clicker(user), intent, state, channel=channel or None
         )
-        log.info("prompt %s %s by %s: %s", ref.prompt_id, intent.value, user, outcome.kind)
         if outcome.kind == OutcomeKind.INVALID and outcome.checked is not None:
             ts = str((body.get("container") or {}).get("message_ts") or "")
             if channel and ts:
@@ -77,16 +77,19 @@ def register(app: AsyncApp, services: Services) -> None:
         await tell(body, outcome)
 
     @app.action(ApprovalAction.APPROVE)
+    @tracked(services, "approval_button")
     async def on_approve(ack: AsyncAck, body: dict[str, Any]) -> None:
         await ack()
         await on_button(body, Intent.APPROVE)
 
     @app.action(ApprovalAction.REJECT)
+    @tracked(services, "approval_button")
     async def on_reject(ack: AsyncAck, body: dict[str, Any]) -> None:
         await ack()
         await on_button(body, Intent.REJECT)
 
     @app.action(ApprovalAction.RESPOND)
+    @tracked(services, "approval_respond")
     async def on_respond(ack: AsyncAck, body: dict[str, Any]) -> None:
         await ack()
         ref = prompt_ref(body)
@@ -109,6 +112,7 @@ def register(app: AsyncApp, services: Services) -> None:
         await ack()
 
     @app.view(ApprovalCallback.MODAL)
+    @tracked(services, "approval_modal")
     async def on_modal(ack: AsyncAck, body: dict[str, Any], view: dict[str, Any]) -> None:
         try:
             metadata = PromptModalMetadata.model_validate_json(view.get("private_metadata") or "")

@@ -14,6 +14,7 @@ from ...launch import authorize, requester_email
 from ...requests import idempotency_key
 from ...services import Services
 from ...store import AuditAction, AuditEntry, RunKind
+from ..tracked import tracked
 
 __all__ = ["register"]
 
@@ -24,6 +25,7 @@ def register(app: AsyncApp, services: Services) -> None:
     """Register the Cancel button's listener."""
 
     @app.action(ActionId.CANCEL_RUN)
+    @tracked(services, "cancel_button")
     async def on_cancel(ack: AsyncAck, body: dict[str, Any]) -> None:
         await ack()
         user_id = str(body["user"]["id"])

@@ -7,9 +7,11 @@ from typing import Any
 
 from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncRespond
 
+from ... import metrics
 from ...blocks.help import help_message
 from ...parsing import (
     CancelCommand,
+    Command,
     HelpCommand,
     LogsCommand,
     RunbookCommand,
@@ -44,33 +46,43 @@ def register(app: AsyncApp, services: Services) -> None:
         except UsageError as exc:
             # Nothing to ask Airplane: the usage goes out with the ack itself.
             await ack(response_type="ephemeral", **help_message(name, str(exc)))
+            metrics.command_handled("invalid", "usage_error")
+            log.info("command refused as unparsable from %s: %s", body.get("user_id"), exc)
             return
         await ack()
+        subcommand = type(command).__name__.removesuffix("Command").lower()
         log.info(
-            "command %s from %s in %s",
-            type(command).__name__,
-            body.get("user_id"),
-            body.get("channel_id"),
+            "command %s from %s in %s", subcommand, body.get("user_id"), body.get("channel_id")
         )
-        context = handlers.CommandContext(services, body, respond, name)
-        match command:
-            case HelpCommand():
-                await respond(response_type="ephemeral", **help_message(name))
-            case RunCommand():
-                await handlers.run_task(context, command)
-            case RunbookCommand():
-                await handlers.run_runbook(context, command)
-            case StatusCommand():
-                await handlers.status(context, command)
-            case LogsCommand():
-                await handlers.logs(context, command)
-            case CancelCommand():
-                await handlers.cancel(context, command)
-            case RunsCommand():
-                await handlers.runs(context, command)
-            case WatchCommand():
-                await tracking.watch(context, command)
-            case SubscribeCommand():
-                await tracking.subscribe(context, command)
-            case UnsubscribeCommand():
-                await tracking.unsubscribe(context, command)
+        try:
+            await _handle(handlers.CommandContext(services, body, respond, name), command)
+        except Exception:
+            metrics.command_handled(subcommand, "error")
+            raise
+        metrics.command_handled(subcommand, "ok")
+
+
+async def _handle(context: handlers.CommandContext, command: Command) -> None:
+    """Do what a parsed command asks."""
+    name = context.command_name
+    match command:
+        case HelpCommand():
+            await context.respond(response_type="ephemeral", **help_message(name))
+        case RunCommand():
+            await handlers.run_task(context, command)
+        case RunbookCommand():
+            await handlers.run_runbook(context, command)
+        case StatusCommand():
+            await handlers.status(context, command)
+        case LogsCommand():
+            await handlers.logs(context, command)
+        case CancelCommand():
+            await handlers.cancel(context, command)
+        case RunsCommand():
+            await handlers.runs(context, command)
+        case WatchCommand():
+            await tracking.watch(context, command)
+        case SubscribeCommand():
+            await tracking.subscribe(context, command)
+        case UnsubscribeCommand():
+            await tracking.unsubscribe(context, command)

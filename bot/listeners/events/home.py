@@ -8,6 +8,7 @@ from slack_bolt.async_app import AsyncApp
 
 from ...services import Services
 from ...tracking.home import MAX_RUNS, home_view
+from ..tracked import tracked
 
 __all__ = ["register"]
 
@@ -16,6 +17,7 @@ def register(app: AsyncApp, services: Services) -> None:
     """Register the App Home listener."""
 
     @app.event("app_home_opened")
+    @tracked(services, "app_home")
     async def on_home_opened(event: dict[str, Any]) -> None:
         if event.get("tab", "home") != "home":
             return

@@ -18,7 +18,7 @@ def register(app: AsyncApp, services: Services) -> None:
     """Register the shortcut listener."""
 
     @app.shortcut(CallbackId.RUN_TASK_SHORTCUT)
-    @tracked(services)
+    @tracked(services, "run_task_shortcut")
     async def on_run_task(ack: AsyncAck, body: dict[str, Any]) -> None:
         await ack()
         view = run_modal(ModalMetadata(), None, with_picker=True)

@@ -26,7 +26,7 @@ def register(app: AsyncApp, services: Services) -> None:
     """Register the view submission listener."""
 
     @app.view(CallbackId.RUN_MODAL)
-    @tracked(services)
+    @tracked(services, "run_modal")
     async def on_run_submitted(ack: AsyncAck, body: dict[str, Any], view: dict[str, Any]) -> None:
         try:
             metadata = ModalMetadata.load(view.get("private_metadata"))
