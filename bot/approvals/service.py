@@ -197,6 +197,10 @@ class Approvals:
                 ts = await self._post(copy.channel_id, message, thread)
                 if ts is not None:
                     await self._store.approvals.set_copy_ts(prompt.id, copy.channel_id, ts)
+                    if thread is not None and prompt.created_at is not None:
+                        # The tracker's promise: a prompt reaches its thread within seconds.
+                        lag = datetime.now(UTC) - prompt.created_at
+                        metrics.prompt_shown(max(0.0, lag.total_seconds()))
 
     async def _reviewer_users(self, prompt: Prompt) -> frozenset[str]:
         emails = frozenset(e.strip().lower() for e in prompt.reviewers.users if e.strip())

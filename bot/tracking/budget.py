@@ -16,6 +16,8 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from enum import IntEnum
 
+from .. import metrics
+
 
 class Lane(IntEnum):
     """What a request is for; lower is served first."""
@@ -126,7 +128,9 @@ class RequestBudget:
         if self._dispatcher is None or self._dispatcher.done():
             self._dispatcher = asyncio.create_task(self._dispatch(), name="request-budget")
         await waiter
-        self.waited_by_lane[lane] += self._clock() - queued_at
+        waited = self._clock() - queued_at
+        self.waited_by_lane[lane] += waited
+        metrics.request_budget_waited(lane.name.lower(), waited)
 
     def try_acquire(self, lane: Lane = Lane.SAFETY) -> bool:
         """Take a token only if one is free now and nobody waits for it."""

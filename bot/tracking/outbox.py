@@ -24,6 +24,7 @@ from typing import Any
 
 from slack_sdk.errors import SlackApiError
 
+from .. import metrics
 from .budget import TokenBucket
 
 log = logging.getLogger(__name__)
@@ -129,6 +130,7 @@ class Outbox:
         future = asyncio.get_running_loop().create_future()
         job = _Job(call, fold_key, priority, next(self._order), future, self._clock())
         state.queue.append(job)
+        self._gauge(priority)
         if state.worker is None or state.worker.done():
             state.worker = asyncio.create_task(self._drain(channel, state))
         return await asyncio.shield(job.future)
@@ -185,5 +187,11 @@ class Outbox:
 
     def _finish(self, state: _Channel, job: _Job) -> None:
         state.queue.remove(job)
+        waited = self._clock() - job.queued_at
         self.sent_by_priority[job.priority] += 1
-        self.waited_by_priority[job.priority] += self._clock() - job.queued_at
+        self.waited_by_priority[job.priority] += waited
+        metrics.outbox_sent(job.priority.name.lower(), waited)
+        self._gauge(job.priority)
+
+    def _gauge(self, priority: Priority) -> None:
+        metrics.set_outbox_depth(priority.name.lower(), self.pending(priority))

@@ -28,6 +28,7 @@ from typing import Literal
 from airplane_api.errors import APIError, NotFoundError
 from airplane_api.models import PromptState, Run, Session
 
+from .. import metrics
 from .budget import Lane, RequestBudget
 from .executor import ChannelGone, Executor
 from .feed import Cadence, ChangeFeed, FeedUnsupported
@@ -264,6 +265,9 @@ class Tracker:
             self.cycles += 1
 
     async def _look(self, now: float) -> None:
+        for kind in Kind:
+            count = sum(1 for item in self._items.values() if item.tracked.kind is kind)
+            metrics.set_items_followed(kind.value, count)
         has_runs = self._subscriptions or any(
             item.tracked.kind is Kind.RUN for item in self._items.values()
         )
@@ -433,6 +437,10 @@ class Tracker:
             decided = plan(tracked, item.progress, seen, now)
         await self._apply(item, decided)
         item.wake_at = decided.wake_at
+        if decided.progress.done:
+            metrics.run_ended(seen.status)
+            if seen.ended_at is not None:
+                metrics.run_end_shown(max(0.0, self._clock() - seen.ended_at.timestamp()))
         if isinstance(latest, Session) and self.prompt_sink is not None:
             await self._session_prompts(item, latest)
 
