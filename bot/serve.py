@@ -106,7 +106,11 @@ async def _serve_slack(services: Services, stop: asyncio.Event, *, host: str) ->
         return
     log.info("serving Slack over HTTP on %s:%d (POST /slack/events)", host, settings.port)
     config = uvicorn.Config(
-        build_asgi_app(app), host=host, port=settings.port, log_level="warning", access_log=False
+        build_asgi_app(app, database_ping=services.store.db.ping),
+        host=host,
+        port=settings.port,
+        log_level="warning",
+        access_log=False,
     )
     server = QuietServer(config)
     serving = asyncio.create_task(server.serve())

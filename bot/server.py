@@ -1,6 +1,11 @@
-"""HTTP mode: an ASGI app with `POST /slack/events` (signatures verified) and `GET /healthz`."""
+"""HTTP mode: an ASGI app with `POST /slack/events` (signatures verified) and `GET /healthz`
+(503 while the database does not answer: a replica without it can do nothing useful)."""
 
 from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable
 
 from slack_bolt.adapter.starlette.async_handler import AsyncSlackRequestHandler
 from slack_bolt.async_app import AsyncApp
@@ -11,9 +16,16 @@ from starlette.routing import Route
 
 __all__ = ["build_asgi_app"]
 
+log = logging.getLogger(__name__)
 
-def build_asgi_app(app: AsyncApp) -> Starlette:
-    """The ASGI app serving `app` over HTTP."""
+# A health check answers within this, even when the database hangs.
+HEALTH_TIMEOUT = 2.0
+
+
+def build_asgi_app(
+    app: AsyncApp, *, database_ping: Callable[[], Awaitable[None]] | None = None
+) -> Starlette:
+    """The ASGI app serving `app` over HTTP; `database_ping` raises when the store is down."""
     handler = AsyncSlackRequestHandler(app)
 
     async def events(request: Request) -> Response:
@@ -21,6 +33,12 @@ def build_asgi_app(app: AsyncApp) -> Starlette:
         return response
 
     async def healthz(request: Request) -> Response:
+        if database_ping is not None:
+            try:
+                await asyncio.wait_for(database_ping(), HEALTH_TIMEOUT)
+            except Exception as exc:
+                log.warning("health check: the database does not answer: %r", exc)
+                return JSONResponse({"ok": False, "error": "database unreachable"}, 503)
         return JSONResponse({"ok": True})
 
     return Starlette(

@@ -123,6 +123,14 @@ class Database(Queries):
     async def close(self) -> None:
         """Release the connection(s)."""
 
+    @abstractmethod
+    async def tables(self) -> list[str]:
+        """The bot's tables (not `schema_versions`), in the order they were created, so
+        that a table comes after the tables its foreign keys name."""
+
+    async def after_bulk_copy(self, tx: Queries, table: str) -> None:
+        """Let generated IDs continue past rows copied in with explicit IDs (`transfer.py`)."""
+
     async def run(self, sql: str, params: Sequence[Any] = ()) -> Result:
         async with self.connection() as queries:
             return await queries.run(sql, params)

@@ -94,3 +94,28 @@ class PostgresDatabase(Database):
 
     async def close(self) -> None:
         await self._pool.close()
+
+    async def tables(self) -> list[str]:
+        # A table's OID grows with its creation, as SQLite's rowid in sqlite_master does.
+        rows = await self.fetch_all(
+            "SELECT c.relname AS name FROM pg_class c"
+            " JOIN pg_namespace n ON n.oid = c.relnamespace"
+            " WHERE c.relkind = 'r' AND n.nspname = current_schema()"
+            " AND c.relname != 'schema_versions' ORDER BY c.oid"
+        )
+        return [str(row["name"]) for row in rows]
+
+    async def after_bulk_copy(self, tx: Queries, table: str) -> None:
+        # Identity columns keep a sequence that rows inserted with explicit IDs do not move.
+        columns = await tx.fetch_all(
+            "SELECT column_name FROM information_schema.columns"
+            " WHERE table_schema = current_schema() AND table_name = ? AND is_identity = 'YES'",
+            (table,),
+        )
+        for column in columns:
+            name = column["column_name"]
+            await tx.fetch_one(
+                f"SELECT setval(pg_get_serial_sequence(?, ?), COALESCE(MAX({name}), 0) + 1,"
+                f" false) FROM {table}",
+                (table, name),
+            )

@@ -84,3 +84,10 @@ class SqliteDatabase(Database):
 
     async def close(self) -> None:
         await self._raw.close()
+
+    async def tables(self) -> list[str]:
+        rows = await self.fetch_all(
+            "SELECT name FROM sqlite_master WHERE type = 'table'"
+            " AND name NOT LIKE 'sqlite_%' AND name != 'schema_versions' ORDER BY rowid"
+        )
+        return [str(row["name"]) for row in rows]
