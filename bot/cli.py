@@ -66,12 +66,12 @@ def _settings() -> Settings | None:
 
 def migrate_state(source: str, target: str) -> int:
     """`airplane-bot migrate-state`: copy, then say what was copied (or why not)."""
-    from .store import InvalidLocation
+    from .store import DatabaseUnavailable, InvalidLocation
     from .store.transfer import TransferError, copy_state_between, plan_transfer
 
     try:
         copied = asyncio.run(copy_state_between(*plan_transfer(source, target)))
-    except (InvalidLocation, TransferError, OSError) as exc:
+    except (InvalidLocation, TransferError, DatabaseUnavailable, OSError) as exc:
         print(f"airplane-bot: cannot copy the state: {exc}", file=sys.stderr)
         return 1
     for table, rows in copied.items():
@@ -105,6 +105,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(refuse(settings.mode, missing), file=sys.stderr)
         return 2
     from .serve import serve
+    from .store import DatabaseUnavailable, parse_location
 
     try:
         with contextlib.suppress(KeyboardInterrupt):
@@ -112,6 +113,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except PolicyError as exc:
         print(f"airplane-bot: {exc}", file=sys.stderr)
         return 2
+    except DatabaseUnavailable as exc:
+        where = parse_location(settings.bot_db).describe()
+        print(f"airplane-bot: cannot open the state at {where}: {exc}", file=sys.stderr)
+        return 1
     return 0
 
 

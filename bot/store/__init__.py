@@ -17,7 +17,7 @@ from .audit import AuditAction, AuditEntry, AuditLog
 from .db import Database, Migrations, Queries, register_migrations
 from .leases import Lease, LeaseLost, LeaseStore
 from .location import DbLocation, InvalidLocation, open_database, parse_location
-from .postgres import DEFAULT_POOL_SIZE
+from .postgres import DEFAULT_POOL_SIZE, DatabaseUnavailable
 from .runs import RunKind, RunStore, SlackRun
 from .tracking import SqlTrackingStore
 
@@ -28,6 +28,7 @@ __all__ = [
     "AuditEntry",
     "AuditLog",
     "Database",
+    "DatabaseUnavailable",
     "DbLocation",
     "InvalidLocation",
     "Lease",

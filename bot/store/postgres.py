@@ -16,17 +16,21 @@ from typing import Any
 
 from psycopg import AsyncConnection
 from psycopg.rows import DictRow, dict_row
-from psycopg_pool import AsyncConnectionPool
+from psycopg_pool import AsyncConnectionPool, PoolTimeout
 
 from .db import Database, Migrations, Queries, Result, registered_migrations
 from .dialect import POSTGRES
 
-__all__ = ["DEFAULT_POOL_SIZE", "PostgresDatabase"]
+__all__ = ["DEFAULT_POOL_SIZE", "DatabaseUnavailable", "PostgresDatabase"]
 
 # Connections per replica; the fleet needs replicas x this within the server's max_connections.
 DEFAULT_POOL_SIZE = 10
 # How long a statement waits for a free connection (or a reachable server) before failing.
 ACQUIRE_TIMEOUT = 10.0
+
+
+class DatabaseUnavailable(Exception):
+    """The server did not accept a connection in time (down, unreachable, wrong credentials)."""
 
 
 class _Connection(Queries):
@@ -72,7 +76,14 @@ class PostgresDatabase(Database):
             open=False,
             name="airplane-bot",
         )
-        await pool.open(wait=True, timeout=ACQUIRE_TIMEOUT)
+        try:
+            await pool.open(wait=True, timeout=ACQUIRE_TIMEOUT)
+        except PoolTimeout as exc:
+            await pool.close()
+            raise DatabaseUnavailable(
+                f"no connection to PostgreSQL within {ACQUIRE_TIMEOUT:.0f} s"
+                " (is the server up, and are the host, port and credentials right?)"
+            ) from exc
         database = cls(pool)
         try:
             chosen = registered_migrations() if migrations is None else tuple(migrations)

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import asyncio
+import socket
 from pathlib import Path
 
 import pytest
@@ -89,3 +90,17 @@ def test_migrate_state_refuses_a_missing_source(
     assert main(["migrate-state", "--from", str(missing), "--to", str(tmp_path / "x.db")]) == 1
     assert f"no SQLite state file at {missing}" in capsys.readouterr().err
     assert not missing.exists()
+
+
+def test_migrate_state_names_an_unreachable_target(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A PostgreSQL that does not answer is reported as such (after the connect timeout)."""
+    source = tmp_path / "old.db"
+    asyncio.run(_fill(source))
+    with socket.socket() as probe:  # a port nobody listens on
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    target = f"postgresql://bot:pw@127.0.0.1:{port}/bot"
+    assert main(["migrate-state", "--from", str(source), "--to", target]) == 1
+    assert "no connection to PostgreSQL within 10 s" in capsys.readouterr().err
