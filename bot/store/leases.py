@@ -181,6 +181,22 @@ class LeaseStore:
             extended = extend(state, lease, await self._now(tx), ttl) if state else None
             return await self._store(tx, lease.name, extended) if extended else None
 
+    async def renew_all(self, holder: str, ttl: float, *, prefix: str) -> dict[str, Lease]:
+        """Renew, in one statement, every lease `holder` still holds under names starting with
+        `prefix`; returns them by name. A lease missing from the answer was taken over (or
+        released): stop its work. Equivalent to `renew` of each, since a takeover changes the
+        holder and holder IDs are unique per process (`new_holder_id`)."""
+        async with self._db.transaction() as tx:
+            now = await self._now(tx)
+            rows = await tx.fetch_all(
+                "UPDATE leases SET expires_at = ? WHERE holder = ? AND expires_at > 0"
+                " AND substr(name, 1, ?) = ? RETURNING name, token",
+                (now + ttl, holder, len(prefix), prefix),
+            )
+        return {
+            row["name"]: Lease(row["name"], holder, int(row["token"]), now + ttl) for row in rows
+        }
+
     async def release(self, lease: Lease) -> bool:
         """Let the lease lapse now (work done, or a clean stop); False when not held."""
         changed = await self._db.execute(

@@ -90,6 +90,27 @@ async def test_renewal_keeps_the_token_and_fails_after_a_takeover(
     assert await a.leases.renew(held, ttl=10) is None
 
 
+async def test_renew_all_renews_what_is_still_held_in_one_call(
+    replicas: Replica, clock: Clock
+) -> None:
+    """A replica renews its leases together; taken-over, released and turn leases are left."""
+    a, b = await replicas(), await replicas()
+    for n in range(4):
+        await a.leases.acquire(f"tracked:{n}", "A", ttl=10)
+    await a.leases.take_turn("sweep", "A", every=10)
+    released = await a.leases.acquire("tracked:released", "A", ttl=10)
+    assert released is not None
+    await a.leases.release(released)
+    clock.now += 11
+    assert await b.leases.acquire("tracked:0", "B", ttl=10) is not None
+    renewed = await a.leases.renew_all("A", ttl=10, prefix="tracked:")
+    assert sorted(renewed) == ["tracked:1", "tracked:2", "tracked:3"]
+    assert {lease.token for lease in renewed.values()} == {1}
+    assert all(lease.expires_at == clock.now + 10 for lease in renewed.values())
+    assert all([await b.leases.holds(name, 1) for name in renewed])
+    assert not await b.leases.holds("turn:sweep", 1)
+
+
 async def test_release_frees_the_lease_for_the_next_holder(replicas: Replica) -> None:
     """A released lease is taken at once (next token); a stale lease releases nothing."""
     a, b = await replicas(), await replicas()
