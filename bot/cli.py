@@ -1,4 +1,4 @@
-"""`airplane-bot serve|dev|manifest`."""
+"""`airplane-bot serve|dev|manifest|migrate-state`."""
 
 from __future__ import annotations
 
@@ -35,6 +35,14 @@ def _parser() -> argparse.ArgumentParser:
     manifest.add_argument(
         "--http", default=None, metavar="URL", help="HTTP mode: the bot's public base URL"
     )
+    migrate = commands.add_parser(
+        "migrate-state",
+        help="copy the bot's state into an empty database (e.g. an SQLite file to PostgreSQL)",
+    )
+    migrate.add_argument(
+        "--from", dest="source", default=None, metavar="BOT_DB", help="default: BOT_DB"
+    )
+    migrate.add_argument("--to", dest="target", required=True, metavar="BOT_DB")
     return parser
 
 
@@ -50,9 +58,26 @@ def _settings() -> Settings | None:
     try:
         return Settings()
     except ValidationError as exc:
-        names = ", ".join(str(error["loc"][0]).upper() for error in exc.errors())
-        print(f"airplane-bot: invalid settings: {names}", file=sys.stderr)
+        for error in exc.errors():
+            name = str(error["loc"][0]).upper()
+            print(f"airplane-bot: invalid setting {name}: {error['msg']}", file=sys.stderr)
         return None
+
+
+def migrate_state(source: str, target: str) -> int:
+    """`airplane-bot migrate-state`: copy, then say what was copied (or why not)."""
+    from .store import DatabaseUnavailable, InvalidLocation
+    from .store.transfer import TransferError, copy_state_between, plan_transfer
+
+    try:
+        copied = asyncio.run(copy_state_between(*plan_transfer(source, target)))
+    except (InvalidLocation, TransferError, DatabaseUnavailable, OSError) as exc:
+        print(f"airplane-bot: cannot copy the state: {exc}", file=sys.stderr)
+        return 1
+    for table, rows in copied.items():
+        print(f"{table}: {rows} rows")
+    print(f"copied {sum(copied.values())} rows; now set BOT_DB to the new database")
+    return 0
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -69,6 +94,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             print(f"airplane-bot: {exc}", file=sys.stderr)
             return 1
         return 0
+    if args.command == "migrate-state":
+        return migrate_state(args.source or settings.bot_db, args.target)
     if args.command == "dev":
         from .dev import run_dev
 
@@ -78,6 +105,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(refuse(settings.mode, missing), file=sys.stderr)
         return 2
     from .serve import serve
+    from .store import DatabaseUnavailable, parse_location
 
     try:
         with contextlib.suppress(KeyboardInterrupt):
@@ -85,6 +113,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except PolicyError as exc:
         print(f"airplane-bot: {exc}", file=sys.stderr)
         return 2
+    except DatabaseUnavailable as exc:
+        where = parse_location(settings.bot_db).describe()
+        print(f"airplane-bot: cannot open the state at {where}: {exc}", file=sys.stderr)
+        return 1
     return 0
 
 

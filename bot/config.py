@@ -4,10 +4,13 @@ from __future__ import annotations
 
 from enum import StrEnum
 
-from pydantic import SecretStr
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from airplane_api import DEFAULT_HOST
+
+from .store.location import parse_location
+from .store.postgres import DEFAULT_POOL_SIZE
 
 __all__ = ["Mode", "Settings", "missing_settings"]
 
@@ -35,7 +38,12 @@ class Settings(BaseSettings):
     airplane_team_id: str | None = None
     airplane_app_url: str | None = None
 
+    # A file path or sqlite:PATH (one replica), or postgresql://... (any number of replicas).
     bot_db: str = "airplane-bot.db"
+    # PostgreSQL connections per replica (the server needs replicas x this).
+    bot_db_pool_size: int = Field(default=DEFAULT_POOL_SIZE, ge=1)
+    # How long a replica's lease on a followed run lasts unrenewed: the failover time.
+    bot_lease_seconds: float = Field(default=15.0, gt=0)
     bot_command: str = "/airplane"
     bot_policy: str | None = None
     port: int = 3000
@@ -48,6 +56,12 @@ class Settings(BaseSettings):
     tracker_feed: str = "auto"
     log_format: str = "text"
     log_level: str = "INFO"
+
+    @field_validator("bot_db")
+    @classmethod
+    def _known_location(cls, value: str) -> str:
+        parse_location(value)  # raises InvalidLocation (a ValueError) saying what works
+        return value
 
     @property
     def mode(self) -> Mode:

@@ -110,7 +110,12 @@ async def _serve_slack(services: Services, stop: asyncio.Event, *, host: str) ->
         return
     log.info("serving Slack over HTTP on %s:%d (POST /slack/events)", host, settings.port)
     secret = settings.slack_signing_secret
-    asgi = build_asgi_app(app, secret.get_secret_value() if secret else "", readiness)
+    asgi = build_asgi_app(
+        app,
+        secret.get_secret_value() if secret else "",
+        readiness,
+        database_ping=services.store.db.ping,
+    )
     await _serve_http(asgi, host, settings.port, stop)
 
 

@@ -1,4 +1,5 @@
-"""HTTP mode: `POST /slack/events` (signatures verified), `GET /healthz`, and the operators'
+"""HTTP mode: `POST /slack/events` (signatures verified), `GET /healthz` (503 while the
+database does not answer: a replica without it can do nothing useful), and the operators'
 `GET /metrics` and `GET /readyz` (`bot/ops.py`).
 
 `EdgeGuard` (edge.py) answers malformed and unsigned requests before Bolt parses them; anything
@@ -7,7 +8,9 @@ that still fails inside Bolt is one log line and a 500, never uvicorn's tracebac
 
 from __future__ import annotations
 
+import asyncio
 import logging
+from collections.abc import Awaitable, Callable
 
 from slack_bolt.adapter.starlette.async_handler import AsyncSlackRequestHandler
 from slack_bolt.async_app import AsyncApp
@@ -17,20 +20,28 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from .edge import EdgeGuard
-from .ops import healthz, ops_routes
+from .ops import ops_routes
 from .readiness import Readiness
 
 __all__ = ["build_asgi_app"]
 
 log = logging.getLogger("bot.server")
 
+# A health check answers within this, even when the database hangs.
+HEALTH_TIMEOUT = 2.0
+
 
 def build_asgi_app(
-    app: AsyncApp, signing_secret: str = "", readiness: Readiness | None = None
+    app: AsyncApp,
+    signing_secret: str = "",
+    readiness: Readiness | None = None,
+    *,
+    database_ping: Callable[[], Awaitable[None]] | None = None,
 ) -> Starlette:
     """The ASGI app serving `app` over HTTP; `signing_secret` is the one `app` verifies with.
 
-    `/readyz` is served only when given its checks.
+    `/readyz` is served only when given its checks; `database_ping` raises when the store is
+    down, which fails `/healthz`.
     """
     handler = AsyncSlackRequestHandler(app)
     guard = EdgeGuard(signing_secret)
@@ -45,6 +56,15 @@ def build_asgi_app(
             log.error("POST /slack/events failed: %s: %s", type(exc).__name__, exc)
             return JSONResponse({"ok": False, "error": "internal error"}, status_code=500)
         return response
+
+    async def healthz(request: Request) -> Response:
+        if database_ping is not None:
+            try:
+                await asyncio.wait_for(database_ping(), HEALTH_TIMEOUT)
+            except Exception as exc:
+                log.warning("health check: the database does not answer: %r", exc)
+                return JSONResponse({"ok": False, "error": "database unreachable"}, 503)
+        return JSONResponse({"ok": True})
 
     return Starlette(
         routes=[

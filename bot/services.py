@@ -94,7 +94,7 @@ def airplane_client(settings: Settings) -> AirplaneClient:
 async def open_services(settings: Settings) -> Services:
     """Open the store, load the policy and create the clients."""
     policy = load_policy(settings.bot_policy)
-    store = await Store.open(settings.bot_db)
+    store = await Store.open(settings.bot_db, pool_size=settings.bot_db_pool_size)
     airplane = airplane_client(settings)
     slack = slack_client(settings, aiohttp.ClientSession())
     outbox = Outbox()

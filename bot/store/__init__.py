@@ -1,36 +1,53 @@
 """The bot's state. Only this package runs SQL; listeners use the domain stores below.
 
+`BOT_DB` chooses the backend (`location.py`): an SQLite file, or a PostgreSQL database that
+several replicas share. The domain stores are written once for both (`db.py`, `dialect.py`).
 Importing a domain module registers its migrations; add new domains' imports here.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 from bot.tracking.model import Tracked
 
-from . import approvals, audit, runs, tracking
+from . import approvals, audit, leases, runs, tracking
 from .approvals import ApprovalStore
 from .audit import AuditAction, AuditEntry, AuditLog
-from .db import Database, Migrations, register_migrations
+from .db import Database, Migrations, Queries, register_migrations
+from .leases import Lease, LeaseLost, LeaseStore
+from .location import DbLocation, InvalidLocation, open_database, parse_location
+from .postgres import DEFAULT_POOL_SIZE, DatabaseUnavailable
 from .runs import RunKind, RunStore, SlackRun, record_statement
-from .tracking import SqliteTrackingStore, track_statement
+from .tracking import SqlTrackingStore, track_statement
 
 __all__ = [
+    "DEFAULT_POOL_SIZE",
     "ApprovalStore",
     "AuditAction",
     "AuditEntry",
     "AuditLog",
     "Database",
+    "DatabaseUnavailable",
+    "DbLocation",
+    "InvalidLocation",
+    "Lease",
+    "LeaseLost",
+    "LeaseStore",
     "Migrations",
+    "Queries",
     "RunKind",
     "RunStore",
     "SlackRun",
-    "SqliteTrackingStore",
+    "SqlTrackingStore",
     "Store",
     "approvals",
     "audit",
+    "leases",
+    "open_database",
+    "parse_location",
     "register_migrations",
     "runs",
     "tracking",
@@ -44,27 +61,39 @@ class Store:
     db: Database
     runs: RunStore
     audit: AuditLog
-    tracking: SqliteTrackingStore
+    tracking: SqlTrackingStore
     approvals: ApprovalStore
+    leases: LeaseStore
 
     @classmethod
-    async def open(cls, path: str | Path) -> Store:
-        """Open and migrate the database at `path` (`:memory:` works for tests)."""
-        db = await Database.open(path)
+    def over(cls, db: Database, *, clock: Callable[[], float] | None = None) -> Store:
+        """The domain stores on an opened database (`clock`: the leases' clock in tests)."""
         return cls(
             db=db,
             runs=RunStore(db),
             audit=AuditLog(db),
-            tracking=SqliteTrackingStore(db),
+            tracking=SqlTrackingStore(db),
             approvals=ApprovalStore(db),
+            leases=LeaseStore(db, clock),
         )
+
+    @classmethod
+    async def open(
+        cls, location: str | Path | DbLocation, *, pool_size: int = DEFAULT_POOL_SIZE
+    ) -> Store:
+        """Open and migrate the database `location` names: a path (`:memory:` works for
+        tests), `sqlite:PATH`, or a `postgresql://` URL."""
+        where = location if isinstance(location, DbLocation) else parse_location(str(location))
+        return cls.over(await open_database(where, pool_size=pool_size))
 
     async def record_and_follow(self, run: SlackRun, tracked: Tracked) -> bool:
         """Record a started run and follow it, in one transaction; False if recorded before.
 
         One transaction, so a crash can never leave a run recorded that nobody follows.
         """
-        recorded, _ = await self.db.atomic([record_statement(run), track_statement(tracked)])
+        async with self.db.transaction() as tx:
+            recorded = await tx.execute(*record_statement(run))
+            await tx.execute(*track_statement(tracked))
         return recorded > 0
 
     async def close(self) -> None:

@@ -18,9 +18,7 @@ from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any
 
-import aiosqlite
-
-from .db import Database, Migrations, register_migrations
+from .db import Database, Migrations, Row, register_migrations
 
 __all__ = [
     "MIGRATIONS",
@@ -116,7 +114,7 @@ class ApprovalCopy:
     dm_user_id: str | None = None
 
 
-def _record(row: aiosqlite.Row) -> ApprovalRecord:
+def _record(row: Row) -> ApprovalRecord:
     claim = None
     if row["claim_key"]:
         claim = Claim(
@@ -141,7 +139,7 @@ def _record(row: aiosqlite.Row) -> ApprovalRecord:
     )
 
 
-def _copy(row: aiosqlite.Row) -> ApprovalCopy:
+def _copy(row: Row) -> ApprovalCopy:
     return ApprovalCopy(row["prompt_id"], row["channel_id"], row["ts"], row["dm_user_id"])
 
 

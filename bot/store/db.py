@@ -1,30 +1,51 @@
-"""The bot's SQLite database: one aiosqlite connection in WAL mode, and versioned migrations.
+"""The bot's database, whichever backend holds it, and versioned migrations.
 
-Each domain module (`runs.py`, `audit.py`, `tracking.py`, `approvals.py`) registers its own
-`Migrations` under a distinct domain name at import time; `Database.open` applies, per domain,
-the steps newer than the version recorded in `schema_versions`. Steps are append-only: never
-edit a released one, add the next.
+Every domain store (`runs.py`, `audit.py`, `tracking.py`, `approvals.py`, `leases.py`) is
+written once, against `Queries`: `execute`, `fetch_one`, `fetch_all` with `?` placeholders, rows
+as dicts. A `Database` (SQLite in `sqlite.py`, PostgreSQL in `postgres.py`) runs them either
+one statement at a time (`db.execute(...)`, autocommit) or inside `async with
+db.transaction() as tx:`, where every statement on `tx` commits or rolls back together. The
+few spellings the two disagree on live in its `Dialect` (`dialect.py`), nowhere else.
+
+Each domain module registers its own `Migrations` under a distinct domain name at import
+time; `Database.open` applies, per domain, the steps newer than the version recorded in
+`schema_versions`, each domain in one transaction taken under the dialect's migration lock (so
+replicas starting together on one PostgreSQL migrate once). Steps are append-only: never edit
+a released one, add the next.
 """
 
 from __future__ import annotations
 
-import asyncio
 import logging
-from collections.abc import Iterable, Sequence
+from abc import ABC, abstractmethod
+from collections.abc import Sequence
+from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
-import aiosqlite
+from .dialect import Dialect
 
-__all__ = ["Database", "Migrations", "register_migrations", "registered_migrations"]
+__all__ = [
+    "Database",
+    "Migrations",
+    "Queries",
+    "Row",
+    "register_migrations",
+    "registered_migrations",
+]
 
 log = logging.getLogger(__name__)
+
+Row = dict[str, Any]
 
 
 @dataclass(frozen=True)
 class Migrations:
-    """The schema steps of one domain; step N (1-based) brings the domain to version N."""
+    """The schema steps of one domain; step N (1-based) brings the domain to version N.
+
+    Steps are written in SQLite's spelling, using types both backends know; the PostgreSQL
+    dialect maps the few SQLite-only type words (see `Dialect.ddl`).
+    """
 
     domain: str
     steps: tuple[str, ...]
@@ -55,103 +76,103 @@ CREATE TABLE IF NOT EXISTS schema_versions (
 """
 
 
-class Database:
-    """One aiosqlite connection; every statement of the bot goes through `execute`/`fetch*`."""
+@dataclass(frozen=True)
+class Result:
+    """What one statement did: rows changed, and the rows it returned."""
 
-    def __init__(self, connection: aiosqlite.Connection) -> None:
-        self._connection = connection
-        # One connection serves every coroutine: a transaction holds it so that no other
-        # coroutine's statement slips in between its BEGIN and COMMIT.
-        self._lock = asyncio.Lock()
+    rowcount: int
+    rows: list[Row]
 
-    @classmethod
-    async def open(
-        cls, path: str | Path, migrations: Iterable[Migrations] | None = None
-    ) -> Database:
-        """Open (creating) the database, switch on WAL, and migrate every domain."""
-        connection = await aiosqlite.connect(str(path), isolation_level=None)
-        connection.row_factory = aiosqlite.Row
-        database = cls(connection)
-        try:
-            if str(path) != ":memory:":
-                await connection.execute("PRAGMA journal_mode=WAL")
-            await connection.execute("PRAGMA foreign_keys=ON")
-            await connection.execute("PRAGMA busy_timeout=5000")
-            chosen = registered_migrations() if migrations is None else tuple(migrations)
-            await database.migrate(chosen)
-        except BaseException:
-            await connection.close()
-            raise
-        return database
+
+class Queries(ABC):
+    """Something statements run on: a database (autocommit) or an open transaction."""
+
+    dialect: Dialect
+
+    @abstractmethod
+    async def run(self, sql: str, params: Sequence[Any] = ()) -> Result:
+        """Run one statement written with `?` placeholders."""
+
+    async def execute(self, sql: str, params: Sequence[Any] = ()) -> int:
+        """Run one statement; returns the number of rows it changed."""
+        return (await self.run(sql, params)).rowcount
+
+    async def fetch_one(self, sql: str, params: Sequence[Any] = ()) -> Row | None:
+        """The first row of a query, or None."""
+        rows = (await self.run(sql, params)).rows
+        return rows[0] if rows else None
+
+    async def fetch_all(self, sql: str, params: Sequence[Any] = ()) -> list[Row]:
+        """Every row of a query."""
+        return (await self.run(sql, params)).rows
+
+
+class Database(Queries):
+    """The bot's database. Statements on it autocommit; `transaction()` groups them."""
+
+    @abstractmethod
+    def connection(self) -> AbstractAsyncContextManager[Queries]:
+        """A connection of its own for a few autocommitted statements."""
+
+    @abstractmethod
+    def transaction(self) -> AbstractAsyncContextManager[Queries]:
+        """A transaction: statements on the yielded `Queries` commit together at the end of
+        the block, or roll back together if it raises. Other writers wait for it."""
+
+    @abstractmethod
+    async def close(self) -> None:
+        """Release the connection(s)."""
+
+    @abstractmethod
+    async def tables(self) -> list[str]:
+        """The bot's tables (not `schema_versions`), in the order they were created, so
+        that a table comes after the tables its foreign keys name."""
+
+    async def after_bulk_copy(self, tx: Queries, table: str) -> None:
+        """Let generated IDs continue past rows copied in with explicit IDs (`transfer.py`)."""
+
+    async def run(self, sql: str, params: Sequence[Any] = ()) -> Result:
+        async with self.connection() as queries:
+            return await queries.run(sql, params)
+
+    async def ping(self) -> None:
+        """Raise when the database does not answer a trivial query."""
+        await self.fetch_one("SELECT 1 AS ok")
 
     async def migrate(self, migrations: Sequence[Migrations]) -> None:
         """Apply each domain's missing steps, each domain in one transaction."""
-        await self._connection.execute(_VERSIONS_TABLE)
+        async with self.transaction() as tx:
+            await self._lock_for_migrations(tx)
+            await tx.execute(_VERSIONS_TABLE)
         for domain in migrations:
-            current = await self.version(domain.domain)
-            if current >= len(domain.steps):
+            if await self.version(domain.domain) >= len(domain.steps):
                 continue
-            await self._connection.execute("BEGIN IMMEDIATE")
-            try:
+            async with self.transaction() as tx:
+                await self._lock_for_migrations(tx)
+                # Read again under the lock: another replica may have just migrated it.
+                current = await _version(tx, domain.domain)
                 for number, step in enumerate(domain.steps[current:], start=current + 1):
-                    for statement in _statements(step):
-                        await self._connection.execute(statement)
+                    for statement in _statements(self.dialect.ddl(step)):
+                        await tx.execute(statement)
                     log.info("migrated %s to version %d", domain.domain, number)
-                await self._connection.execute(
+                await tx.execute(
                     "INSERT INTO schema_versions (domain, version) VALUES (?, ?) "
                     "ON CONFLICT (domain) DO UPDATE SET version = excluded.version",
                     (domain.domain, len(domain.steps)),
                 )
-                await self._connection.execute("COMMIT")
-            except BaseException:
-                await self._connection.execute("ROLLBACK")
-                raise
+
+    async def _lock_for_migrations(self, tx: Queries) -> None:
+        if self.dialect.migration_lock:
+            await tx.execute(self.dialect.migration_lock)
 
     async def version(self, domain: str) -> int:
         """The schema version of `domain` (0 when never migrated)."""
-        row = await self.fetch_one(
-            "SELECT version FROM schema_versions WHERE domain = ?", (domain,)
-        )
-        return int(row["version"]) if row else 0
+        return await _version(self, domain)
 
-    async def execute(self, sql: str, params: Sequence[Any] = ()) -> int:
-        """Run one statement; returns the number of rows it changed."""
-        async with self._lock:
-            return await self._execute(sql, params)
 
-    async def atomic(self, statements: Sequence[tuple[str, Sequence[Any]]]) -> list[int]:
-        """Run statements in one transaction (all or none); rows each changed."""
-        async with self._lock:
-            await self._connection.execute("BEGIN IMMEDIATE")
-            try:
-                changed = [await self._execute(sql, params) for sql, params in statements]
-            except BaseException:
-                await self._connection.execute("ROLLBACK")
-                raise
-            await self._connection.execute("COMMIT")
-            return changed
-
-    async def _execute(self, sql: str, params: Sequence[Any]) -> int:
-        cursor = await self._connection.execute(sql, params)
-        try:
-            return cursor.rowcount
-        finally:
-            await cursor.close()
-
-    async def fetch_one(self, sql: str, params: Sequence[Any] = ()) -> aiosqlite.Row | None:
-        """The first row of a query, or None."""
-        async with self._lock, self._connection.execute(sql, params) as cursor:
-            row: aiosqlite.Row | None = await cursor.fetchone()
-            return row
-
-    async def fetch_all(self, sql: str, params: Sequence[Any] = ()) -> list[aiosqlite.Row]:
-        """Every row of a query."""
-        async with self._lock, self._connection.execute(sql, params) as cursor:
-            return list(await cursor.fetchall())
-
-    async def close(self) -> None:
-        """Close the connection."""
-        await self._connection.close()
+async def _version(queries: Queries, domain: str) -> int:
+    row = await queries.fetch_one("SELECT version FROM schema_versions WHERE domain = ?", (domain,))
+    return int(row["version"]) if row else 0
 
 
 def _statements(script: str) -> list[str]:

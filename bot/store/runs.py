@@ -12,9 +12,7 @@ from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any
 
-import aiosqlite
-
-from .db import Database, Migrations, register_migrations
+from .db import Database, Migrations, Row, register_migrations
 
 __all__ = ["MIGRATIONS", "RunKind", "RunStore", "SlackRun"]
 
@@ -67,7 +65,7 @@ class SlackRun:
     created_at: datetime = field(default_factory=lambda: datetime.now(UTC))
 
 
-def _from_row(row: aiosqlite.Row) -> SlackRun:
+def _from_row(row: Row) -> SlackRun:
     return SlackRun(
         request_key=row["request_key"],
         kind=RunKind(row["kind"]),

@@ -10,14 +10,12 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
-import aiosqlite
-
 from bot.tracking.model import Kind, Progress, Tracked
 from bot.tracking.ports import Subscription
 
-from .db import Database, Migrations, register_migrations
+from .db import Database, Migrations, Queries, Row, register_migrations
 
-__all__ = ["MIGRATIONS", "SqliteTrackingStore", "track_statement"]
+__all__ = ["MIGRATIONS", "SqlTrackingStore", "track_statement"]
 
 MIGRATIONS = register_migrations(
     Migrations(
@@ -97,7 +95,7 @@ def _progress(text: str) -> Progress:
     )
 
 
-def _item(row: aiosqlite.Row) -> tuple[Tracked, Progress]:
+def _item(row: Row) -> tuple[Tracked, Progress]:
     tracked = Tracked(
         kind=Kind(row["kind"]),
         id=row["item_id"],
@@ -121,8 +119,9 @@ def _ident(tracked: Tracked) -> tuple[str, str, str]:
 def track_statement(tracked: Tracked) -> tuple[str, tuple[Any, ...]]:
     """The insert that starts following `tracked` (also run inside the launch transaction)."""
     return (
-        "INSERT OR IGNORE INTO tracked (kind, item_id, channel_id, label, requested_by, env,"
-        " link, task_id, since, name, params_json) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        "INSERT INTO tracked (kind, item_id, channel_id, label, requested_by, env,"
+        " link, task_id, since, name, params_json) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+        " ON CONFLICT DO NOTHING",
         (
             *_ident(tracked),
             tracked.label,
@@ -137,8 +136,8 @@ def track_statement(tracked: Tracked) -> tuple[str, tuple[Any, ...]]:
     )
 
 
-class SqliteTrackingStore:
-    """The TrackingStore protocol on the bot's SQLite database."""
+class SqlTrackingStore:
+    """The TrackingStore protocol on the bot's database (SQLite or PostgreSQL)."""
 
     def __init__(self, db: Database) -> None:
         self._db = db
@@ -169,19 +168,25 @@ class SqliteTrackingStore:
         )
         return {row["post_key"]: row["ts"] for row in rows}
 
-    async def record_intent(self, tracked: Tracked, key: str) -> None:
-        """Note a post about to be sent (kept as is when already known)."""
-        await self._db.execute(
-            "INSERT OR IGNORE INTO tracked_posts (kind, item_id, channel_id, post_key, ts)"
-            " VALUES (?, ?, ?, ?, NULL)",
+    async def record_intent(
+        self, tracked: Tracked, key: str, *, within: Queries | None = None
+    ) -> None:
+        """Note a post about to be sent (kept as is when already known). `within`: a
+        transaction to record it in, e.g. `LeaseStore.fenced`, so only a lease holder does."""
+        await (within or self._db).execute(
+            "INSERT INTO tracked_posts (kind, item_id, channel_id, post_key, ts)"
+            " VALUES (?, ?, ?, ?, NULL) ON CONFLICT DO NOTHING",
             (*_ident(tracked), key),
         )
 
-    async def record_ts(self, tracked: Tracked, key: str, ts: str) -> None:
-        """Note a post's ts."""
-        await self._db.execute(
+    async def record_ts(
+        self, tracked: Tracked, key: str, ts: str, *, within: Queries | None = None
+    ) -> None:
+        """Note a post's ts (`within`: as for `record_intent`)."""
+        await (within or self._db).execute(
             "INSERT INTO tracked_posts (kind, item_id, channel_id, post_key, ts)"
-            " VALUES (?, ?, ?, ?, ?) ON CONFLICT DO UPDATE SET ts = excluded.ts",
+            " VALUES (?, ?, ?, ?, ?)"
+            " ON CONFLICT (kind, item_id, channel_id, post_key) DO UPDATE SET ts = excluded.ts",
             (*_ident(tracked), key, ts),
         )
 
@@ -196,8 +201,8 @@ class SqliteTrackingStore:
     async def subscribe(self, subscription: Subscription) -> bool:
         """Add a subscription unless the channel has it."""
         changed = await self._db.execute(
-            "INSERT OR IGNORE INTO task_subscriptions (channel_id, task_slug, task_id,"
-            " requested_by) VALUES (?, ?, ?, ?)",
+            "INSERT INTO task_subscriptions (channel_id, task_slug, task_id,"
+            " requested_by) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING",
             (
                 subscription.channel,
                 subscription.task_slug,

@@ -1,8 +1,6 @@
-"""The SQLite tracking store: ledger, progress and subscriptions survive reopening."""
+"""The tracking store on each backend: ledger, progress and subscriptions survive reopening."""
 
 from __future__ import annotations
-
-from pathlib import Path
 
 from bot.store import Store
 from bot.tracking.model import Kind, Progress, Tracked
@@ -11,10 +9,9 @@ from bot.tracking.ports import Subscription
 RUN = Tracked(kind=Kind.RUN, id="run_1", channel="C1", label="deploy", requested_by="U1", since=5)
 
 
-async def test_state_survives_reopen(tmp_path: Path) -> None:
+async def test_state_survives_reopen(db_location: str) -> None:
     """Everything the tracker needs to resume is there after closing and reopening."""
-    path = tmp_path / "bot.db"
-    store = await Store.open(path)
+    store = await Store.open(db_location)
     assert await store.tracking.track(RUN)
     assert not await store.tracking.track(RUN)
     await store.tracking.record_intent(RUN, "parent")
@@ -25,7 +22,7 @@ async def test_state_survives_reopen(tmp_path: Path) -> None:
     assert await store.tracking.subscribe(Subscription("C1", "deploy", "tsk_1", "U1"))
     await store.close()
 
-    store = await Store.open(path)
+    store = await Store.open(db_location)
     assert await store.tracking.active() == [(RUN, progress)]
     assert await store.tracking.posts(RUN) == {"parent": "111.1", "status:1:Queued": None}
     assert await store.tracking.subscriptions() == [Subscription("C1", "deploy", "tsk_1", "U1")]

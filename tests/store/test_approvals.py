@@ -1,24 +1,13 @@
-"""The approvals store: one claim wins, copies are reserved once, state survives a restart."""
+"""The approvals store on each backend: one claim wins, copies are reserved once, state
+survives a restart."""
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
 from dataclasses import replace
-from pathlib import Path
-
-import pytest
 
 from bot.store import Store
 from bot.store.approvals import ApprovalRecord, ApprovalState, Claim
-
-
-@pytest.fixture
-async def store(tmp_path: Path) -> AsyncIterator[Store]:
-    """A migrated store in a temporary file."""
-    opened = await Store.open(tmp_path / "bot.db")
-    yield opened
-    await opened.close()
 
 
 def _record(prompt_id: str = "pmt1") -> ApprovalRecord:
@@ -86,13 +75,13 @@ async def test_waiting_for_lists_pending_prompts_sent_to_a_reviewer(store: Store
     assert await store.approvals.waiting_for("U3") == []
 
 
-async def test_a_claim_survives_a_restart(tmp_path: Path) -> None:
+async def test_a_claim_survives_a_restart(db_location: str) -> None:
     """A claim made before a restart is found after it, with its Idempotency-Key."""
-    first = await Store.open(tmp_path / "bot.db")
+    first = await Store.open(db_location)
     await first.approvals.remember(_record())
     await first.approvals.claim("pmt1", Claim(intent="approve", actor_id="U1", key="k1"))
     await first.close()
-    second = await Store.open(tmp_path / "bot.db")
+    second = await Store.open(db_location)
     claimed = await second.approvals.in_state(ApprovalState.CLAIMED)
     await second.close()
     assert [(r.prompt_id, r.claim.key if r.claim else None) for r in claimed] == [("pmt1", "k1")]
