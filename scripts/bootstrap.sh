@@ -22,7 +22,8 @@ if [ ! -x /usr/bin/chromium ] && [ "${AIRPLANE_BOT_SKIP_CHROMIUM:-}" != "1" ]; t
     echo "bootstrap: installing Debian's chromium for the browser tests" >&2
     export DEBIAN_FRONTEND=noninteractive
     apt-get update -qq >/dev/null
-    apt-get install -y -qq --no-install-recommends chromium >/dev/null
+    # The emoji font lets the page show status emoji (and the screenshots too).
+    apt-get install -y -qq --no-install-recommends chromium fonts-noto-color-emoji >/dev/null
   else
     echo "bootstrap: /usr/bin/chromium is missing; install Debian's chromium package" \
       "(apt-get install chromium) to run the browser tests" >&2

@@ -42,6 +42,12 @@ function angle(token, names) {
     const name = names.channels[target.slice(1)] || label || target.slice(1);
     return `<span class="mention">#${escapeHtml(name)}</span>`;
   }
+  if (target.startsWith("!date^")) {
+    // <!date^1700000000^{date_short} {time}|fallback>: shown in the reader's own time zone.
+    const seconds = Number(target.split("^")[1]);
+    const shown = Number.isFinite(seconds) ? new Date(seconds * 1000).toLocaleString() : label;
+    return `<time>${escapeHtml(shown || label || "")}</time>`;
+  }
   if (target.startsWith("!")) {
     const word = target.slice(1).split("^")[0];
     return `<span class="mention">@${escapeHtml(label || word)}</span>`;
