@@ -9,6 +9,7 @@ COPY pyproject.toml README.md ./
 COPY airplane_api ./airplane_api
 COPY bot ./bot
 COPY airfield ./airfield
+COPY slackbox ./slackbox
 RUN /opt/venv/bin/pip install --no-compile .
 
 # Final stage: the slim runtime, the venv, a non-root user.

@@ -28,7 +28,16 @@ def _parser() -> argparse.ArgumentParser:
         "serve", help="run the bot (Socket Mode when SLACK_APP_TOKEN is set, else HTTP)"
     )
     serve.add_argument("--host", default="0.0.0.0", help="HTTP mode: address to bind")
-    dev = commands.add_parser("dev", help="airfield with examples/ and the bot against it")
+    dev = commands.add_parser(
+        "dev",
+        help="airfield with examples/ and the bot against it; without Slack tokens, the local"
+        " playground (a web page standing in for Slack at http://127.0.0.1:PORT)",
+    )
+    dev.add_argument(
+        "--playground",
+        action="store_true",
+        help="use the local playground even when Slack tokens are set",
+    )
     dev.add_argument("--tasks", action="append", default=None, metavar="DIR")
     dev.add_argument("--airfield-db", default="airfield-dev.db", metavar="PATH")
     manifest = commands.add_parser("manifest", help="print the Slack app manifest")
@@ -98,8 +107,18 @@ def main(argv: Sequence[str] | None = None) -> int:
         return migrate_state(args.source or settings.bot_db, args.target)
     if args.command == "dev":
         from .dev import run_dev
+        from .playground import PlaygroundError
 
-        return run_dev(settings, tasks_dirs=args.tasks, airfield_db=args.airfield_db)
+        try:
+            return run_dev(
+                settings,
+                tasks_dirs=args.tasks,
+                airfield_db=args.airfield_db,
+                playground=args.playground,
+            )
+        except (PlaygroundError, PolicyError) as exc:
+            print(f"airplane-bot: {exc}", file=sys.stderr)
+            return 2
     missing = missing_settings(settings)
     if missing:
         print(refuse(settings.mode, missing), file=sys.stderr)

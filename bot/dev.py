@@ -1,4 +1,9 @@
-"""`airplane-bot dev`: airfield in-process with `examples/`, and the bot pointed at it."""
+"""`airplane-bot dev`: airfield in-process with `examples/`, and the bot pointed at it.
+
+With Slack tokens the bot connects to the real Slack. With none at all it starts the local
+playground instead (`bot.playground`): the same bot against slackbox's local Slack, whose web page
+a person uses in a browser. Partial Slack settings are a mistake, answered with the set-up steps.
+"""
 
 from __future__ import annotations
 
@@ -8,7 +13,7 @@ import logging
 import secrets
 import socket
 import sys
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from pathlib import Path
 
 import uvicorn
@@ -16,7 +21,7 @@ from pydantic import SecretStr
 
 from .config import Mode, Settings, missing_settings
 
-__all__ = ["run_dev", "slack_setup_instructions"]
+__all__ = ["run_dev", "slack_setup_instructions", "wants_playground"]
 
 log = logging.getLogger("bot.dev")
 
@@ -50,23 +55,58 @@ def _dev_missing(settings: Settings) -> list[str]:
     return [name for name in missing if not name.startswith("AIRPLANE_")]
 
 
-def run_dev(settings: Settings, *, tasks_dirs: Sequence[str] | None, airfield_db: str) -> int:
-    """Check Slack settings, then serve airfield and the bot until interrupted."""
+def wants_playground(settings: Settings) -> bool:
+    """No Slack setting at all: someone trying the bot without a workspace."""
+    return not any(
+        value is not None and value.get_secret_value().strip()
+        for value in (
+            settings.slack_bot_token,
+            settings.slack_app_token,
+            settings.slack_signing_secret,
+        )
+    )
+
+
+def run_dev(
+    settings: Settings,
+    *,
+    tasks_dirs: Sequence[str] | None,
+    airfield_db: str,
+    playground: bool = False,
+) -> int:
+    """Check Slack settings, then serve airfield and the bot (or the playground) until stopped."""
+    dirs = tuple(Path(d) for d in tasks_dirs) if tasks_dirs else (EXAMPLES,)
+    if playground or wants_playground(settings):
+        from .playground import serve_playground
+
+        with contextlib.suppress(KeyboardInterrupt):
+            asyncio.run(_dev(settings, dirs, Path(airfield_db), serve_playground))
+        return 0
     missing = _dev_missing(settings)
     if missing:
         print(slack_setup_instructions(missing), file=sys.stderr)
         return 2
-    dirs = tuple(Path(d) for d in tasks_dirs) if tasks_dirs else (EXAMPLES,)
     with contextlib.suppress(KeyboardInterrupt):
-        asyncio.run(_dev(settings, dirs, Path(airfield_db)))
+        asyncio.run(_dev(settings, dirs, Path(airfield_db), _serve_slack))
     return 0
 
 
-async def _dev(settings: Settings, tasks_dirs: tuple[Path, ...], db_path: Path) -> None:
+async def _serve_slack(settings: Settings) -> None:
+    from .serve import serve
+
+    await serve(settings, host="127.0.0.1")
+
+
+async def _dev(
+    settings: Settings,
+    tasks_dirs: tuple[Path, ...],
+    db_path: Path,
+    serve_bot: Callable[[Settings], Awaitable[None]],
+) -> None:
     from airfield.app import ServeConfig
     from airfield.app import build_app as build_airfield
 
-    from .serve import QuietServer, serve
+    from .serve import QuietServer
 
     key = settings.airplane_api_key or SecretStr("tkn_dev" + secrets.token_hex(16))
     # IPPROTO_TCP so asyncio sets TCP_NODELAY on accepted sockets (as airfield serve does).
@@ -89,7 +129,7 @@ async def _dev(settings: Settings, tasks_dirs: tuple[Path, ...], db_path: Path) 
         bot_settings = settings.model_copy(
             update={"airplane_api_host": url, "airplane_api_key": key}
         )
-        await serve(bot_settings, host="127.0.0.1")
+        await serve_bot(bot_settings)
     finally:
         # Stopped like `airfield serve` stops: runs and sessions closed, store closed.
         server.should_exit = True

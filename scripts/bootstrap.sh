@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Creates .venv (if needed) and installs the project with its dev and test extras.
+# Creates .venv (if needed) and installs the project with its dev and test extras, and Debian's
+# chromium for the playground's browser tests (Playwright drives it; it never downloads a browser).
 # Shared by ./run.sh and ./test.sh so a fresh machine needs nothing else.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -25,4 +26,18 @@ if [ ! -f "$stamp" ]; then
   .venv/bin/python -m pip install --quiet -e '.[dev]'
   rm -f .venv/.installed-*
   touch "$stamp"
+fi
+# The browser tests need /usr/bin/chromium. Installed only where apt-get can run as root (CI and
+# fresh Debian machines); elsewhere the browser tests skip and say why. Skipped at once when present.
+if [ ! -x /usr/bin/chromium ] && [ "${AIRPLANE_BOT_SKIP_CHROMIUM:-}" != "1" ]; then
+  if [ "$(id -u)" = "0" ] && command -v apt-get >/dev/null; then
+    echo "bootstrap: installing Debian's chromium for the browser tests" >&2
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -qq >/dev/null
+    # The emoji font lets the page show status emoji (and the screenshots too).
+    apt-get install -y -qq --no-install-recommends chromium fonts-noto-color-emoji >/dev/null
+  else
+    echo "bootstrap: /usr/bin/chromium is missing; install Debian's chromium package" \
+      "(apt-get install chromium) to run the browser tests" >&2
+  fi
 fi

@@ -2,29 +2,53 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from slack_sdk.models.blocks import MarkdownTextObject, SectionBlock
 
 from ..slack_clip import TEXT_LIMITS, clip
 
-__all__ = ["help_message", "usage_lines"]
+__all__ = ["SUBCOMMANDS", "Subcommand", "help_message", "usage_lines"]
+
+
+@dataclass(frozen=True)
+class Subcommand:
+    """One subcommand of the slash command: help lists these, the playground autocompletes them."""
+
+    name: str
+    arguments: str
+    description: str
+
+
+# The one list of subcommands; `{command}` in a description is the configured slash command.
+SUBCOMMANDS: tuple[Subcommand, ...] = (
+    Subcommand(
+        "run",
+        "<task> [key=value ...] [--env ENV]",
+        "start a task (a form asks for missing values)",
+    ),
+    Subcommand("runbook", "<slug> [key=value ...] [--env ENV]", "start a runbook"),
+    Subcommand("status", "<run or session ID>", "show a run's status"),
+    Subcommand("logs", "<run ID>", "show the end of a run's logs"),
+    Subcommand("cancel", "<run ID>", "cancel a run"),
+    Subcommand("runs", "[task]", "list recent runs"),
+    Subcommand("watch", "<run or session ID>", "follow it in this channel"),
+    Subcommand(
+        "subscribe",
+        "<task>",
+        "show every new run of a task here (`{command} unsubscribe <task>` stops)",
+    ),
+    Subcommand("help", "", "this help"),
+)
 
 
 def usage_lines(command: str) -> list[str]:
     """One line per subcommand."""
     return [
-        f"`{command} run <task> [key=value ...] [--env ENV]` start a task"
-        " (a form asks for missing values)",
-        f"`{command} runbook <slug> [key=value ...] [--env ENV]` start a runbook",
-        f"`{command} status <run or session ID>` show a run's status",
-        f"`{command} logs <run ID>` show the end of a run's logs",
-        f"`{command} cancel <run ID>` cancel a run",
-        f"`{command} runs [task]` list recent runs",
-        f"`{command} watch <run or session ID>` follow it in this channel",
-        f"`{command} subscribe <task>` show every new run of a task here"
-        f" (`{command} unsubscribe <task>` stops)",
-        f"`{command} help` this help",
+        f"`{' '.join(filter(None, (command, sub.name, sub.arguments)))}` "
+        + sub.description.format(command=command)
+        for sub in SUBCOMMANDS
     ]
 
 

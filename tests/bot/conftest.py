@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.slack_emulator import SlackEmulator
+from slackbox import SlackEmulator
 from tests.support.airfield import EXAMPLES, AirfieldProcess
 
 # The settings a stray environment or .env could set behind a test's back.

@@ -25,7 +25,7 @@ from bot.config import Settings
 from bot.readiness import bot_readiness
 from bot.server import build_asgi_app
 from bot.services import Services, open_services
-from tests.slack_emulator import SlackEmulator
+from slackbox import SlackEmulator
 from tests.support.airfield import AirfieldProcess
 
 

@@ -10,7 +10,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 
-from tests.slack_emulator import SlackEmulator
+from slackbox import SlackEmulator
 from tests.support.airfield import REPO, AirfieldProcess
 
 

@@ -29,15 +29,32 @@ def test_serve_names_each_missing_setting(
     assert "SLACK_SIGNING_SECRET" not in err
 
 
-def test_dev_says_what_to_create(capsys: pytest.CaptureFixture[str]) -> None:
-    """`dev` without Slack tokens explains the manifest import and where each token goes."""
+def test_dev_says_what_to_create(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`dev` with half a Slack set-up explains the manifest import and where each token goes."""
+    monkeypatch.setenv("SLACK_APP_TOKEN", "xapp-1")
     assert main(["dev"]) == 2
     err = capsys.readouterr().err
-    assert "missing: SLACK_BOT_TOKEN, SLACK_APP_TOKEN" in err
+    assert "missing: SLACK_BOT_TOKEN" in err
     assert "From an app manifest" in err
     assert "SLACK_BOT_TOKEN=xoxb-" in err
     assert "connections:write" in err
     assert "AIRPLANE_API_KEY" not in err
+
+
+def test_dev_without_any_slack_setting_is_the_playground(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """No Slack token at all means someone trying it out: the playground, not set-up steps."""
+    from bot.config import Settings
+    from bot.dev import wants_playground
+
+    assert wants_playground(Settings())
+    monkeypatch.setenv("SLACK_BOT_TOKEN", "  ")
+    assert wants_playground(Settings())
+    monkeypatch.setenv("SLACK_SIGNING_SECRET", "secret")
+    assert not wants_playground(Settings())
 
 
 def test_manifest_uses_configured_command(

@@ -8,7 +8,7 @@ import httpx
 import pytest
 
 from bot.store import SlackRun
-from tests.slack_emulator import ALICE, GENERAL, SlackEmulator
+from slackbox import ALICE, GENERAL, SlackEmulator
 from tests.support.airfield import AirfieldProcess
 
 from .harness import RunningBot, eventually, running_bot

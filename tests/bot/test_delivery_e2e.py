@@ -7,7 +7,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.slack_emulator import ALICE, GENERAL, SlackEmulator
+from slackbox import ALICE, GENERAL, SlackEmulator
 from tests.support.airfield import AirfieldProcess
 
 from .harness import eventually, running_bot

@@ -14,8 +14,8 @@ import pytest
 
 from bot.approvals.ids import ApprovalAction, ApprovalCallback
 from bot.ids import CallbackId
-from tests.slack_emulator import ALICE, SlackEmulator
-from tests.slack_emulator.payloads import signature
+from slackbox import ALICE, SlackEmulator
+from slackbox.payloads import signature
 from tests.support.airfield import AirfieldProcess
 
 from .harness import running_bot

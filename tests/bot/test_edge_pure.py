@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from bot.edge import payload_problem, signature_problem
 from bot.slack_clip import clip_blocks, clip_message, clip_payload
-from tests.slack_emulator.payloads import signature
-from tests.slack_emulator.validation import validate_blocks
+from slackbox.payloads import signature
+from slackbox.validation import validate_blocks
 
 SECRET = "shh"
 

@@ -16,7 +16,7 @@ from airplane_api.models import Prompt, PromptState
 from bot.services import Services
 from bot.store import SlackRun
 from bot.tracking.model import Kind, Tracked
-from tests.slack_emulator import BOB, GENERAL, Message, SlackEmulator
+from slackbox import BOB, GENERAL, Message, SlackEmulator
 from tests.support.airfield import EXAMPLES, AirfieldProcess
 from tests.support.metrics import Scrape, scrape
 from tests.tracking.proxy import outage_proxy

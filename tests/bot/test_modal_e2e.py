@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from bot.store import SlackRun
-from tests.slack_emulator import ALICE, BOB, GENERAL, SlackEmulator
+from slackbox import ALICE, BOB, GENERAL, SlackEmulator
 from tests.support.airfield import AirfieldProcess
 
 from .harness import RunningBot, eventually, running_bot

@@ -11,7 +11,7 @@ import httpx
 import pytest
 
 from bot.readiness import Readiness, reason_of
-from tests.slack_emulator import SlackEmulator
+from slackbox import SlackEmulator
 from tests.support.airfield import AirfieldProcess
 from tests.support.metrics import scrape
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.slack_emulator import GENERAL, SlackEmulator
+from slackbox import GENERAL, SlackEmulator
 from tests.support.airfield import AirfieldProcess
 
 from .harness import eventually, running_bot

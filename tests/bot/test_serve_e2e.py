@@ -10,7 +10,7 @@ import httpx
 import pytest
 
 from bot.store import Store
-from tests.slack_emulator import ALICE, GENERAL, SlackEmulator
+from slackbox import ALICE, GENERAL, SlackEmulator
 from tests.support.airfield import AirfieldProcess
 
 from .processes import base_env, bot_process

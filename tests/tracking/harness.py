@@ -17,8 +17,8 @@ from bot.tracking.outbox import Outbox
 from bot.tracking.ports import TrackingStore
 from bot.tracking.slack import EVENT_TYPE, SlackWebWriter
 from bot.tracking.tracker import Tracker, TrackerSettings
-from tests.slack_emulator import SlackEmulator
-from tests.slack_emulator.records import Message
+from slackbox import SlackEmulator
+from slackbox.records import Message
 
 WAIT = 30.0
 FAST = TrackerSettings(list_interval=0.1, idle_interval=0.2, max_backoff=0.5)

@@ -13,9 +13,9 @@ from bot.config import Settings
 from bot.services import Services, open_services
 from bot.store import AuditAction
 from bot.tracking.ports import PendingApproval
-from tests.slack_emulator import ALICE, GENERAL, SlackEmulator
-from tests.slack_emulator.bolt_server import serve_bolt
+from slackbox import ALICE, GENERAL, SlackEmulator
 from tests.support.airfield import AirfieldProcess
+from tests.support.bolt_server import serve_bolt
 
 from .harness import post_keys, until_parent_shows, until_thread
 

@@ -14,8 +14,8 @@ import pytest
 
 from bot.services import Services
 from bot.tracking.model import Kind, Tracked
+from slackbox import ALICE, CAROL, GENERAL, Message, SlackEmulator
 from tests.bot.harness import eventually, running_bot
-from tests.slack_emulator import ALICE, CAROL, GENERAL, Message, SlackEmulator
 from tests.support.airfield import EXAMPLES, AirfieldProcess
 
 from .harness import WAIT, until_parent_shows

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
+from slackbox import ALICE, GENERAL, SlackEmulator
 from tests.bot.processes import base_env, bot_process
-from tests.slack_emulator import ALICE, GENERAL, SlackEmulator
 from tests.support.airfield import EXAMPLES, AirfieldProcess
 
 from .harness import WAIT, post_keys, until_parent_shows, until_thread

@@ -12,7 +12,7 @@ from airplane_api import AirplaneClient
 from airplane_api.models import Prompt
 from bot.tracking.model import Kind, Progress, Tracked
 from bot.tracking.ports import Subscription, TrackingStore
-from tests.slack_emulator import GENERAL, OPS, SlackEmulator
+from slackbox import GENERAL, OPS, SlackEmulator
 from tests.support.airfield import AirfieldProcess
 
 from .harness import (

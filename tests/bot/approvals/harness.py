@@ -21,9 +21,9 @@ from bot.policy import Policy
 from bot.services import Services, slack_client
 from bot.store import Store
 from bot.tracking.outbox import Outbox
-from tests.slack_emulator import ALICE, CAROL, GENERAL, Message, SlackEmulator
-from tests.slack_emulator.bolt_server import serve_bolt
+from slackbox import ALICE, CAROL, GENERAL, Message, SlackEmulator
 from tests.support.airfield import AirfieldProcess
+from tests.support.bolt_server import serve_bolt
 
 TASKS = Path(__file__).with_name("tasks")
 REVIEWER_GROUPS = {"ops": frozenset({CAROL})}

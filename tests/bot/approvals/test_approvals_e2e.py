@@ -16,7 +16,7 @@ import pytest
 from airplane_api.models import PromptState
 from bot.approvals.service import Approvals
 from bot.store.approvals import ApprovalRecord, ApprovalState, Claim
-from tests.slack_emulator import ALICE, BOB, CAROL, GENERAL, Message
+from slackbox import ALICE, BOB, CAROL, GENERAL, Message
 from tests.support.airfield import AirfieldProcess
 
 from .harness import TASKS, Bot, TrackedRun, outcome_text, running_bot

@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 from bot.services import Services
+from slackbox import ALICE, BOB, CAROL, GENERAL, SlackEmulator
 from tests.bot.harness import running_bot
-from tests.slack_emulator import ALICE, BOB, CAROL, GENERAL, SlackEmulator
 from tests.support.airfield import AirfieldProcess
 
 from .harness import TASKS, outcome_text

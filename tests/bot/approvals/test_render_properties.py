@@ -19,7 +19,7 @@ from bot.approvals import (
     pending_message,
     prompt_modal,
 )
-from tests.slack_emulator import validate_blocks, validate_view
+from slackbox import validate_blocks, validate_view
 
 from .slack_state import untouched_state
 

@@ -118,6 +118,9 @@ class Workspace:
         self.clock = TsClock()
         self.ids = IdMaker()
         self._changed = asyncio.Condition()
+        # Counts `touch()` calls, so a watcher (the playground's live feed) can tell whether
+        # anything changed since it last looked.
+        self.changes = 0
         self._seed()
 
     def _seed(self) -> None:
@@ -213,6 +216,7 @@ class Workspace:
     async def touch(self) -> None:
         """Wake every `wait_for`; writers call this after each change."""
         async with self._changed:
+            self.changes += 1
             self._changed.notify_all()
 
     async def wait_for(

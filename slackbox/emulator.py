@@ -40,7 +40,9 @@ class SlackEmulator(ShortcutsAndEvents):
         signing_secret: str = SIGNING_SECRET,
         trigger_ttl: float = 3.0,
         scopes: list[str] | None = None,
+        port: int = 0,
     ) -> None:
+        self.port = port
         self.workspace = Workspace()
         self.server = EmulatorServer(
             self.workspace, trigger_ttl=trigger_ttl, scopes=scopes or list(DEFAULT_SCOPES)
@@ -58,7 +60,7 @@ class SlackEmulator(ShortcutsAndEvents):
         self._session: aiohttp.ClientSession | None = None
 
     async def __aenter__(self) -> SlackEmulator:
-        await self.server.start()
+        await self.server.start(port=self.port)
         self.response_urls.base_url = self.server.base_url
         self.socket_mode.base_url = self.server.base_url
         self._session = aiohttp.ClientSession()

@@ -12,8 +12,8 @@ from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncRespond
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
-from tests.slack_emulator import ALICE, BOB, CAROL, GENERAL, OPS, SlackEmulator
-from tests.slack_emulator.bolt_server import serve_bolt
+from slackbox import ALICE, BOB, CAROL, GENERAL, OPS, SlackEmulator
+from tests.support.bolt_server import serve_bolt
 from tests.support.reference import SLACK_REFERENCE_DIR
 
 PROMPT_BLOCKS: list[dict[str, Any]] = [

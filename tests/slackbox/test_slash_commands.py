@@ -11,8 +11,8 @@ from slack_bolt.request.async_request import AsyncBoltRequest
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
-from tests.slack_emulator import ALICE, BOB, GENERAL, OPS, SlackEmulator
-from tests.slack_emulator.bolt_server import serve_bolt
+from slackbox import ALICE, BOB, GENERAL, OPS, SlackEmulator
+from tests.support.bolt_server import serve_bolt
 
 MODAL = {
     "type": "modal",

@@ -43,11 +43,11 @@ class EmulatorServer:
         self._runner: web.AppRunner | None = None
         self.base_url = ""
 
-    async def start(self) -> None:
-        """Listen on 127.0.0.1 on an ephemeral port."""
+    async def start(self, *, port: int = 0) -> None:
+        """Listen on 127.0.0.1 only (it is nobody's real Slack) on `port` (0: any free one)."""
         self._runner = web.AppRunner(self.app, access_log=None)
         await self._runner.setup()
-        site = web.TCPSite(self._runner, "127.0.0.1", 0)
+        site = web.TCPSite(self._runner, "127.0.0.1", port)
         await site.start()
         port = self._runner.addresses[0][1]
         self.base_url = f"http://127.0.0.1:{port}/"

@@ -15,7 +15,7 @@ from slack_bolt.request.async_request import AsyncBoltRequest
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
-from tests.slack_emulator import ALICE, BOB, OPS, SlackEmulator
+from slackbox import ALICE, BOB, OPS, SlackEmulator
 
 MODAL: dict[str, Any] = {
     "type": "modal",

@@ -9,8 +9,8 @@ import pytest
 from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncRespond
 from slack_sdk.web.async_client import AsyncWebClient
 
-from tests.slack_emulator import ALICE, BOB, GENERAL, SlackEmulator
-from tests.slack_emulator.bolt_server import serve_bolt
+from slackbox import ALICE, BOB, GENERAL, SlackEmulator
+from tests.support.bolt_server import serve_bolt
 
 TASKS = ["deploy", "backup", "rollback"]
 

@@ -11,7 +11,7 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.http_retry.builtin_async_handlers import AsyncRateLimitErrorRetryHandler
 from slack_sdk.web.async_client import AsyncWebClient
 
-from tests.slack_emulator import ALICE, BOB, BOT_USER_ID, GENERAL, OPS, SlackEmulator
+from slackbox import ALICE, BOB, BOT_USER_ID, GENERAL, OPS, SlackEmulator
 from tests.support.reference import SLACK_REFERENCE_DIR
 
 SECTION = {"type": "section", "text": {"type": "mrkdwn", "text": "*deploy* is running"}}

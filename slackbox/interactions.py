@@ -122,6 +122,12 @@ class ClientSide(Transport):
         action = payloads.button_action(block, button, self.workspace.clock.next())
         return await self.deliver("interactive", self._block_actions(found, user, action), send)
 
+    async def send_action(
+        self, target: Target, action: JSON, *, user: str, **send: Unpack[SendKwargs]
+    ) -> Reply:
+        """`block_actions` for an `actions[0]` entry already built (the playground's clicks)."""
+        return await self.deliver("interactive", self._block_actions(target, user, action), send)
+
     def _block_actions(self, target: Target, user_id: str, action: JSON) -> JSON:
         user = self.workspace.users[user_id]
         trigger_id = self.issue_trigger(user_id)

@@ -22,7 +22,7 @@ from slack_sdk.models.blocks import (
 )
 from slack_sdk.models.views import View
 
-from tests.slack_emulator import validate_blocks, validate_view
+from slackbox import validate_blocks, validate_view
 
 
 def text(value: str, kind: str = "plain_text") -> dict[str, Any]:

@@ -1,0 +1,138 @@
+"""The playground page in a real Chromium: the main paths a person takes, as a person takes them.
+
+Set PLAYGROUND_SCREENSHOTS=docs/screenshots to write the README's screenshots while they run.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from .process import RunningPlayground
+
+# A run goes Queued -> Succeeded through the tracker's polling; generous for a loaded machine.
+RUN_MS = 60_000
+
+
+@pytest.fixture
+def page(browser: Any, playground: RunningPlayground) -> Iterator[Any]:
+    context = browser.new_context(viewport={"width": 1280, "height": 760})
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    page.goto(playground.url)
+    page.wait_for_selector("body[data-live='true']")
+    yield page
+    context.close()
+    assert errors == [], f"the page raised: {errors}"
+
+
+def shoot(page: Any, name: str) -> None:
+    folder = os.environ.get("PLAYGROUND_SCREENSHOTS")
+    if folder:
+        Path(folder).mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(Path(folder) / f"{name}.png"))
+
+
+def be(page: Any, name: str) -> None:
+    """Switch person with the page's user switcher."""
+    page.get_by_label("You are").select_option(label=f"{name} ({name}@example.com)")
+    page.wait_for_function(
+        "name => document.querySelector('#user-select').selectedOptions[0].text.startsWith(name)",
+        arg=name,
+    )
+
+
+def go(page: Any, place: str) -> None:
+    page.get_by_role("navigation").get_by_role("button", name=place, exact=True).click()
+
+
+def type_command(page: Any, text: str) -> None:
+    box = page.get_by_role("combobox", name=re.compile("^Message"))
+    box.fill(text)
+    box.press("Enter")
+
+
+def test_page_says_it_is_not_slack(page: Any) -> None:
+    """The notice is on the page, in a landmark a screen reader announces."""
+    assert "not Slack" in page.get_by_role("note").inner_text()
+    assert page.title().endswith("(not Slack)")
+
+
+def test_run_hello_parent_and_thread_reach_succeeded(page: Any) -> None:
+    """/airplane (completed from the subcommand list) run hello name=World: parent + thread."""
+    go(page, "# general")
+    box = page.get_by_role("combobox", name=re.compile("^Message"))
+    box.fill("/airpl")
+    listbox = page.get_by_role("listbox", name="Commands")
+    assert "/airplane" in listbox.inner_text()
+    box.press("Tab")
+    assert box.input_value() == "/airplane "
+    box.type("ru")
+    assert "run <task>" in listbox.get_by_role("option").first.inner_text()
+    box.press("Tab")
+    box.type("hello name=World")
+    box.press("Enter")
+    parent = page.locator("#timeline > li", has_text="hello").last
+    parent.get_by_text("Succeeded").wait_for(timeout=RUN_MS)
+    parent.get_by_role("button", name=re.compile("replies?, open thread")).click()
+    thread = page.get_by_role("complementary")
+    thread.get_by_text("Hello, World").first.wait_for(timeout=RUN_MS)
+    assert "Succeeded" in thread.inner_text()
+    shoot(page, "run-succeeded")
+
+
+def test_refusal_is_an_ephemeral_only_the_requester_sees(page: Any) -> None:
+    """carol may not deploy: she gets an ephemeral; alice, switched to, does not see it."""
+    be(page, "carol")
+    go(page, "# ops")
+    type_command(page, "/airplane run deploy service=api version=v1.2.3")
+    refusal = page.locator("#timeline > li.ephemeral", has_text="deploy").last
+    refusal.wait_for(timeout=RUN_MS)
+    assert "Only visible to you" in refusal.inner_text()
+    shoot(page, "refusal-ephemeral")
+    be(page, "alice")
+    page.wait_for_function("() => !document.querySelector('#timeline > li.ephemeral')")
+
+
+def test_form_filled_and_submitted(page: Any) -> None:
+    """A missing required value opens the run form; filled and submitted, the run starts."""
+    be(page, "alice")
+    go(page, "# general")
+    type_command(page, "/airplane run deploy service=web")
+    dialog = page.get_by_role("dialog")
+    dialog.wait_for(timeout=RUN_MS)
+    dialog.get_by_label("Version").fill("v2.0.1")
+    shoot(page, "run-form")
+    dialog.get_by_role("button", name=re.compile("^(Run|Submit|Start)")).click()
+    dialog.wait_for(state="detached", timeout=RUN_MS)
+    page.locator("#timeline > li", has_text="deploy").last.wait_for(timeout=RUN_MS)
+
+
+def test_prompt_answered_by_switching_to_the_reviewer(page: Any) -> None:
+    """alice's deploy waits for a reviewer; bob (ops) answers it; the run succeeds."""
+    be(page, "alice")
+    go(page, "# ops")
+    type_command(page, "/airplane run deploy service=api version=v1.2.3")
+    parent = page.locator("#timeline > li", has_text="deploy").last
+    parent.get_by_role("button", name=re.compile("replies?, open thread")).wait_for(timeout=RUN_MS)
+    be(page, "bob")
+    go(page, "# ops")
+    parent = page.locator("#timeline > li", has_text="deploy").last
+    parent.get_by_role("button", name=re.compile("replies?, open thread")).click()
+    thread = page.get_by_role("complementary")
+    prompt = thread.locator("li", has_text="Ship it").last
+    prompt.wait_for(timeout=RUN_MS)
+    shoot(page, "prompt-for-reviewer")
+    prompt.get_by_label("Replicas").fill("3")
+    prompt.get_by_label("Yes").check()
+    prompt.get_by_label("Window").fill("2026-12-01")
+    prompt.get_by_label("Note").fill("after the freeze")
+    prompt.get_by_role("button", name="Ship it").click()
+    page.locator("#thread-timeline", has_text="Succeeded").wait_for(timeout=RUN_MS)
+    shoot(page, "prompt-approved")
