@@ -193,7 +193,7 @@ async def _start(services: Services, request: LaunchRequest) -> Launched:
     if services.tracker is not None:
         # A task run starts Queued; a session is Active from its creation.
         initial = "Queued" if request.kind is RunKind.TASK else "Active"
-        services.tracker.adopt(tracked, initial_status=initial)
+        await services.tracker.adopt(tracked, initial_status=initial)
     return Launched(run, fresh=True)
 
 

@@ -73,8 +73,14 @@ async def serve(settings: Settings, *, host: str = "0.0.0.0") -> None:
 
 async def serve_services(services: Services, stop: asyncio.Event, *, host: str = "0.0.0.0") -> None:
     """Serve Slack with opened services, and the approvals' upkeep beside it, until `stop`."""
+
+    async def fleet_turn(every: float) -> bool:
+        """Whether this replica runs the approvals' upkeep this period (once across replicas)."""
+        turn = await services.store.leases.take_turn("approvals-upkeep", services.holder, every)
+        return turn is not None
+
     upkeep = (
-        asyncio.create_task(services.approvals.run_upkeep(), name="approvals-upkeep")
+        asyncio.create_task(services.approvals.run_upkeep(turn=fleet_turn), name="approvals-upkeep")
         if services.approvals is not None
         else None
     )

@@ -18,6 +18,8 @@ from .policy import Policy, load_policy
 from .requests import InFlight, RequestGuard
 from .slack_web import MeteredWebClient
 from .store import Store
+from .store.leases import new_holder_id
+from .tracking.leasing import StoreLeasing
 from .tracking.outbox import Outbox
 from .tracking.ports import PendingApprovals, PromptSink
 from .tracking.slack import SlackWebWriter
@@ -47,6 +49,8 @@ class Services:
     pending_approvals: PendingApprovals | None = None
     approvals: Approvals | None = None
     inflight: InFlight = field(default_factory=InFlight)
+    # This process as a lease holder among the replicas sharing the store.
+    holder: str = field(default_factory=new_holder_id)
 
     async def aclose(self) -> None:
         """Close what `open_services` opened."""
@@ -93,6 +97,7 @@ def airplane_client(settings: Settings) -> AirplaneClient:
 
 async def open_services(settings: Settings) -> Services:
     """Open the store, load the policy and create the clients."""
+    holder = new_holder_id()
     policy = load_policy(settings.bot_policy)
     store = await Store.open(settings.bot_db, pool_size=settings.bot_db_pool_size)
     airplane = airplane_client(settings)
@@ -112,9 +117,12 @@ async def open_services(settings: Settings) -> Services:
         slack=slack,
         policy=policy,
         outbox=outbox,
-        tracker=build_tracker(settings, airplane, store, slack, outbox, prompt_sink=approvals),
+        tracker=build_tracker(
+            settings, airplane, store, slack, outbox, holder=holder, prompt_sink=approvals
+        ),
         approvals=approvals,
         pending_approvals=approvals,
+        holder=holder,
     )
 
 
@@ -125,6 +133,7 @@ def build_tracker(
     slack: AsyncWebClient,
     outbox: Outbox,
     *,
+    holder: str,
     prompt_sink: PromptSink | None = None,
 ) -> Tracker:
     """The run tracker on the bot's store; started with the app (`serve_services`)."""
@@ -140,4 +149,6 @@ def build_tracker(
         outbox,
         tracker_settings,
         prompt_sink=prompt_sink,
+        # Leases let any number of replicas share the store: one works each item.
+        leasing=StoreLeasing(store.leases, holder, settings.bot_lease_seconds),
     )

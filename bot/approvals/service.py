@@ -472,12 +472,16 @@ class Approvals:
         *,
         interval: float = 30.0,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+        turn: Callable[[float], Awaitable[bool]] | None = None,
     ) -> None:
         """Resume claims left by a restart, then every `interval` s sweep pending prompts and
-        retry claims Airplane did not answer."""
+        retry claims Airplane did not answer. With replicas, `turn(interval)` says whether this
+        one has the fleet's turn this period, so the work runs once across them."""
         await self._guarded(self.resume)
         while True:
             await sleep(interval)
+            if turn is not None and not await turn(interval):
+                continue
             await self._guarded(self.sweep)
             await self._guarded(lambda: self.resume(older_than=interval))
 

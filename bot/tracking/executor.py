@@ -9,7 +9,9 @@ again, so a kill -9 at any point neither loses nor doubles a post. Edits are ide
 from __future__ import annotations
 
 import logging
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from typing import TypeVar
 
 from slack_sdk.errors import SlackApiError
 
@@ -20,6 +22,7 @@ from .ports import SlackWriter, TrackingStore
 from .render import FileBody, Message
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 
 # Slack's answers that mean the bot can no longer write to a channel at all: it was removed,
@@ -36,6 +39,10 @@ class ChannelGone(Exception):
         super().__init__(f"{channel}: {reason}")
         self.channel = channel
         self.reason = reason
+
+
+class NotLeased(Exception):
+    """This replica no longer holds the item's lease: another one writes it now."""
 
 
 def channel_gone(error: BaseException, channel: str) -> ChannelGone | None:
@@ -58,6 +65,23 @@ class Executor:
     store: TrackingStore
     slack: SlackWriter
     outbox: Outbox
+    # Checked right before each Slack write (replicas: does this one still hold the lease?).
+    fence: Callable[[Tracked], Awaitable[bool]] | None = None
+
+    def _fenced(
+        self, tracked: Tracked, call: Callable[[], Awaitable[T]]
+    ) -> Callable[[], Awaitable[T]]:
+        """`call`, run only while the fence lets this replica write `tracked`."""
+        fence = self.fence
+        if fence is None:
+            return call
+
+        async def checked() -> T:
+            if not await fence(tracked):
+                raise NotLeased(tracked.id)
+            return await call()
+
+        return checked
 
     async def apply(self, tracked: Tracked, plan: Plan) -> None:
         """Run every operation of `plan`, then store its progress.
@@ -104,11 +128,15 @@ class Executor:
         body = op.body
         if isinstance(body, FileBody):
             ts = await self.outbox.send(
-                channel, lambda: self.slack.upload(channel, thread, body, key), priority=op.priority
+                channel,
+                self._fenced(tracked, lambda: self.slack.upload(channel, thread, body, key)),
+                priority=op.priority,
             )
         else:
             ts = await self.outbox.send(
-                channel, lambda: self.slack.post(channel, thread, body, key), priority=op.priority
+                channel,
+                self._fenced(tracked, lambda: self.slack.post(channel, thread, body, key)),
+                priority=op.priority,
             )
         posts[op.key] = ts
         await self.store.record_ts(tracked, op.key, ts)
@@ -121,7 +149,7 @@ class Executor:
         channel, body = tracked.channel, op.body
         await self.outbox.send(
             channel,
-            lambda: self.slack.update(channel, ts, body),
+            self._fenced(tracked, lambda: self.slack.update(channel, ts, body)),
             fold_key=f"{channel}:{ts}",
             priority=op.priority,
         )

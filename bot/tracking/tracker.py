@@ -30,8 +30,9 @@ from airplane_api.models import PromptState, Run, Session
 
 from .. import metrics
 from .budget import Lane, RequestBudget
-from .executor import ChannelGone, Executor
+from .executor import ChannelGone, Executor, NotLeased
 from .feed import Cadence, ChangeFeed, FeedUnsupported
+from .leasing import Leasing
 from .model import Identity, Kind, Loaded, Observation, Progress, Tracked, identity
 from .observe import (
     needs_prompt_check,
@@ -91,6 +92,8 @@ class _Item:
     prompt_due: bool = False
     prompt_busy: bool = False
     next_prompt_check: float = 0.0
+    # Whether this replica holds the item's lease (always, without leasing).
+    held: bool = True
     # Failures of this item's work, for its backoff.
     failures: int = 0
     retry_at: float = 0.0
@@ -109,6 +112,7 @@ class Tracker:
         settings: TrackerSettings | None = None,
         *,
         prompt_sink: PromptSink | None = None,
+        leasing: Leasing | None = None,
         clock: Callable[[], float] = time.time,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
     ) -> None:
@@ -117,7 +121,10 @@ class Tracker:
         self.store = store
         self.slack = slack
         self.budget = RequestBudget(self.settings.requests_per_second)
-        self.executor = Executor(store, slack, outbox)
+        self.leasing = leasing
+        self.executor = Executor(
+            store, slack, outbox, fence=leasing.holds if leasing is not None else None
+        )
         self.prompt_sink = prompt_sink
         self._clock = clock
         self._sleep = sleep
@@ -136,6 +143,7 @@ class Tracker:
         self._loop: asyncio.Task[None] | None = None
         self._failures = 0
         self._last_cycle_error = ""
+        self._next_lease_round = 0.0
         self._cycled = asyncio.Condition()
         self.cycles = 0
         self.prompt_checks = 0
@@ -188,17 +196,20 @@ class Tracker:
         if parent_ts is not None:
             await self.store.record_intent(tracked, PARENT_KEY)
             await self.store.record_ts(tracked, PARENT_KEY, parent_ts)
-        self.adopt(tracked, initial_status=initial_status)
+        await self.adopt(tracked, initial_status=initial_status)
         return True
 
-    def adopt(self, tracked: Tracked, *, initial_status: str = "") -> None:
+    async def adopt(self, tracked: Tracked, *, initial_status: str = "") -> None:
         """Follow an item the store already tracks (recorded in the launch's transaction).
 
-        With `initial_status` the parent is posted at once, before the first fetch.
+        With `initial_status` the parent is posted at once, before the first fetch. With
+        replicas, this one takes the item's lease first (a new item's lease is free).
         """
         if identity(tracked) in self._items:
             return
         item = self._add(tracked, Progress())
+        if self.leasing is not None:
+            item.held = identity(tracked) in await self.leasing.claim([tracked])
         if initial_status:
             item.hint = Observation(status=initial_status)
             self._submit(item)
@@ -217,7 +228,8 @@ class Tracker:
 
     def _add(self, tracked: Tracked, progress: Progress) -> _Item:
         key = identity(tracked)
-        item = self._items[key] = _Item(tracked, progress)
+        # With leasing, an item is worked only once its lease is ours (adopt, lease rounds).
+        item = self._items[key] = _Item(tracked, progress, held=self.leasing is None)
         self._by_id.setdefault(tracked.id, set()).add(key)
         return item
 
@@ -265,6 +277,9 @@ class Tracker:
             self.cycles += 1
 
     async def _look(self, now: float) -> None:
+        if self.leasing is not None and now >= self._next_lease_round:
+            await self._lease_round(self.leasing)
+            self._next_lease_round = now + self.leasing.ttl / 3
         for kind in Kind:
             count = sum(1 for item in self._items.values() if item.tracked.kind is kind)
             metrics.set_items_followed(kind.value, count)
@@ -287,7 +302,8 @@ class Tracker:
         due = [
             item
             for item in self._items.values()
-            if not item.busy
+            if item.held
+            and not item.busy
             and item.retry_at <= now
             and (item.fresh or (self._per_run and item.next_check <= now))
         ]
@@ -386,7 +402,33 @@ class Tracker:
 
     # -- working an item -----------------------------------------------------------------
 
+    async def _lease_round(self, leasing: Leasing) -> None:
+        """Renew our leases, learn items other replicas recorded, take over lapsed ones."""
+        held = await leasing.renew()
+        stored = {
+            identity(tracked): (tracked, progress)
+            for tracked, progress in await self.store.active()
+        }
+        for key, (tracked, progress) in stored.items():
+            if key not in self._items:
+                self._add(tracked, progress)
+        for key, item in list(self._items.items()):
+            if key not in stored and not item.held:
+                self._drop(item)  # ended under another replica
+        free = [i.tracked for k, i in self._items.items() if k not in held and k in stored]
+        if free:
+            held = await leasing.claim(free)
+        for key, item in self._items.items():
+            was_held, item.held = item.held, key in held
+            if item.held and not was_held and key in stored:
+                # Another replica may have moved it on: start from what the store says.
+                item.progress = stored[key][1]
+                item.fingerprint = ""
+                item.fresh = True
+
     def _submit(self, item: _Item) -> None:
+        if not item.held:
+            return  # another replica works it
         if item.busy or item.retry_at > self._clock():
             # Picked up when the worker finishes, or by the cycle once the backoff is over.
             item.dirty = True
@@ -408,6 +450,9 @@ class Tracker:
                 item.last_error = ""
             except ChannelGone as gone:
                 await self._channel_gone(gone)
+            except NotLeased:
+                log.warning("%s %s is another replica's now", item.tracked.kind, item.tracked.id)
+                item.held = False
             except Exception as error:
                 # Retried after a backoff from the stored progress; the ledger prevents doubles.
                 self._failed(item, error)
@@ -415,6 +460,8 @@ class Tracker:
                 item.busy = False
         if item.progress.done:
             self._drop(item)
+            if self.leasing is not None:
+                await self.leasing.release(item.tracked)
 
     async def _advance(self, item: _Item) -> None:
         latest = item.latest
@@ -557,7 +604,9 @@ class Tracker:
         """
         for item in list(self._items.values()):
             latest = item.latest
-            if item.prompt_busy or not isinstance(latest, Run) or item.progress.done:
+            if not item.held or item.prompt_busy or not isinstance(latest, Run):
+                continue
+            if item.progress.done:
                 continue
             if latest.status.is_terminal or latest.status.value == "Queued":
                 continue

@@ -1,0 +1,123 @@
+"""Which replica follows which item: a lease per tracked item, renewed while the replica lives.
+
+Several bot replicas share one store. Each followed run or session is worked by the one replica
+holding its lease (`tracked:<kind>:<id>:<channel>`); the others leave it alone until the lease
+lapses (the holder died or paused past it), then one of them takes it over with a higher
+fencing token. Every Slack write checks the lease first (`holds`), so a replica that lost its
+lease while paused writes nothing more; the post ledger makes whatever it did post findable
+by the new holder (executor.py), so nothing shows twice.
+
+`StoreLeasing` is the I/O behind the small `Leasing` port the tracker uses; a tracker without
+one (tests, the bench, a single in-memory store) simply follows everything it knows.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable
+from typing import Protocol
+
+from .. import metrics
+from ..store.leases import Lease, LeaseStore
+from .model import Identity, Tracked, identity
+
+log = logging.getLogger(__name__)
+
+PREFIX = "tracked:"
+
+
+def lease_name(tracked: Tracked) -> str:
+    """The lease of one tracked item."""
+    kind, item_id, channel = identity(tracked)
+    return f"{PREFIX}{kind}:{item_id}:{channel}"
+
+
+class Leasing(Protocol):
+    """The tracker's view of leases: claim items, keep them, let them go, check before writes."""
+
+    @property
+    def ttl(self) -> float:
+        """Seconds a lease lives without renewal (takeover time after a replica dies)."""
+        ...
+
+    async def claim(self, items: Iterable[Tracked]) -> set[Identity]:
+        """Take the leases of `items` nobody else holds; the identities now held by us."""
+        ...
+
+    async def renew(self) -> set[Identity]:
+        """Renew every lease held; the identities still held (the rest were taken over)."""
+        ...
+
+    async def release(self, tracked: Tracked) -> None:
+        """Let an item's lease go (it ended)."""
+        ...
+
+    async def holds(self, tracked: Tracked) -> bool:
+        """Whether this replica still holds the item's lease (checked before each write)."""
+        ...
+
+
+class StoreLeasing:
+    """`Leasing` on the bot store's lease table, for one replica (`holder`)."""
+
+    def __init__(self, leases: LeaseStore, holder: str, ttl: float = 15.0) -> None:
+        self._leases = leases
+        self._holder = holder
+        self._ttl = ttl
+        self._held: dict[str, tuple[Identity, Lease]] = {}
+        self.takeovers = 0
+
+    @property
+    def ttl(self) -> float:
+        """Seconds a lease lives without renewal."""
+        return self._ttl
+
+    async def claim(self, items: Iterable[Tracked]) -> set[Identity]:
+        """Acquire each item's lease unless another live holder has it."""
+        for tracked in items:
+            name = lease_name(tracked)
+            if name in self._held:
+                continue
+            lease = await self._leases.acquire(name, self._holder, self._ttl)
+            if lease is None:
+                continue
+            self._held[name] = (identity(tracked), lease)
+            if lease.token > 1:
+                # Token 1 is a first grant; a higher one means a lapsed holder's work moved here.
+                self.takeovers += 1
+                metrics.lease_taken_over()
+                log.info("took over %s (token %d)", name, lease.token)
+        metrics.set_leases_owned(len(self._held))
+        return self._identities()
+
+    async def renew(self) -> set[Identity]:
+        """One statement renews them all; any missing from its answer was lost."""
+        renewed = await self._leases.renew_all(self._holder, self._ttl, prefix=PREFIX)
+        for name in list(self._held):
+            if name in renewed:
+                self._held[name] = (self._held[name][0], renewed[name])
+            else:
+                log.warning("lost the lease %s to another replica; no longer writing it", name)
+                del self._held[name]
+        metrics.set_leases_owned(len(self._held))
+        return self._identities()
+
+    async def release(self, tracked: Tracked) -> None:
+        """Release a finished item's lease so it costs no renewals."""
+        held = self._held.pop(lease_name(tracked), None)
+        if held is not None:
+            await self._leases.release(held[1])
+        metrics.set_leases_owned(len(self._held))
+
+    async def holds(self, tracked: Tracked) -> bool:
+        """Ask the store: is our token still the live one?"""
+        held = self._held.get(lease_name(tracked))
+        if held is None:
+            return False
+        if await self._leases.holds(held[1].name, held[1].token):
+            return True
+        del self._held[held[1].name]
+        return False
+
+    def _identities(self) -> set[Identity]:
+        return {ident for ident, _ in self._held.values()}
