@@ -56,6 +56,7 @@ class SocketModeServer:
         self.base_url = ""
         self.tickets: set[str] = set()
         self.connections: list[Connection] = []
+        self._turn = 0
         self.envelopes: list[Envelope] = []
         self.acks: dict[str, Ack] = {}
         self.connection_count = 0
@@ -130,9 +131,15 @@ class SocketModeServer:
         retry_reason: str | None = None,
         connect_timeout: float = 5.0,
     ) -> Envelope:
-        """Send one envelope to the newest live connection (waiting for one to open)."""
+        """Send one envelope to one live connection (waiting for one to open).
+
+        Like Slack, with several connections open (one per app instance) each envelope goes to
+        one of them: here in turn, so tests see the work spread over replicas.
+        """
         await self.workspace.wait_for(self.live, timeout=connect_timeout)
-        connection = self.live()[-1]
+        live = self.live()
+        connection = live[self._turn % len(live)]
+        self._turn += 1
         envelope = Envelope(
             uuid.uuid4().hex,
             kind,

@@ -35,6 +35,9 @@ async def test_thread_survives_sigkill_of_the_bot(
 ) -> None:
     """Killed (-9) mid-run, a new bot on the same DB finishes the thread with every post once."""
     env = {**base_env(slack, airfield, tmp_path), "SLACK_APP_TOKEN": slack.app_token}
+    # The second bot is a new lease holder: it takes the run over once the dead one's lease
+    # lapses, so keep leases short here.
+    env["BOT_LEASE_SECONDS"] = "3"
     async with bot_process(env, tmp_path / "first.log") as first:
         await slack.wait_for_socket(timeout=WAIT)
         await slack.slash_command("/airplane", "run slow seconds=10", user=ALICE, channel=GENERAL)
