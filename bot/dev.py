@@ -105,6 +105,7 @@ async def _dev(
 ) -> None:
     from airfield.app import ServeConfig
     from airfield.app import build_app as build_airfield
+    from airfield.secret_box import SecretBox
 
     from .serve import QuietServer
 
@@ -115,7 +116,11 @@ async def _dev(
     port = int(sock.getsockname()[1])
     url = f"http://127.0.0.1:{port}"
     config = ServeConfig(
-        db_path=db_path, tasks_dirs=tasks_dirs, port=port, admin_key=key.get_secret_value()
+        db_path=db_path,
+        tasks_dirs=tasks_dirs,
+        port=port,
+        admin_key=key.get_secret_value(),
+        secret_box=SecretBox.from_environment() or SecretBox([_dev_secret_key(db_path)]),
     )
     server = QuietServer(
         uvicorn.Config(
@@ -148,3 +153,18 @@ async def _wait_started(server: uvicorn.Server, task: asyncio.Task[None]) -> Non
         if loop.time() > deadline:
             raise TimeoutError("airfield did not start within 30 s")
         await asyncio.sleep(0.05)
+
+
+def _dev_secret_key(db_path: Path) -> str:
+    """The key that encrypts resources in the dev airfield's database, kept beside it.
+
+    Without AIRFIELD_SECRET_KEY, `dev` makes one on first use (readable by the owner only) so
+    resources work and stay readable across restarts of the same database.
+    """
+    from airfield.secret_box import new_key
+
+    path = db_path.with_name(db_path.name + ".secret-key")
+    if not path.exists():
+        path.write_text(new_key() + "\n")
+        path.chmod(0o600)
+    return path.read_text().strip()
