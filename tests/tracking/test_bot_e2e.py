@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
@@ -18,13 +18,6 @@ from tests.support.airfield import AirfieldProcess
 from tests.support.bolt_server import serve_bolt
 
 from .harness import post_keys, until_parent_shows, until_thread
-
-
-@pytest.fixture(scope="module")
-def airfield(tmp_path_factory: pytest.TempPathFactory) -> Iterator[AirfieldProcess]:
-    """One airfield with the examples for the module."""
-    with AirfieldProcess(tmp_path_factory.mktemp("airfield")) as af:
-        yield af
 
 
 @pytest.fixture

@@ -66,11 +66,8 @@ async def test_slack_pace_per_channel_with_a_short_burst() -> None:
     assert stamps["B"][0] < stamps["A"][-1]
 
 
-async def test_most_urgent_write_goes_first() -> None:
-    """Queued behind routine thread lines, a prompt and then a status edit jump the queue."""
-    time = FakeTime()
-    outbox = Outbox(per_second=1.0, burst=1, clock=time.clock, sleep=time.sleep)
-    sent: list[str] = []
+def recorder(sent: list[str]) -> Any:
+    """`write(name)`: a call that appends `name` to `sent` and returns it."""
 
     def write(name: str) -> Any:
         async def call() -> str:
@@ -79,6 +76,15 @@ async def test_most_urgent_write_goes_first() -> None:
 
         return call
 
+    return write
+
+
+async def test_most_urgent_write_goes_first() -> None:
+    """Queued behind routine thread lines, a prompt and then a status edit jump the queue."""
+    time = FakeTime()
+    outbox = Outbox(per_second=1.0, burst=1, clock=time.clock, sleep=time.sleep)
+    sent: list[str] = []
+    write = recorder(sent)
     await asyncio.gather(
         *[outbox.send("C", write(f"line{n}"), priority=Priority.THREAD) for n in range(3)],
         outbox.send("C", write("elapsed"), priority=Priority.COSMETIC),
@@ -95,13 +101,7 @@ async def test_a_fold_takes_the_most_urgent_priority() -> None:
     time = FakeTime()
     outbox = Outbox(per_second=1.0, burst=1, clock=time.clock, sleep=time.sleep)
     sent: list[str] = []
-
-    def write(name: str) -> Any:
-        async def call() -> str:
-            sent.append(name)
-            return name
-
-        return call
+    write = recorder(sent)
 
     await asyncio.gather(
         outbox.send("C", write("first"), priority=Priority.THREAD),
@@ -145,13 +145,7 @@ async def test_queued_edits_of_one_message_fold() -> None:
     time = FakeTime()
     outbox = Outbox(per_second=1.0, burst=1, clock=time.clock, sleep=time.sleep)
     sent: list[str] = []
-
-    def edit(text: str) -> Any:
-        async def call() -> str:
-            sent.append(text)
-            return text
-
-        return call
+    edit = recorder(sent)
 
     results = await asyncio.gather(
         outbox.send("C", edit("post")),

@@ -4,15 +4,12 @@ mid-run, and every run still ends with one parent and each post once."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Iterator
 from contextlib import AsyncExitStack
 from pathlib import Path
 
-import pytest
-
 from slackbox import ALICE, GENERAL, SlackEmulator
 from tests.bot.processes import base_env, bot_process
-from tests.support.airfield import EXAMPLES, AirfieldProcess
+from tests.support.airfield import AirfieldProcess
 
 from .harness import post_keys, until_parent_shows
 from .test_bot_e2e import run_id_in
@@ -20,20 +17,6 @@ from .test_bot_e2e import run_id_in
 REPLICAS = 3
 RUNS = 6
 LEASE_SECONDS = 3
-
-
-@pytest.fixture(scope="module")
-def airfield(tmp_path_factory: pytest.TempPathFactory) -> Iterator[AirfieldProcess]:
-    """A real airfield serving examples/ (slow.task.yaml among them)."""
-    with AirfieldProcess(tmp_path_factory.mktemp("airfield"), tasks_dirs=[EXAMPLES]) as server:
-        yield server
-
-
-@pytest.fixture
-async def slack() -> AsyncIterator[SlackEmulator]:
-    """A fresh Slack emulator."""
-    async with SlackEmulator() as emulator:
-        yield emulator
 
 
 async def test_a_replica_killed_mid_run_loses_and_doubles_nothing(

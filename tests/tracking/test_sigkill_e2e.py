@@ -3,31 +3,14 @@
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
-
-import pytest
 
 from slackbox import ALICE, GENERAL, SlackEmulator
 from tests.bot.processes import base_env, bot_process
-from tests.support.airfield import EXAMPLES, AirfieldProcess
+from tests.support.airfield import AirfieldProcess
 
 from .harness import WAIT, post_keys, until_parent_shows, until_thread
 from .test_bot_e2e import run_id_in
-
-
-@pytest.fixture(scope="module")
-def airfield(tmp_path_factory: pytest.TempPathFactory) -> Iterator[AirfieldProcess]:
-    """A real airfield serving examples/ (slow.task.yaml among them)."""
-    with AirfieldProcess(tmp_path_factory.mktemp("airfield"), tasks_dirs=[EXAMPLES]) as server:
-        yield server
-
-
-@pytest.fixture
-async def slack() -> AsyncIterator[SlackEmulator]:
-    """A fresh Slack emulator."""
-    async with SlackEmulator() as emulator:
-        yield emulator
 
 
 async def test_thread_survives_sigkill_of_the_bot(

@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Iterator, Sequence
+from collections.abc import Sequence
 from pathlib import Path
-
-import pytest
 
 from airplane_api import AirplaneClient
 from airplane_api.models import Prompt
@@ -24,20 +22,6 @@ from .harness import (
     until_thread,
 )
 from .proxy import outage_proxy
-
-
-@pytest.fixture(scope="module")
-def airfield(tmp_path_factory: pytest.TempPathFactory) -> Iterator[AirfieldProcess]:
-    """One airfield with the examples for the module."""
-    with AirfieldProcess(tmp_path_factory.mktemp("airfield")) as af:
-        yield af
-
-
-@pytest.fixture
-async def slack() -> AsyncIterator[SlackEmulator]:
-    """A fresh Slack emulator."""
-    async with SlackEmulator() as emulator:
-        yield emulator
 
 
 async def start(af: AirfieldProcess, slug: str, **values: object) -> str:
