@@ -254,14 +254,15 @@ async def bot(url: str, scenario: Scenario) -> dict[str, Any]:
         launcher = asyncio.create_task(_launch(tracker, runs))
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(slack.all_ended.wait(), timeout=deadline - time.time())
+        # Requests are counted over the same window as the time (not the stop's draining).
+        async with httpx.AsyncClient() as http:
+            hits: dict[str, int] = (await http.get(f"{url}/bench/stats")).json()
         elapsed = time.time() - started
         launcher.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await launcher
         await tracker.stop()
         await outbox.aclose()
-        async with httpx.AsyncClient() as http:
-            hits: dict[str, int] = (await http.get(f"{url}/bench/stats")).json()
     return _figures(runs, slack, tracker, outbox, hits, elapsed)
 
 
