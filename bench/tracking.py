@@ -27,9 +27,9 @@ Scenarios:
 Printed per scenario: Airplane requests per minute (counted by the server) and their ratio to
 per-run polling's, p95 delays from a run's end to the parent edit showing it and to its final
 thread line, p95 delay from a prompt's creation to its message in Slack, prompts never shown
-while pending, Slack writes lost (a final edit, final line, output/log tail or prompt missing),
-429s, and the bot's peak RSS; then, per scenario, requests and mean wait by budget lane and
-writes and mean wait by outbox priority.
+while pending, Slack writes lost (a final edit, final line or output/log tail missing, or a
+prompt handed to the outbox that never reached Slack), 429s, and the bot's peak RSS; then, per
+scenario, requests and mean wait by budget lane and writes and mean wait by outbox priority.
 """
 
 from __future__ import annotations
@@ -189,18 +189,18 @@ class BenchPromptSink:
     def __init__(self, outbox: Outbox, slack: SlackStandIn) -> None:
         self._outbox = outbox
         self._slack = slack
-        self._claimed: set[str] = set()
+        self.claimed: set[str] = set()  # prompts handed to the outbox
 
     async def on_prompts(self, tracked: Tracked, thread_ts: str, prompts: Sequence[Prompt]) -> None:
         """Post the prompts not posted yet (a failed post is retried on the next sighting)."""
         for prompt in prompts:
-            if prompt.state is not PromptState.PENDING or prompt.id in self._claimed:
+            if prompt.state is not PromptState.PENDING or prompt.id in self.claimed:
                 continue
-            self._claimed.add(prompt.id)
+            self.claimed.add(prompt.id)
             try:
                 await self._post(tracked.channel, thread_ts, prompt)
             except Exception:
-                self._claimed.discard(prompt.id)
+                self.claimed.discard(prompt.id)
                 raise
 
     async def _post(self, channel: str, thread_ts: str, prompt: Prompt) -> None:
@@ -263,12 +263,13 @@ async def bot(url: str, scenario: Scenario) -> dict[str, Any]:
             await launcher
         await tracker.stop()
         await outbox.aclose()
-    return _figures(runs, slack, tracker, outbox, hits, elapsed)
+    return _figures(runs, slack, sink, tracker, outbox, hits, elapsed)
 
 
 def _figures(
     runs: list[dict[str, Any]],
     slack: SlackStandIn,
+    sink: BenchPromptSink,
     tracker: Tracker,
     outbox: Outbox,
     hits: dict[str, int],
@@ -295,10 +296,10 @@ def _figures(
             shown = slack.posted_at.get(f"prompt:{prompt['id']}")
             if shown is None or shown > prompt["answered"]:
                 never_shown += 1
-            if shown is None:
-                lost += 1
-            else:
+            if shown is not None:
                 prompt_delays.append(shown - prompt["created"])
+            elif prompt["id"] in sink.claimed:
+                lost += 1
     budget = tracker.budget
     return {
         "requests": sum(hits.values()),
