@@ -55,7 +55,12 @@ def channel_gone(error: BaseException, channel: str) -> ChannelGone | None:
 
 def metadata_key(tracked: Tracked, key: str) -> str:
     """The key stored in a message's metadata: unique across tracked items."""
-    return f"{tracked.kind.value}:{tracked.id}:{tracked.channel}:{key}"
+    return f"{writer_of(tracked)}:{key}"
+
+
+def writer_of(tracked: Tracked) -> str:
+    """The outbox owner of a tracked item's writes (see `Outbox.expedite`)."""
+    return f"{tracked.kind.value}:{tracked.id}:{tracked.channel}"
 
 
 @dataclass
@@ -126,17 +131,20 @@ class Executor:
             await self.store.record_intent(tracked, op.key)
             posts[op.key] = None
         body = op.body
+        owner = writer_of(tracked)
         if isinstance(body, FileBody):
             ts = await self.outbox.send(
                 channel,
                 self._fenced(tracked, lambda: self.slack.upload(channel, thread, body, key)),
                 priority=op.priority,
+                owner=owner,
             )
         else:
             ts = await self.outbox.send(
                 channel,
                 self._fenced(tracked, lambda: self.slack.post(channel, thread, body, key)),
                 priority=op.priority,
+                owner=owner,
             )
         posts[op.key] = ts
         await self.store.record_ts(tracked, op.key, ts)
@@ -152,4 +160,5 @@ class Executor:
             self._fenced(tracked, lambda: self.slack.update(channel, ts, body)),
             fold_key=f"{channel}:{ts}",
             priority=op.priority,
+            owner=writer_of(tracked),
         )

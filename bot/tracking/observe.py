@@ -29,12 +29,13 @@ def needs_prompt_check(before: Run | None, after: Run, fingerprint_changed: bool
     object does not show its prompts. So a live run listed with nothing visible changed (the
     documented API: no `updatedAt`), or with only its `updatedAt` moved (airfield), has changed
     in a way only its prompts can show. A status change explains itself; an ended run has no
-    open prompt left.
+    open prompt left; a run listed again with the same `updatedAt` is the feed's overlap window
+    repeating an update already seen.
     """
     if after.status.is_terminal or after.status.value == "Queued":
         return False
     if not fingerprint_changed:
-        return True
+        return after.updated_at is None
     return before is not None and before.status == after.status
 
 

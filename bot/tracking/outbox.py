@@ -7,8 +7,12 @@ the parent's status edit, which goes before thread lines and outputs; equal prio
 order. A 429 (`SlackApiError` with `Retry-After`) pauses the channel for as long as Slack asks
 and retries the same call. Calls given the same `fold_key` while still queued are folded: only
 the newest runs, at the most urgent of their priorities, and every caller gets its result (edits
-of one message, where only the last text matters). A channel's worker exits when its queue
-empties, so a quiet channel costs one small record and no task.
+of one message, where only the last text matters). A caller that writes one thing at a time
+(the tracker's worker for one run) names itself as the `owner` of its writes: when something
+more urgent of that owner waits behind one of them, `expedite` raises the queued ones to that
+priority, so a run's final status edit never waits behind its own thread line or elapsed-time
+refresh sitting at the back of a busy channel. A channel's worker exits when its queue empties,
+so a quiet channel costs one small record and no task.
 """
 
 from __future__ import annotations
@@ -69,6 +73,7 @@ class _Job:
     order: int
     future: asyncio.Future[Any]
     queued_at: float
+    owner: str | None = None
     rate_limited: int = 0
 
 
@@ -104,6 +109,7 @@ class Outbox:
         self.sent = 0
         self.folded = 0
         self.rate_limited = 0
+        self.expedited = 0
         self.sent_by_priority = dict.fromkeys(Priority, 0)
         self.waited_by_priority = dict.fromkeys(Priority, 0.0)
 
@@ -114,6 +120,7 @@ class Outbox:
         *,
         fold_key: str | None = None,
         priority: Priority = Priority.THREAD,
+        owner: str | None = None,
     ) -> Any:
         """Queue `call` on `channel` and wait for its result (or its error)."""
         state = self._channels.get(channel)
@@ -128,12 +135,26 @@ class Outbox:
                     self.folded += 1
                     return await asyncio.shield(job.future)
         future = asyncio.get_running_loop().create_future()
-        job = _Job(call, fold_key, priority, next(self._order), future, self._clock())
+        job = _Job(call, fold_key, priority, next(self._order), future, self._clock(), owner)
         state.queue.append(job)
         self._gauge(priority)
         if state.worker is None or state.worker.done():
             state.worker = asyncio.create_task(self._drain(channel, state))
         return await asyncio.shield(job.future)
+
+    def expedite(self, channel: str, owner: str, priority: Priority) -> int:
+        """Raise `owner`'s queued writes in `channel` to at least `priority`; how many rose.
+
+        For an owner whose next, more urgent write can only be made once these are sent.
+        """
+        state = self._channels.get(channel)
+        raised = 0
+        for job in state.queue if state is not None else []:
+            if job.owner == owner and job.priority > priority:
+                job.priority = priority
+                raised += 1
+        self.expedited += raised
+        return raised
 
     def pending(self, priority: Priority | None = None) -> int:
         """Calls queued and not yet sent, across channels (of one priority, or all)."""

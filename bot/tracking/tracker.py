@@ -30,7 +30,7 @@ from airplane_api.models import PromptState, Run, Session
 
 from .. import metrics
 from .budget import Lane, RequestBudget
-from .executor import ChannelGone, Executor, NotLeased
+from .executor import ChannelGone, Executor, NotLeased, writer_of
 from .feed import Cadence, ChangeFeed, FeedUnsupported
 from .leasing import Leasing
 from .model import Identity, Kind, Loaded, Observation, Progress, Tracked, identity
@@ -42,7 +42,7 @@ from .observe import (
     session_fingerprint,
     waiting_prompt_ids,
 )
-from .outbox import Outbox
+from .outbox import Outbox, Priority
 from .plan import ELAPSED_EDIT_EVERY, PARENT_KEY, Need, Plan, Post, plan
 from .ports import AirplaneSource, PromptSink, SlackWriter, Subscription, TrackingStore
 from .render import Message, channel_gone_message, trouble_message, vanished_message
@@ -382,6 +382,13 @@ class Tracker:
             if fingerprint != item.fingerprint:
                 item.fingerprint = fingerprint
                 item.latest = latest
+                if item.busy and latest.status.value != item.progress.parent_status:
+                    # Its worker waits on one of the item's own queued writes (a thread line,
+                    # an elapsed-time refresh) before it can edit the parent with this status:
+                    # those writes go at the status edit's priority, not at the channel's back.
+                    self.executor.outbox.expedite(
+                        item.tracked.channel, writer_of(item.tracked), Priority.STATUS
+                    )
                 self._submit(item)
 
     async def _maybe_subscribe(self, run: Run) -> None:

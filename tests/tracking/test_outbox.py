@@ -112,6 +112,34 @@ async def test_a_fold_takes_the_most_urgent_priority() -> None:
     assert sent == ["final", "first", "line"]
 
 
+async def test_expedite_raises_one_owners_queued_writes() -> None:
+    """A run's queued thread line goes at status rank once its final edit waits behind it."""
+    time = FakeTime()
+    outbox = Outbox(per_second=1.0, burst=1, clock=time.clock, sleep=time.sleep)
+    sent: list[str] = []
+
+    def write(name: str) -> Any:
+        async def call() -> str:
+            sent.append(name)
+            return name
+
+        return call
+
+    queued = [
+        *[outbox.send("C", write(f"other{n}"), priority=Priority.THREAD) for n in range(3)],
+        outbox.send("C", write("elapsed"), priority=Priority.COSMETIC, owner="run:a"),
+        outbox.send("C", write("line"), priority=Priority.THREAD, owner="run:a"),
+    ]
+    waiting = asyncio.gather(*queued)
+    await asyncio.sleep(0)  # every write is queued, none sent yet
+    assert outbox.expedite("C", "run:a", Priority.STATUS) == 2
+    assert outbox.expedite("elsewhere", "run:a", Priority.STATUS) == 0
+    await waiting
+    # Raised to status rank, in their order; the other owner's writes keep theirs.
+    assert sent == ["elapsed", "line", "other0", "other1", "other2"]
+    assert outbox.sent_by_priority[Priority.STATUS] == 2
+
+
 async def test_honours_retry_after_and_retries_the_same_call() -> None:
     """A 429 pauses the channel for Retry-After seconds, then the call is retried."""
     time = FakeTime()
