@@ -28,15 +28,17 @@ def needs_prompt_check(before: Run | None, after: Run, fingerprint_changed: bool
     The feed lists a run when it was updated, and a prompt counts as an update, but a run
     object does not show its prompts. So a live run listed with nothing visible changed (the
     documented API: no `updatedAt`), or with only its `updatedAt` moved (airfield), has changed
-    in a way only its prompts can show. A status change explains itself; an ended run has no
-    open prompt left; a run listed again with the same `updatedAt` is the feed's overlap window
-    repeating an update already seen.
+    in a way only its prompts can show. A live run seen for the first time may already wait. A
+    status change explains itself; an ended run has no open prompt left; a run listed again with
+    the same `updatedAt` is the feed's overlap window repeating an update already seen.
     """
     if after.status.is_terminal or after.status.value == "Queued":
         return False
+    if before is None:
+        return True
     if not fingerprint_changed:
         return after.updated_at is None
-    return before is not None and before.status == after.status
+    return before.status == after.status
 
 
 def observe_run(run: Run, children: Mapping[str, Run]) -> Observation:

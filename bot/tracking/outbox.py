@@ -3,7 +3,8 @@
 Every Slack write that posts or edits a message in a channel goes through `Outbox.send`. Each
 channel has a token bucket at Slack's documented pace (about one message per second, short
 bursts allowed) and a queue ordered by `Priority`: a prompt a reviewer must answer goes before
-the parent's status edit, which goes before thread lines and outputs; equal priorities keep their
+the parent's edit that shows the end, then its other status edits, then thread lines and
+outputs; equal priorities keep their
 order. A 429 (`SlackApiError` with `Retry-After`) pauses the channel for as long as Slack asks
 and retries the same call. Calls given the same `fold_key` while still queued are folded: only
 the newest runs, at the most urgent of their priorities, and every caller gets its result (edits
@@ -42,9 +43,10 @@ class Priority(IntEnum):
     """What a person is waiting for; lower goes first."""
 
     PROMPT = 0  # a prompt message, or the decision written onto it
-    STATUS = 1  # the parent message's first post and its status edits
-    THREAD = 2  # thread lines, steps, outputs, log tails, notes
-    COSMETIC = 3  # elapsed-time refreshes of the parent
+    FINAL = 1  # the parent's edit that shows a run ended: the requester waits for it
+    STATUS = 2  # the parent message's first post and its other status edits
+    THREAD = 3  # thread lines, steps, outputs, log tails, notes
+    COSMETIC = 4  # elapsed-time refreshes of the parent
 
 
 def retry_after_of(error: BaseException) -> float | None:

@@ -100,7 +100,8 @@ def plan(tracked: Tracked, progress: Progress, seen: Observation, now: float) ->
         progress = replace(progress, parent_status=status, parent_elapsed=elapsed)
         progress = replace(progress, parent_edited_at=now)
     elif status != progress.parent_status or (seen.terminal and elapsed != progress.parent_elapsed):
-        ops.append(Edit(PARENT_KEY, parent()))
+        # The edit that shows the end outranks every other status write in the channel.
+        ops.append(Edit(PARENT_KEY, parent(), Priority.FINAL if seen.terminal else Priority.STATUS))
         progress = replace(progress, parent_status=status, parent_elapsed=elapsed)
         progress = replace(progress, parent_edited_at=now)
     elif (

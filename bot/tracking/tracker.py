@@ -71,7 +71,6 @@ class TrackerSettings:
     max_item_backoff: float = 300.0
     # Consecutive failures of one item before its thread says it is in trouble.
     trouble_after: int = 5
-    max_workers: int = 256
     max_fetches: int = 64
 
 
@@ -134,7 +133,6 @@ class Tracker:
         self._parent_of: dict[str, str] = {}
         self._subscriptions: list[Subscription] = []
         self._workers: set[asyncio.Task[None]] = set()
-        self._slots = asyncio.Semaphore(self.settings.max_workers)
         # Direct fetches in flight at once: more would only queue in the HTTP pool and time out.
         self._fetches = asyncio.Semaphore(self.settings.max_fetches)
         self._per_run = self.settings.feed == "per_run"
@@ -144,6 +142,7 @@ class Tracker:
         self._failures = 0
         self._last_cycle_error = ""
         self._next_lease_round = 0.0
+        self._wake = asyncio.Event()
         self._cycled = asyncio.Condition()
         self.cycles = 0
         self.prompt_checks = 0
@@ -207,7 +206,10 @@ class Tracker:
         """
         if identity(tracked) in self._items:
             return
+        idle = not self._items
         item = self._add(tracked, Progress())
+        if idle:
+            self._wake.set()
         if self.leasing is not None:
             item.held = identity(tracked) in await self.leasing.claim([tracked])
         if initial_status:
@@ -230,6 +232,10 @@ class Tracker:
         key = identity(tracked)
         # With leasing, an item is worked only once its lease is ours (adopt, lease rounds).
         item = self._items[key] = _Item(tracked, progress, held=self.leasing is None)
+        # First sight asks for prompts through the feed rule (`needs_prompt_check`); the
+        # safety poll's first look comes one interval later. Per-run mode asks at once.
+        if not self._per_run:
+            item.next_prompt_check = self._clock() + self.settings.prompt_safety_interval
         self._by_id.setdefault(tracked.id, set()).add(key)
         return item
 
@@ -266,7 +272,18 @@ class Tracker:
             pause = self.settings.list_interval if self._items else self.settings.idle_interval
             if self._failures:
                 pause = min(self.settings.max_backoff, pause * 2**self._failures)
-            await self._sleep(pause)
+            await self._pause(pause)
+
+    async def _pause(self, seconds: float) -> None:
+        """Sleep between cycles; a new item ends an idle sleep early (its feed starts now)."""
+        self._wake.clear()
+        sleeper = asyncio.ensure_future(self._sleep(seconds))
+        waker = asyncio.ensure_future(self._wake.wait())
+        try:
+            await asyncio.wait({sleeper, waker}, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            for task in (sleeper, waker):
+                task.cancel()
 
     async def cycle(self) -> None:
         """One look at the world: the change feeds, fresh and due items, elapsed-time edits."""
@@ -362,7 +379,10 @@ class Tracker:
         for key in self._by_id.get(run.id, set()):
             item = self._items[key]
             before = item.latest if isinstance(item.latest, Run) else None
-            if from_feed and needs_prompt_check(before, run, fingerprint != item.fingerprint):
+            first_sight = before is None
+            if (from_feed or first_sight) and needs_prompt_check(
+                before, run, fingerprint != item.fingerprint
+            ):
                 item.prompt_due = True
         self._route(run.id, run, fingerprint)
         if self._per_run and run.id in self._by_id:
@@ -386,8 +406,9 @@ class Tracker:
                     # Its worker waits on one of the item's own queued writes (a thread line,
                     # an elapsed-time refresh) before it can edit the parent with this status:
                     # those writes go at the status edit's priority, not at the channel's back.
+                    urgent = Priority.FINAL if latest.status.is_terminal else Priority.STATUS
                     self.executor.outbox.expedite(
-                        item.tracked.channel, writer_of(item.tracked), Priority.STATUS
+                        item.tracked.channel, writer_of(item.tracked), urgent
                     )
                 self._submit(item)
 
@@ -446,25 +467,26 @@ class Tracker:
         task.add_done_callback(self._workers.discard)
 
     async def _work(self, item: _Item) -> None:
-        async with self._slots:
-            try:
-                while True:
-                    item.dirty = False
-                    await self._advance(item)
-                    if not item.dirty or item.progress.done:
-                        break
-                item.failures = 0
-                item.last_error = ""
-            except ChannelGone as gone:
-                await self._channel_gone(gone)
-            except NotLeased:
-                log.warning("%s %s is another replica's now", item.tracked.kind, item.tracked.id)
-                item.held = False
-            except Exception as error:
-                # Retried after a backoff from the stored progress; the ledger prevents doubles.
-                self._failed(item, error)
-            finally:
-                item.busy = False
+        # No cap on workers: each mostly waits (on the request budget, on its channel), and a
+        # cap let workers waiting for output fetches keep final status edits from starting.
+        try:
+            while True:
+                item.dirty = False
+                await self._advance(item)
+                if not item.dirty or item.progress.done:
+                    break
+            item.failures = 0
+            item.last_error = ""
+        except ChannelGone as gone:
+            await self._channel_gone(gone)
+        except NotLeased:
+            log.warning("%s %s is another replica's now", item.tracked.kind, item.tracked.id)
+            item.held = False
+        except Exception as error:
+            # Retried after a backoff from the stored progress; the ledger prevents doubles.
+            self._failed(item, error)
+        finally:
+            item.busy = False
         if item.progress.done:
             self._drop(item)
             if self.leasing is not None:

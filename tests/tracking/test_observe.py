@@ -45,3 +45,9 @@ def test_status_changes_and_ended_or_queued_runs_need_no_check() -> None:
     assert not check(run("Queued", at), run("Active", at))
     assert not check(run("Active"), run("Succeeded"))
     assert not check(None, run("Queued"))
+
+
+def test_a_live_run_seen_for_the_first_time_may_already_wait() -> None:
+    """First sight of an Active run (watch, a restart, a late first listing): ask at once."""
+    assert check(None, run("Active"))
+    assert check(None, run("Active", datetime(2024, 1, 1, 12, tzinfo=UTC)))
