@@ -150,7 +150,7 @@ def scenario(count: int, replicas: int, lease: float, kill_after: float) -> dict
                 str(SEED),
                 str(port_file),
                 "airfield",
-            ]  # fmt: skip
+            ]
         )
         procs: list[subprocess.Popen[bytes]] = []
         try:
@@ -163,8 +163,22 @@ def scenario(count: int, replicas: int, lease: float, kill_after: float) -> dict
             outs = [Path(tmp) / f"replica{n}.jsonl" for n in range(replicas)]
             env = {**os.environ, "PYTHONPATH": str(HERE.parent)}
             for n in range(replicas):
-                cmd = [sys.executable, __file__, "--replica", url, "--db", db, "--index", str(n),
-                       "--of", str(replicas), "--lease", str(lease), "--out", str(outs[n])]  # fmt: skip
+                cmd = [
+                    sys.executable,
+                    __file__,
+                    "--replica",
+                    url,
+                    "--db",
+                    db,
+                    "--index",
+                    str(n),
+                    "--of",
+                    str(replicas),
+                    "--lease",
+                    str(lease),
+                    "--out",
+                    str(outs[n]),
+                ]
                 procs.append(subprocess.Popen(cmd, env=env))
             killed_at = None
             if replicas > 1:
@@ -235,8 +249,11 @@ def main() -> None:
     if args.replica:
         asyncio.run(replica(args.replica, args.db, args.index, args.of, args.lease, Path(args.out)))
         return
-    print(f"{'N':>5} {'replicas':>8} {'req/min':>8} {'edit p95':>9} {'ended':>9} "
-          f"{'parents/run':>11} {'taken over':>10} {'failover p50/max':>17}", flush=True)  # fmt: skip
+    print(
+        f"{'N':>5} {'replicas':>8} {'req/min':>8} {'edit p95':>9} {'ended':>9} "
+        f"{'parents/run':>11} {'taken over':>10} {'failover p50/max':>17}",
+        flush=True,
+    )
     for replicas in [int(n) for n in args.replicas.split(",")]:
         f = scenario(args.count, replicas, args.lease, args.kill_after)
         failover = (
