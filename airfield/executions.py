@@ -5,11 +5,12 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from airplane_api.params import ParamError, check_values
+
 from .definitions import TaskDef
 from .envs import Environment
 from .errors import bad_request
 from .ids import new_id
-from .params import ParamError, validate_values
 from .runner import Runner
 from .store import NewRun, RunRecord, Store
 from .views import parameter_wire
@@ -29,7 +30,7 @@ async def start_run(
 ) -> RunRecord:
     """Validate `values` against the task (400 naming the parameter) and queue a run."""
     try:
-        checked = validate_values(task.parameters, values)
+        checked = check_values(task.parameters, values)
     except ParamError as exc:
         raise bad_request(
             f'task "{task.slug}": {exc.message}', "invalid_param", param=exc.slug

@@ -14,13 +14,14 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from airplane_api.params import ParamError, check_values
+
 from .definitions import Catalog, PromptStep, RunbookDef, TaskStep
 from .envs import Environment, environment_by_id
 from .errors import ApiError, bad_request, conflict, not_found
 from .executions import start_run
 from .ids import new_id
 from .notify import Notifier
-from .params import ParamError, validate_values
 from .runner import Runner
 from .store import NewPrompt, PromptRecord, RunRecord, SessionRecord, Store
 from .templating import TemplateError, render
@@ -72,7 +73,7 @@ class SessionEngine:
     ) -> SessionRecord:
         """Check parameters (400 naming the parameter) and start a session."""
         try:
-            checked = validate_values(runbook.parameters, values)
+            checked = check_values(runbook.parameters, values)
         except ParamError as exc:
             raise bad_request(
                 f'runbook "{runbook.slug}": {exc.message}', "invalid_param", param=exc.slug

@@ -6,11 +6,11 @@ import time
 from typing import Any
 
 from airplane_api.models import CreatePromptRequest, ParameterSchema, SubmitPromptRequest
+from airplane_api.params import ParamError, check_values
 
 from ..auth import Right
 from ..errors import bad_request, conflict, forbidden, not_found
 from ..ids import new_id
-from ..params import ParamError, validate_values
 from ..pipeline import Ctx, Endpoint, parse_model
 from ..store import NewPrompt, PromptRecord
 from ..views import parameter_wire, prompt_wire
@@ -102,7 +102,7 @@ async def submit(ctx: Ctx) -> dict[str, Any]:
         raise conflict(_closed_message(prompt))
     schema = ParameterSchema.model_validate(prompt.schema)
     try:
-        values = validate_values(schema.parameters, request.values)
+        values = check_values(schema.parameters, request.values)
     except ParamError as exc:
         raise bad_request(exc.message, "invalid_param", param=exc.slug) from None
     if not await ctx.services.store.prompts.submit(prompt.id, values, ctx.caller.actor):

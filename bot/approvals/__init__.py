@@ -9,7 +9,6 @@ from .ids import (
     PromptModalMetadata,
     PromptRef,
     param_block_id,
-    param_index,
 )
 from .render import (
     ApprovalMessage,
@@ -30,7 +29,7 @@ from .reviewers import (
     reviewer_emails,
     reviewer_slack_users,
 )
-from .validate import CheckedValues, InvalidValue, check_values, modal_errors
+from .validate import CheckedValues, check_values, modal_errors
 
 __all__ = [
     "ApprovalAction",
@@ -40,7 +39,6 @@ __all__ = [
     "CheckedValues",
     "Clicker",
     "Intent",
-    "InvalidValue",
     "Layout",
     "PromptContext",
     "PromptModalMetadata",
@@ -53,7 +51,6 @@ __all__ = [
     "may_decide",
     "modal_errors",
     "param_block_id",
-    "param_index",
     "pending_message",
     "prompt_modal",
     "requester_of",

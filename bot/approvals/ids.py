@@ -17,7 +17,6 @@ __all__ = [
     "PromptModalMetadata",
     "PromptRef",
     "param_block_id",
-    "param_index",
 ]
 
 
@@ -55,15 +54,6 @@ def param_block_id(index: int) -> str:
     schema is re-read from Airplane before values are checked, so the index is stable.
     """
     return f"{ApprovalBlock.PARAM_PREFIX}{index}"
-
-
-def param_index(block_id: str) -> int | None:
-    """The parameter index of a `prompt_param:<index>` block ID, else None."""
-    prefix = str(ApprovalBlock.PARAM_PREFIX)
-    if not block_id.startswith(prefix):
-        return None
-    tail = block_id[len(prefix) :]
-    return int(tail) if tail.isdigit() else None
 
 
 class PromptRef(BaseModel):

@@ -6,7 +6,6 @@ which adds an `external_select` task picker on top (choosing a task rebuilds the
 
 from __future__ import annotations
 
-import json
 import uuid
 from collections.abc import Mapping, Sequence
 from typing import Any, Literal
@@ -15,28 +14,24 @@ from pydantic import BaseModel, ConfigDict, Field
 from slack_sdk.models.blocks import (
     Block,
     ContextBlock,
-    DatePickerElement,
     ExternalDataSelectElement,
     InputBlock,
-    InputInteractiveElement,
     MarkdownTextObject,
-    NumberInputElement,
     Option,
     PlainTextInputElement,
-    StaticSelectElement,
 )
 from slack_sdk.models.views import View
 
-from airplane_api.models.common import Component, Parameter, ParamType
+from airplane_api.models.common import Parameter
+from airplane_api.params import Checked, visible_params
 
-from ..ids import ActionId, BlockId, CallbackId, param_block_id, param_slug
-from ..params import visible_params
+from ..ids import ActionId, BlockId, CallbackId, param_block_id
+from ..param_inputs import param_input, read_state
 from .runs import truncate
 
-__all__ = ["ModalMetadata", "read_modal_state", "run_modal", "task_option"]
+__all__ = ["ModalMetadata", "read_modal_state", "read_modal_values", "run_modal", "task_option"]
 
 MAX_INPUTS = 90  # Slack allows 100 blocks in a modal; keep room for the picker and notes.
-_JSON_TYPES = frozenset({ParamType.JSON, ParamType.OBJECT, ParamType.MAP, ParamType.LIST})
 
 
 class ModalMetadata(BaseModel):
@@ -62,62 +57,10 @@ class ModalMetadata(BaseModel):
         return cls.model_validate_json(text) if text else cls()
 
 
-def _text_of(value: Any) -> str:
-    return value if isinstance(value, str) else json.dumps(value)
-
-
 def task_option(slug: str, name: str = "") -> Option:
     """A task picker option: the name people know, the slug as value."""
     label = f"{name} ({slug})" if name and name != slug else slug
     return Option(text=truncate(label, 75), value=slug)
-
-
-def _element(param: Parameter, initial: str | None) -> InputInteractiveElement:
-    options = param.constraints.options
-    action_id = str(ActionId.PARAM_INPUT)
-    if options and not param.multi:
-        choices = [
-            Option(text=truncate(o.label or _text_of(o.value), 75), value=_text_of(o.value)[:150])
-            for o in options[:100]
-        ]
-        chosen = next((c for c in choices if c.value == initial), None)
-        return StaticSelectElement(action_id=action_id, options=choices, initial_option=chosen)
-    if param.type is ParamType.BOOLEAN:
-        choices = [Option(text="Yes", value="true"), Option(text="No", value="false")]
-        lowered = (initial or "").lower()
-        chosen = next((c for c in choices if c.value == lowered), None)
-        return StaticSelectElement(action_id=action_id, options=choices, initial_option=chosen)
-    if param.type in (ParamType.INTEGER, ParamType.FLOAT) and not param.multi:
-        return NumberInputElement(
-            action_id=action_id,
-            is_decimal_allowed=param.type is ParamType.FLOAT,
-            initial_value=initial or None,
-        )
-    if param.type is ParamType.DATE and not param.multi:
-        return DatePickerElement(action_id=action_id, initial_date=initial or None)
-    multiline = param.component is not Component.NONE or param.type in _JSON_TYPES
-    return PlainTextInputElement(
-        action_id=action_id, multiline=multiline, initial_value=initial or None
-    )
-
-
-def _hint(param: Parameter) -> str | None:
-    notes = []
-    if param.desc:
-        notes.append(param.desc)
-    if param.type in _JSON_TYPES:
-        notes.append("JSON")
-    if param.multi:
-        notes.append("Several values: a JSON array or comma-separated")
-    return truncate(" · ".join(notes), 2000) if notes else None
-
-
-def _initial(param: Parameter, given: Mapping[str, str]) -> str | None:
-    if param.slug in given:
-        return given[param.slug]
-    if param.default in (None, "", {}):
-        return None
-    return _text_of(param.default)
 
 
 def run_modal(
@@ -125,7 +68,7 @@ def run_modal(
     params: Sequence[Parameter] | None,
     *,
     title: str = "",
-    given: Mapping[str, str] | None = None,
+    values: Mapping[str, Any] | None = None,
     with_picker: bool = False,
     note: str | None = None,
 ) -> dict[str, Any]:
@@ -151,12 +94,11 @@ def run_modal(
     shown = visible_params(params or [])
     for param in shown[:MAX_INPUTS]:
         blocks.append(
-            InputBlock(
+            param_input(
+                param,
                 block_id=param_block_id(param.slug),
-                label=truncate(param.label, 2000),
-                element=_element(param, _initial(param, given or {})),
-                hint=_hint(param),
-                optional=not param.required,
+                action_id=ActionId.PARAM_INPUT,
+                value=(values or {}).get(param.slug),
             )
         )
     if metadata.slug and params is not None:
@@ -189,31 +131,32 @@ def run_modal(
 
 
 def _element_text(element: Mapping[str, Any]) -> str | None:
-    kind = element.get("type")
-    if kind in ("static_select", "external_select"):
-        option = element.get("selected_option") or {}
-        value = option.get("value")
-        return str(value) if value is not None else None
-    if kind == "datepicker":
-        return element.get("selected_date")
-    value = element.get("value")
+    option = element.get("selected_option")
+    value = option.get("value") if isinstance(option, Mapping) else element.get("value")
     return str(value) if value is not None else None
 
 
 def read_modal_state(
     state_values: Mapping[str, Mapping[str, Mapping[str, Any]]],
-) -> tuple[dict[str, str | None], str | None, str | None]:
-    """From `view.state.values`: raw parameter texts by slug, the environment, the picked task."""
-    raw: dict[str, str | None] = {}
+) -> tuple[str | None, str | None]:
+    """From `view.state.values`: the environment and the picked task."""
     env: str | None = None
     picked: str | None = None
     for block_id, actions in state_values.items():
         for element in actions.values():
-            text = _element_text(element)
             if block_id == BlockId.ENV:
-                env = (text or "").strip() or None
+                env = (_element_text(element) or "").strip() or None
             elif block_id == BlockId.TASK_PICKER:
-                picked = text
-            elif (slug := param_slug(block_id)) is not None:
-                raw[slug] = text
-    return raw, env, picked
+                picked = _element_text(element)
+    return env, picked
+
+
+def read_modal_values(
+    params: Sequence[Parameter], state_values: Mapping[str, Mapping[str, Mapping[str, Any]]]
+) -> Checked:
+    """The visible parameters' inputs read back and checked (the rule of `airplane_api.params`).
+
+    Hidden parameters have no input; Airplane fills their defaults.
+    """
+    shown = visible_params(params)
+    return read_state(shown, state_values, lambda _index, param: param_block_id(param.slug))

@@ -5,12 +5,12 @@ from __future__ import annotations
 import pytest
 
 from airfield.errors import ApiError
-from airfield.params import MAX_VALUES_BYTES, ParamError, validate_values
 from airfield.request_body import MAX_DEPTH, nesting_depth, parse_json_object
 from airfield.resource_config import REDACTED, keep_write_only, may_read, public_view
 from airfield.secret_box import SecretBox, SecretKeyError, new_key
 from airfield.timeutil import parse_query_time
 from airplane_api.models import Parameter
+from airplane_api.params import MAX_VALUES_BYTES, ParamError, check_values
 
 
 def test_nesting_depth_ignores_brackets_in_strings() -> None:
@@ -142,10 +142,10 @@ def _param(kind: str) -> Parameter:
 )
 def test_parameter_values_refused_not_crashed(kind: str, value: object, words: str) -> None:
     with pytest.raises(ParamError, match=words):
-        validate_values([_param(kind)], {"p": value})
+        check_values([_param(kind)], {"p": value})
 
 
 def test_parameter_values_at_the_bounds_accepted() -> None:
-    assert validate_values([_param("integer")], {"p": "-9223372036854775808"}) == {"p": -(2**63)}
-    assert validate_values([_param("integer")], {"p": "000042"}) == {"p": 42}
-    assert validate_values([_param("string")], {"p": "x" * 99_000}) == {"p": "x" * 99_000}
+    assert check_values([_param("integer")], {"p": "-9223372036854775808"}) == {"p": -(2**63)}
+    assert check_values([_param("integer")], {"p": "000042"}) == {"p": 42}
+    assert check_values([_param("string")], {"p": "x" * 99_000}) == {"p": "x" * 99_000}

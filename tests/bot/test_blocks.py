@@ -11,7 +11,7 @@ from slack_sdk.models.views import View
 
 from airplane_api.models.common import Parameter
 from bot.blocks.help import help_message
-from bot.blocks.modal import ModalMetadata, read_modal_state, run_modal
+from bot.blocks.modal import ModalMetadata, read_modal_state, read_modal_values, run_modal
 from bot.blocks.runs import RunSummary, logs_message, run_link, run_message, runs_list_message
 from bot.ids import ActionId
 
@@ -106,7 +106,7 @@ def test_runs_list_and_help_are_valid() -> None:
 def test_modal_has_one_input_per_visible_param_and_round_trips() -> None:
     """The modal renders each visible parameter and reads its state back by slug."""
     meta = ModalMetadata(slug="hello", channel_id="C1", env="prod")
-    view = run_modal(meta, params(), title="Hello", given={"count": "3"})
+    view = run_modal(meta, params(), title="Hello", values={"count": 3})
     View(**view).validate_json()
     ids = [b.get("block_id") for b in view["blocks"]]
     assert "param:secret" not in ids
@@ -123,15 +123,30 @@ def test_modal_has_one_input_per_visible_param_and_round_trips() -> None:
     state = {
         "param:name": {"param_value": {"type": "plain_text_input", "value": "Ada"}},
         "param:shout": {
-            "param_value": {"type": "static_select", "selected_option": {"value": "true"}}
+            "param_value": {"type": "checkboxes", "selected_options": [{"value": "true"}]}
         },
+        "param:ratio": {"param_value": {"type": "number_input", "value": "2.5"}},
+        "param:config": {"param_value": {"type": "plain_text_input", "value": '{"a": 1}'}},
         "param:day": {"param_value": {"type": "datepicker", "selected_date": "2024-01-02"}},
         "param:count": {"param_value": {"type": "number_input", "value": None}},
+        "param:service": {
+            "param_value": {"type": "static_select", "selected_option": {"value": "1"}}
+        },
         "env": {"param_value": {"type": "plain_text_input", "value": " stage "}},
     }
-    raw, env, picked = read_modal_state(state)
-    assert raw == {"name": "Ada", "shout": "true", "day": "2024-01-02", "count": None}
-    assert (env, picked) == ("stage", None)
+    count = next(b for b in view["blocks"] if b.get("block_id") == "param:count")
+    assert count["element"]["initial_value"] == "3"
+    checked = read_modal_values(params(), state)
+    assert checked.ok, checked.errors
+    assert checked.values == {
+        "name": "Ada",
+        "shout": True,
+        "ratio": 2.5,
+        "config": {"a": 1},
+        "day": "2024-01-02",
+        "service": "web",
+    }
+    assert read_modal_state(state) == ("stage", None)
 
 
 def test_shortcut_modal_starts_with_a_picker_and_no_submit() -> None:

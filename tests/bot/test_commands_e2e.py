@@ -67,8 +67,8 @@ async def test_run_posts_parent_message_and_records_requester(
     [
         ("launch hello", "unknown subcommand `launch`"),
         ("run nosuchtask x=1", "there is no task `nosuchtask`"),
-        ("run hello shout=maybe", "`shout`: expected true or false"),
-        ("run hello colour=red", "`colour`: unknown parameter"),
+        ("run hello shout=maybe", '"shout" (Shout) must be true or false, got "maybe"'),
+        ("run hello colour=red", '"colour" is unknown (this one takes:'),
         ("status run00000000zmissing00", "there is no run or session"),
         ('run hello name="open', "check your quotes"),
     ],

@@ -81,7 +81,7 @@ async def test_shortcut_picks_a_task_and_runs_it_in_a_dm(
             return "Region" in slack.open_views(BOB)[-1].rendered
 
         await eventually(form_shown)
-        await slack.submit_view(values={"param:region": "us"}, user=BOB)
+        await slack.submit_view(values={"param:region": "United States"}, user=BOB)
         [run] = await eventually(lambda: _announced(bot))
         assert run.channel_id.startswith("D")
         assert run.requester_id == BOB

@@ -10,12 +10,12 @@ from slack_sdk.errors import SlackApiError
 
 from airplane_api import NotFoundError
 from airplane_api.models import Task
+from airplane_api.params import read_texts
 
 from ...blocks.help import help_message
 from ...blocks.modal import ModalMetadata, run_modal
 from ...blocks.runs import RunSummary, logs_message, run_link, run_message, runs_list_message
 from ...launch import Launched, LaunchRequest, authorize, launch, requester_email
-from ...params import coerce_args, missing_required
 from ...parsing import (
     CancelCommand,
     LogsCommand,
@@ -86,9 +86,11 @@ async def run_task(context: CommandContext, command: RunCommand) -> None:
     task = await _task_or_usage(context, command.slug)
     if task is None:
         return
-    values, errors = coerce_args(task.parameters, command.args)
-    if errors:
-        problems = "; ".join(f"`{slug}`: {message}" for slug, message in errors.items())
+    checked = read_texts(task.parameters, command.args)
+    # A value typed wrong is a usage error; one not typed at all is asked for in the form.
+    typed_wrong = [error for slug, error in checked.errors.items() if slug in command.args]
+    if typed_wrong:
+        problems = "; ".join(str(error) for error in typed_wrong)
         await context.usage(f"bad values for `{task.slug}`: {problems}")
         return
     refused = await authorize(
@@ -97,11 +99,11 @@ async def run_task(context: CommandContext, command: RunCommand) -> None:
     if refused is not None:
         await _announce(context, refused)
         return
-    if not command.args or missing_required(task.parameters, values):
+    if not command.args or checked.errors:
         metadata = ModalMetadata(
             kind="task", slug=task.slug, channel_id=context.channel_id, env=command.env
         )
-        view = run_modal(metadata, task.parameters, title=task.name, given=dict(command.args))
+        view = run_modal(metadata, task.parameters, title=task.name, values=checked.values)
         try:
             await services.slack.views_open(trigger_id=str(context.body["trigger_id"]), view=view)
         except SlackApiError as exc:
@@ -119,7 +121,7 @@ async def run_task(context: CommandContext, command: RunCommand) -> None:
         requester_id=context.user_id,
         channel_id=context.channel_id,
         request_key=command_request_key(context.body),
-        values=values,
+        values=checked.values,
         env=command.env,
     )
     await _announce(context, await launch(services, request))

@@ -8,10 +8,9 @@ from typing import Any
 from pydantic import ValidationError
 from slack_bolt.async_app import AsyncAck, AsyncApp
 
-from ...blocks.modal import ModalMetadata, read_modal_state
+from ...blocks.modal import ModalMetadata, read_modal_state, read_modal_values
 from ...ids import BlockId, CallbackId, param_block_id
 from ...launch import Launched, LaunchRequest, launch
-from ...params import coerce_args, missing_required
 from ...requests import view_request_key
 from ...services import Services
 from ...store import RunKind
@@ -35,20 +34,19 @@ def register(app: AsyncApp, services: Services) -> None:
             log.warning("closed a run modal whose private_metadata is unreadable")
             await ack()
             return
-        raw, env, picked = read_modal_state((view.get("state") or {}).get("values") or {})
+        state = (view.get("state") or {}).get("values") or {}
+        env, picked = read_modal_state(state)
         slug = metadata.slug or picked
         if not slug:
             await ack(response_action="errors", errors={BlockId.TASK_PICKER: "Pick a task."})
             return
         # The schema was fetched to build this modal, so this is normally a cache hit.
         task = await services.catalog.task(services.airplane, slug)
-        values, errors = coerce_args(task.parameters, raw)
-        for param in missing_required(task.parameters, values):
-            errors.setdefault(param.slug, "A value is required.")
-        if errors:
+        checked = read_modal_values(task.parameters, state)
+        if checked.errors:
             await ack(
                 response_action="errors",
-                errors={param_block_id(s): m[:1].upper() + m[1:] for s, m in errors.items()},
+                errors={param_block_id(s): e.sentence for s, e in checked.errors.items()},
             )
             return
         await ack()
@@ -63,7 +61,7 @@ def register(app: AsyncApp, services: Services) -> None:
                 requester_id=user_id,
                 channel_id=channel_id,
                 request_key=view_request_key(body, metadata.form_id),
-                values=values,
+                values=checked.values,
                 env=env or metadata.env,
             ),
         )

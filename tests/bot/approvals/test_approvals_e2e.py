@@ -166,7 +166,9 @@ async def test_invalid_values_are_shown_inline_then_corrected(bot: Bot) -> None:
     bot.slack.fill(message, {"Window": "2024-05-01"})
     await bot.slack.click("Ship it", user=BOB, target=message)
     await bot.slack.wait_for_ephemeral(BOB, contains="Fix the highlighted values")
-    await bot.slack.wait_for(lambda: "Required." in bot.slack.message(GENERAL, message.ts).rendered)
+    await bot.slack.wait_for(
+        lambda: "Is required." in bot.slack.message(GENERAL, message.ts).rendered
+    )
     bot.slack.fill(message, {"Change code": "abc"})
     await bot.slack.click("Ship it", user=BOB, target=message)
     await bot.slack.wait_for(
@@ -237,7 +239,7 @@ async def test_prompt_too_big_for_a_message_is_answered_in_a_modal(bot: Bot) -> 
     await bot.slack.click("Respond", user=BOB, target=message)
     view = await bot.slack.wait_for_view(BOB, callback_id="prompt_modal")
     await bot.slack.submit_view(view)
-    assert view.errors == {"prompt_param:0": "Required."}
+    assert view.errors == {"prompt_param:0": "Is required."}
     bot.slack.fill(view, {"Ticket": "REL-7", "Check 0": "done"})
     await bot.slack.submit_view(view)
     run = await bot.finished_run(run_id)
