@@ -147,14 +147,15 @@ def script(count: int, seed: int, start: float) -> list[ScriptedRun]:
     return runs
 
 
-def _since(request: web.Request) -> float | None:
-    text = request.query.get("since")
+def _moment(request: web.Request, name: str) -> float | None:
+    """A `since` or `until` filter (both exclusive, RFC 3339) as epoch seconds."""
+    text = request.query.get(name)
     if not text:
         return None
     try:
         return datetime.fromisoformat(text.replace("Z", "+00:00")).timestamp()
     except ValueError as error:
-        raise web.HTTPBadRequest(text=f"since is not RFC 3339: {text!r}") from error
+        raise web.HTTPBadRequest(text=f"{name} is not RFC 3339: {text!r}") from error
 
 
 def build(count: int, seed: int, shape: Shape) -> web.Application:
@@ -179,8 +180,13 @@ def build(count: int, seed: int, shape: Shape) -> web.Application:
         now = time.time()
         limit = int(request.query.get("limit") or 50) or 50
         page = int(request.query.get("page") or 0)
-        since = _since(request)
-        chosen = [r for r in created(now) if since is None or r.updated(now) > since]
+        since, until = _moment(request, "since"), _moment(request, "until")
+        chosen = [
+            r
+            for r in created(now)
+            if (since is None or r.updated(now) > since)
+            and (until is None or r.updated(now) < until)
+        ]
         chosen.sort(key=lambda run: -run.created)  # newest first, as Airplane lists them
         chunk = chosen[page * limit : (page + 1) * limit]
         return web.json_response({"runs": [r.wire(now, shape) for r in chunk]})

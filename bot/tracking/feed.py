@@ -54,21 +54,26 @@ class ChangeFeed(Generic[T]):
 
     def __init__(
         self,
-        fetch: Callable[[datetime | None, int], Awaitable[Sequence[T]]],
+        fetch: Callable[[datetime | None, datetime | None, int], Awaitable[Sequence[T]]],
         budget: RequestBudget,
         *,
         overlap: float = 1.0,
         clock: Callable[[], float] = time.time,
         max_pages: int = 200,
     ) -> None:
-        self._fetch: Callable[[datetime | None, int], Awaitable[Sequence[T]]] = fetch
+        self._fetch: Callable[[datetime | None, datetime | None, int], Awaitable[Sequence[T]]] = (
+            fetch
+        )
         self._budget = budget
         self._overlap = timedelta(seconds=overlap)
         self._clock = clock
         self._max_pages = max_pages
         self.cursor: datetime | None = None
         self._server_cursor = False
+        self._until_works = True
         self.requests = 0
+        # IDs the last call found only in the overlap window (see `changes`).
+        self.repeats: set[str] = set()
 
     def start_now(self) -> None:
         """Look only at changes from now on (items already followed are fetched directly)."""
@@ -76,26 +81,35 @@ class ChangeFeed(Generic[T]):
         self._server_cursor = False
 
     async def changes(self, lane: Lane = Lane.FEED) -> list[T]:
-        """Everything updated since the last call (with a small overlap), deduplicated by ID."""
+        """Everything updated since the last call (with a small overlap), deduplicated by ID.
+
+        Without server timestamps (the documented API: runs carry no `updatedAt`) the overlap
+        is asked for on its own (`until` the cursor), so `repeats` can name what only the
+        overlap returned: updates already seen, most likely, which prompt discovery must not
+        mistake for new, invisible ones.
+        """
         started = datetime.fromtimestamp(self._clock(), UTC)
-        since = self.cursor - self._overlap if self.cursor else None
+        cursor = self.cursor
         found: dict[str, T] = {}
         newest: datetime | None = None
-        for page in range(self._max_pages):
-            await self._budget.acquire(lane)
-            self.requests += 1
+        overlap: list[T] = []
+        since: datetime | None
+        if cursor is not None and not self._server_cursor and self._until_works:
             try:
-                batch = await self._fetch(since, page)
-            except APIError as error:
-                if error.status in UNSUPPORTED_STATUSES and page == 0 and since is not None:
-                    raise FeedUnsupported(str(error)) from error
-                raise
-            for item in batch:
-                found.setdefault(item.id, item)
-                if item.updated_at and (newest is None or item.updated_at > newest):
-                    newest = item.updated_at
-            if len(batch) < PAGE:
-                break
+                # `until` is exclusive: a microsecond past the cursor, so nothing falls between.
+                edge = cursor + timedelta(microseconds=1)
+                overlap = await self._walk(cursor - self._overlap, edge, lane)
+                since = cursor
+            except FeedUnsupported:
+                self._until_works = False  # the server ignores or refuses `until`: one window
+                since = cursor - self._overlap
+        else:
+            since = cursor - self._overlap if cursor else None
+        for item in await self._walk(since, None, lane):
+            found.setdefault(item.id, item)
+            if item.updated_at and (newest is None or item.updated_at > newest):
+                newest = item.updated_at
+        self.repeats = {item.id for item in overlap} - set(found)
         if newest is not None:
             # Once the server's own times are known they replace our clock, skew and all.
             keep = self.cursor is not None and self._server_cursor and self.cursor > newest
@@ -104,4 +118,22 @@ class ChangeFeed(Generic[T]):
         elif found or self.cursor is None:
             # No server timestamps: our clock at the start of the call is the best bound.
             self.cursor = started
-        return list(found.values())
+        # Repeats are still routed: a late commit may carry a status change.
+        return list(found.values()) + [item for item in overlap if item.id in self.repeats]
+
+    async def _walk(self, since: datetime | None, until: datetime | None, lane: Lane) -> list[T]:
+        """Every page of one window, each request paid for from the budget."""
+        items: list[T] = []
+        for page in range(self._max_pages):
+            await self._budget.acquire(lane)
+            self.requests += 1
+            try:
+                batch = await self._fetch(since, until, page)
+            except APIError as error:
+                if error.status in UNSUPPORTED_STATUSES and page == 0 and since is not None:
+                    raise FeedUnsupported(str(error)) from error
+                raise
+            items.extend(batch)
+            if len(batch) < PAGE:
+                break
+        return items

@@ -88,8 +88,9 @@ class _Item:
     next_check: float = 0.0
     wake_at: float | None = None
     # Prompt discovery.
-    prompt_due: bool = False
-    prompt_busy: bool = False
+    # The lane of the prompt check due (None: none due), and of the checks in flight.
+    prompt_due: Lane | None = None
+    prompt_lanes: list[Lane] = field(default_factory=list)
     next_prompt_check: float = 0.0
     # Whether this replica holds the item's lease (always, without leasing).
     held: bool = True
@@ -379,11 +380,18 @@ class Tracker:
         for key in self._by_id.get(run.id, set()):
             item = self._items[key]
             before = item.latest if isinstance(item.latest, Run) else None
+            # What only the feed's overlap window returned was seen before: not a new update.
+            repeat = from_feed and run.id in self._runs.repeats
             first_sight = before is None
-            if (from_feed or first_sight) and needs_prompt_check(
-                before, run, fingerprint != item.fingerprint
+            if (
+                (from_feed or first_sight)
+                and not repeat
+                and needs_prompt_check(before, run, fingerprint != item.fingerprint)
             ):
-                item.prompt_due = True
+                # A first sight costs one look, behind more likely prompts (runs mostly
+                # start without one); a live run changed invisibly is asked at once.
+                lane = Lane.DETAILS if first_sight else Lane.PROMPTS
+                item.prompt_due = lane if item.prompt_due is None else min(item.prompt_due, lane)
         self._route(run.id, run, fingerprint)
         if self._per_run and run.id in self._by_id:
             for child_id in run.child_run_ids:
@@ -633,14 +641,16 @@ class Tracker:
         """
         for item in list(self._items.values()):
             latest = item.latest
-            if not item.held or item.prompt_busy or not isinstance(latest, Run):
-                continue
-            if item.progress.done:
+            if not item.held or not isinstance(latest, Run) or item.progress.done:
                 continue
             if latest.status.is_terminal or latest.status.value == "Queued":
                 continue
-            if item.prompt_due:
-                self._start_prompt_check(item, Lane.PROMPTS, now)
+            if item.prompt_due is not None:
+                # A more urgent look may start beside one still waiting in a slower lane.
+                if not item.prompt_lanes or item.prompt_due < min(item.prompt_lanes):
+                    self._start_prompt_check(item, item.prompt_due, now)
+            elif item.prompt_lanes:
+                continue
             elif self._per_run:
                 if item.next_prompt_check <= now:
                     self._start_prompt_check(item, Lane.PROMPTS, now)
@@ -648,12 +658,10 @@ class Tracker:
                 self._start_prompt_check(item, None, now)
 
     def _start_prompt_check(self, item: _Item, lane: Lane | None, now: float) -> None:
-        item.prompt_due = False
-        item.prompt_busy = True
+        item.prompt_due = None
+        item.prompt_lanes.append(lane if lane is not None else Lane.SAFETY)
         interval = (
-            self.settings.prompt_interval
-            if self._per_run
-            else (self.settings.prompt_safety_interval)
+            self.settings.prompt_interval if self._per_run else self.settings.prompt_safety_interval
         )
         item.next_prompt_check = now + interval
         self._spawn(self._check_prompts(item, lane))
@@ -663,7 +671,7 @@ class Tracker:
         try:
             thread = (await self.store.posts(item.tracked)).get(PARENT_KEY)
             if sink is None or not thread:
-                item.prompt_due = True  # no thread yet: look again once the parent is up
+                item.prompt_due = lane or Lane.PROMPTS  # no thread yet: look again later
                 return
             if lane is not None:
                 await self.budget.acquire(lane)
@@ -673,10 +681,10 @@ class Tracker:
             if pending:
                 await sink.on_prompts(item.tracked, thread, pending)
         except Exception as error:
-            item.prompt_due = True
+            item.prompt_due = Lane.PROMPTS
             log.warning("prompts of %s: %s", item.tracked.id, _reason(error))
         finally:
-            item.prompt_busy = False
+            item.prompt_lanes.remove(lane if lane is not None else Lane.SAFETY)
 
     async def _session_prompts(self, item: _Item, session: Session) -> None:
         ids = waiting_prompt_ids(session)
@@ -693,11 +701,17 @@ class Tracker:
 
     # -- the feeds' fetchers -------------------------------------------------------------
 
-    async def _list_runs(self, since: datetime | None, page: int) -> list[Run]:
-        return await self.source.list_runs(since=since, limit=50, page=page)
+    async def _list_runs(
+        self, since: datetime | None, until: datetime | None, page: int
+    ) -> list[Run]:
+        return await self.source.list_runs(since=since, until=until, limit=50, page=page)
 
-    async def _list_sessions(self, since: datetime | None, page: int) -> list[Session]:
-        return await self.source.list_sessions(updated_after=since, limit=50, page=page)
+    async def _list_sessions(
+        self, since: datetime | None, until: datetime | None, page: int
+    ) -> list[Session]:
+        return await self.source.list_sessions(
+            updated_after=since, updated_before=until, limit=50, page=page
+        )
 
 
 def _is_final(error: APIError) -> bool:

@@ -26,38 +26,63 @@ def run(number: int, updated: float) -> Run:
 
 
 class Listing:
-    """runs/list semantics over a list: newest first, `since` inclusive, pages of 50."""
+    """runs/list over a list: `since` and `until` exclusive, on `updated` (which the documented
+    shape does not show: `show_updated=False`), pages of 50."""
 
-    def __init__(self, runs: list[Run]) -> None:
-        self.runs = runs
-        self.calls: list[tuple[datetime | None, int]] = []
+    def __init__(self, updates: dict[str, float], *, show_updated: bool = True) -> None:
+        self.updates = updates
+        self.show_updated = show_updated
+        self.calls: list[tuple[datetime | None, datetime | None, int]] = []
 
-    async def __call__(self, since: datetime | None, page: int) -> list[Run]:
+    async def __call__(
+        self, since: datetime | None, until: datetime | None, page: int
+    ) -> list[Run]:
         """Answer one page."""
-        self.calls.append((since, page))
-        chosen = [r for r in self.runs if since is None or (r.updated_at and r.updated_at >= since)]
+        self.calls.append((since, until, page))
+        chosen = []
+        for number, (run_id, updated) in enumerate(self.updates.items()):
+            moment = T0 + timedelta(seconds=updated)
+            if (since is None or moment > since) and (until is None or moment < until):
+                body = run(number, updated).model_dump(by_alias=True, exclude_none=True)
+                body["id"] = run_id
+                if not self.show_updated:
+                    body.pop("updatedAt", None)
+                chosen.append(Run.model_validate(body))
         return chosen[page * 50 : (page + 1) * 50]
 
 
 async def test_cursor_follows_server_time_and_pages() -> None:
     """120 changes take three pages; the next call asks from the newest updatedAt less overlap."""
-    listing = Listing([run(n, n / 10) for n in range(120)])
-    feed = ChangeFeed(listing, RequestBudget(1000), overlap=1.0, clock=lambda: 0.0)
-    feed.start_now()
-    feed.cursor = T0
+    listing = Listing({f"run_{n}": n / 10 + 0.05 for n in range(120)})
+    feed = ChangeFeed(listing, RequestBudget(1000), overlap=1.0, clock=lambda: T0.timestamp())
     found = await feed.changes()
     assert len(found) == 120
-    assert [page for _, page in listing.calls] == [0, 1, 2]
-    assert feed.cursor == T0 + timedelta(seconds=11.9)
+    assert [page for _, _, page in listing.calls] == [0, 1, 2]
+    assert feed.cursor == T0 + timedelta(seconds=11.95)
     await feed.changes()
-    assert listing.calls[-1] == (T0 + timedelta(seconds=10.9), 0)
+    assert listing.calls[-1] == (T0 + timedelta(seconds=10.95), None, 0)
     assert feed.requests == 4
+
+
+async def test_without_server_times_the_overlap_is_asked_apart() -> None:
+    """Documented runs carry no updatedAt: what only the overlap window returns is a repeat."""
+    now = [T0.timestamp() + 10]
+    listing = Listing({"run_old": 9.5, "run_new": 10.5}, show_updated=False)
+    feed = ChangeFeed(listing, RequestBudget(1000), overlap=1.0, clock=lambda: now[0])
+    feed.start_now()  # cursor: T0 + 10 s, our clock
+    now[0] = T0.timestamp() + 11
+    found = await feed.changes()
+    assert {r.id for r in found} == {"run_old", "run_new"}  # both routed (status may differ)
+    assert feed.repeats == {"run_old"}  # but only run_new changed since the last call
+    edge = T0 + timedelta(seconds=10, microseconds=1)
+    assert listing.calls[0] == (T0 + timedelta(seconds=9), edge, 0)
+    assert listing.calls[1] == (T0 + timedelta(seconds=10), None, 0)
 
 
 async def test_refusing_since_means_unsupported() -> None:
     """A 400 to a `since` query tells the tracker to poll per run."""
 
-    async def refuse(since: datetime | None, page: int) -> list[Run]:
+    async def refuse(since: datetime | None, until: datetime | None, page: int) -> list[Run]:
         raise InvalidRequestError(status=400, error="unknown since", method="GET", path="runs/list")
 
     feed = ChangeFeed(refuse, RequestBudget(1000), clock=lambda: T0.timestamp())

@@ -63,6 +63,7 @@ class FakeAirplane:
         self.runs: dict[str, Run] = {}
         self.prompts: dict[str, list[Prompt]] = {}
         self.listed: list[Run] = []
+        self.overlap: list[Run] = []
         self.calls: list[tuple[str, str]] = []
         self.broken_outputs: dict[str, Exception] = {}
         self.broken_runs: dict[str, Exception] = {}
@@ -87,8 +88,11 @@ class FakeAirplane:
         self.calls.append(("runs/getLogs", run_id))
         return GetLogsResponse.model_validate({"logs": [], "runID": run_id})
 
-    async def list_runs(self, **_: Any) -> list[Run]:
+    async def list_runs(self, *, until: datetime | None = None, **_: Any) -> list[Run]:
         self.calls.append(("runs/list", ""))
+        if until is not None:
+            overlap, self.overlap = self.overlap, []  # the feed's overlap window
+            return overlap
         listed, self.listed = self.listed, []
         return listed
 
@@ -290,3 +294,20 @@ async def test_the_safety_poll_finds_a_prompt_nobody_announced() -> None:
     await cycles(tracker, clock, 31)
     assert sink.shown == ["pmt1"]
     assert airplane.count("prompts/list", "run_p") == 2  # first sight, then 30 s later
+
+
+async def test_a_repeat_from_the_overlap_window_is_not_a_new_prompt() -> None:
+    """Listed again only because the feed's window overlaps the last: no prompts/list."""
+    airplane, slack, clock = FakeAirplane(), FakeSlack(), Clock()
+    active = run("run_p", "Active")
+    airplane.runs = {"run_p": active}
+    tracker, _ = build(airplane, slack, clock, prompt_safety_interval=1e9)
+    await tracker.watch(watched("run_p"))
+    await cycles(tracker, clock, 3)
+    asked = airplane.count("prompts/list", "run_p")
+    airplane.overlap = [active]
+    await cycles(tracker, clock, 2)
+    assert airplane.count("prompts/list", "run_p") == asked
+    airplane.listed = [active]
+    await cycles(tracker, clock, 2)
+    assert airplane.count("prompts/list", "run_p") == asked + 1
