@@ -149,6 +149,11 @@ class Executor:
         posts[op.key] = ts
         await self.store.record_ts(tracked, op.key, ts)
 
+    async def edit(self, tracked: Tracked, op: Edit) -> None:
+        """One edit outside any plan (the parent showing a run's end while its worker is busy
+        with earlier writes); it folds with a queued edit of the same message."""
+        await self._edit(tracked, op, dict(await self.store.posts(tracked)))
+
     async def _edit(self, tracked: Tracked, op: Edit, posts: dict[str, str | None]) -> None:
         ts = posts.get(op.key)
         if ts is None:

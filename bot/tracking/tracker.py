@@ -43,9 +43,17 @@ from .observe import (
     waiting_prompt_ids,
 )
 from .outbox import Outbox, Priority
-from .plan import ELAPSED_EDIT_EVERY, PARENT_KEY, Need, Plan, Post, plan
+from .plan import ELAPSED_EDIT_EVERY, PARENT_KEY, Edit, Need, Plan, Post, plan
 from .ports import AirplaneSource, PromptSink, SlackWriter, Subscription, TrackingStore
-from .render import Message, channel_gone_message, trouble_message, vanished_message
+from .render import (
+    Message,
+    channel_gone_message,
+    elapsed_text,
+    observed_elapsed,
+    parent_message,
+    trouble_message,
+    vanished_message,
+)
 
 log = logging.getLogger(__name__)
 
@@ -418,6 +426,10 @@ class Tracker:
                     self.executor.outbox.expedite(
                         item.tracked.channel, writer_of(item.tracked), urgent
                     )
+                    if latest.status.is_terminal:
+                        # The end need not wait for the worker to get through its earlier
+                        # writes (one a second in a busy channel): the parent shows it now.
+                        self._spawn(self._show_end_now(item, latest))
                 self._submit(item)
 
     async def _maybe_subscribe(self, run: Run) -> None:
@@ -559,6 +571,21 @@ class Tracker:
                 lines = []
             seen = replace(seen, log_tail=Loaded(lines))
         return seen
+
+    async def _show_end_now(self, item: _Item, latest: Run | Session) -> None:
+        """Edit the parent to show the run's end, beside its busy worker; best effort (the
+        worker's own plan shows it too, and that edit folds into this one if still queued)."""
+        seen = (
+            observe_run(latest, self._children)
+            if isinstance(latest, Run)
+            else (observe_session(latest))
+        )
+        elapsed = elapsed_text(observed_elapsed(seen, self._clock())) if seen.started_at else ""
+        body = parent_message(item.tracked, seen.status, elapsed)
+        try:
+            await self.executor.edit(item.tracked, Edit(PARENT_KEY, body, Priority.FINAL))
+        except Exception as error:
+            log.debug("early end edit of %s: %s", item.tracked.id, _reason(error))
 
     # -- when things go wrong ------------------------------------------------------------
 

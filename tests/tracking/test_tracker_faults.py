@@ -311,3 +311,31 @@ async def test_a_repeat_from_the_overlap_window_is_not_a_new_prompt() -> None:
     airplane.listed = [active]
     await cycles(tracker, clock, 2)
     assert airplane.count("prompts/list", "run_p") == asked + 1
+
+
+async def test_the_end_shows_before_the_worker_gets_through_its_queued_writes() -> None:
+    """A run ends while its worker waits for its Active edit in a busy channel (Slack's pace):
+    the parent's next write shows the end, not Active first and the end a token later."""
+    airplane, slack, clock = FakeAirplane(), FakeSlack(), Clock()
+    airplane.runs = {"run_e": run("run_e", "Queued")}
+    tracker = Tracker(
+        airplane,
+        MemoryTrackingStore(),
+        slack,
+        Outbox(per_second=2.0, burst=1),  # real time: one write every half second
+        TrackerSettings(requests_per_second=1000.0),
+        clock=clock,
+    )
+    await tracker.watch(watched("run_e"), initial_status="Queued")
+    await asyncio.sleep(0.05)  # the parent is posted with the only token
+    airplane.runs["run_e"] = run("run_e", "Active")
+    airplane.listed = [airplane.runs["run_e"]]
+    await tracker.cycle()  # the Active edit queues for the next token
+    await asyncio.sleep(0.05)
+    airplane.runs["run_e"] = run("run_e", "Succeeded")
+    airplane.listed = [airplane.runs["run_e"]]
+    await tracker.cycle()  # the worker still waits for its Active edit
+    await asyncio.sleep(0.7)  # one token later
+    assert slack.edits, "no edit reached Slack"
+    assert "Succeeded" in slack.edits[0][2]  # the first edit already shows the end
+    await settle(tracker)
