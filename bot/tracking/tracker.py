@@ -93,6 +93,7 @@ class _Item:
     busy: bool = False
     dirty: bool = False
     fresh: bool = True
+    fetching: bool = False
     next_check: float = 0.0
     wake_at: float | None = None
     # Prompt discovery.
@@ -330,10 +331,15 @@ class Tracker:
             for item in self._items.values()
             if item.held
             and not item.busy
+            and not item.fetching
             and item.retry_at <= now
             and (item.fresh or (self._per_run and item.next_check <= now))
         ]
-        await asyncio.gather(*(self._refresh(item, now) for item in due))
+        for item in due:
+            # Not awaited: a fetch waits in the DETAILS lane, and the next cycle's feed call
+            # (every status change) must not wait behind it.
+            item.fetching = True
+            self._spawn(self._refresh(item, now))
         for item in list(self._items.values()):
             if item.busy or item.retry_at > now or item.progress.done:
                 continue
@@ -354,8 +360,11 @@ class Tracker:
         tracked = item.tracked
         age = now - tracked.since
         item.next_check = now + self.settings.cadence.interval(age)
-        async with self._fetches:
-            await self._fetch_one(item)
+        try:
+            async with self._fetches:
+                await self._fetch_one(item)
+        finally:
+            item.fetching = False
 
     async def _fetch_one(self, item: _Item) -> None:
         tracked = item.tracked
@@ -495,8 +504,10 @@ class Tracker:
                 await self._advance(item)
                 if not item.dirty or item.progress.done:
                     break
-            item.failures = 0
-            item.last_error = ""
+            if item.latest is not None:
+                # Work from what Airplane said succeeded (not just the starter's hint).
+                item.failures = 0
+                item.last_error = ""
         except ChannelGone as gone:
             await self._channel_gone(gone)
         except NotLeased:
