@@ -138,10 +138,21 @@ async def test_double_click_and_slack_retry_decide_once(bot: Bot) -> None:
         bot.slack.click("Ship it", user=BOB, target=message),
     )
     await bot.finished_run(run_id)
-    await bot.slack.resend(first, retry_num=1)
-    await bot.slack.wait_for_ephemeral(BOB, contains="already answered")
+    # The losing click is told first (busy or already answered), so only a second notice
+    # can come from the retry, and it must say the prompt was already answered.
+    await bot.slack.wait_for(lambda: len(_answered_notices(bot, BOB)) == 1)
+    retried = await bot.slack.resend(first, retry_num=1)
+    assert retried.ok
+    notices = await bot.slack.wait_for(lambda: _answered_notices(bot, BOB)[1:])
+    assert len(notices) == 1
+    assert "already answered" in notices[0]
     assert await bot.audit(run_id) == [("approve", BOB)]
     assert (await bot.airplane.get_prompt(prompt.id)).submitted_by == f"slack:{BOB}"
+
+
+def _answered_notices(bot: Bot, user: str) -> list[str]:
+    """What `user` was told about a prompt someone (maybe they) had answered, oldest first."""
+    return [e.rendered for e in bot.slack.ephemerals(user) if "answered" in e.rendered]
 
 
 async def test_two_approvers_at_once_give_one_decision(bot: Bot) -> None:
