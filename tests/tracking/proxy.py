@@ -1,10 +1,12 @@
-"""A proxy in front of airfield that can answer 503 to the next N requests (an Airplane outage)."""
+"""Test proxies: one in front of airfield that can answer 503 to the next N requests (an
+Airplane outage), one in front of Slack that keeps back the answer to an accepted post."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import httpx
 from aiohttp import web
@@ -54,5 +56,57 @@ async def outage_proxy(upstream: str) -> AsyncIterator[tuple[str, Outage]]:
     try:
         yield f"http://127.0.0.1:{runner.addresses[0][1]}", outage
     finally:
+        await runner.cleanup()
+        await client.aclose()
+
+
+@dataclass
+class HeldPost:
+    """Set once Slack has accepted a thread post whose answer the proxy then keeps back."""
+
+    accepted: asyncio.Event = field(default_factory=asyncio.Event)
+    ts: str | None = None
+
+
+@asynccontextmanager
+async def post_holding_proxy(upstream: str) -> AsyncIterator[tuple[str, HeldPost]]:
+    """A Slack Web API proxy that forwards everything, but holds the answer of the first
+    in-thread chat.postMessage after Slack accepted it: the caller has posted and never learns
+    the ts, the moment between a post and its record."""
+    held = HeldPost()
+    client = httpx.AsyncClient(base_url=upstream.rstrip("/") + "/", timeout=30)
+    never = asyncio.Event()
+
+    async def forward(request: web.Request) -> web.StreamResponse:
+        body = await request.read()
+        answer = await client.request(
+            request.method,
+            request.match_info["tail"],
+            params=request.rel_url.query,
+            content=body,
+            headers={k: v for k, v in request.headers.items() if k.lower() != "host"},
+        )
+        in_thread = b"thread_ts" in body
+        if request.path.endswith("chat.postMessage") and in_thread and not held.accepted.is_set():
+            held.ts = str(answer.json().get("ts"))
+            held.accepted.set()
+            await never.wait()  # until the caller is killed and the proxy closes
+        return web.Response(
+            status=answer.status_code,
+            body=answer.content,
+            headers={k: v for k, v in answer.headers.items() if k.lower().startswith("retry")},
+            content_type=answer.headers.get("content-type", "application/json").split(";")[0],
+        )
+
+    app = web.Application()
+    app.router.add_route("*", "/{tail:.*}", forward)
+    runner = web.AppRunner(app, access_log=None, shutdown_timeout=0.5)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    try:
+        yield f"http://127.0.0.1:{runner.addresses[0][1]}/", held
+    finally:
+        never.set()
         await runner.cleanup()
         await client.aclose()
