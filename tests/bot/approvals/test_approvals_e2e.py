@@ -321,3 +321,29 @@ async def test_a_post_cut_short_by_a_crash_is_made_on_the_next_sighting(bot: Bot
     assert len(bot.copies()) == 3
     assert len(bot.slack.thread(GENERAL, str(parent["ts"]))) == 1
     await bot.airplane.cancel_prompt(prompt.id)
+
+
+async def test_the_modal_is_checked_without_airplane_before_the_ack(
+    bot: Bot, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The prompt's schema is kept when its modal opens: with Airplane's prompt reads hanging,
+    a submission missing a value is still answered inline within Slack's 3 s."""
+    run_id = await bot.airplane.execute_task("wide_gate", acting_for=f"slack:{ALICE}")
+    parent = await bot.services.slack.chat_postMessage(channel=GENERAL, text="wide_gate")
+    prompt = await bot.pending_prompt(run_id)
+    tracked = TrackedRun(id=run_id, channel=GENERAL, requested_by=ALICE)
+    await bot.approvals.on_prompts(tracked, str(parent["ts"]), [prompt])
+    message = await bot.slack.wait_for_message(GENERAL, thread_ts=str(parent["ts"]))
+    await bot.slack.click("Respond", user=BOB, target=message)
+    view = await bot.slack.wait_for_view(BOB, callback_id="prompt_modal")
+
+    async def hang(*_args: object, **_kwargs: object) -> None:
+        await asyncio.Event().wait()
+
+    with monkeypatch.context() as patch:
+        patch.setattr(bot.airplane, "get_prompt", hang)
+        await bot.slack.submit_view(view, timeout=3.0)  # Slack's limit for an ack
+    assert view.errors == {"prompt_param:0": "Is required."}
+    bot.slack.fill(view, {"Ticket": "REL-8", "Check 0": "done"})
+    await bot.slack.submit_view(view)
+    assert (await bot.finished_run(run_id)).status.value == "Succeeded"
