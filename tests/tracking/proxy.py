@@ -4,7 +4,7 @@ Airplane outage), one in front of Slack that keeps back the answer to an accepte
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 
@@ -27,7 +27,7 @@ async def outage_proxy(upstream: str) -> AsyncIterator[tuple[str, Outage]]:
     outage = Outage()
     client = httpx.AsyncClient(base_url=upstream, timeout=30)
 
-    async def forward(request: web.Request) -> web.Response:
+    async def forward(request: web.Request) -> web.StreamResponse:
         if outage.remaining > 0:
             outage.remaining -= 1
             outage.failed += 1
@@ -47,16 +47,10 @@ async def outage_proxy(upstream: str) -> AsyncIterator[tuple[str, Outage]]:
             content_type=answer.headers.get("content-type", "application/json").split(";")[0],
         )
 
-    app = web.Application()
-    app.router.add_route("*", "/{tail:.*}", forward)
-    runner = web.AppRunner(app, access_log=None)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
     try:
-        yield f"http://127.0.0.1:{runner.addresses[0][1]}", outage
+        async with _serving(forward) as url:
+            yield url, outage
     finally:
-        await runner.cleanup()
         await client.aclose()
 
 
@@ -98,15 +92,28 @@ async def post_holding_proxy(upstream: str) -> AsyncIterator[tuple[str, HeldPost
             content_type=answer.headers.get("content-type", "application/json").split(";")[0],
         )
 
+    try:
+        async with _serving(forward) as url:
+            try:
+                yield f"{url}/", held
+            finally:
+                never.set()  # let the held answer go, so the server can stop
+    finally:
+        await client.aclose()
+
+
+@asynccontextmanager
+async def _serving(
+    handler: Callable[[web.Request], Awaitable[web.StreamResponse]],
+) -> AsyncIterator[str]:
+    """`handler` for every path on a local port; yields the base URL (no trailing slash)."""
     app = web.Application()
-    app.router.add_route("*", "/{tail:.*}", forward)
-    runner = web.AppRunner(app, access_log=None, shutdown_timeout=0.5)
+    app.router.add_route("*", "/{tail:.*}", handler)
+    runner = web.AppRunner(app, access_log=None)
     await runner.setup()
     site = web.TCPSite(runner, "127.0.0.1", 0)
     await site.start()
     try:
-        yield f"http://127.0.0.1:{runner.addresses[0][1]}/", held
+        yield f"http://127.0.0.1:{runner.addresses[0][1]}"
     finally:
-        never.set()
         await runner.cleanup()
-        await client.aclose()

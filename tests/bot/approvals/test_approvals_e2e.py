@@ -237,12 +237,7 @@ async def test_a_claim_left_by_a_restart_is_replayed_once(bot: Bot) -> None:
 
 async def test_prompt_too_big_for_a_message_is_answered_in_a_modal(bot: Bot) -> None:
     """60 inputs: the message has Respond; the modal shows errors inline, then submits."""
-    run_id = await bot.airplane.execute_task("wide_gate", acting_for=f"slack:{ALICE}")
-    parent = await bot.services.slack.chat_postMessage(channel=GENERAL, text="wide_gate")
-    prompt = await bot.pending_prompt(run_id)
-    tracked = TrackedRun(id=run_id, channel=GENERAL, requested_by=ALICE)
-    await bot.approvals.on_prompts(tracked, str(parent["ts"]), [prompt])
-    message = await bot.slack.wait_for_message(GENERAL, thread_ts=str(parent["ts"]))
+    run_id, message = await _wide_gate_shown(bot)
     assert not [b for b in message.blocks or [] if b["type"] == "input"]
     await bot.slack.click("Respond", user=DAN, target=message)
     await bot.slack.wait_for_ephemeral(DAN, contains="can't answer")
@@ -328,12 +323,7 @@ async def test_the_modal_is_checked_without_airplane_before_the_ack(
 ) -> None:
     """The prompt's schema is kept when its modal opens: with Airplane's prompt reads hanging,
     a submission missing a value is still answered inline within Slack's 3 s."""
-    run_id = await bot.airplane.execute_task("wide_gate", acting_for=f"slack:{ALICE}")
-    parent = await bot.services.slack.chat_postMessage(channel=GENERAL, text="wide_gate")
-    prompt = await bot.pending_prompt(run_id)
-    tracked = TrackedRun(id=run_id, channel=GENERAL, requested_by=ALICE)
-    await bot.approvals.on_prompts(tracked, str(parent["ts"]), [prompt])
-    message = await bot.slack.wait_for_message(GENERAL, thread_ts=str(parent["ts"]))
+    run_id, message = await _wide_gate_shown(bot)
     await bot.slack.click("Respond", user=BOB, target=message)
     view = await bot.slack.wait_for_view(BOB, callback_id="prompt_modal")
 
@@ -347,3 +337,13 @@ async def test_the_modal_is_checked_without_airplane_before_the_ack(
     bot.slack.fill(view, {"Ticket": "REL-8", "Check 0": "done"})
     await bot.slack.submit_view(view)
     assert (await bot.finished_run(run_id)).status.value == "Succeeded"
+
+
+async def _wide_gate_shown(bot: Bot) -> tuple[str, Message]:
+    """A wide_gate run (60 inputs: too big for a message) and the message showing its prompt."""
+    run_id = await bot.airplane.execute_task("wide_gate", acting_for=f"slack:{ALICE}")
+    parent = await bot.services.slack.chat_postMessage(channel=GENERAL, text="wide_gate")
+    prompt = await bot.pending_prompt(run_id)
+    tracked = TrackedRun(id=run_id, channel=GENERAL, requested_by=ALICE)
+    await bot.approvals.on_prompts(tracked, str(parent["ts"]), [prompt])
+    return run_id, await bot.slack.wait_for_message(GENERAL, thread_ts=str(parent["ts"]))
