@@ -446,12 +446,13 @@ class Approvals:
             prompt_id=prompt_id, run_id=prompt.run_id, channel=channel, message_ts=message_ts
         )
         view = prompt_modal(prompt, metadata)
+        await self._store.forms.keep_prompt_schema(prompt_id, prompt.schema_)
         await self._slack.views_open(trigger_id=trigger_id, view=view.to_dict())
 
     async def check_modal(self, prompt_id: str, state_values: Mapping[str, Any]) -> CheckedValues:
-        """Check a modal's values before acknowledging it (errors go back inline)."""
-        prompt = await self._airplane.get_prompt(prompt_id)
-        return check_values(prompt.schema_, state_values)
+        """Check a modal's values before acknowledging it (errors go back inline), against the
+        schema kept when it opened: no Airplane call before the ack. FormGone if none was."""
+        return check_values(await self._store.forms.prompt_schema(prompt_id), state_values)
 
     # -- upkeep ----------------------------------------------------------------------------
 

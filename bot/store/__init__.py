@@ -13,10 +13,11 @@ from pathlib import Path
 
 from bot.tracking.model import Tracked
 
-from . import approvals, audit, leases, runs, tracking
+from . import approvals, audit, forms, leases, runs, tracking
 from .approvals import ApprovalStore
 from .audit import AuditAction, AuditEntry, AuditLog
 from .db import Database, Migrations, Queries, register_migrations
+from .forms import FormGone, FormStore
 from .leases import Lease, LeaseLost, LeaseStore
 from .location import DbLocation, InvalidLocation, open_database, parse_location
 from .postgres import DEFAULT_POOL_SIZE, DatabaseUnavailable
@@ -32,6 +33,8 @@ __all__ = [
     "Database",
     "DatabaseUnavailable",
     "DbLocation",
+    "FormGone",
+    "FormStore",
     "InvalidLocation",
     "Lease",
     "LeaseLost",
@@ -45,6 +48,7 @@ __all__ = [
     "Store",
     "approvals",
     "audit",
+    "forms",
     "leases",
     "open_database",
     "parse_location",
@@ -64,6 +68,7 @@ class Store:
     tracking: SqlTrackingStore
     approvals: ApprovalStore
     leases: LeaseStore
+    forms: FormStore
 
     @classmethod
     def over(cls, db: Database, *, clock: Callable[[], float] | None = None) -> Store:
@@ -75,6 +80,7 @@ class Store:
             tracking=SqlTrackingStore(db),
             approvals=ApprovalStore(db),
             leases=LeaseStore(db, clock),
+            forms=FormStore(db),
         )
 
     @classmethod

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import asyncio
-import time
 from typing import Any
 
 import httpx
+
+from tests.support.eventually import eventually
 
 TERMINAL = {"Succeeded", "Failed", "Cancelled"}
 
@@ -23,30 +23,28 @@ async def wait_run(
     api: httpx.AsyncClient, run_id: str, statuses: set[str] = TERMINAL, deadline: float = 30.0
 ) -> dict[str, Any]:
     """Poll runs/get until the run reaches one of `statuses`."""
-    end = time.monotonic() + deadline
-    while True:
+
+    async def reached() -> dict[str, Any] | None:
         run: dict[str, Any] = (await api.get("/v0/runs/get", params={"id": run_id})).json()
-        if run["status"] in statuses:
-            return run
-        if time.monotonic() > end:
-            raise AssertionError(f"run {run_id} stayed {run['status']}")
-        await asyncio.sleep(0.05)
+        return run if run["status"] in statuses else None
+
+    return await eventually(reached, within=deadline, every=0.05)
 
 
 async def wait_prompts(
     api: httpx.AsyncClient, deadline: float = 30.0, **query: str
 ) -> list[dict[str, Any]]:
     """Poll prompts/list (by runID or sessionID) until there is an open prompt."""
-    end = time.monotonic() + deadline
-    while True:
+
+    async def opened() -> list[dict[str, Any]] | None:
         prompts: list[dict[str, Any]] = (await api.get("/v0/prompts/list", params=query)).json()[
             "prompts"
         ]
         if any(p["submittedAt"] is None and p["cancelledAt"] is None for p in prompts):
             return prompts
-        if time.monotonic() > end:
-            raise AssertionError(f"no open prompt for {query}")
-        await asyncio.sleep(0.05)
+        return None
+
+    return await eventually(opened, within=deadline, every=0.05)
 
 
 async def logs_of(api: httpx.AsyncClient, run_id: str) -> list[str]:

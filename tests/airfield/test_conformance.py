@@ -6,10 +6,16 @@ makes sure each documented operation is exercised at least once and that the che
 
 from __future__ import annotations
 
+from typing import Any
+
 import httpx
 import pytest
 
-from tests.support.openapi import RECORDER, ConformanceRecorder, documented_operations
+from tests.support.openapi import (
+    ConformanceRecorder,
+    checking_responses,
+    documented_operations,
+)
 
 from .helpers import execute, wait_prompts, wait_run
 
@@ -34,29 +40,45 @@ def test_error_bodies_need_an_error_message() -> None:
 
 
 async def test_every_documented_operation_is_exercised(api: httpx.AsyncClient) -> None:
-    """Tasks, runs, prompts, runbooks and sessions: each documented operation answers 200."""
-    run_id = await execute(api, "deploy", service="web", version="v7.0.0")
-    prompt = (await wait_prompts(api, runID=run_id))[0]
-    await api.get("/v0/prompts/get", params={"id": prompt["id"]})
-    values = {"replicas": 2, "canary": True, "window": "2030-01-01", "note": "conformance"}
-    submitted = await api.post("/v0/prompts/submit", json={"id": prompt["id"], "values": values})
-    assert submitted.status_code == 200, submitted.text
-    await wait_run(api, run_id)
-    await api.get("/v0/runs/getOutputs", params={"id": run_id})
-    await api.get("/v0/runs/list", params={"taskSlug": "deploy", "limit": 5})
+    """Tasks, runs, prompts, runbooks and sessions: each documented operation answers 200.
 
-    other = await execute(api, "deploy", service="api", version="v7.0.1")
-    open_prompt = (await wait_prompts(api, runID=other))[0]
-    await api.post("/v0/prompts/cancel", json={"id": open_prompt["id"]})
-    await wait_run(api, other)
+    A recorder of its own (not the session-wide one) so only this test's calls count, and
+    every call's status is asserted, so an operation that breaks fails here by name.
+    """
+    recorder = ConformanceRecorder()
+    with checking_responses(recorder):
+        run_id = await execute(api, "deploy", service="web", version="v7.0.0")
+        prompt = (await wait_prompts(api, runID=run_id))[0]
+        fetched = _ok(await api.get("/v0/prompts/get", params={"id": prompt["id"]}))
+        assert fetched["prompt"]["id"] == prompt["id"]
+        values = {"replicas": 2, "canary": True, "window": "2030-01-01", "note": "conformance"}
+        _ok(await api.post("/v0/prompts/submit", json={"id": prompt["id"], "values": values}))
+        assert (await wait_run(api, run_id))["status"] == "Succeeded"
+        _ok(await api.get("/v0/runs/getOutputs", params={"id": run_id}))
+        listed = _ok(await api.get("/v0/runs/list", params={"taskSlug": "deploy", "limit": 5}))
+        assert run_id in [run["id"] for run in listed["runs"]]
 
-    started = await api.post(
-        "/v0/runbooks/execute", json={"slug": "release", "paramValues": {"version": "v7"}}
-    )
-    session_id = started.json()["sessionID"]
-    await api.get("/v0/sessions/get", params={"id": session_id})
-    await api.get("/v0/sessions/list", params={"limit": 5})
-    await api.post("/v0/sessions/cancel", json={"id": session_id})
+        other = await execute(api, "deploy", service="api", version="v7.0.1")
+        open_prompt = (await wait_prompts(api, runID=other))[0]
+        _ok(await api.post("/v0/prompts/cancel", json={"id": open_prompt["id"]}))
+        await wait_run(api, other)
 
-    missing = set(documented_operations()) - RECORDER.checked
+        started = _ok(
+            await api.post(
+                "/v0/runbooks/execute", json={"slug": "release", "paramValues": {"version": "v7"}}
+            )
+        )
+        session_id = started["sessionID"]
+        session = _ok(await api.get("/v0/sessions/get", params={"id": session_id}))
+        assert session["id"] == session_id
+        _ok(await api.get("/v0/sessions/list", params={"limit": 5}))
+        _ok(await api.post("/v0/sessions/cancel", json={"id": session_id}))
+
+    missing = set(documented_operations()) - recorder.checked
     assert not missing, f"documented operations never checked: {sorted(missing)}"
+
+
+def _ok(response: httpx.Response) -> Any:
+    """The body of a 200 answer; any other status fails naming the call."""
+    assert response.status_code == 200, f"{response.request.url.path}: {response.text}"
+    return response.json()

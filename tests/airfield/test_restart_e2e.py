@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import asyncio
 import os
+from collections.abc import Awaitable, Callable
 from pathlib import Path
+from typing import Any
 
 from tests.support.airfield import EXAMPLES, AirfieldProcess
+from tests.support.eventually import eventually
 
 from .conftest import TEST_TASKS, client_for
 from .helpers import logs_of, output_of, wait_prompts, wait_run
@@ -55,10 +58,7 @@ async def test_restart_fails_interrupted_runs_and_keeps_finished_ones(tmp_path: 
             failed = await wait_run(api, prompted)
             assert failed["status"] == "Failed"
             assert any("airfield restarted" in line for line in await logs_of(api, prompted))
-            deadline = asyncio.get_running_loop().time() + 10
-            while _alive(pgid):
-                assert asyncio.get_running_loop().time() < deadline, "orphan still running"
-                await asyncio.sleep(0.05)
+            await eventually(_gone(pgid))
             stale = (await api.get("/v0/prompts/get", params={"id": prompt["id"]})).json()
             assert stale["prompt"]["cancelledAt"] is not None
 
@@ -88,12 +88,18 @@ def _find_pgid(marker: bytes) -> int | None:
 
 async def _pgid_of(run_id: str) -> int:
     marker = f"AIRPLANE_RUN_ID={run_id}".encode()
-    for _ in range(200):
-        pgid = await asyncio.to_thread(_find_pgid, marker)
-        if pgid is not None:
-            return pgid
-        await asyncio.sleep(0.05)
-    raise AssertionError(f"no process of {run_id}")
+
+    async def found() -> int | None:
+        return await asyncio.to_thread(_find_pgid, marker)
+
+    return await eventually(found, every=0.05)
+
+
+def _gone(pgid: int) -> Callable[[], Awaitable[bool]]:
+    async def check() -> bool:
+        return not _alive(pgid)
+
+    return check
 
 
 async def test_keys_and_idempotency_survive_a_restart(tmp_path: Path) -> None:
@@ -131,12 +137,15 @@ async def test_a_waiting_session_resumes_after_a_crash(tmp_path: Path) -> None:
         async with client_for(server) as api:
             answer = await api.post("/v0/prompts/submit", json={"id": prompt["id"], "values": {}})
             assert answer.status_code == 200, answer.text
-            deadline = asyncio.get_running_loop().time() + 30
-            while True:
-                session = (await api.get("/v0/sessions/get", params={"id": session_id})).json()
-                if session["status"] in {"Succeeded", "Failed", "Cancelled"}:
-                    break
-                assert asyncio.get_running_loop().time() < deadline, session["status"]
-                await asyncio.sleep(0.05)
+
+            async def ended() -> dict[str, Any] | None:
+                session: dict[str, Any] = (
+                    await api.get("/v0/sessions/get", params={"id": session_id})
+                ).json()
+                return (
+                    session if session["status"] in {"Succeeded", "Failed", "Cancelled"} else None
+                )
+
+            session = await eventually(ended, within=30, every=0.05)
             assert session["status"] == "Succeeded", session["error"]
             assert [step["status"] for step in session["steps"]] == ["Succeeded"] * 3

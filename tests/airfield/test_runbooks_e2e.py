@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import asyncio
-import time
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
 
 from airplane_api.models import Session, SessionStatus
+from tests.support.eventually import eventually
 
 from .helpers import wait_prompts
 
@@ -24,15 +23,13 @@ async def _execute(api: httpx.AsyncClient, slug: str, **params: Any) -> str:
 async def _wait_session(
     api: httpx.AsyncClient, session_id: str, statuses: set[str], deadline: float = 30
 ) -> dict[str, Any]:
-    end = time.monotonic() + deadline
-    while True:
+    async def reached() -> dict[str, Any] | None:
         session: dict[str, Any] = (
             await api.get("/v0/sessions/get", params={"id": session_id})
         ).json()
-        if session["status"] in statuses:
-            return session
-        assert time.monotonic() < end, f"session stayed {session['status']}"
-        await asyncio.sleep(0.05)
+        return session if session["status"] in statuses else None
+
+    return await eventually(reached, within=deadline, every=0.05)
 
 
 async def test_runbook_with_a_prompt_step(api: httpx.AsyncClient) -> None:

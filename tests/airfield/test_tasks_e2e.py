@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import asyncio
 import os
 
 import httpx
 
 from airplane_api.models import GetLogsResponse, GetOutputsResponse, Run, RunStatus
+from tests.support.eventually import eventually
 
 from .helpers import execute, logs_of, output_of, wait_prompts, wait_run
 
@@ -142,10 +142,11 @@ async def test_cancel_ends_the_process_group(api: httpx.AsyncClient) -> None:
     assert run["status"] == "Cancelled"
     assert run["cancelledBy"] == "slack:U9"
     assert run["cancelledAt"]
-    deadline = asyncio.get_running_loop().time() + 10
-    while _processes_of(run_id):
-        assert asyncio.get_running_loop().time() < deadline, "processes outlived the cancel"
-        await asyncio.sleep(0.05)
+
+    async def processes_gone() -> bool:
+        return not _processes_of(run_id)
+
+    await eventually(processes_gone)
     again = await api.post("/v0/runs/cancel", json={"runID": run_id})
     assert again.status_code == 409
     assert "already ended" in again.json()["error"]

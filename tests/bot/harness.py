@@ -27,6 +27,7 @@ from bot.server import build_asgi_app
 from bot.services import Services, open_services
 from slackbox import SlackEmulator
 from tests.support.airfield import AirfieldProcess
+from tests.support.eventually import eventually
 
 
 @dataclass(frozen=True)
@@ -74,14 +75,13 @@ async def serve_http(services: Services) -> AsyncIterator[str]:
     )
     server = uvicorn.Server(config)
     task = asyncio.create_task(server.serve(sockets=[sock]))
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + 10
-    while not server.started:
+
+    async def started() -> bool:
         if task.done():
-            task.result()
-        if loop.time() > deadline:
-            raise TimeoutError("the bot's HTTP server did not start")
-        await asyncio.sleep(0.01)
+            task.result()  # the server failed: raise its error rather than wait
+        return server.started
+
+    await eventually(started, every=0.01)
     try:
         yield f"http://127.0.0.1:{port}"
     finally:
@@ -118,16 +118,3 @@ async def running_bot(
                 await handler.close_async()  # type: ignore[no-untyped-call]
     finally:
         await services.aclose()
-
-
-async def eventually(check: Any, within: float = 10.0) -> Any:
-    """The first truthy result of the async `check()`, polled until `within` seconds pass."""
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + within
-    while True:
-        result = await check()
-        if result:
-            return result
-        if loop.time() > deadline:
-            raise TimeoutError(f"{check} stayed falsy for {within} s")
-        await asyncio.sleep(0.02)

@@ -10,8 +10,9 @@ import pytest
 from bot.store import SlackRun
 from slackbox import ALICE, GENERAL, SlackEmulator
 from tests.support.airfield import AirfieldProcess
+from tests.support.eventually import eventually
 
-from .harness import RunningBot, eventually, running_bot
+from .harness import RunningBot, running_bot
 
 pytestmark = pytest.mark.usefixtures("airfield")
 

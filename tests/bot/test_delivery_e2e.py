@@ -9,8 +9,9 @@ import pytest
 
 from slackbox import ALICE, GENERAL, SlackEmulator
 from tests.support.airfield import AirfieldProcess
+from tests.support.eventually import eventually
 
-from .harness import eventually, running_bot
+from .harness import running_bot
 
 pytestmark = pytest.mark.usefixtures("airfield")
 

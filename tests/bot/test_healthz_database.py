@@ -12,6 +12,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.server import build_asgi_app
 from bot.store import Store
+from tests.support.eventually import eventually
 from tests.support.postgres import PostgresServer
 
 
@@ -59,12 +60,10 @@ async def test_healthz_follows_postgresql(postgres_server: PostgresServer) -> No
                 {"ok": False, "error": "database unreachable"},
             )
             await asyncio.to_thread(_set_reachable, postgres_server, database, True)
-            statuses = []
-            for _ in range(50):  # the pool replaces its dropped connections
-                statuses.append((await client.get("/healthz")).status_code)
-                if statuses[-1] == 200:
-                    break
-                await asyncio.sleep(0.2)
-            assert statuses[-1] == 200
+
+            async def healthy() -> bool:  # once the pool replaces its dropped connections
+                return (await client.get("/healthz")).status_code == 200
+
+            await eventually(healthy, within=10, every=0.2)
     finally:
         await store.close()

@@ -18,10 +18,11 @@ from bot.store import SlackRun
 from bot.tracking.model import Kind, Tracked
 from slackbox import BOB, GENERAL, Message, SlackEmulator
 from tests.support.airfield import EXAMPLES, AirfieldProcess
+from tests.support.eventually import eventually
 from tests.support.metrics import Scrape, scrape
 from tests.tracking.proxy import outage_proxy
 
-from .harness import eventually, running_bot
+from .harness import running_bot
 
 APPROVAL_TASKS = Path(__file__).parent / "approvals" / "tasks"
 TERMINAL = ("Succeeded", "Failed", "Cancelled")

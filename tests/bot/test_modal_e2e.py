@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 
 import pytest
@@ -9,8 +10,9 @@ import pytest
 from bot.store import SlackRun
 from slackbox import ALICE, BOB, GENERAL, SlackEmulator
 from tests.support.airfield import AirfieldProcess
+from tests.support.eventually import eventually
 
-from .harness import RunningBot, eventually, running_bot
+from .harness import RunningBot, running_bot
 
 pytestmark = pytest.mark.usefixtures("airfield")
 
@@ -143,3 +145,42 @@ async def test_policy_by_slack_user_group(
 
 async def _announced_runs(bot: RunningBot) -> list[SlackRun]:
     return [r for r in await bot.services.store.runs.recent() if r.parent_ts]
+
+
+SLACK_ACK_LIMIT = 3.0  # Slack drops an interaction not acknowledged within 3 s
+
+
+def _airplane_reads_hang(bot: RunningBot, monkeypatch: pytest.MonkeyPatch) -> None:
+    """From now on, reading a task from Airplane (client or catalog) never answers."""
+
+    async def hang(*_args: object, **_kwargs: object) -> None:
+        await asyncio.Event().wait()
+
+    monkeypatch.setattr(bot.services.airplane, "get_task", hang)
+    monkeypatch.setattr(bot.services.catalog, "task", hang)
+
+
+async def test_the_form_is_checked_without_airplane_before_the_ack(
+    slack: SlackEmulator,
+    airfield: AirfieldProcess,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Once the form is open, its submission is checked from what the bot kept: with Airplane's
+    task reads hanging, a bad value still comes back inline in time and a good one runs."""
+    async with running_bot(slack, airfield, tmp_path) as bot:
+        await slack.slash_command("/airplane", "run deploy service=web")
+        view = await slack.wait_for_view(ALICE, callback_id="run_modal")
+        _airplane_reads_hang(bot, monkeypatch)
+        bad = await slack.submit_view(
+            view, values={"param:version": "1.2"}, timeout=SLACK_ACK_LIMIT
+        )
+        assert bad.json()["response_action"] == "errors"
+        assert "v[0-9]+" in view.errors["param:version"]
+        good = await slack.submit_view(
+            view, values={"param:version": "v1.2.4"}, timeout=SLACK_ACK_LIMIT
+        )
+        assert good.status == 200
+        parent = await slack.wait_for_message(GENERAL, contains="deploy")
+        assert "v1.2.4" in str(parent.blocks)
+    assert slack.rejected == []

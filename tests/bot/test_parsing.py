@@ -17,7 +17,10 @@ from bot.parsing import (
     RunCommand,
     RunsCommand,
     StatusCommand,
+    SubscribeCommand,
+    UnsubscribeCommand,
     UsageError,
+    WatchCommand,
     parse_command,
 )
 
@@ -90,4 +93,18 @@ def test_quoted_values_round_trip(args: dict[str, str]) -> None:
 def test_any_text_parses_or_raises_usage_error(text: str) -> None:
     """Arbitrary text never raises anything but UsageError."""
     with contextlib.suppress(UsageError):
+        parse_command(text)
+
+
+def test_watch_subscribe_unsubscribe_parse() -> None:
+    """Each takes exactly one argument."""
+    assert parse_command("watch run123") == WatchCommand("run123")
+    assert parse_command("subscribe deploy") == SubscribeCommand("deploy")
+    assert parse_command("unsubscribe deploy") == UnsubscribeCommand("deploy")
+
+
+@pytest.mark.parametrize("text", ["watch", "watch a b", "subscribe", "subscribe a=b"])
+def test_bad_tracking_commands_say_why(text: str) -> None:
+    """Missing or extra arguments are usage errors."""
+    with pytest.raises(UsageError, match=r"\S"):
         parse_command(text)

@@ -13,6 +13,7 @@ import pytest
 from bot.readiness import Readiness, reason_of
 from slackbox import SlackEmulator
 from tests.support.airfield import AirfieldProcess
+from tests.support.eventually import eventually
 from tests.support.metrics import scrape
 
 from .harness import running_bot
@@ -151,16 +152,14 @@ async def test_socket_mode_serves_metrics_and_readiness_on_metrics_port(
     }
     async with bot_process(env, tmp_path / "bot.log"), httpx.AsyncClient(timeout=10) as client:
         await slack.wait_for_socket(timeout=20)
-        loop = asyncio.get_running_loop()
-        deadline = loop.time() + 20
-        while True:
+
+        async def healthy() -> bool:
             try:
-                if (await client.get(f"{url}/healthz")).status_code == 200:
-                    break
+                return (await client.get(f"{url}/healthz")).status_code == 200
             except httpx.TransportError:
-                if loop.time() > deadline:
-                    raise
-            await asyncio.sleep(0.05)
+                return False
+
+        await eventually(healthy, within=20, every=0.05)
         ready = await client.get(f"{url}/readyz")
         assert ready.status_code == 200, ready.text
         metrics = await scrape(url)

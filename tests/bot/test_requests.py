@@ -11,12 +11,30 @@ from bot.requests import RequestGuard, command_request_key, idempotency_key, vie
 
 
 def test_command_identity_is_its_trigger() -> None:
-    """A redelivered command (same trigger_id) has the same identity and key; another does not."""
-    body = {"team_id": "T1", "trigger_id": "123.456.abc", "text": "run hello"}
-    retry = {**body, "text": "run hello"}
-    other = {**body, "trigger_id": "123.457.def"}
-    assert command_request_key(body) == command_request_key(retry) == "command:T1:123.456.abc"
-    assert idempotency_key(command_request_key(body)) != idempotency_key(command_request_key(other))
+    """Only the team and trigger_id make a command's identity: whatever else a delivery carries
+    (a fresh response_url, retry bookkeeping, other text) does not change it or its key."""
+    body = {
+        "team_id": "T1",
+        "trigger_id": "123.456.abc",
+        "text": "run hello",
+        "response_url": "https://hooks.slack.com/commands/T1/1/a",
+    }
+    redelivered = {
+        **body,
+        "text": "run hello name=again",
+        "response_url": "https://hooks.slack.com/commands/T1/2/b",
+        "retry_attempt": 1,
+    }
+    other_trigger = {**body, "trigger_id": "123.457.def"}
+    other_team = {**body, "team_id": "T2"}
+    assert command_request_key(redelivered) == command_request_key(body)
+    assert idempotency_key(command_request_key(redelivered)) == idempotency_key(
+        command_request_key(body)
+    )
+    assert command_request_key(body) == "command:T1:123.456.abc"
+    keys = {command_request_key(b) for b in (body, other_trigger, other_team)}
+    assert len(keys) == 3
+    assert len({idempotency_key(k) for k in keys}) == 3
     assert uuid.UUID(idempotency_key("x")).version == 5
 
 

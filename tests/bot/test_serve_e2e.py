@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import socket
 from pathlib import Path
 
@@ -12,6 +11,7 @@ import pytest
 from bot.store import Store
 from slackbox import ALICE, GENERAL, SlackEmulator
 from tests.support.airfield import AirfieldProcess
+from tests.support.eventually import eventually
 
 from .processes import base_env, bot_process
 
@@ -44,16 +44,14 @@ async def test_http_mode_serves_events_and_healthz(
     env["PORT"] = str(port)
     log = tmp_path / "bot.log"
     async with bot_process(env, log), httpx.AsyncClient() as client:
-        loop = asyncio.get_running_loop()
-        deadline = loop.time() + 20
-        while True:
+
+        async def healthy() -> bool:
             try:
-                if (await client.get(f"http://127.0.0.1:{port}/healthz")).status_code == 200:
-                    break
+                return (await client.get(f"http://127.0.0.1:{port}/healthz")).status_code == 200
             except httpx.TransportError:
-                if loop.time() > deadline:
-                    raise
-            await asyncio.sleep(0.05)
+                return False
+
+        await eventually(healthy, within=20, every=0.05)
         slack.events_url = f"http://127.0.0.1:{port}/slack/events"
         reply = await slack.slash_command("/airplane", "run hello name=process")
         assert reply.status == 200

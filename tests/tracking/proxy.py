@@ -1,10 +1,12 @@
-"""A proxy in front of airfield that can answer 503 to the next N requests (an Airplane outage)."""
+"""Test proxies: one in front of airfield that can answer 503 to the next N requests (an
+Airplane outage), one in front of Slack that keeps back the answer to an accepted post."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+import asyncio
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import httpx
 from aiohttp import web
@@ -25,7 +27,7 @@ async def outage_proxy(upstream: str) -> AsyncIterator[tuple[str, Outage]]:
     outage = Outage()
     client = httpx.AsyncClient(base_url=upstream, timeout=30)
 
-    async def forward(request: web.Request) -> web.Response:
+    async def forward(request: web.Request) -> web.StreamResponse:
         if outage.remaining > 0:
             outage.remaining -= 1
             outage.failed += 1
@@ -45,14 +47,73 @@ async def outage_proxy(upstream: str) -> AsyncIterator[tuple[str, Outage]]:
             content_type=answer.headers.get("content-type", "application/json").split(";")[0],
         )
 
+    try:
+        async with _serving(forward) as url:
+            yield url, outage
+    finally:
+        await client.aclose()
+
+
+@dataclass
+class HeldPost:
+    """Set once Slack has accepted a thread post whose answer the proxy then keeps back."""
+
+    accepted: asyncio.Event = field(default_factory=asyncio.Event)
+    ts: str | None = None
+
+
+@asynccontextmanager
+async def post_holding_proxy(upstream: str) -> AsyncIterator[tuple[str, HeldPost]]:
+    """A Slack Web API proxy that forwards everything, but holds the answer of the first
+    in-thread chat.postMessage after Slack accepted it: the caller has posted and never learns
+    the ts, the moment between a post and its record."""
+    held = HeldPost()
+    client = httpx.AsyncClient(base_url=upstream.rstrip("/") + "/", timeout=30)
+    never = asyncio.Event()
+
+    async def forward(request: web.Request) -> web.StreamResponse:
+        body = await request.read()
+        answer = await client.request(
+            request.method,
+            request.match_info["tail"],
+            params=request.rel_url.query,
+            content=body,
+            headers={k: v for k, v in request.headers.items() if k.lower() != "host"},
+        )
+        in_thread = b"thread_ts" in body
+        if request.path.endswith("chat.postMessage") and in_thread and not held.accepted.is_set():
+            held.ts = str(answer.json().get("ts"))
+            held.accepted.set()
+            await never.wait()  # until the caller is killed and the proxy closes
+        return web.Response(
+            status=answer.status_code,
+            body=answer.content,
+            headers={k: v for k, v in answer.headers.items() if k.lower().startswith("retry")},
+            content_type=answer.headers.get("content-type", "application/json").split(";")[0],
+        )
+
+    try:
+        async with _serving(forward) as url:
+            try:
+                yield f"{url}/", held
+            finally:
+                never.set()  # let the held answer go, so the server can stop
+    finally:
+        await client.aclose()
+
+
+@asynccontextmanager
+async def _serving(
+    handler: Callable[[web.Request], Awaitable[web.StreamResponse]],
+) -> AsyncIterator[str]:
+    """`handler` for every path on a local port; yields the base URL (no trailing slash)."""
     app = web.Application()
-    app.router.add_route("*", "/{tail:.*}", forward)
+    app.router.add_route("*", "/{tail:.*}", handler)
     runner = web.AppRunner(app, access_log=None)
     await runner.setup()
     site = web.TCPSite(runner, "127.0.0.1", 0)
     await site.start()
     try:
-        yield f"http://127.0.0.1:{runner.addresses[0][1]}", outage
+        yield f"http://127.0.0.1:{runner.addresses[0][1]}"
     finally:
         await runner.cleanup()
-        await client.aclose()

@@ -15,8 +15,9 @@ import pytest
 from bot.services import Services
 from bot.tracking.model import Kind, Tracked
 from slackbox import ALICE, CAROL, GENERAL, Message, SlackEmulator
-from tests.bot.harness import eventually, running_bot
+from tests.bot.harness import running_bot
 from tests.support.airfield import EXAMPLES, AirfieldProcess
+from tests.support.eventually import eventually
 
 from .harness import WAIT, until_parent_shows
 

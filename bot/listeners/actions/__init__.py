@@ -48,6 +48,7 @@ def register(app: AsyncApp, services: Services) -> None:
         metadata = metadata.model_copy(update={"slug": slug or None})
         if slug:
             task = await services.catalog.task(services.airplane, slug)
+            await services.store.forms.keep_task(metadata.form_id, task)
             new_view = run_modal(metadata, task.parameters, title=task.name, with_picker=True)
         else:
             new_view = run_modal(metadata, None, with_picker=True)

@@ -8,8 +8,6 @@ from typing import Any
 from pydantic import ValidationError
 from slack_bolt.async_app import AsyncAck, AsyncApp
 
-from airplane_api import NotFoundError
-
 from ...approvals import (
     ApprovalAction,
     ApprovalCallback,
@@ -21,6 +19,7 @@ from ...approvals import (
 )
 from ...approvals.service import Approvals, Outcome, OutcomeKind
 from ...services import Services
+from ...store import FormGone
 from ..tracked import tracked
 
 log = logging.getLogger("bot.approvals")
@@ -123,8 +122,8 @@ def register(app: AsyncApp, services: Services) -> None:
         state = (view.get("state") or {}).get("values") or {}
         try:
             checked = await approvals.check_modal(metadata.prompt_id, state)
-        except NotFoundError:
-            log.warning("closed the modal of prompt %s, which does not exist", metadata.prompt_id)
+        except FormGone:
+            log.warning("closed the modal of prompt %s, opened by no bot", metadata.prompt_id)
             await ack()
             return
         if not checked.ok:

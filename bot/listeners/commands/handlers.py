@@ -104,6 +104,7 @@ async def run_task(context: CommandContext, command: RunCommand) -> None:
             kind="task", slug=task.slug, channel_id=context.channel_id, env=command.env
         )
         view = run_modal(metadata, task.parameters, title=task.name, values=checked.values)
+        await services.store.forms.keep_task(metadata.form_id, task)
         try:
             await services.slack.views_open(trigger_id=str(context.body["trigger_id"]), view=view)
         except SlackApiError as exc:

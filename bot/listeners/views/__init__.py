@@ -13,12 +13,14 @@ from ...ids import BlockId, CallbackId, param_block_id
 from ...launch import Launched, LaunchRequest, launch
 from ...requests import view_request_key
 from ...services import Services
-from ...store import RunKind
+from ...store import FormGone, RunKind
 from ..tracked import tracked
 
 __all__ = ["register"]
 
 log = logging.getLogger("bot.views")
+
+FORM_GONE = "This form is out of date. Close it and open it again."
 
 
 def register(app: AsyncApp, services: Services) -> None:
@@ -40,8 +42,13 @@ def register(app: AsyncApp, services: Services) -> None:
         if not slug:
             await ack(response_action="errors", errors={BlockId.TASK_PICKER: "Pick a task."})
             return
-        # The schema was fetched to build this modal, so this is normally a cache hit.
-        task = await services.catalog.task(services.airplane, slug)
+        # Checked against what the form was opened with (bot/store/forms.py): no Airplane
+        # call before the ack, which Slack wants within 3 s.
+        try:
+            task = await services.store.forms.task(metadata.form_id)
+        except FormGone:
+            await ack(response_action="errors", errors={_first_block(view): FORM_GONE})
+            return
         checked = read_modal_values(task.parameters, state)
         if checked.errors:
             await ack(
@@ -79,3 +86,9 @@ async def _direct_channel(services: Services, user_id: str) -> str:
 async def _tell(services: Services, user_id: str, channel_id: str, text: str) -> None:
     """An ephemeral note to the user in the channel the run was for."""
     await services.slack.chat_postEphemeral(channel=channel_id, user=user_id, text=text)
+
+
+def _first_block(view: dict[str, Any]) -> str:
+    """The block an error about the whole form is shown under (Slack needs one)."""
+    blocks = [b for b in view.get("blocks") or [] if b.get("type") == "input"]
+    return str(blocks[0]["block_id"]) if blocks else BlockId.TASK_PICKER

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
-import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -24,6 +22,7 @@ from bot.tracking.outbox import Outbox
 from slackbox import ALICE, CAROL, GENERAL, Message, SlackEmulator
 from tests.support.airfield import AirfieldProcess
 from tests.support.bolt_server import serve_bolt
+from tests.support.eventually import eventually
 
 TASKS = Path(__file__).with_name("tasks")
 REVIEWER_GROUPS = {"ops": frozenset({CAROL})}
@@ -70,27 +69,21 @@ class Bot:
 
     async def pending_prompt(self, run_id: str) -> Prompt:
         """The run's first prompt once it has asked it."""
-        deadline = time.monotonic() + DEADLINE
-        while time.monotonic() < deadline:
-            prompts = [
-                p
-                for p in await self.airplane.list_prompts(run_id)
-                if p.state is PromptState.PENDING
-            ]
-            if prompts:
-                return prompts[0]
-            await asyncio.sleep(0.05)
-        raise TimeoutError(f"run {run_id} asked nothing")
+
+        async def pending() -> list[Prompt]:
+            prompts = await self.airplane.list_prompts(run_id)
+            return [p for p in prompts if p.state is PromptState.PENDING]
+
+        return (await eventually(pending, within=DEADLINE, every=0.05))[0]
 
     async def finished_run(self, run_id: str) -> Run:
         """The run once it has ended."""
-        deadline = time.monotonic() + DEADLINE
-        while time.monotonic() < deadline:
+
+        async def ended() -> Run | None:
             run = await self.airplane.get_run(run_id)
-            if run.status.value in ("Succeeded", "Failed", "Cancelled"):
-                return run
-            await asyncio.sleep(0.05)
-        raise TimeoutError(f"run {run_id} did not end")
+            return run if run.status.is_terminal else None
+
+        return await eventually(ended, within=DEADLINE, every=0.05)
 
     def copies(self) -> list[Message]:
         """Every message showing a prompt (thread and DMs)."""

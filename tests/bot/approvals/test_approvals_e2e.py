@@ -138,10 +138,21 @@ async def test_double_click_and_slack_retry_decide_once(bot: Bot) -> None:
         bot.slack.click("Ship it", user=BOB, target=message),
     )
     await bot.finished_run(run_id)
-    await bot.slack.resend(first, retry_num=1)
-    await bot.slack.wait_for_ephemeral(BOB, contains="already answered")
+    # The losing click is told first (busy or already answered), so only a second notice
+    # can come from the retry, and it must say the prompt was already answered.
+    await bot.slack.wait_for(lambda: len(_answered_notices(bot, BOB)) == 1)
+    retried = await bot.slack.resend(first, retry_num=1)
+    assert retried.ok
+    notices = await bot.slack.wait_for(lambda: _answered_notices(bot, BOB)[1:])
+    assert len(notices) == 1
+    assert "already answered" in notices[0]
     assert await bot.audit(run_id) == [("approve", BOB)]
     assert (await bot.airplane.get_prompt(prompt.id)).submitted_by == f"slack:{BOB}"
+
+
+def _answered_notices(bot: Bot, user: str) -> list[str]:
+    """What `user` was told about a prompt someone (maybe they) had answered, oldest first."""
+    return [e.rendered for e in bot.slack.ephemerals(user) if "answered" in e.rendered]
 
 
 async def test_two_approvers_at_once_give_one_decision(bot: Bot) -> None:
@@ -226,12 +237,7 @@ async def test_a_claim_left_by_a_restart_is_replayed_once(bot: Bot) -> None:
 
 async def test_prompt_too_big_for_a_message_is_answered_in_a_modal(bot: Bot) -> None:
     """60 inputs: the message has Respond; the modal shows errors inline, then submits."""
-    run_id = await bot.airplane.execute_task("wide_gate", acting_for=f"slack:{ALICE}")
-    parent = await bot.services.slack.chat_postMessage(channel=GENERAL, text="wide_gate")
-    prompt = await bot.pending_prompt(run_id)
-    tracked = TrackedRun(id=run_id, channel=GENERAL, requested_by=ALICE)
-    await bot.approvals.on_prompts(tracked, str(parent["ts"]), [prompt])
-    message = await bot.slack.wait_for_message(GENERAL, thread_ts=str(parent["ts"]))
+    run_id, message = await _wide_gate_shown(bot)
     assert not [b for b in message.blocks or [] if b["type"] == "input"]
     await bot.slack.click("Respond", user=DAN, target=message)
     await bot.slack.wait_for_ephemeral(DAN, contains="can't answer")
@@ -310,3 +316,34 @@ async def test_a_post_cut_short_by_a_crash_is_made_on_the_next_sighting(bot: Bot
     assert len(bot.copies()) == 3
     assert len(bot.slack.thread(GENERAL, str(parent["ts"]))) == 1
     await bot.airplane.cancel_prompt(prompt.id)
+
+
+async def test_the_modal_is_checked_without_airplane_before_the_ack(
+    bot: Bot, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The prompt's schema is kept when its modal opens: with Airplane's prompt reads hanging,
+    a submission missing a value is still answered inline within Slack's 3 s."""
+    run_id, message = await _wide_gate_shown(bot)
+    await bot.slack.click("Respond", user=BOB, target=message)
+    view = await bot.slack.wait_for_view(BOB, callback_id="prompt_modal")
+
+    async def hang(*_args: object, **_kwargs: object) -> None:
+        await asyncio.Event().wait()
+
+    with monkeypatch.context() as patch:
+        patch.setattr(bot.airplane, "get_prompt", hang)
+        await bot.slack.submit_view(view, timeout=3.0)  # Slack's limit for an ack
+    assert view.errors == {"prompt_param:0": "Is required."}
+    bot.slack.fill(view, {"Ticket": "REL-8", "Check 0": "done"})
+    await bot.slack.submit_view(view)
+    assert (await bot.finished_run(run_id)).status.value == "Succeeded"
+
+
+async def _wide_gate_shown(bot: Bot) -> tuple[str, Message]:
+    """A wide_gate run (60 inputs: too big for a message) and the message showing its prompt."""
+    run_id = await bot.airplane.execute_task("wide_gate", acting_for=f"slack:{ALICE}")
+    parent = await bot.services.slack.chat_postMessage(channel=GENERAL, text="wide_gate")
+    prompt = await bot.pending_prompt(run_id)
+    tracked = TrackedRun(id=run_id, channel=GENERAL, requested_by=ALICE)
+    await bot.approvals.on_prompts(tracked, str(parent["ts"]), [prompt])
+    return run_id, await bot.slack.wait_for_message(GENERAL, thread_ts=str(parent["ts"]))
