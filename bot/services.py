@@ -9,6 +9,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from airplane_api import AirplaneClient
 
+from .approvals.directory import SlackDirectory
 from .approvals.service import Approvals
 from .catalog import TaskCatalog
 from .config import Settings
@@ -19,6 +20,7 @@ from .requests import InFlight, RequestGuard
 from .slack_web import MeteredWebClient
 from .store import Store
 from .tracking.outbox import Outbox
+from .tracking.people import People
 from .tracking.ports import PendingApprovals, PromptSink
 from .tracking.slack import SlackWebWriter
 from .tracking.tracker import Tracker, TrackerSettings
@@ -98,11 +100,13 @@ async def open_services(settings: Settings) -> Services:
     airplane = airplane_client(settings)
     slack = slack_client(settings, aiohttp.ClientSession())
     outbox = Outbox()
+    directory = SlackDirectory(slack)
     approvals = Approvals(
         store=store,
         airplane=airplane,
         slack=slack,
         reviewer_groups=policy.reviewer_groups,
+        directory=directory,
         outbox=outbox,
     )
     return Services(
@@ -112,7 +116,15 @@ async def open_services(settings: Settings) -> Services:
         slack=slack,
         policy=policy,
         outbox=outbox,
-        tracker=build_tracker(settings, airplane, store, slack, outbox, prompt_sink=approvals),
+        tracker=build_tracker(
+            settings,
+            airplane,
+            store,
+            slack,
+            outbox,
+            prompt_sink=approvals,
+            people=People(airplane.get_user, directory.user_of),
+        ),
         approvals=approvals,
         pending_approvals=approvals,
     )
@@ -126,12 +138,15 @@ def build_tracker(
     outbox: Outbox,
     *,
     prompt_sink: PromptSink | None = None,
+    people: People | None = None,
 ) -> Tracker:
     """The run tracker on the bot's store; started with the app (`serve_services`)."""
     rate = settings.tracker_requests_per_second
     per_run = settings.tracker_feed == "per_run"
     tracker_settings = TrackerSettings(
-        requests_per_second=rate, feed="per_run" if per_run else "auto"
+        requests_per_second=rate,
+        feed="per_run" if per_run else "auto",
+        mention_requester_on_end=settings.mention_requester_on_end,
     )
     return Tracker(
         airplane,
@@ -140,4 +155,5 @@ def build_tracker(
         outbox,
         tracker_settings,
         prompt_sink=prompt_sink,
+        people=people,
     )

@@ -26,22 +26,25 @@ from datetime import datetime
 from typing import Literal
 
 from airplane_api.errors import APIError, NotFoundError
-from airplane_api.models import PromptState, Run, Session
+from airplane_api.models import Prompt, PromptState, Run, Session
 
 from .. import metrics
 from .budget import Lane, RequestBudget
 from .executor import ChannelGone, Executor
 from .feed import Cadence, ChangeFeed, FeedUnsupported
-from .model import Identity, Kind, Loaded, Observation, Progress, Tracked, identity
+from .model import Identity, Kind, Loaded, Observation, Progress, PromptFact, Tracked, identity
 from .observe import (
     needs_prompt_check,
     observe_run,
     observe_session,
+    people_of,
+    prompt_fact,
     run_fingerprint,
     session_fingerprint,
     waiting_prompt_ids,
 )
 from .outbox import Outbox
+from .people import People
 from .plan import ELAPSED_EDIT_EVERY, PARENT_KEY, Need, Plan, Post, plan
 from .ports import AirplaneSource, PromptSink, SlackWriter, Subscription, TrackingStore
 from .render import Message, channel_gone_message, trouble_message, vanished_message
@@ -72,6 +75,8 @@ class TrackerSettings:
     trouble_after: int = 5
     max_workers: int = 256
     max_fetches: int = 64
+    # @-mention the requester in a run's ending line (a rejection always mentions them).
+    mention_requester_on_end: bool = True
 
 
 @dataclass
@@ -91,6 +96,8 @@ class _Item:
     prompt_due: bool = False
     prompt_busy: bool = False
     next_prompt_check: float = 0.0
+    # The run's prompts as last fetched: the parent says who must decide and who did.
+    prompts: tuple[PromptFact, ...] = ()
     # Failures of this item's work, for its backoff.
     failures: int = 0
     retry_at: float = 0.0
@@ -109,6 +116,7 @@ class Tracker:
         settings: TrackerSettings | None = None,
         *,
         prompt_sink: PromptSink | None = None,
+        people: People | None = None,
         clock: Callable[[], float] = time.time,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
     ) -> None:
@@ -119,6 +127,7 @@ class Tracker:
         self.budget = RequestBudget(self.settings.requests_per_second)
         self.executor = Executor(store, slack, outbox)
         self.prompt_sink = prompt_sink
+        self.people = people or People(None, None)
         self._clock = clock
         self._sleep = sleep
         self._items: dict[Identity, _Item] = {}
@@ -428,13 +437,16 @@ class Tracker:
         else:
             return
         now = self._clock()
-        decided = plan(tracked, item.progress, seen, now)
+        seen = await self._with_people(item, seen)
+        mention = self.settings.mention_requester_on_end
+        decided = plan(tracked, item.progress, seen, now, mention_on_end=mention)
         if decided.needs:
             # Show what is known (the parent's final status above all) before fetching the
             # outputs or log tail the ending needs; then plan the rest from there.
             await self._apply(item, decided)
-            seen = await self._details(tracked, seen, decided.needs)
-            decided = plan(tracked, item.progress, seen, now)
+            seen = await self._details(item, seen, decided.needs)
+            seen = await self._with_people(item, seen)
+            decided = plan(tracked, item.progress, seen, now, mention_on_end=mention)
         await self._apply(item, decided)
         item.wake_at = decided.wake_at
         if decided.progress.done:
@@ -450,9 +462,27 @@ class Tracker:
             await self.executor.apply(item.tracked, decided)
         item.progress = decided.progress
 
-    async def _details(
-        self, tracked: Tracked, seen: Observation, needs: frozenset[Need]
-    ) -> Observation:
+    async def _with_people(self, item: _Item, seen: Observation) -> Observation:
+        """The observation with the item's prompts and the names of everyone it mentions."""
+        seen = replace(seen, prompts=item.prompts or seen.prompts)
+        names = await self.people.names(people_of(seen, item.tracked.requested_by))
+        return replace(seen, names=names)
+
+    async def _details(self, item: _Item, seen: Observation, needs: frozenset[Need]) -> Observation:
+        tracked = item.tracked
+        if Need.PROMPTS in needs:
+            await self.budget.acquire(Lane.DETAILS)
+            try:
+                if tracked.kind is Kind.RUN:
+                    fetched = await self.source.list_prompts(tracked.id)
+                else:  # a session's prompts are known by ID from its steps
+                    fetched = [await self.source.get_prompt(f.id) for f in item.prompts]
+                item.prompts = tuple(prompt_fact(p) for p in fetched)
+            except APIError as error:
+                if not _is_final(error):
+                    raise
+                log.warning("prompts of %s unavailable: %s", tracked.id, _reason(error))
+            seen = replace(seen, prompts=item.prompts, final_prompts=True)
         if Need.OUTPUT in needs:
             await self.budget.acquire(Lane.DETAILS)
             try:
@@ -591,6 +621,7 @@ class Tracker:
                 await self.budget.acquire(lane)
             self.prompt_checks += 1
             prompts = await self.source.list_prompts(item.tracked.id)
+            self._saw_prompts(item, prompts)
             pending = [p for p in prompts if p.state is PromptState.PENDING]
             if pending:
                 await sink.on_prompts(item.tracked, thread, pending)
@@ -609,9 +640,19 @@ class Tracker:
         for prompt_id in ids:
             await self.budget.acquire(Lane.PROMPTS)
             prompts.append(await self.source.get_prompt(prompt_id))
+        self._saw_prompts(item, prompts)
         pending = [p for p in prompts if p.state is PromptState.PENDING]
         if pending:
             await self.prompt_sink.on_prompts(item.tracked, thread, pending)
+
+    def _saw_prompts(self, item: _Item, prompts: list[Prompt]) -> None:
+        """Keep a run's prompts for its parent ("waiting for…", "approved by…"); replan on news."""
+        known = {fact.id: fact for fact in item.prompts}
+        known.update((p.id, prompt_fact(p)) for p in prompts)
+        facts = tuple(known.values())
+        if facts != item.prompts:
+            item.prompts = facts
+            self._submit(item)
 
     # -- the feeds' fetchers -------------------------------------------------------------
 
