@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from bot.tracking.model import Kind, Loaded, Observation, Progress, Step, Tracked
+from bot.tracking.model import Kind, Loaded, Observation, Progress, PromptFact, Step, Tracked
 from bot.tracking.outbox import Priority
 from bot.tracking.plan import Edit, Need, Post, plan
 from bot.tracking.render import FileBody, Message
@@ -195,3 +195,27 @@ def test_the_parent_keeps_what_the_first_post_said() -> None:
         assert all(part in text for part in ["Deploy service", "v1.4.0", "prod", "run_9"])
         assert "https://app.test/runs/run_9" in text
         assert "<@U0ALICE>" in text
+
+
+def test_a_rejection_gets_its_line_and_no_traceback() -> None:
+    """A reviewer's rejection fails the run; the thread says who rejected, not the traceback."""
+    rejected = PromptFact("pmt_1", "cancelled", ("lee@example.com",), "slack:U0LEE", "Stop")
+    failed = Observation(
+        "Failed",
+        log_tail=Loaded(["Traceback (most recent call last):", "PromptCancelledError: x"]),
+        output=Loaded({"error": "PromptCancelledError: x"}),
+        prompts=(rejected,),
+        final_prompts=True,
+    )
+    result = plan(RUN, Progress(), failed, 0)
+    assert "logtail" not in keys(result.ops)[-1]
+    line = next(op for op in result.ops if op.key.startswith("status:"))
+    assert isinstance(line.body, Message)
+    assert line.body.text.startswith(":no_entry: *Rejected* by <@U0LEE> (Stop)")
+
+
+def test_a_failure_waits_for_its_reason_and_prompts() -> None:
+    """The ending line waits until the error and the prompts are known."""
+    asked = plan(RUN, Progress(), Observation("Failed"), 0)
+    assert asked.needs == {Need.OUTPUT, Need.LOG_TAIL, Need.PROMPTS}
+    assert not any(op.key.startswith("status:") for op in asked.ops)

@@ -144,8 +144,10 @@ def test_log_tail_leaves_out_airfield_frames() -> None:
         "RuntimeError: database is locked",
     ]
     text = read(log_tail_body("run_42", lines))  # type: ignore[arg-type]
-    assert "task_shim" not in text and "takes_params" not in text
-    assert "deploy.py" in text and "RuntimeError: database is locked" in text
+    assert "task_shim" not in text
+    assert "takes_params" not in text
+    assert "deploy.py" in text
+    assert "RuntimeError: database is locked" in text
 
 
 def test_outputs_have_a_title_and_long_ones_a_comment() -> None:
@@ -155,6 +157,7 @@ def test_outputs_have_a_title_and_long_ones_a_comment() -> None:
     rows = [{"host": f"host-{n}", "ok": True} for n in range(500)]
     long = output_body("run_42", rows, "inventory")
     assert isinstance(long, FileBody)
-    assert "500 rows" in long.comment and "host-0" in long.comment
+    assert "500 rows" in long.comment
+    assert "host-0" in long.comment
     assert "host-499" not in long.comment
     assert json.dumps(rows[0]) not in long.comment
