@@ -108,6 +108,8 @@ async def open_services(settings: Settings) -> Services:
         reviewer_groups=policy.reviewer_groups,
         directory=directory,
         outbox=outbox,
+        reminder_after=settings.approval_reminder_minutes * 60,
+        reminders=settings.approval_reminders,
     )
     return Services(
         settings=settings,
