@@ -49,6 +49,8 @@ class Services:
     pending_approvals: PendingApprovals | None = None
     approvals: Approvals | None = None
     inflight: InFlight = field(default_factory=InFlight)
+    # Who a label is (a mention or a name), cached: shared by the tracker and the commands.
+    people: People = field(default_factory=lambda: People(None, None))
 
     async def aclose(self) -> None:
         """Close what `open_services` opened."""
@@ -101,6 +103,7 @@ async def open_services(settings: Settings) -> Services:
     slack = slack_client(settings, aiohttp.ClientSession())
     outbox = Outbox()
     directory = SlackDirectory(slack)
+    people = People(airplane.get_user, directory.user_of)
     approvals = Approvals(
         store=store,
         airplane=airplane,
@@ -125,8 +128,9 @@ async def open_services(settings: Settings) -> Services:
             slack,
             outbox,
             prompt_sink=approvals,
-            people=People(airplane.get_user, directory.user_of),
+            people=people,
         ),
+        people=people,
         approvals=approvals,
         pending_approvals=approvals,
     )

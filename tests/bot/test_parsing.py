@@ -17,6 +17,7 @@ from bot.parsing import (
     RunCommand,
     RunsCommand,
     StatusCommand,
+    TasksCommand,
     UsageError,
     parse_command,
 )
@@ -56,7 +57,8 @@ def test_commands_parse(text: str, expected: object) -> None:
 @pytest.mark.parametrize(
     ("text", "message"),
     [
-        ("deploy now", "unknown subcommand `deploy`"),
+        ("deploy now", "no subcommand `deploy`. To start a task: `run deploy now`"),
+        ("stauts run_1", "did you mean `status`"),
         ("run", "which task"),
         ("run name=x", "not a task slug"),
         ("run hello extra", "`extra` is not a `key=value`"),
@@ -91,3 +93,17 @@ def test_any_text_parses_or_raises_usage_error(text: str) -> None:
     """Arbitrary text never raises anything but UsageError."""
     with contextlib.suppress(UsageError):
         parse_command(text)
+
+
+def test_errors_name_the_subcommand_whose_usage_helps() -> None:
+    """A mistake inside a subcommand carries its name, so the answer shows that one usage."""
+    with pytest.raises(UsageError) as caught:
+        parse_command("cancel a b")
+    assert caught.value.subcommand == "cancel"
+
+
+def test_run_takes_form_flag() -> None:
+    """`--form` opens the form even when every value is given."""
+    command = parse_command("run hello name=Ada --form")
+    assert command == RunCommand("hello", {"name": "Ada"}, None, form=True)
+    assert parse_command("tasks dep") == TasksCommand("dep")
