@@ -135,11 +135,15 @@ async def test_rejected_session_ends(bot: tuple[SlackEmulator, Services]) -> Non
     def ended() -> Message | None:
         message = slack.message(GENERAL, parent.ts)
         return (
-            message if any(f"*{s}*" in message.rendered for s in ("Failed", "Cancelled")) else None
+            message
+            if any(f"*{s}*" in message.rendered for s in ("Rejected", "Failed", "Cancelled"))
+            else None
         )
 
-    await slack.wait_for(ended, timeout=WAIT)
+    shown = await slack.wait_for(ended, timeout=WAIT)
     await finished(services, session_id)
+    # The parent says who rejected it, not just that it failed.
+    assert f"*Rejected* by <@{CAROL}> (Abort)" in shown.rendered, shown.rendered
     assert not any("restart" in s for s in step_lines(slack, parent))
     assert slack.rejected == []
 
