@@ -33,6 +33,8 @@ def person(label: str, names: Mapping[str, str]) -> str:
     """How `label` reads in mrkdwn: a resolved name or mention, else the label itself."""
     if label in names:
         return names[label]
+    if label.startswith("group:"):
+        return f"group `{label.removeprefix('group:')}`"
     user = slack_user(label)
     if user is not None:
         return f"<@{user}>"
@@ -51,7 +53,7 @@ class People:
         """The text to show for each label that needs a lookup (the rest show as they are)."""
         found: dict[str, str] = {}
         for label in labels:
-            if not label or slack_user(label) is not None:
+            if not label or slack_user(label) is not None or label.startswith("group:"):
                 continue
             if label not in self._known:
                 self._known[label] = await self._resolve(label)
