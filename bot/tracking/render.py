@@ -216,8 +216,12 @@ def without_internal_frames(lines: list[str]) -> list[str]:
     skip_source = False
     for line in lines:
         if skip_source:
+            # The frame's source line, and the `^^^^` line Python 3.11+ may put under it.
+            if line.strip() and set(line.strip()) <= {"^", "~"}:
+                continue
             skip_source = False
             if line.startswith("    ") and not line.lstrip().startswith("File "):
+                skip_source = True
                 continue
         if line.lstrip().startswith("File ") and "task_shim.py" in line:
             skip_source = True

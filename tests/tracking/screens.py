@@ -155,5 +155,5 @@ def markdown(screens: list[Screen]) -> str:
     for screen in screens:
         out += [f"## {screen.title}", "", f"_seen by {screen.who}_", ""]
         for message in screen.messages:
-            out += ["```text", message.strip(), "```", ""]
+            out += ["````text", message.strip(), "````", ""]  # messages hold ``` fences
     return "\n".join(out)

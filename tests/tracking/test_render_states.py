@@ -139,12 +139,14 @@ def test_log_tail_leaves_out_airfield_frames() -> None:
         "Traceback (most recent call last):",
         '  File "/srv/airfield/task_shim.py", line 52, in run',
         "    result = main(params) if takes_params else main()",
+        "             ^^^^^^^^^^^^",
         '  File "/tasks/deploy.py", line 9, in main',
         '    raise RuntimeError("database is locked")',
         "RuntimeError: database is locked",
     ]
     text = read(log_tail_body("run_42", lines))  # type: ignore[arg-type]
     assert "task_shim" not in text
+    assert "^^^" not in text
     assert "takes_params" not in text
     assert "deploy.py" in text
     assert "RuntimeError: database is locked" in text
