@@ -200,7 +200,11 @@ def _one_id(words: list[str], name: str, what: str) -> str:
 
 def parse_command(text: str) -> Command:
     """The command in `text`; raises UsageError saying what was wrong and which usage helps."""
-    words = _split(text.strip())
+    try:
+        words = _split(text.strip())
+    except UsageError as error:
+        first = (text.split() or [""])[0].lower()
+        raise UsageError(str(error), first if first in SUBCOMMAND_NAMES else None) from None
     if not words:
         return HelpCommand()
     name, rest = words[0].lower(), words[1:]

@@ -59,10 +59,9 @@ def _link_button(label: str, url: str, *, primary: bool = False) -> ButtonElemen
 def _run_line(tracked: Tracked, progress: Progress) -> str:
     status = progress.parent_status or "Queued"
     started = f" · started {slack_date(tracked.since)}" if tracked.since else ""
-    name = tracked.name or tracked.label
+    name = f"*{tracked.name}* (`{tracked.label}`)" if tracked.name else f"*{tracked.label}*"
     return (
-        f"{status_emoji(status)} *{name}* `{tracked.id}` · {status}"
-        f"{started}{_where(tracked.channel)}"
+        f"{status_emoji(status)} {name} `{tracked.id}` · {status}{started}{_where(tracked.channel)}"
     )
 
 

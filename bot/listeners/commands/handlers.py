@@ -246,7 +246,7 @@ async def status(context: CommandContext, command: StatusCommand) -> None:
                 ),
             )
     except NotFoundError:
-        await context.usage(f"there is no run or session `{command.id}`")
+        await context.usage(f"there is no run or session `{command.id}`", "status")
         return
     await context.say(**run_message(summary, cancellable=False))
 
@@ -282,7 +282,7 @@ async def logs(context: CommandContext, command: LogsCommand) -> None:
     try:
         page = await context.services.airplane.get_run_logs(command.run_id)
     except NotFoundError:
-        await context.usage(f"there is no run `{command.run_id}`")
+        await context.usage(f"there is no run `{command.run_id}`", "logs")
         return
     lines = [item.text for item in page.logs]
     # A page shorter than what we show is the whole log, whatever token comes with it.
@@ -296,7 +296,7 @@ async def cancel(context: CommandContext, command: CancelCommand) -> None:
     try:
         run = await services.airplane.get_run(command.run_id)
     except NotFoundError:
-        await context.usage(f"there is no run `{command.run_id}`")
+        await context.usage(f"there is no run `{command.run_id}`", "cancel")
         return
     known = await services.store.runs.get(run.id)
     slug = known.slug if known else await _task_slug(services, run.task_id)
