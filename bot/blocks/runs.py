@@ -149,6 +149,16 @@ def params_text(params: Mapping[str, Any], *, separator: str = "\n") -> str:
     return truncate(separator.join(parts), 1900)
 
 
+def plain(mrkdwn: str) -> str:
+    """mrkdwn as a notification reads it: no emoji codes or bold marks, mentions as @ID, links
+    and dates as their text."""
+    text = re.sub(r"<!date\^[^|>]*\|([^>]*)>", r"\1", mrkdwn)
+    text = re.sub(r"<@(\w+)>", r"@\1", text)
+    text = re.sub(r"<[^>|]*\|([^>]*)>", r"\1", text)
+    text = re.sub(r":[a-z0-9_+-]+: ?", "", text)
+    return text.replace("*", "").strip()
+
+
 def status_line(run: RunSummary) -> str:
     """What is going on, with who decided and how long it took: the parent's main line."""
     shown = run.shown_status
@@ -198,11 +208,8 @@ def run_message(run: RunSummary, *, cancellable: bool = True) -> dict[str, Any]:
         context_parts.append("approved by " + ", ".join(run.approved_by))
     if run.thread_link and not run.link:
         context_parts.append(f"<{run.thread_link}|thread>")
-    plain_who = re.sub(r"<@(\w+)>", r"@\1", started)
     text = truncate(
-        f"{what} {run.name or run.slug}: {re.sub(r'[*:]', '', status_line(run)).strip()} · "
-        + re.sub(r"<[^>|]*\|([^>]*)>", r"\1", plain_who),
-        3000,
+        f"{what} {run.name or run.slug}: {plain(status_line(run))} · {plain(started)}", 3000
     )
     blocks: list[Block] = [
         SectionBlock(text=MarkdownTextObject(text=truncate(f"{what} {title}", 3000))),
