@@ -120,7 +120,9 @@ def test_prompt_answered_by_switching_to_the_reviewer(page: Any) -> None:
     go(page, "# ops")
     type_command(page, "/airplane run deploy service=api version=v1.2.3")
     parent = page.locator("#timeline > li", has_text="deploy").last
-    parent.get_by_role("button", name=re.compile("repl(y|ies), open thread")).wait_for(timeout=RUN_MS)
+    parent.get_by_role("button", name=re.compile("repl(y|ies), open thread")).wait_for(
+        timeout=RUN_MS
+    )
     be(page, "bob")
     go(page, "# ops")
     parent = page.locator("#timeline > li", has_text="deploy").last
