@@ -54,6 +54,11 @@ class Settings(BaseSettings):
     # Tracking: Airplane requests per second the tracker may spend; "per_run" skips runs/list.
     tracker_requests_per_second: float = 20.0
     tracker_feed: str = "auto"
+    # @-mention whoever started a run when it ends (rejections and decisions always mention).
+    mention_requester_on_end: bool = True
+    # Remind reviewers of a prompt still pending after this many minutes, at most so many times.
+    approval_reminder_minutes: float = Field(default=30.0, gt=0)
+    approval_reminders: int = Field(default=3, ge=0)
     log_format: str = "text"
     log_level: str = "INFO"
 

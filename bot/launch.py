@@ -111,14 +111,23 @@ def summary_of(run: SlackRun, status: str, services: Services, name: str = "") -
 
 
 async def authorize(
-    services: Services, kind: RunKind, slug: str, user_id: str, channel_id: str | None
+    services: Services,
+    kind: RunKind,
+    slug: str,
+    user_id: str,
+    channel_id: str | None,
+    *,
+    audit: bool = True,
 ) -> Refused | None:
-    """None when the policy lets `user_id` start `slug` here; else the refusal, audited."""
+    """None when the policy lets `user_id` start `slug` here; else the refusal, audited unless
+    it only decides what a list shows (`audit=False`: nobody tried to start anything)."""
     target = TargetKind.TASK if kind is RunKind.TASK else TargetKind.RUNBOOK
     groups = await _slack_groups(services, user_id)
     decision = services.policy.decide(Requester(user_id, channel_id, groups), target, slug)
     if decision.allowed:
         return None
+    if not audit:
+        return Refused(decision.reason)
     await services.store.audit.record(
         AuditEntry(
             AuditAction.REFUSED,

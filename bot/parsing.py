@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import difflib
 import re
 import shlex
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 __all__ = [
@@ -29,7 +30,23 @@ _CURLY_QUOTES: dict[int, str] = {0x201C: '"', 0x201D: '"', 0x2018: "'", 0x2019: 
 
 
 class UsageError(ValueError):
-    """The text is not a valid command; the message says what was wrong."""
+    """The text is not a valid command; the message says what was wrong, `subcommand` which
+    usage line says what to do instead."""
+
+    def __init__(self, message: str, subcommand: str | None = None) -> None:
+        super().__init__(message)
+        self.subcommand = subcommand
+
+
+SUBCOMMAND_NAMES = (
+    "run", "runbook", "tasks", "status", "logs", "cancel", "runs", "watch", "subscribe",
+    "unsubscribe", "help",
+)  # fmt: skip
+
+
+def close_matches(word: str, known: Sequence[str]) -> list[str]:
+    """Names close to a mistyped one, best first (the "did you mean" of every error)."""
+    return difflib.get_close_matches(word.lower(), list(known), n=3, cutoff=0.6)
 
 
 @dataclass(frozen=True)
@@ -39,6 +56,14 @@ class RunCommand:
     slug: str
     args: Mapping[str, str] = field(default_factory=dict)
     env: str | None = None
+    form: bool = False  # `--form`: open the form even when nothing required is missing
+
+
+@dataclass(frozen=True)
+class TasksCommand:
+    """`tasks [filter]`: the tasks one may run, with their descriptions."""
+
+    filter: str = ""
 
 
 @dataclass(frozen=True)
@@ -106,6 +131,7 @@ class HelpCommand:
 
 Command = (
     RunCommand
+    | TasksCommand
     | RunbookCommand
     | StatusCommand
     | LogsCommand
@@ -173,17 +199,33 @@ def _one_id(words: list[str], name: str, what: str) -> str:
 
 
 def parse_command(text: str) -> Command:
-    """The command in `text`; raises UsageError saying what was wrong."""
-    words = _split(text.strip())
+    """The command in `text`; raises UsageError saying what was wrong and which usage helps."""
+    try:
+        words = _split(text.strip())
+    except UsageError as error:
+        first = (text.split() or [""])[0].lower()
+        raise UsageError(str(error), first if first in SUBCOMMAND_NAMES else None) from None
     if not words:
         return HelpCommand()
     name, rest = words[0].lower(), words[1:]
+    try:
+        return _parse(name, rest, words)
+    except UsageError as error:
+        if error.subcommand is None and name in SUBCOMMAND_NAMES:
+            raise UsageError(str(error), name) from None
+        raise
+
+
+def _parse(name: str, rest: list[str], words: list[str]) -> Command:
     if name in ("help", "-h", "--help"):
         return HelpCommand()
+    if name == "tasks":
+        return TasksCommand(" ".join(rest))
     if name == "run":
         slug = _slug(rest, "task")
-        args, env = _arguments(rest[1:])
-        return RunCommand(slug, args, env)
+        form = "--form" in rest[1:]
+        args, env = _arguments([word for word in rest[1:] if word != "--form"])
+        return RunCommand(slug, args, env, form)
     if name == "runbook":
         slug = _slug(rest, "runbook")
         args, env = _arguments(rest[1:])
@@ -205,4 +247,13 @@ def parse_command(text: str) -> Command:
             raise UsageError(f"`{name}` takes one task slug")
         slug = _slug(rest, "task")
         return SubscribeCommand(slug) if name == "subscribe" else UnsubscribeCommand(slug)
-    raise UsageError(f"unknown subcommand `{words[0]}`")
+    guesses = close_matches(name, SUBCOMMAND_NAMES)
+    if guesses:
+        raise UsageError(f"there is no subcommand `{words[0]}`; did you mean `{guesses[0]}`?")
+    if _SLUG.match(words[0]) and "=" not in words[0]:
+        # `/airplane deploy api`: most likely a task to run.
+        raise UsageError(
+            f"there is no subcommand `{words[0]}`. To start a task: "
+            f"`run {' '.join(words)}`; `tasks` lists the tasks you may run",
+        )
+    raise UsageError(f"there is no subcommand `{words[0]}`", "help")

@@ -9,6 +9,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from airplane_api import AirplaneClient
 
+from .approvals.directory import SlackDirectory
 from .approvals.service import Approvals
 from .catalog import TaskCatalog
 from .config import Settings
@@ -21,6 +22,7 @@ from .store import Store
 from .store.leases import new_holder_id
 from .tracking.leasing import StoreLeasing
 from .tracking.outbox import Outbox
+from .tracking.people import People
 from .tracking.ports import PendingApprovals, PromptSink
 from .tracking.slack import SlackWebWriter
 from .tracking.tracker import Tracker, TrackerSettings
@@ -51,6 +53,8 @@ class Services:
     inflight: InFlight = field(default_factory=InFlight)
     # This process as a lease holder among the replicas sharing the store.
     holder: str = field(default_factory=new_holder_id)
+    # Who a label is (a mention or a name), cached: shared by the tracker and the commands.
+    people: People = field(default_factory=lambda: People(None, None))
 
     async def aclose(self) -> None:
         """Close what `open_services` opened."""
@@ -103,12 +107,17 @@ async def open_services(settings: Settings) -> Services:
     airplane = airplane_client(settings)
     slack = slack_client(settings, aiohttp.ClientSession())
     outbox = Outbox()
+    directory = SlackDirectory(slack)
+    people = People(airplane.get_user, directory.user_of)
     approvals = Approvals(
         store=store,
         airplane=airplane,
         slack=slack,
         reviewer_groups=policy.reviewer_groups,
+        directory=directory,
         outbox=outbox,
+        reminder_after=settings.approval_reminder_minutes * 60,
+        reminders=settings.approval_reminders,
     )
     return Services(
         settings=settings,
@@ -118,8 +127,16 @@ async def open_services(settings: Settings) -> Services:
         policy=policy,
         outbox=outbox,
         tracker=build_tracker(
-            settings, airplane, store, slack, outbox, holder=holder, prompt_sink=approvals
+            settings,
+            airplane,
+            store,
+            slack,
+            outbox,
+            holder=holder,
+            prompt_sink=approvals,
+            people=people,
         ),
+        people=people,
         approvals=approvals,
         pending_approvals=approvals,
         holder=holder,
@@ -135,12 +152,15 @@ def build_tracker(
     *,
     holder: str,
     prompt_sink: PromptSink | None = None,
+    people: People | None = None,
 ) -> Tracker:
     """The run tracker on the bot's store; started with the app (`serve_services`)."""
     rate = settings.tracker_requests_per_second
     per_run = settings.tracker_feed == "per_run"
     tracker_settings = TrackerSettings(
-        requests_per_second=rate, feed="per_run" if per_run else "auto"
+        requests_per_second=rate,
+        feed="per_run" if per_run else "auto",
+        mention_requester_on_end=settings.mention_requester_on_end,
     )
     return Tracker(
         airplane,
@@ -151,4 +171,5 @@ def build_tracker(
         prompt_sink=prompt_sink,
         # Leases let any number of replicas share the store: one works each item.
         leasing=StoreLeasing(store.leases, holder, settings.bot_lease_seconds),
+        people=people,
     )

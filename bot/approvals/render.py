@@ -29,6 +29,8 @@ from slack_sdk.models.views import View
 
 from airplane_api.models import Prompt, PromptState
 
+from ..blocks.runs import params_text
+from ..tracking.people import slack_user
 from .ids import (
     ApprovalAction,
     ApprovalBlock,
@@ -37,6 +39,7 @@ from .ids import (
     PromptRef,
 )
 from .inputs import input_block
+from .markdown import to_mrkdwn
 from .text import actor_mention, clip
 
 __all__ = [
@@ -50,6 +53,7 @@ __all__ = [
     "layout_of",
     "pending_message",
     "prompt_modal",
+    "reminder_message",
 ]
 
 MAX_MESSAGE_BLOCKS = 50
@@ -75,11 +79,19 @@ class Layout:
 
 @dataclass(frozen=True)
 class PromptContext:
-    """What a rendering needs besides the prompt: the run's link and values/errors to show."""
+    """What a rendering needs besides the prompt: what it is about (who asked, which task and
+    parameters, where its thread is), who reviews it, and values/errors to show."""
 
     run_url: str = ""
     shown: Mapping[int, Any] = field(default_factory=dict)  # parameter index -> value
     errors: Mapping[int, str] = field(default_factory=dict)  # parameter index -> message
+    requester: str = ""  # the requester's label (`slack:U…`, `U…` or an Airplane user)
+    task: str = ""  # the task or runbook slug
+    task_name: str = ""
+    params: Mapping[str, Any] = field(default_factory=dict)
+    thread_url: str = ""  # a permalink to the run's thread
+    # Reviewer email -> Slack user ID, for those whose Slack account is known.
+    reviewer_users: Mapping[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -108,14 +120,23 @@ def pending_message(prompt: Prompt, context: PromptContext | None = None) -> App
     """The message asking for a decision, with inputs or a "Respond" button."""
     context = context or PromptContext()
     layout = layout_of(prompt)
-    blocks: list[Block] = [_description(prompt), _details(prompt, context)]
+    blocks: list[Block] = [_description(prompt, context), _details(prompt, context)]
     if layout == Layout.INLINE:
         blocks.extend(_inputs(prompt, context))
     else:
         blocks[1:1] = [_notice(prompt, layout)]
     blocks.append(_buttons(prompt, layout))
-    text = clip(f"Approval needed: {prompt.description or 'a run is waiting for a response'}", 3000)
-    return ApprovalMessage(text=text, blocks=blocks[:MAX_MESSAGE_BLOCKS])
+    return ApprovalMessage(text=_pending_text(prompt, context), blocks=blocks[:MAX_MESSAGE_BLOCKS])
+
+
+def _pending_text(prompt: Prompt, context: PromptContext) -> str:
+    """The notification: which task waits and for whom (the requester's mention tells them, in
+    the thread copy, that their run needs a decision)."""
+    what = f"`{context.task}`" if context.task else "A run"
+    who = f" (started by {_who(context.requester)})" if context.requester else ""
+    ask = prompt.description.strip().splitlines()[0] if prompt.description.strip() else ""
+    text = f":double_vertical_bar: {what}{who} needs a decision"
+    return clip(text + (f": {to_mrkdwn(ask)}" if ask else "."), 3000)
 
 
 def prompt_modal(
@@ -123,7 +144,7 @@ def prompt_modal(
 ) -> View:
     """The modal holding the prompt's inputs; submitting it is the confirm button."""
     context = context or PromptContext()
-    blocks: list[Block] = [_description(prompt), *_inputs(prompt, context)]
+    blocks: list[Block] = [_description(prompt, context), *_inputs(prompt, context)]
     return View(
         type="modal",
         callback_id=str(ApprovalCallback.MODAL),
@@ -144,17 +165,22 @@ def decided_message(prompt: Prompt, context: PromptContext | None = None) -> App
     else:
         icon, verb = ":white_check_mark:", _confirm_text(prompt)
         actor, when = prompt.submitted_by, prompt.submitted_at
-    outcome = f"{icon} *{verb}* by {actor_mention(actor)}{_when(when)}"
+    word = "Rejected" if prompt.state is PromptState.CANCELLED else "Approved"
+    how = f" ({verb})" if verb != word and verb not in (DEFAULT_CONFIRM, DEFAULT_CANCEL) else ""
+    outcome = f"{icon} *{word}* by {actor_mention(actor)}{how}{_when(when)}"
+    if prompt.state is PromptState.CANCELLED and context.requester:
+        outcome += f" · {_who(context.requester)}"  # a rejection tells the requester
     blocks: list[Block] = [
         SectionBlock(
             block_id=ApprovalBlock.OUTCOME, text=MarkdownTextObject(text=clip(outcome, MAX_SECTION))
         ),
-        _description(prompt),
+        _description(prompt, context),
     ]
     if prompt.state is PromptState.SUBMITTED and prompt.values:
         blocks.append(_values(prompt))
     blocks.append(_details(prompt, context, with_reviewers=False))
-    return ApprovalMessage(text=clip(f"{verb} by {actor_mention(actor)}", 3000), blocks=blocks)
+    text = f"{icon} {word} by {actor_mention(actor)}{how}"
+    return ApprovalMessage(text=clip(text, 3000), blocks=blocks)
 
 
 def closed_message(
@@ -167,10 +193,29 @@ def closed_message(
         SectionBlock(
             block_id=ApprovalBlock.OUTCOME, text=MarkdownTextObject(text=clip(outcome, MAX_SECTION))
         ),
-        _description(prompt),
+        _description(prompt, context),
         _details(prompt, context, with_reviewers=False),
     ]
     return ApprovalMessage(text=clip(f"No longer waiting: {reason}", 3000), blocks=blocks)
+
+
+def reminder_message(prompt: Prompt, waited: str, context: PromptContext) -> ApprovalMessage:
+    """A reminder of a prompt still pending: how long it has waited, who may answer, where."""
+    where = f" <{context.thread_url}|Answer in the thread>." if context.thread_url else ""
+    what = f" `{context.task}`" if context.task else ""
+    who = f" (started by {_who(context.requester)})" if context.requester else ""
+    text = (
+        f":alarm_clock: Still waiting for approval{what}{who} after {waited}, from "
+        f"{_reviewers_text(prompt, context)}.{where}"
+    )
+    block = SectionBlock(text=MarkdownTextObject(text=clip(text, MAX_SECTION)))
+    return ApprovalMessage(text=clip(text, 3000), blocks=[block])
+
+
+def _who(label: str) -> str:
+    """The requester as a mention when they are a Slack user (`U…` or `slack:U…`)."""
+    user = slack_user(label)
+    return f"<@{user}>" if user else actor_mention(label)
 
 
 def _confirm_text(prompt: Prompt) -> str:
@@ -183,8 +228,18 @@ def _cancel_text(prompt: Prompt) -> str:
     return clip(prompt.cancel_text.strip(), MAX_BUTTON) or DEFAULT_CANCEL
 
 
-def _description(prompt: Prompt) -> SectionBlock:
-    body = prompt.description.strip() or "A run is waiting for a response."
+def _description(prompt: Prompt, context: PromptContext) -> SectionBlock:
+    body = to_mrkdwn(prompt.description.strip()) or "A run is waiting for a response."
+    if context.task:
+        name = (
+            f"*{context.task_name}* (`{context.task}`)"
+            if context.task_name
+            else f"`{context.task}`"
+        )
+        asked = f" · asked by {_who(context.requester)}" if context.requester else ""
+        body = f"{body}\n{name}{asked}"
+        if context.params:
+            body += "\n" + params_text(context.params, separator=" · ")
     return SectionBlock(
         block_id=ApprovalBlock.DESCRIPTION,
         text=MarkdownTextObject(text=clip(f":raised_hand: {body}", MAX_SECTION)),
@@ -195,12 +250,14 @@ def _details(
     prompt: Prompt, context: PromptContext, *, with_reviewers: bool = True
 ) -> ContextBlock:
     parts: list[str] = []
+    if context.thread_url:
+        parts.append(f"<{context.thread_url}|Open the thread>")
     if context.run_url:
         parts.append(f"<{context.run_url}|Run {prompt.run_id or 'in Airplane'}>")
     elif prompt.run_id:
         parts.append(f"Run `{prompt.run_id}`")
     if with_reviewers:
-        parts.append(_reviewers_line(prompt))
+        parts.append(_reviewers_line(prompt, context))
     text = " · ".join(parts) or f"Prompt `{prompt.id}`"
     return ContextBlock(
         block_id=ApprovalBlock.DETAILS,
@@ -208,10 +265,21 @@ def _details(
     )
 
 
-def _reviewers_line(prompt: Prompt) -> str:
+def _reviewers_text(prompt: Prompt, context: PromptContext) -> str:
+    """Reviewers as mentions when their Slack account is known, else as Airplane names them."""
     reviewers = prompt.reviewers
-    named = [*reviewers.users, *(f"group `{g}`" for g in reviewers.groups)]
-    line = "Reviewers: " + (", ".join(named) if named else "anyone")
+    found = {email.lower(): user for email, user in context.reviewer_users.items()}
+    named = [
+        f"<@{found[email.strip().lower()]}>" if email.strip().lower() in found else email
+        for email in reviewers.users
+    ]
+    named += [f"group `{g}`" for g in reviewers.groups]
+    return ", ".join(named) if named else "anyone"
+
+
+def _reviewers_line(prompt: Prompt, context: PromptContext) -> str:
+    reviewers = prompt.reviewers
+    line = "Reviewers: " + _reviewers_text(prompt, context)
     if not reviewers.allow_self_approvals:
         line += " (not whoever started the run)"
     return line

@@ -14,6 +14,7 @@ Airplane's 409 (or 400 "already completed") means someone decided elsewhere firs
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import logging
 import uuid
 from collections.abc import Awaitable, Callable, Mapping, Sequence
@@ -50,6 +51,7 @@ from .render import (
     decided_message,
     pending_message,
     prompt_modal,
+    reminder_message,
 )
 from .reviewers import Clicker, Intent, may_decide, requester_of, reviewer_slack_users
 from .validate import CheckedValues, check_values
@@ -76,6 +78,16 @@ class TrackedRun(Protocol):
 
     @property
     def link(self) -> str: ...
+
+    # issue 16: what the prompt's messages say it is about.
+    @property
+    def label(self) -> str: ...
+
+    @property
+    def name(self) -> str: ...
+
+    @property
+    def params(self) -> Mapping[str, Any]: ...
 
 
 class OutcomeKind(StrEnum):
@@ -111,6 +123,8 @@ class Approvals:
         reviewer_groups: Mapping[str, frozenset[str]],
         directory: SlackDirectory | None = None,
         outbox: Outbox | None = None,
+        reminder_after: float = 30 * 60.0,
+        reminders: int = 3,
     ) -> None:
         self._store = store
         self._airplane = airplane
@@ -119,6 +133,14 @@ class Approvals:
         self._directory = directory or SlackDirectory(slack)
         self._outbox = outbox
         self._locks: dict[str, asyncio.Lock] = {}
+        # issue 16: what each prompt is about (who asked, task, params, thread link), for its
+        # re-renders; and reminders sent so far. Both in memory: a restart re-learns the first
+        # from the tracker and may send one reminder again.
+        self._about: dict[str, PromptContext] = {}
+        self._reminded: dict[str, int] = {}
+        self._permalinks: dict[tuple[str, str], str] = {}
+        self._reminder_after = reminder_after
+        self._reminders = reminders
 
     async def _send(
         self, channel: str, call: Callable[[], Awaitable[Any]], fold_key: str | None = None
@@ -142,6 +164,14 @@ class Approvals:
         """Show each pending prompt once in the run's thread and by DM to its reviewers."""
         for prompt in prompts:
             if prompt.state is PromptState.PENDING:
+                # issue 16: the messages say who asked, which task, its parameters, the thread.
+                self._about[prompt.id] = PromptContext(
+                    requester=tracked.requested_by,
+                    task=tracked.label,
+                    task_name=tracked.name,
+                    params=tracked.params,
+                    thread_url=await self._permalink(tracked.channel, thread_ts),
+                )
                 await self.show(
                     prompt,
                     run_id=prompt.run_id or tracked.id,
@@ -183,7 +213,7 @@ class Approvals:
                 # and this keeps those repeats free of Slack calls.
                 return
             record = await self._store.approvals.get(prompt.id) or record
-            message = pending_message(prompt, PromptContext(run_url=record.run_url))
+            message = pending_message(prompt, await self._context_of(record, prompt))
             await self._store.approvals.reserve_copy(prompt.id, channel, None)
             for user_id in sorted(await self._reviewer_users(prompt)):
                 dm = await self._dm_channel(user_id)
@@ -201,6 +231,27 @@ class Approvals:
                         # The tracker's promise: a prompt reaches its thread within seconds.
                         lag = datetime.now(UTC) - prompt.created_at
                         metrics.prompt_shown(max(0.0, lag.total_seconds()))
+
+    async def _permalink(self, channel: str, ts: str) -> str:
+        """A link to the run's thread (issue 16), cached; empty when Slack gives none."""
+        if (channel, ts) not in self._permalinks:
+            try:
+                answer = await self._slack.chat_getPermalink(channel=channel, message_ts=ts)
+                self._permalinks[(channel, ts)] = str(answer.get("permalink") or "")
+            except SlackApiError as exc:
+                log.info("no permalink for %s/%s: %s", channel, ts, exc.response.get("error"))
+                return ""
+        return self._permalinks[(channel, ts)]
+
+    async def _context_of(self, record: ApprovalRecord, prompt: Prompt) -> PromptContext:
+        """issue 16: the rendering context of a prompt: about it, its reviewers' Slack users."""
+        emails = frozenset(e.strip().lower() for e in prompt.reviewers.users if e.strip())
+        about = self._about.get(prompt.id) or PromptContext(requester=record.requester_id or "")
+        return dataclasses.replace(
+            about,
+            run_url=record.run_url,
+            reviewer_users=await self._directory.users_by_email(emails),
+        )
 
     async def _reviewer_users(self, prompt: Prompt) -> frozenset[str]:
         emails = frozenset(e.strip().lower() for e in prompt.reviewers.users if e.strip())
@@ -248,9 +299,8 @@ class Approvals:
         """Rewrite the clicked copy with the values entered and an error under each bad input."""
         record = await self._store.approvals.get(prompt_id)
         prompt = await self._airplane.get_prompt(prompt_id)
-        context = PromptContext(
-            run_url=record.run_url if record else "", shown=checked.shown, errors=checked.errors
-        )
+        base = await self._context_of(record, prompt) if record else PromptContext()
+        context = dataclasses.replace(base, shown=checked.shown, errors=checked.errors)
         await self._update(channel, ts, pending_message(prompt, context))
 
     async def _update(self, channel: str, ts: str, message: ApprovalMessage) -> None:
@@ -395,7 +445,8 @@ class Approvals:
                 detail={"values": claim.values},
             )
         )
-        await self._rewrite(record.prompt_id, decided_message(prompt, _context(record)))
+        context = await self._context_of(record, prompt)
+        await self._rewrite(record.prompt_id, decided_message(prompt, context))
         return Outcome(OutcomeKind.DECIDED)
 
     async def _requester(self, record: ApprovalRecord) -> str | None:
@@ -413,7 +464,8 @@ class Approvals:
     async def _settle(self, record: ApprovalRecord, prompt: Prompt) -> None:
         """A prompt decided outside any claim: record it and show it on every copy."""
         await self._store.approvals.finish(record.prompt_id, ApprovalState.DECIDED)
-        await self._rewrite(record.prompt_id, decided_message(prompt, _context(record)))
+        context = await self._context_of(record, prompt)
+        await self._rewrite(record.prompt_id, decided_message(prompt, context))
 
     async def _audit(
         self,
@@ -511,6 +563,23 @@ class Approvals:
                 await self._rewrite(
                     record.prompt_id, closed_message(prompt, reason, _context(record))
                 )
+            else:
+                await self._remind(record, prompt)
+
+    async def _remind(self, record: ApprovalRecord, prompt: Prompt) -> None:
+        """issue 16: remind the reviewers of a prompt pending too long (a few times at most),
+        by DM and in the thread, saying how long it has waited."""
+        sent = self._reminded.get(record.prompt_id, 0)
+        waited = (datetime.now(UTC) - (prompt.created_at or record.created_at)).total_seconds()
+        if sent >= self._reminders or waited < self._reminder_after * (sent + 1):
+            return
+        self._reminded[record.prompt_id] = sent + 1
+        message = reminder_message(
+            prompt, _waited_text(waited), await self._context_of(record, prompt)
+        )
+        for copy in await self._store.approvals.copies(record.prompt_id):
+            thread = record.thread_ts if copy.dm_user_id is None else None
+            await self._post(copy.channel_id, message, thread)
 
     async def _status_of(self, run_id: str) -> str:
         """The status of the run, or of the runbook session when the ID names one."""
@@ -533,6 +602,13 @@ class Approvals:
             )
             for record, copy in reversed(waiting)
         ]
+
+
+def _waited_text(seconds: float) -> str:
+    minutes = int(seconds // 60)
+    if minutes < 60:
+        return f"{minutes} min"
+    return f"{minutes // 60} h {minutes % 60:02d} min"
 
 
 def _context(record: ApprovalRecord) -> PromptContext:

@@ -9,7 +9,7 @@ from slack_sdk.models.blocks import MarkdownTextObject, SectionBlock
 
 from ..slack_clip import TEXT_LIMITS, clip
 
-__all__ = ["SUBCOMMANDS", "Subcommand", "help_message", "usage_lines"]
+__all__ = ["SUBCOMMANDS", "Subcommand", "help_message", "hint_line", "usage_lines"]
 
 
 @dataclass(frozen=True)
@@ -25,10 +25,11 @@ class Subcommand:
 SUBCOMMANDS: tuple[Subcommand, ...] = (
     Subcommand(
         "run",
-        "<task> [key=value ...] [--env ENV]",
-        "start a task (a form asks for missing values)",
+        "<task> [key=value ...] [--env ENV] [--form]",
+        "start a task (a form asks for missing values; `--form` always opens it)",
     ),
     Subcommand("runbook", "<slug> [key=value ...] [--env ENV]", "start a runbook"),
+    Subcommand("tasks", "[filter]", "list the tasks you may run"),
     Subcommand("status", "<run or session ID>", "show a run's status"),
     Subcommand("logs", "<run ID>", "show the end of a run's logs"),
     Subcommand("cancel", "<run ID>", "cancel a run"),
@@ -52,14 +53,42 @@ def usage_lines(command: str) -> list[str]:
     ]
 
 
-def help_message(command: str, problem: str | None = None) -> dict[str, Any]:
-    """`text` and `blocks` for help; with `problem`, what was wrong comes first."""
-    usage = "\n".join(usage_lines(command))
-    blocks = []
+EXAMPLES = (
+    "run hello name=Ada",
+    "run deploy version=v1.4.0 --env prod",
+    "run deploy --form",
+    "runbook release version=v1.4.0",
+    "tasks deploy",
+    "runs deploy",
+    "status run_0123",
+)
+
+
+def hint_line(command: str, subcommand: str | None) -> str:
+    """The one line of what to do after a mistake: that subcommand's usage, or where help is."""
+    for sub in SUBCOMMANDS:
+        if sub.name == subcommand and sub.name != "help":
+            call = " ".join(filter(None, (command, sub.name, sub.arguments)))
+            return f"Usage: `{call}` ({sub.description.format(command=command)})"
+    return f"`{command} help` lists every command, with examples."
+
+
+def help_message(
+    command: str, problem: str | None = None, subcommand: str | None = None
+) -> dict[str, Any]:
+    """Help with examples; with `problem`, what was wrong and one line of what to do instead."""
     if problem:
         # A problem can quote the user's whole input; slack_sdk refuses a section over its limit.
-        shown = clip(f":warning: {problem}", TEXT_LIMITS[("section", "text")])
-        blocks.append(SectionBlock(text=MarkdownTextObject(text=shown)))
-    blocks.append(SectionBlock(text=MarkdownTextObject(text=f"*Usage*\n{usage}")))
-    text = f"{problem}\n{usage}" if problem else usage
-    return {"text": text, "blocks": [block.to_dict() for block in blocks]}
+        text = f":warning: {problem[:1].upper()}{problem[1:]}\n{hint_line(command, subcommand)}"
+        shown = clip(text, TEXT_LIMITS[("section", "text")])
+        return {
+            "text": shown,
+            "blocks": [SectionBlock(text=MarkdownTextObject(text=shown)).to_dict()],
+        }
+    usage = "\n".join(usage_lines(command))
+    examples = "\n".join(f"`{command} {example}`" for example in EXAMPLES)
+    blocks = [
+        SectionBlock(text=MarkdownTextObject(text=f"*Usage*\n{usage}")),
+        SectionBlock(text=MarkdownTextObject(text=f"*Examples*\n{examples}")),
+    ]
+    return {"text": usage, "blocks": [block.to_dict() for block in blocks]}

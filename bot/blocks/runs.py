@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import re
+import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -21,30 +23,40 @@ from ..ids import ActionId
 
 __all__ = [
     "RunSummary",
+    "list_line",
     "logs_message",
+    "params_text",
     "run_link",
     "run_message",
     "runs_list_message",
+    "slack_date",
     "status_emoji",
+    "status_line",
     "truncate",
+    "value_text",
 ]
 
 # One emoji per status, for every message that shows one (parent, thread, lists, App Home).
+# "Waiting" and "Rejected" are states people see, not run statuses: a run blocked on a prompt is
+# Active in Airplane, and a rejected one Failed; the renderers name them for what they are.
 STATUS_EMOJI = {
     "NotStarted": ":white_circle:",
     "Pending": ":white_circle:",
     "Queued": ":hourglass_flowing_sand:",
     "Active": ":arrows_counterclockwise:",
     "Running": ":arrows_counterclockwise:",
-    "Waiting": ":raised_hand:",
-    "WaitingForInput": ":raised_hand:",
+    "Waiting": ":double_vertical_bar:",
+    "WaitingForInput": ":double_vertical_bar:",
     "Cancelling": ":no_entry_sign:",
     "Succeeded": ":white_check_mark:",
     "Failed": ":x:",
+    "Rejected": ":no_entry:",
     "Cancelled": ":no_entry_sign:",
     "Canceled": ":no_entry_sign:",
 }
 _TERMINAL = frozenset({"Succeeded", "Failed", "Cancelled", "Canceled"})
+_SECRET_WORDS = ("password", "passwd", "secret", "token", "apikey", "api_key", "credential")
+VALUE_LIMIT = 80
 
 
 def status_emoji(status: str) -> str:
@@ -67,9 +79,15 @@ def run_link(app_url: str | None, run_id: str, *, session: bool = False) -> str 
     return f"{app_url.rstrip('/')}/{'sessions' if session else 'runs'}/{run_id}"
 
 
+def slack_date(moment: float, fallback: str = "") -> str:
+    """A moment in the reader's own time zone: Slack's `<!date^…>` formatting."""
+    text = fallback or time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime(moment))
+    return f"<!date^{int(moment)}^{{date_short_pretty}} {{time}}|{text}>"
+
+
 @dataclass(frozen=True)
 class RunSummary:
-    """What a run message shows."""
+    """What a run message shows. People are given as mrkdwn (mention or name) already."""
 
     run_id: str
     slug: str
@@ -81,36 +99,123 @@ class RunSummary:
     link: str | None = None
     is_runbook: bool = False
     elapsed: str = ""
+    # Who started it when that was not a Slack user of this bot (`requester_id`): a name or a
+    # mention resolved through `users/get`; shown as "started in Airplane by …".
+    started_in_airplane_by: str = ""
+    # Set once it ended: how long it ran.
+    duration: str = ""
+    started_at: float | None = None
+    error: str = ""
+    # Who must decide while a prompt is open (empty: anyone may); None: nothing waits.
+    waiting_for: tuple[str, ...] | None = None
+    approved_by: tuple[str, ...] = ()
+    rejected_by: str = ""
+    rejected_as: str = ""  # the label of the reject button ("Stop")
+    cancelled_by: str = ""
+    thread_link: str = ""
+
+    @property
+    def shown_status(self) -> str:
+        """The status as a person reads it: Waiting while a prompt is open, Rejected when a
+        reviewer's rejection ended the run."""
+        if self.rejected_by and self.status in ("Failed", "Cancelled"):
+            return "Rejected"
+        if self.waiting_for is not None and self.status not in _TERMINAL:
+            return "Waiting"
+        return self.status
 
 
-def _value_text(value: Any) -> str:
-    return value if isinstance(value, str) else json.dumps(value, sort_keys=True, default=str)
+def is_secret_name(name: str) -> bool:
+    """Whether a parameter's name says it holds a secret (its value is never shown)."""
+    folded = name.lower().replace("-", "_")
+    return any(word in folded for word in _SECRET_WORDS)
 
 
-def _params_text(params: Mapping[str, Any]) -> str:
+def value_text(name: str, value: Any) -> str:
+    """One parameter value as a message shows it: secrets hidden, long values shortened."""
+    if is_secret_name(name):
+        return "`••••••`"
+    text = value if isinstance(value, str) else json.dumps(value, sort_keys=True, default=str)
+    text = truncate(" ".join(text.split()), VALUE_LIMIT)
+    text = text.replace("`", "'")  # a backtick would end the code span early
+    return f"`{text}`" if text else "_empty_"
+
+
+def params_text(params: Mapping[str, Any], *, separator: str = "\n") -> str:
+    """Parameters as `name` = value lines (or one line with another separator)."""
     if not params:
         return "_no parameters_"
-    lines = [f"`{key}` = {_value_text(value)}" for key, value in sorted(params.items())]
-    return truncate("\n".join(lines), 1900)
+    parts = [f"{key} = {value_text(key, value)}" for key, value in sorted(params.items())]
+    return truncate(separator.join(parts), 1900)
+
+
+def plain(mrkdwn: str) -> str:
+    """mrkdwn as a notification reads it: no emoji codes or bold marks, mentions as @ID, links
+    and dates as their text."""
+    text = re.sub(r"<!date\^[^|>]*\|([^>]*)>", r"\1", mrkdwn)
+    text = re.sub(r"<@(\w+)>", r"@\1", text)
+    text = re.sub(r"<[^>|]*\|([^>]*)>", r"\1", text)
+    text = re.sub(r":[a-z0-9_+-]+: ?", "", text)
+    return text.replace("*", "").strip()
+
+
+def status_line(run: RunSummary) -> str:
+    """What is going on, with who decided and how long it took: the parent's main line."""
+    shown = run.shown_status
+    emoji = status_emoji(shown)
+    if shown == "Waiting":
+        whom = ", ".join(run.waiting_for or ()) or "a reviewer"
+        line = f"{emoji} *Waiting for approval* from {whom}"
+        return line + (f" · {run.elapsed}" if run.elapsed else "")
+    if shown == "Rejected":
+        how = f" ({run.rejected_as})" if run.rejected_as else ""
+        line = f"{emoji} *Rejected* by {run.rejected_by}{how}"
+    elif run.status in ("Cancelled", "Canceled") and run.cancelled_by:
+        line = f"{emoji} *Cancelled* by {run.cancelled_by}"
+    else:
+        line = f"{emoji} *{shown}*"
+    if run.duration:
+        line += f" after {run.duration}" if shown != "Succeeded" else f" in {run.duration}"
+    elif run.elapsed and shown not in _TERMINAL:
+        line += f" · running for {run.elapsed}"
+    if run.error and shown == "Failed":
+        line += f": {truncate(run.error, 500)}"
+    return line
+
+
+def started_text(run: RunSummary) -> str:
+    """Who started it: a Slack user of the bot, or "started in Airplane by …"."""
+    if run.requester_id:
+        return f"Started by <@{run.requester_id}>"
+    if run.started_in_airplane_by:
+        return f"Started in Airplane by {run.started_in_airplane_by}"
+    return "Started in Airplane"
 
 
 def run_message(run: RunSummary, *, cancellable: bool = True) -> dict[str, Any]:
-    """`text` and `blocks` of a run's message: task, status, who, env, params, link, Cancel."""
+    """`text` and `blocks` of a run's message: what, who, where, with what, and how it goes."""
     what = "Runbook" if run.is_runbook else "Task"
-    emoji = status_emoji(run.status)
     title = f"*{run.name}* (`{run.slug}`)" if run.name and run.name != run.slug else f"`{run.slug}`"
-    who = f" by <@{run.requester_id}>" if run.requester_id else ""
-    text = f"{what} {run.slug}{who.replace('<@', '').replace('>', '')}: {run.status}"
-    status = f"{emoji} *{run.status}*" + (f" · {run.elapsed}" if run.elapsed else "")
-    fields = [
-        MarkdownTextObject(text=f"*Status*\n{status}"),
-        MarkdownTextObject(text=f"*Environment*\n{run.env or 'default'}"),
-        MarkdownTextObject(text=f"*{'Session' if run.is_runbook else 'Run'}*\n`{run.run_id}`"),
-        MarkdownTextObject(text=f"*Parameters*\n{_params_text(run.params)}"),
+    started = started_text(run)
+    if run.started_at is not None:
+        started += f" {slack_date(run.started_at)}"
+    context_parts = [
+        started,
+        f"env `{run.env or 'default'}`",
+        f"{'session' if run.is_runbook else 'run'} `{run.run_id}`",
     ]
+    if run.approved_by:
+        context_parts.append("approved by " + ", ".join(run.approved_by))
+    if run.thread_link and not run.link:
+        context_parts.append(f"<{run.thread_link}|thread>")
+    text = truncate(
+        f"{what} {run.name or run.slug}: {plain(status_line(run))} · {plain(started)}", 3000
+    )
     blocks: list[Block] = [
-        SectionBlock(text=MarkdownTextObject(text=truncate(f"{what} {title}{who}", 3000))),
-        SectionBlock(fields=fields),
+        SectionBlock(text=MarkdownTextObject(text=truncate(f"{what} {title}", 3000))),
+        SectionBlock(text=MarkdownTextObject(text=truncate(status_line(run), 3000))),
+        SectionBlock(text=MarkdownTextObject(text=f"*Parameters*\n{params_text(run.params)}")),
+        ContextBlock(elements=[MarkdownTextObject(text=truncate(" · ".join(context_parts), 2000))]),
     ]
     buttons: list[ButtonElement] = []
     if run.link:
@@ -159,17 +264,30 @@ def logs_message(run_id: str, lines: Sequence[str], *, more: bool) -> dict[str, 
     return {"text": f"Logs of {run_id}", "blocks": [block.to_dict() for block in blocks]}
 
 
-def runs_list_message(title: str, runs: Sequence[RunSummary]) -> dict[str, Any]:
+def list_line(run: RunSummary) -> str:
+    """One run in a list: status, task, ID, who, when it started, how long it took."""
+    shown = run.shown_status
+    who = (
+        f"<@{run.requester_id}>"
+        if run.requester_id
+        else (run.started_in_airplane_by or "someone in Airplane")
+    )
+    parts = [f"{status_emoji(shown)} *{run.slug}* `{run.run_id}` {shown}", f"by {who}"]
+    if run.started_at is not None:
+        parts.append(f"started {slack_date(run.started_at)}")
+    if run.duration:
+        parts.append(f"took {run.duration}")
+    elif run.elapsed:
+        parts.append(f"running for {run.elapsed}")
+    target = run.link or run.thread_link
+    if target:
+        parts.append(f"<{target}|open>")
+    return " · ".join(parts)
+
+
+def runs_list_message(title: str, runs: Sequence[RunSummary], *, empty: str = "") -> dict[str, Any]:
     """A short list of runs, newest first."""
-    if not runs:
-        lines = ["_no runs_"]
-    else:
-        lines = [
-            f"{status_emoji(r.status)} `{r.run_id}` `{r.slug}` {r.status}"
-            + (f" by <@{r.requester_id}>" if r.requester_id else "")
-            + (f" <{r.link}|open>" if r.link else "")
-            for r in runs[:20]
-        ]
+    lines = [list_line(r) for r in runs[:20]] if runs else [empty or "_no runs yet_"]
     body = truncate("\n".join(lines), SECTION_LIMIT)
     blocks = [
         SectionBlock(text=MarkdownTextObject(text=f"*{title}*")),

@@ -76,6 +76,7 @@ def _progress_json(progress: Progress) -> str:
             "seen_status": progress.seen_status,
             "seen_since": progress.seen_since,
             "done": progress.done,
+            "parent_facts": progress.parent_facts,
         }
     )
 
@@ -92,6 +93,7 @@ def _progress(text: str) -> Progress:
         seen_status=str(raw.get("seen_status", "")),
         seen_since=float(raw.get("seen_since", 0.0)),
         done=bool(raw.get("done", False)),
+        parent_facts=str(raw.get("parent_facts", "")),
     )
 
 

@@ -1,11 +1,13 @@
-"""App Home: each user's recent runs with their status, and the approvals waiting for them."""
+"""App Home: what waits for the reader first (approvals, then runs still open), then their
+recent runs; each with a button that answers or opens its thread. Pure."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from slack_sdk.models.blocks import (
+    ButtonElement,
     ContextBlock,
     DividerBlock,
     HeaderBlock,
@@ -14,35 +16,83 @@ from slack_sdk.models.blocks import (
 )
 from slack_sdk.models.views import View
 
-from ..blocks.runs import status_emoji
-from .model import Progress, Tracked
+from ..blocks.runs import slack_date, status_emoji
+from ..ids import ActionId
+from .model import TERMINAL, Progress, Tracked
 from .ports import PendingApproval
 
 MAX_RUNS = 20
 MAX_APPROVALS = 20
 
+# link key -> a permalink; the listener asks Slack for these before rendering.
+Links = Mapping[str, str]
+
+
+def run_key(tracked: Tracked) -> str:
+    """The key of a run's thread link."""
+    return f"run:{tracked.channel}:{tracked.id}"
+
+
+def approval_key(approval: PendingApproval) -> str:
+    """The key of the link to the reader's copy of a prompt."""
+    return f"prompt:{approval.prompt_id}"
+
+
+def _where(channel: str) -> str:
+    """A channel as a mention; a DM (`D…`) reads "in a DM" (Slack shows `<#D…>` raw)."""
+    if not channel:
+        return ""
+    return " · in a DM" if channel.startswith("D") else f" · in <#{channel}>"
+
+
+def _section(text: str, button: ButtonElement | None) -> SectionBlock:
+    return SectionBlock(text=MarkdownTextObject(text=text[:3000]), accessory=button)
+
+
+def _link_button(label: str, url: str, *, primary: bool = False) -> ButtonElement | None:
+    if not url:
+        return None
+    style = "primary" if primary else None
+    return ButtonElement(text=label, url=url, action_id=ActionId.OPEN_IN_AIRPLANE, style=style)
+
+
+def _run_line(tracked: Tracked, progress: Progress) -> str:
+    status = progress.parent_status or "Queued"
+    started = f" · started {slack_date(tracked.since)}" if tracked.since else ""
+    name = f"*{tracked.name}* (`{tracked.label}`)" if tracked.name else f"*{tracked.label}*"
+    return (
+        f"{status_emoji(status)} {name} `{tracked.id}` · {status}{started}{_where(tracked.channel)}"
+    )
+
 
 def home_view(
-    runs: Sequence[tuple[Tracked, Progress]], approvals: Sequence[PendingApproval]
+    runs: Sequence[tuple[Tracked, Progress]],
+    approvals: Sequence[PendingApproval],
+    links: Links | None = None,
 ) -> dict[str, Any]:
-    """The Home tab as a `views.publish` view."""
+    """The Home tab as a `views.publish` view; times read in the reader's own time zone."""
+    links = links or {}
     blocks: list[Any] = [HeaderBlock(text="Waiting for your approval")]
     if approvals:
         for approval in approvals[:MAX_APPROVALS]:
-            where = f" in <#{approval.channel}>" if approval.channel else ""
-            run = f" (run `{approval.run_id}`)" if approval.run_id else ""
-            text = f":raised_hand: {approval.description or 'A prompt'}{run}{where}"
-            blocks.append(SectionBlock(text=MarkdownTextObject(text=text[:3000])))
+            run = f" · run `{approval.run_id}`" if approval.run_id else ""
+            text = (
+                f":double_vertical_bar: {approval.description or 'A prompt'}{run}"
+                f"{_where(approval.channel)}"
+            )
+            url = links.get(approval_key(approval), "")
+            blocks.append(_section(text, _link_button("Answer", url, primary=True)))
     else:
         blocks.append(ContextBlock(elements=[MarkdownTextObject(text="Nothing waits for you.")]))
-    blocks += [DividerBlock(), HeaderBlock(text="Your recent runs")]
-    if runs:
-        for tracked, progress in runs[:MAX_RUNS]:
-            status = progress.parent_status or "Queued"
-            emoji = status_emoji(status)
-            text = f"{emoji} *{tracked.label}* `{tracked.id}` · {status} · in <#{tracked.channel}>"
-            blocks.append(SectionBlock(text=MarkdownTextObject(text=text[:3000])))
-    else:
-        hint = "No runs yet. Start one with `/airplane run <task>`."
-        blocks.append(ContextBlock(elements=[MarkdownTextObject(text=hint)]))
-    return View(type="home", blocks=blocks).to_dict()
+    open_runs = [(t, p) for t, p in runs if (p.parent_status or "Queued") not in TERMINAL]
+    ended = [(t, p) for t, p in runs if (p.parent_status or "Queued") in TERMINAL]
+    for title, items in (("Your open runs", open_runs), ("Your recent runs", ended)):
+        blocks += [DividerBlock(), HeaderBlock(text=title)]
+        if not items:
+            none = "None running." if items is open_runs else "No runs yet."
+            hint = f"{none} Start one with `/airplane run <task>`."
+            blocks.append(ContextBlock(elements=[MarkdownTextObject(text=hint)]))
+        for tracked, progress in items[:MAX_RUNS]:
+            url = links.get(run_key(tracked), "")
+            blocks.append(_section(_run_line(tracked, progress), _link_button("Open thread", url)))
+    return View(type="home", blocks=blocks[:100]).to_dict()

@@ -67,6 +67,17 @@ TERMINAL = frozenset({"Succeeded", "Failed", "Cancelled"})
 
 
 @dataclass(frozen=True)
+class PromptFact:
+    """A prompt of the run, as far as the parent and thread tell of it."""
+
+    id: str
+    state: str  # "pending", "submitted" or "cancelled" (airplane_api's PromptState values)
+    reviewers: tuple[str, ...] = ()  # labels: emails, `slack:U…`, `group:<slug>`
+    decided_by: str = ""
+    verdict: str = ""  # the label of the button that decided it (confirmText / cancelText)
+
+
+@dataclass(frozen=True)
 class Observation:
     """What the API says about a run or session at one moment."""
 
@@ -77,6 +88,13 @@ class Observation:
     steps: tuple[Step, ...] = ()
     output: Loaded | None = None
     log_tail: Loaded | None = None
+    cancelled_by: str = ""
+    # The run's prompts as last fetched (the tracker carries them from prompt discovery).
+    prompts: tuple[PromptFact, ...] = ()
+    # Whether `prompts` were fetched after the run ended (so a rejection cannot be missed).
+    final_prompts: bool = False
+    # label -> how it reads (mention or name), for the people this observation names.
+    names: Mapping[str, str] = field(default_factory=dict, hash=False)
 
     @property
     def terminal(self) -> bool:
@@ -99,3 +117,5 @@ class Progress:
     seen_status: str = ""
     seen_since: float = 0.0
     done: bool = False
+    # What else the parent showed (who waits, who decided, the error): a change edits it.
+    parent_facts: str = ""

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from airplane_api.models import Run, Session
+from airplane_api.models import Prompt, PromptState, Run, Session
 
-from .model import Observation, Step
+from .model import Observation, PromptFact, Step
 
 
 def run_fingerprint(run: Run) -> str:
@@ -54,7 +54,33 @@ def observe_run(run: Run, children: Mapping[str, Run]) -> Observation:
         ended_at=run.ended_at,
         created_by=run.created_by,
         steps=steps,
+        cancelled_by=run.cancelled_by if run.status.value == "Cancelled" else "",
     )
+
+
+def prompt_fact(prompt: Prompt) -> PromptFact:
+    """What the parent and thread tell of a prompt: its state, reviewers, who decided and how."""
+    state = prompt.state
+    reviewers = (*prompt.reviewers.users, *(f"group:{g}" for g in prompt.reviewers.groups))
+    if state is PromptState.SUBMITTED:
+        return PromptFact(
+            prompt.id, state.value, reviewers, prompt.submitted_by, prompt.confirm_text or "Approve"
+        )
+    if state is PromptState.CANCELLED:
+        return PromptFact(
+            prompt.id, state.value, reviewers, prompt.cancelled_by, prompt.cancel_text or "Reject"
+        )
+    return PromptFact(prompt.id, state.value, reviewers)
+
+
+def people_of(observation: Observation, requested_by: str) -> set[str]:
+    """Every label the messages of this observation name (to resolve them before rendering)."""
+    labels = {requested_by or observation.created_by, observation.cancelled_by}
+    for prompt in observation.prompts:
+        labels.update(prompt.reviewers)
+        labels.add(prompt.decided_by)
+    labels.discard("")
+    return labels
 
 
 def observe_session(session: Session) -> Observation:

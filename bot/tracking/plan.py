@@ -1,6 +1,10 @@
 """The tracker's decision: given what Slack shows and what the API says, what to post or edit.
 
-Every post has a stable key (`parent`, `status:3:Active`, `step:run_x`, `output`, `logtail`).
+The parent shows the status at every moment; the thread only what the parent cannot keep: each
+step, the ending (how, after how long, the requester @-mentioned), outputs or the log tail.
+A thread line per status change would only repeat the parent, so there is none.
+
+Every post has a stable key (`parent`, `status:1:Succeeded`, `step:run_x`, `output`, `logtail`).
 The executor records the key as an intent before the Slack call and the message's ts after it,
 so replaying a plan after a crash skips what was posted and reconciles what may have been.
 Edits rewrite a known message and are safe to repeat.
@@ -17,11 +21,12 @@ from .render import (
     FileBody,
     Message,
     elapsed_text,
+    end_message,
     log_tail_body,
     observed_elapsed,
     output_body,
+    parent_facts,
     parent_message,
-    status_message,
     step_message,
 )
 
@@ -29,8 +34,6 @@ PARENT_KEY = "parent"
 OUTPUT_KEY = "output"
 LOGTAIL_KEY = "logtail"
 ELAPSED_EDIT_EVERY = 30.0
-# A status must hold this long to get its own thread line (the parent shows it at once).
-COALESCE_STATUS_LINES = 5.0
 
 
 class Need(StrEnum):
@@ -38,6 +41,8 @@ class Need(StrEnum):
 
     OUTPUT = "output"
     LOG_TAIL = "log_tail"
+    # A failed run's prompts, fetched at its end: a reviewer's rejection is why it failed.
+    PROMPTS = "prompts"
 
 
 @dataclass(frozen=True)
@@ -78,53 +83,63 @@ def step_key(run_id: str) -> str:
     return f"step:{run_id}"
 
 
-def plan(tracked: Tracked, progress: Progress, seen: Observation, now: float) -> Plan:
-    """Decide the Slack operations that bring the thread up to date with `seen`."""
+def plan(
+    tracked: Tracked,
+    progress: Progress,
+    seen: Observation,
+    now: float,
+    *,
+    mention_on_end: bool = True,
+) -> Plan:
+    """Decide the Slack operations that bring the thread up to date with `seen`.
+
+    `mention_on_end`: @-mention the requester in the ending line (a rejection always does).
+    """
     if progress.done:
         return Plan((), progress)
     ops: list[Op] = []
-    needs: set[Need] = set()
-    wake_at: float | None = None
+    needs = _needs(tracked, seen)
     status = seen.status
     elapsed = elapsed_text(observed_elapsed(seen, now)) if seen.started_at else ""
+    facts = parent_facts(tracked, seen)
     if status != progress.seen_status:
         progress = replace(progress, seen_status=status, seen_since=now)
 
-    # Parent: posted once, edited on every status change and, while running, at most every 30 s.
-    # Rendered only when it is sent: most plans of a long run change nothing.
+    # Parent: posted once, edited on every change of what it says and, while running, at most
+    # every 30 s for the elapsed time. Rendered only when sent: most plans change nothing.
     def parent() -> Message:
-        return parent_message(tracked, status, elapsed)
+        return parent_message(tracked, seen, now)
+
+    def shown(progress: Progress) -> Progress:
+        return replace(
+            progress,
+            parent_status=status,
+            parent_elapsed=elapsed,
+            parent_edited_at=now,
+            parent_facts=facts,
+        )
 
     if not progress.parent_status:
         ops.append(Post(PARENT_KEY, parent(), in_thread=False, priority=Priority.STATUS))
-        progress = replace(progress, parent_status=status, parent_elapsed=elapsed)
-        progress = replace(progress, parent_edited_at=now)
-    elif status != progress.parent_status or (seen.terminal and elapsed != progress.parent_elapsed):
+        progress = shown(progress)
+    elif (
+        status != progress.parent_status
+        or facts != progress.parent_facts
+        or (seen.terminal and elapsed != progress.parent_elapsed)
+    ):
         # The edit that shows the end outranks every other status write in the channel.
         ops.append(Edit(PARENT_KEY, parent(), Priority.FINAL if seen.terminal else Priority.STATUS))
-        progress = replace(progress, parent_status=status, parent_elapsed=elapsed)
-        progress = replace(progress, parent_edited_at=now)
+        progress = shown(progress)
     elif (
         elapsed != progress.parent_elapsed and now - progress.parent_edited_at >= ELAPSED_EDIT_EVERY
     ):
         ops.append(Edit(PARENT_KEY, parent(), priority=Priority.COSMETIC))
         progress = replace(progress, parent_elapsed=elapsed, parent_edited_at=now)
 
-    # Status changes in the thread, coalesced: a status gets its line once it has held a few
-    # seconds, or at once when it is the end. A session may pass through Waiting more than once.
-    if status != progress.thread_status:
-        held = now - progress.seen_since
-        if seen.terminal or held >= COALESCE_STATUS_LINES:
-            seq = progress.status_seq + 1
-            ops.append(Post(f"status:{seq}:{status}", status_message(status)))
-            progress = replace(progress, thread_status=status, status_seq=seq)
-        else:
-            wake_at = progress.seen_since + COALESCE_STATUS_LINES
-
     # Child runs and session steps: one message each, edited as their status changes.
-    shown = dict(progress.steps_shown)
+    shown_steps = dict(progress.steps_shown)
     for step in seen.steps:
-        before = shown.get(step.run_id)
+        before = shown_steps.get(step.run_id)
         if before == step.status:
             continue
         body = step_message(step, tracked.kind)
@@ -133,26 +148,57 @@ def plan(tracked: Tracked, progress: Progress, seen: Observation, now: float) ->
             if before is None
             else Edit(step_key(step.run_id), body, priority=Priority.THREAD)
         )
-        shown[step.run_id] = step.status
-    progress = replace(progress, steps_shown=shown)
+        shown_steps[step.run_id] = step.status
+    progress = replace(progress, steps_shown=shown_steps)
 
-    # The ending: a run's outputs on success, its log tail on failure. Sessions have neither
-    # in the v0 API (their steps already showed in the thread), so they end here.
-    if seen.terminal:
-        if tracked.kind is Kind.RUN and status == "Succeeded":
-            if seen.output is None:
-                needs.add(Need.OUTPUT)
-            elif _has_output(seen.output):
-                ops.append(Post(OUTPUT_KEY, output_body(tracked.id, seen.output.value)))
-        elif tracked.kind is Kind.RUN and status == "Failed":
-            if seen.log_tail is None:
-                needs.add(Need.LOG_TAIL)
-            else:
-                lines = [str(line) for line in seen.log_tail.value or []]
-                ops.append(Post(LOGTAIL_KEY, log_tail_body(tracked.id, lines)))
-        if not needs:
-            progress = replace(progress, done=True)
-    return Plan(tuple(ops), progress, frozenset(needs), wake_at)
+    # The ending, once what it says is known (the error, who rejected): one line that tells the
+    # requester, then a run's outputs on success or its log tail on failure. Sessions have
+    # neither in the v0 API (their steps already showed in the thread), so they end at the line.
+    if seen.terminal and not needs:
+        if progress.thread_status != status:
+            seq = progress.status_seq + 1
+            ending = end_message(tracked, seen, now, mention=mention_on_end)
+            ops.append(Post(f"status:{seq}:{status}", ending, priority=Priority.STATUS))
+            progress = replace(progress, thread_status=status, status_seq=seq)
+        if tracked.kind is Kind.RUN and status == "Succeeded" and seen.output is not None:
+            if _has_output(seen.output):
+                ops.append(
+                    Post(OUTPUT_KEY, output_body(tracked.id, seen.output.value, tracked.label))
+                )
+        elif (
+            tracked.kind is Kind.RUN
+            and status == "Failed"
+            and seen.log_tail is not None
+            and not _rejected(seen)
+        ):
+            # A rejection's traceback (PromptCancelledError) says nothing the line did not.
+            lines = [str(line) for line in seen.log_tail.value or []]
+            ops.append(Post(LOGTAIL_KEY, log_tail_body(tracked.id, lines)))
+        progress = replace(progress, done=True)
+    return Plan(tuple(ops), progress, frozenset(needs), None)
+
+
+def _needs(tracked: Tracked, seen: Observation) -> set[Need]:
+    """Details an ended run's messages need and the observation lacks."""
+    needs: set[Need] = set()
+    if not seen.terminal:
+        return needs
+    if tracked.kind is Kind.SESSION:
+        if seen.status == "Failed" and seen.prompts and not seen.final_prompts:
+            needs.add(Need.PROMPTS)
+        return needs
+    if seen.status in ("Succeeded", "Failed") and seen.output is None:
+        needs.add(Need.OUTPUT)  # the outputs, or the failure's `error`
+    if seen.status == "Failed":
+        if seen.log_tail is None:
+            needs.add(Need.LOG_TAIL)
+        if not seen.final_prompts:
+            needs.add(Need.PROMPTS)
+    return needs
+
+
+def _rejected(seen: Observation) -> bool:
+    return any(p.state == "cancelled" and p.decided_by for p in seen.prompts)
 
 
 def _has_output(output: Loaded) -> bool:

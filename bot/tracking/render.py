@@ -8,8 +8,9 @@ from typing import Any
 
 from slack_sdk.models.blocks import MarkdownTextObject, SectionBlock
 
-from ..blocks.runs import RunSummary, run_message, status_emoji
-from .model import Kind, Observation, Step, Tracked
+from ..blocks.runs import RunSummary, run_message, status_emoji, status_line
+from .model import Kind, Observation, PromptFact, Step, Tracked
+from .people import person, slack_user
 
 # Slack's limit for a section's text is 3,000 characters; longer outputs become a file.
 SECTION_LIMIT = 3000
@@ -31,6 +32,8 @@ class FileBody:
     filename: str
     title: str
     content: str
+    # The message that comes with the file: what it is, how big, a short preview.
+    comment: str = ""
 
 
 def elapsed_text(seconds: float) -> str:
@@ -45,43 +48,112 @@ def elapsed_text(seconds: float) -> str:
     return f"{hours}h {minutes:02d}m"
 
 
-def parent_message(tracked: Tracked, status: str, elapsed: str) -> Message:
-    """The parent message in the channel, from its first post on: the one run renderer."""
-    user = tracked.requested_by.removeprefix("slack:")
-    summary = RunSummary(
+def summary(tracked: Tracked, seen: Observation, now: float) -> RunSummary:
+    """What the parent says about `tracked` given what the API says now."""
+    names = seen.names
+    started_by = tracked.requested_by or seen.created_by
+    user = slack_user(started_by)
+    ended = seen.terminal and seen.started_at is not None
+    elapsed = elapsed_text(observed_elapsed(seen, now)) if seen.started_at else ""
+    pending = [p for p in seen.prompts if p.state == "pending"]
+    rejected = _rejection(seen)
+    return RunSummary(
         run_id=tracked.id,
         slug=tracked.label,
-        status=status,
+        status=seen.status,
         name=tracked.name,
-        requester_id=user if who(user) != user else None,
+        requester_id=user,
+        started_in_airplane_by="" if user else person(started_by, names) if started_by else "",
         env=tracked.env or None,
         params=tracked.params,
         link=tracked.link or None,
         is_runbook=tracked.kind is Kind.SESSION,
-        elapsed=elapsed,
+        elapsed="" if ended else elapsed,
+        duration=elapsed if ended else "",
+        started_at=seen.started_at.timestamp() if seen.started_at else None,
+        error=error_text(seen.output.value) if seen.output and seen.status == "Failed" else "",
+        waiting_for=(
+            tuple(dict.fromkeys(person(r, names) for p in pending for r in p.reviewers))
+            if pending and not seen.terminal
+            else None
+        ),
+        approved_by=tuple(
+            dict.fromkeys(
+                person(p.decided_by, names) for p in seen.prompts if p.state == "submitted"
+            )
+        ),
+        rejected_by=person(rejected.decided_by, names) if rejected else "",
+        rejected_as=rejected.verdict if rejected else "",
+        cancelled_by=person(seen.cancelled_by, names) if seen.cancelled_by else "",
     )
-    rendered = run_message(summary)
+
+
+def _rejection(seen: Observation) -> PromptFact | None:
+    """The prompt whose rejection ended the run (a cancelled run's prompts close, unrejected)."""
+    if seen.status == "Cancelled" and seen.cancelled_by:
+        return None
+    for prompt in seen.prompts:
+        if prompt.state == "cancelled" and prompt.decided_by:
+            return prompt
+    return None
+
+
+def parent_message(tracked: Tracked, seen: Observation, now: float) -> Message:
+    """The parent message in the channel, from its first post on: the one run renderer."""
+    rendered = run_message(summary(tracked, seen, now))
     return Message(text=str(rendered["text"]), blocks=tuple(rendered["blocks"]))
+
+
+def parent_facts(tracked: Tracked, seen: Observation) -> str:
+    """What the parent shows besides status and time; when this changes, the parent is edited."""
+    shown = summary(tracked, seen, 0.0)
+    return "|".join(
+        [
+            ",".join(shown.waiting_for) if shown.waiting_for is not None else "-",
+            ",".join(shown.approved_by),
+            shown.rejected_by,
+            shown.cancelled_by,
+            shown.error,
+            shown.started_in_airplane_by,
+        ]
+    )
+
+
+def error_text(output: Any) -> str:
+    """The message of a failed run's `error` output: one line, never a traceback."""
+    error = output.get("error") if isinstance(output, dict) else None
+    if error is None:
+        return ""
+    text = error if isinstance(error, str) else json.dumps(error, default=str)
+    lines = [line.strip() for line in text.strip().splitlines() if line.strip()]
+    if not lines:
+        return ""
+    # A traceback's last line is the exception and its message; anything else reads first.
+    line = lines[-1] if lines[0].startswith("Traceback") else lines[0]
+    return line if len(line) <= 300 else line[:299] + "…"
 
 
 def who(requester: str) -> str:
     """A Slack user ID as a mention (`slack:U…` labels included); anything else as it is."""
-    user = requester.removeprefix("slack:")
-    if user[:1] in ("U", "W") and user.isalnum() and user.isupper():
-        return f"<@{user}>"
-    return requester
+    return person(requester, {})
 
 
-def status_message(status: str) -> Message:
-    """A thread line for one status change."""
-    return Message(text=f"{status_emoji(status)} Status: {status}".strip())
+def end_message(tracked: Tracked, seen: Observation, now: float, *, mention: bool) -> Message:
+    """The thread's line when the run ends: how, after how long, and the requester told."""
+    shown = summary(tracked, seen, now)
+    line = status_line(shown)
+    rejected = shown.shown_status == "Rejected"
+    if shown.requester_id and (mention or rejected):
+        line += f" · <@{shown.requester_id}>"
+    return Message(text=line)
 
 
 def step_message(step: Step, kind: Kind) -> Message:
     """A thread line for a child run (of a run) or a step (of a session), edited in place."""
     noun = "Child run" if kind is Kind.RUN else "Step"
     emoji = status_emoji(step.status)
-    return Message(text=f"{noun} {step.label} `{step.run_id}`: {emoji} {step.status}")
+    ident = f" `{step.run_id}`" if step.run_id.startswith("run") else ""
+    return Message(text=f"{emoji} {noun} *{step.label}*{ident}: {step.status}")
 
 
 def _table(rows: list[dict[str, Any]]) -> str:
@@ -109,28 +181,70 @@ def is_table(value: Any) -> bool:
     return isinstance(value, list) and bool(value) and all(isinstance(v, dict) for v in value)
 
 
-def output_body(run_id: str, value: Any) -> Message | FileBody:
-    """Outputs on success: a table for a list of objects, JSON otherwise, a file when too long."""
+PREVIEW_ROWS = 3
+
+
+def output_body(run_id: str, value: Any, label: str = "") -> Message | FileBody:
+    """Outputs on success, titled: a table for a list of objects, JSON otherwise, a file (with
+    its row count and a short preview) when too long."""
+    what = f"Output of `{label}`" if label else "Output"
     if is_table(value):
         body, ext = _table(value), "txt"
+        rows = len(value)
+        title = f"{what}: {rows} row{'s' if rows != 1 else ''}"
     else:
         body, ext = json.dumps(value, indent=2, ensure_ascii=False, default=str), "json"
-    fenced = f"*Output*\n```\n{body}\n```"
+        title = what
+    fenced = f":page_facing_up: *{title}*\n```\n{body}\n```"
+    plain_title = title.replace("`", "")
     if len(fenced) > SECTION_LIMIT:
-        return FileBody(filename=f"output-{run_id}.{ext}", title="Output", content=body)
+        preview_lines = body.splitlines()[: PREVIEW_ROWS + 2 if is_table(value) else PREVIEW_ROWS]
+        preview = "\n".join(line[:150] for line in preview_lines)
+        comment = f":page_facing_up: *{title}*, too long for a message: in the file. First lines:"
+        comment += f"\n```\n{preview}\n```"
+        return FileBody(
+            filename=f"output-{run_id}.{ext}", title=plain_title, content=body, comment=comment
+        )
     block = SectionBlock(text=MarkdownTextObject(text=fenced)).to_dict()
-    return Message(text="Output", blocks=(block,))
+    return Message(text=plain_title, blocks=(block,))
+
+
+def without_internal_frames(lines: list[str]) -> list[str]:
+    """Log lines minus the frames of airfield's own task runner (`task_shim.py`), which say
+    nothing about the task: a frame's `File …` line and the source line under it."""
+    kept: list[str] = []
+    skip_source = False
+    for line in lines:
+        if skip_source:
+            # The frame's source line, and the `^^^^` line Python 3.11+ may put under it.
+            if line.strip() and set(line.strip()) <= {"^", "~"}:
+                continue
+            skip_source = False
+            if line.startswith("    ") and not line.lstrip().startswith("File "):
+                skip_source = True
+                continue
+        if line.lstrip().startswith("File ") and "task_shim.py" in line:
+            skip_source = True
+            continue
+        kept.append(line)
+    return kept
 
 
 def log_tail_body(run_id: str, lines: list[str]) -> Message | FileBody:
     """The last log lines of a failed run, as a code block or a file when too long."""
-    tail = lines[-LOG_TAIL_LINES:]
+    tail = without_internal_frames(lines)[-LOG_TAIL_LINES:]
     body = "\n".join(tail) if tail else "(no log lines)"
-    fenced = f"*Last {len(tail)} log lines*\n```\n{body}\n```"
+    title = f"Last {len(tail)} log line{'s' if len(tail) != 1 else ''} of `{run_id}`"
+    fenced = f":scroll: *{title}*\n```\n{body}\n```"
+    plain_title = title.replace("`", "")
     if len(fenced) > SECTION_LIMIT:
-        return FileBody(filename=f"logs-{run_id}.txt", title="Log tail", content=body)
+        preview = "\n".join(line[:150] for line in tail[-PREVIEW_ROWS:])
+        comment = f":scroll: *{title}*, in the file. The very last:\n```\n{preview}\n```"
+        return FileBody(
+            filename=f"logs-{run_id}.txt", title=plain_title, content=body, comment=comment
+        )
     block = SectionBlock(text=MarkdownTextObject(text=fenced)).to_dict()
-    return Message(text="Log tail", blocks=(block,))
+    return Message(text=plain_title, blocks=(block,))
 
 
 def observed_elapsed(observation: Observation, now: float) -> float:

@@ -53,6 +53,7 @@ class SlackWebWriter:
             filename=body.filename,
             title=body.title,
             content=body.content,
+            initial_comment=body.comment or None,
         )
         file: Any = answer.get("file") or (answer.get("files") or [{}])[0]
         return str(file.get("id") or key)

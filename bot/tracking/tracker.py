@@ -26,30 +26,31 @@ from datetime import datetime
 from typing import Literal
 
 from airplane_api.errors import APIError, NotFoundError
-from airplane_api.models import PromptState, Run, Session
+from airplane_api.models import Prompt, PromptState, Run, Session
 
 from .. import metrics
 from .budget import Lane, RequestBudget
 from .executor import ChannelGone, Executor, NotLeased, writer_of
 from .feed import Cadence, ChangeFeed, FeedUnsupported
 from .leasing import Leasing
-from .model import Identity, Kind, Loaded, Observation, Progress, Tracked, identity
+from .model import Identity, Kind, Loaded, Observation, Progress, PromptFact, Tracked, identity
 from .observe import (
     needs_prompt_check,
     observe_run,
     observe_session,
+    people_of,
+    prompt_fact,
     run_fingerprint,
     session_fingerprint,
     waiting_prompt_ids,
 )
 from .outbox import Outbox, Priority
+from .people import People
 from .plan import ELAPSED_EDIT_EVERY, PARENT_KEY, Edit, Need, Plan, Post, plan
 from .ports import AirplaneSource, PromptSink, SlackWriter, Subscription, TrackingStore
 from .render import (
     Message,
     channel_gone_message,
-    elapsed_text,
-    observed_elapsed,
     parent_message,
     trouble_message,
     vanished_message,
@@ -80,6 +81,8 @@ class TrackerSettings:
     # Consecutive failures of one item before its thread says it is in trouble.
     trouble_after: int = 5
     max_fetches: int = 64
+    # @-mention the requester in a run's ending line (a rejection always mentions them).
+    mention_requester_on_end: bool = True
 
 
 @dataclass
@@ -103,6 +106,8 @@ class _Item:
     next_prompt_check: float = 0.0
     # Whether this replica holds the item's lease (always, without leasing).
     held: bool = True
+    # The run's prompts as last fetched: the parent says who must decide and who did.
+    prompts: tuple[PromptFact, ...] = ()
     # Failures of this item's work, for its backoff.
     failures: int = 0
     retry_at: float = 0.0
@@ -122,6 +127,7 @@ class Tracker:
         *,
         prompt_sink: PromptSink | None = None,
         leasing: Leasing | None = None,
+        people: People | None = None,
         clock: Callable[[], float] = time.time,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
     ) -> None:
@@ -135,6 +141,7 @@ class Tracker:
             store, slack, outbox, fence=leasing.holds if leasing is not None else None
         )
         self.prompt_sink = prompt_sink
+        self.people = people or People(None, None)
         self._clock = clock
         self._sleep = sleep
         self._items: dict[Identity, _Item] = {}
@@ -535,13 +542,16 @@ class Tracker:
         else:
             return
         now = self._clock()
-        decided = plan(tracked, item.progress, seen, now)
+        seen = await self._with_people(item, seen)
+        mention = self.settings.mention_requester_on_end
+        decided = plan(tracked, item.progress, seen, now, mention_on_end=mention)
         if decided.needs:
             # Show what is known (the parent's final status above all) before fetching the
             # outputs or log tail the ending needs; then plan the rest from there.
             await self._apply(item, decided)
-            seen = await self._details(tracked, seen, decided.needs)
-            decided = plan(tracked, item.progress, seen, now)
+            seen = await self._details(item, seen, decided.needs)
+            seen = await self._with_people(item, seen)
+            decided = plan(tracked, item.progress, seen, now, mention_on_end=mention)
         await self._apply(item, decided)
         item.wake_at = decided.wake_at
         if decided.progress.done:
@@ -557,9 +567,27 @@ class Tracker:
             await self.executor.apply(item.tracked, decided)
         item.progress = decided.progress
 
-    async def _details(
-        self, tracked: Tracked, seen: Observation, needs: frozenset[Need]
-    ) -> Observation:
+    async def _with_people(self, item: _Item, seen: Observation) -> Observation:
+        """The observation with the item's prompts and the names of everyone it mentions."""
+        seen = replace(seen, prompts=item.prompts or seen.prompts)
+        names = await self.people.names(people_of(seen, item.tracked.requested_by))
+        return replace(seen, names=names)
+
+    async def _details(self, item: _Item, seen: Observation, needs: frozenset[Need]) -> Observation:
+        tracked = item.tracked
+        if Need.PROMPTS in needs:
+            await self.budget.acquire(Lane.DETAILS)
+            try:
+                if tracked.kind is Kind.RUN:
+                    fetched = await self.source.list_prompts(tracked.id)
+                else:  # a session's prompts are known by ID from its steps
+                    fetched = [await self.source.get_prompt(f.id) for f in item.prompts]
+                item.prompts = tuple(prompt_fact(p) for p in fetched)
+            except APIError as error:
+                if not _is_final(error):
+                    raise
+                log.warning("prompts of %s unavailable: %s", tracked.id, _reason(error))
+            seen = replace(seen, prompts=item.prompts, final_prompts=True)
         if Need.OUTPUT in needs:
             await self.budget.acquire(Lane.DETAILS)
             try:
@@ -591,9 +619,11 @@ class Tracker:
             if isinstance(latest, Run)
             else (observe_session(latest))
         )
-        elapsed = elapsed_text(observed_elapsed(seen, self._clock())) if seen.started_at else ""
-        body = parent_message(item.tracked, seen.status, elapsed)
+        if seen.status == "Failed":
+            return  # a failure waits for its error and prompts (a rejection reads as one)
         try:
+            seen = await self._with_people(item, seen)
+            body = parent_message(item.tracked, seen, self._clock())
             await self.executor.edit(item.tracked, Edit(PARENT_KEY, body, Priority.FINAL))
         except Exception as error:
             log.debug("early end edit of %s: %s", item.tracked.id, _reason(error))
@@ -715,6 +745,7 @@ class Tracker:
                 await self.budget.acquire(lane)
             self.prompt_checks += 1
             prompts = await self.source.list_prompts(item.tracked.id)
+            self._saw_prompts(item, prompts)
             pending = [p for p in prompts if p.state is PromptState.PENDING]
             if pending:
                 await sink.on_prompts(item.tracked, thread, pending)
@@ -733,9 +764,19 @@ class Tracker:
         for prompt_id in ids:
             await self.budget.acquire(Lane.PROMPTS)
             prompts.append(await self.source.get_prompt(prompt_id))
+        self._saw_prompts(item, prompts)
         pending = [p for p in prompts if p.state is PromptState.PENDING]
         if pending:
             await self.prompt_sink.on_prompts(item.tracked, thread, pending)
+
+    def _saw_prompts(self, item: _Item, prompts: list[Prompt]) -> None:
+        """Keep a run's prompts for its parent ("waiting for…", "approved by…"); replan on news."""
+        known = {fact.id: fact for fact in item.prompts}
+        known.update((p.id, prompt_fact(p)) for p in prompts)
+        facts = tuple(known.values())
+        if facts != item.prompts:
+            item.prompts = facts
+            self._submit(item)
 
     # -- the feeds' fetchers -------------------------------------------------------------
 

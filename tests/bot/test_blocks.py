@@ -65,8 +65,8 @@ def test_run_message_shows_everything_and_cancel() -> None:
         "Queued",
         "<@U1>",
         "prod",
-        "`name` = Ada",
-        "`n` = 3",
+        "name = `Ada`",
+        "n = `3`",
         "https://app.example/runs/run1",
     ):
         assert fragment in rendered

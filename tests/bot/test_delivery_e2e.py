@@ -77,6 +77,6 @@ async def test_socket_mode_command(
         parent = await slack.wait_for_message(GENERAL, contains="hello")
         assert "socket" in str(parent.blocks)
         await slack.slash_command("/airplane", "nonsense")
-        await slack.wait_for_ephemeral(ALICE, contains="unknown subcommand")
+        await slack.wait_for_ephemeral(ALICE, contains="There is no subcommand `nonsense`")
         assert len(await bot.services.store.runs.recent()) == 1
     assert slack.rejected == []

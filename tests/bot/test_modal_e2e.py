@@ -52,19 +52,30 @@ async def test_missing_values_open_modal_with_inline_errors_then_run(
     assert slack.rejected == []
 
 
-async def test_run_without_args_opens_modal_with_defaults(
+async def test_nothing_required_missing_starts_at_once(
     slack: SlackEmulator, airfield: AirfieldProcess, tmp_path: Path
 ) -> None:
-    """`run hello` with no values opens the form pre-filled with the defaults."""
+    """`run hello` (every parameter has a default) starts without a form."""
     async with running_bot(slack, airfield, tmp_path):
         await slack.slash_command("/airplane", "run hello")
+        await slack.wait_for_message(GENERAL, contains="hello")
+        assert slack.open_views(ALICE) == []
+    assert slack.rejected == []
+
+
+async def test_form_flag_opens_modal_with_defaults(
+    slack: SlackEmulator, airfield: AirfieldProcess, tmp_path: Path
+) -> None:
+    """`run hello --form` opens the form pre-filled with the defaults."""
+    async with running_bot(slack, airfield, tmp_path):
+        await slack.slash_command("/airplane", "run hello --form")
         view = await slack.wait_for_view(ALICE, callback_id="run_modal")
         [name_input] = [b for b in view.blocks if b.get("block_id") == "param:name"]
         assert name_input["element"]["initial_value"] == "World"
         await slack.submit_view(view, values={"param:shout": "true"})
         parent = await slack.wait_for_message(GENERAL, contains="hello")
-        assert "`name` = World" in parent.rendered
-        assert "`shout` = true" in parent.rendered
+        assert "name = `World`" in parent.rendered
+        assert "shout = `true`" in parent.rendered
     assert slack.rejected == []
 
 

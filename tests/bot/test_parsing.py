@@ -18,6 +18,7 @@ from bot.parsing import (
     RunsCommand,
     StatusCommand,
     SubscribeCommand,
+    TasksCommand,
     UnsubscribeCommand,
     UsageError,
     WatchCommand,
@@ -59,7 +60,8 @@ def test_commands_parse(text: str, expected: object) -> None:
 @pytest.mark.parametrize(
     ("text", "message"),
     [
-        ("deploy now", "unknown subcommand `deploy`"),
+        ("deploy now", "no subcommand `deploy`. To start a task: `run deploy now`"),
+        ("stauts run_1", "did you mean `status`"),
         ("run", "which task"),
         ("run name=x", "not a task slug"),
         ("run hello extra", "`extra` is not a `key=value`"),
@@ -108,3 +110,17 @@ def test_bad_tracking_commands_say_why(text: str) -> None:
     """Missing or extra arguments are usage errors."""
     with pytest.raises(UsageError, match=r"\S"):
         parse_command(text)
+
+
+def test_errors_name_the_subcommand_whose_usage_helps() -> None:
+    """A mistake inside a subcommand carries its name, so the answer shows that one usage."""
+    with pytest.raises(UsageError) as caught:
+        parse_command("cancel a b")
+    assert caught.value.subcommand == "cancel"
+
+
+def test_run_takes_form_flag() -> None:
+    """`--form` opens the form even when every value is given."""
+    command = parse_command("run hello name=Ada --form")
+    assert command == RunCommand("hello", {"name": "Ada"}, None, form=True)
+    assert parse_command("tasks dep") == TasksCommand("dep")

@@ -80,7 +80,7 @@ def test_run_hello_parent_and_thread_reach_succeeded(page: Any) -> None:
     box.press("Enter")
     parent = page.locator("#timeline > li", has_text="hello").last
     parent.get_by_text("Succeeded").wait_for(timeout=RUN_MS)
-    parent.get_by_role("button", name=re.compile("replies?, open thread")).click()
+    parent.get_by_role("button", name=re.compile("repl(y|ies), open thread")).click()
     thread = page.get_by_role("complementary")
     thread.get_by_text("Hello, World").first.wait_for(timeout=RUN_MS)
     assert "Succeeded" in thread.inner_text()
@@ -120,11 +120,13 @@ def test_prompt_answered_by_switching_to_the_reviewer(page: Any) -> None:
     go(page, "# ops")
     type_command(page, "/airplane run deploy service=api version=v1.2.3")
     parent = page.locator("#timeline > li", has_text="deploy").last
-    parent.get_by_role("button", name=re.compile("replies?, open thread")).wait_for(timeout=RUN_MS)
+    parent.get_by_role("button", name=re.compile("repl(y|ies), open thread")).wait_for(
+        timeout=RUN_MS
+    )
     be(page, "bob")
     go(page, "# ops")
     parent = page.locator("#timeline > li", has_text="deploy").last
-    parent.get_by_role("button", name=re.compile("replies?, open thread")).click()
+    parent.get_by_role("button", name=re.compile("repl(y|ies), open thread")).click()
     thread = page.get_by_role("complementary")
     prompt = thread.locator("li", has_text="Ship it").last
     prompt.wait_for(timeout=RUN_MS)

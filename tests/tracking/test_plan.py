@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from bot.tracking.model import Kind, Loaded, Observation, Progress, Step, Tracked
+from bot.tracking.model import Kind, Loaded, Observation, Progress, PromptFact, Step, Tracked
 from bot.tracking.outbox import Priority
-from bot.tracking.plan import COALESCE_STATUS_LINES, Edit, Need, Post, plan
+from bot.tracking.plan import Edit, Need, Post, plan
 from bot.tracking.render import FileBody, Message
 
 RUN = Tracked(kind=Kind.RUN, id="run_1", channel="C1", label="deploy", requested_by="<@U1>")
@@ -25,36 +25,33 @@ def keys(ops: tuple[Post | Edit, ...]) -> list[str]:
 
 
 def test_first_sight_posts_parent_at_status_priority() -> None:
-    """A new run gets its parent at once; its status line waits for the status to hold."""
+    """A new run gets its parent at once, and nothing in the thread: the parent says it."""
     result = plan(RUN, Progress(), Observation("Queued"), T0.timestamp())
     assert keys(result.ops) == ["Post:parent"]
     assert isinstance(result.ops[0], Post)
     assert not result.ops[0].in_thread
     assert result.ops[0].priority is Priority.STATUS
     assert result.progress.parent_status == "Queued"
-    assert result.wake_at == T0.timestamp() + COALESCE_STATUS_LINES
+    assert result.wake_at is None
 
 
 def test_status_lines_coalesce() -> None:
-    """Queued, Active, Succeeded within a few seconds: three parent edits, one thread line."""
+    """Queued, Active, Succeeded: three parent edits, one thread line (the ending)."""
     progress, lines, now = Progress(), [], T0.timestamp()
     for status in ["Queued", "Active", "Succeeded"]:
         seen = Observation(status, started_at=at(0), output=Loaded(None))
         result = plan(RUN, progress, seen, now)
         lines += [op.key for op in result.ops if op.key.startswith("status:")]
-        progress, now = result.progress, now + 1
+        progress, now = result.progress, now + 100
     assert lines == ["status:1:Succeeded"]
     assert progress.done
 
 
-def test_a_status_that_holds_gets_its_line() -> None:
-    """A status still current after the coalescing window gets its own thread line."""
+def test_a_status_that_holds_gets_no_line() -> None:
+    """A status the parent shows is not repeated in the thread, however long it holds."""
     first = plan(RUN, Progress(), Observation("Active", started_at=at(0)), T0.timestamp())
-    assert not any(op.key.startswith("status:") for op in first.ops)
-    later = T0.timestamp() + COALESCE_STATUS_LINES
-    held = plan(RUN, first.progress, Observation("Active", started_at=at(0)), later)
-    assert keys(held.ops) == ["Post:status:1:Active"]
-    assert held.wake_at is None
+    held = plan(RUN, first.progress, Observation("Active", started_at=at(0)), T0.timestamp() + 60)
+    assert not any(op.key.startswith("status:") for op in (*first.ops, *held.ops))
 
 
 def test_replaying_the_same_observation_does_nothing() -> None:
@@ -64,15 +61,15 @@ def test_replaying_the_same_observation_does_nothing() -> None:
     assert again.ops == ()
 
 
-def test_status_change_edits_parent_and_posts_in_thread() -> None:
-    """Active after Queued edits the parent and adds a thread line."""
+def test_status_change_edits_parent_only() -> None:
+    """Active after Queued edits the parent, at status priority; the thread stays quiet."""
     first = plan(RUN, Progress(), Observation("Queued"), T0.timestamp())
     seen = Observation("Active", started_at=at(1))
     result = plan(RUN, first.progress, seen, T0.timestamp() + 6)
     assert keys(result.ops) == ["Edit:parent"]
     assert result.ops[0].priority is Priority.STATUS
     held = plan(RUN, result.progress, seen, T0.timestamp() + 12)
-    assert keys(held.ops) == ["Post:status:1:Active"]
+    assert held.ops == ()
 
 
 def test_elapsed_edits_at_most_every_30_seconds() -> None:
@@ -115,7 +112,12 @@ def test_long_output_becomes_a_file() -> None:
 
 def test_failure_posts_log_tail() -> None:
     """A failed run gets the tail of its logs."""
-    failed = Observation("Failed", log_tail=Loaded([f"line {n}" for n in range(50)]))
+    failed = Observation(
+        "Failed",
+        log_tail=Loaded([f"line {n}" for n in range(50)]),
+        output=Loaded({"error": "boom"}),
+        final_prompts=True,
+    )
     result = plan(RUN, Progress(), failed, 0)
     tail = result.ops[-1]
     assert tail.key == "logtail"
@@ -123,23 +125,21 @@ def test_failure_posts_log_tail() -> None:
     assert "line 29" not in str(tail.body)
 
 
-def test_session_waiting_twice_gets_two_lines() -> None:
-    """A session that waits, runs and waits again shows each change under its own key."""
+def test_a_session_shows_its_changes_in_the_parent_and_ends_in_the_thread() -> None:
+    """A session that waits, runs and waits again edits its parent each time; the thread
+    gets one line, its ending."""
     progress = Progress()
-    posted = []
+    posted, edits = [], 0
     for n, status in enumerate(["Active", "Waiting", "Active", "Waiting", "Cancelling"]):
-        for now in (n * 100, n * 100 + COALESCE_STATUS_LINES):  # each status holds
-            result = plan(SESSION, progress, Observation(status), now)
-            posted += [op.key for op in result.ops if isinstance(op, Post) and op.in_thread]
-            progress = result.progress
+        result = plan(SESSION, progress, Observation(status), n * 100)
+        posted += [op.key for op in result.ops if isinstance(op, Post) and op.in_thread]
+        edits += sum(1 for op in result.ops if op.key == "parent")
+        progress = result.progress
     result = plan(SESSION, progress, Observation("Cancelled"), 1000)
     posted += [op.key for op in result.ops if isinstance(op, Post) and op.in_thread]
-    progress = result.progress
-    assert posted == [
-        "status:1:Active", "status:2:Waiting", "status:3:Active",
-        "status:4:Waiting", "status:5:Cancelling", "status:6:Cancelled",
-    ]  # fmt: skip
-    assert progress.done
+    assert posted == ["status:1:Cancelled"]
+    assert edits == 5
+    assert result.progress.done
 
 
 def test_steps_posted_once_and_edited() -> None:
@@ -186,9 +186,36 @@ def test_the_parent_keeps_what_the_first_post_said() -> None:
         params={"version": "v1.4.0"},
     )
     first = plan(tracked, Progress(), Observation("Queued"), 0)
-    ended = plan(tracked, first.progress, Observation("Failed", log_tail=Loaded([])), 10)
+    failed = Observation(
+        "Failed", log_tail=Loaded([]), output=Loaded({"error": "x"}), final_prompts=True
+    )
+    ended = plan(tracked, first.progress, failed, 10)
     for body in (first.ops[0].body, ended.ops[0].body):
         text = str(body)
         assert all(part in text for part in ["Deploy service", "v1.4.0", "prod", "run_9"])
         assert "https://app.test/runs/run_9" in text
         assert "<@U0ALICE>" in text
+
+
+def test_a_rejection_gets_its_line_and_no_traceback() -> None:
+    """A reviewer's rejection fails the run; the thread says who rejected, not the traceback."""
+    rejected = PromptFact("pmt_1", "cancelled", ("lee@example.com",), "slack:U0LEE", "Stop")
+    failed = Observation(
+        "Failed",
+        log_tail=Loaded(["Traceback (most recent call last):", "PromptCancelledError: x"]),
+        output=Loaded({"error": "PromptCancelledError: x"}),
+        prompts=(rejected,),
+        final_prompts=True,
+    )
+    result = plan(RUN, Progress(), failed, 0)
+    assert "logtail" not in keys(result.ops)[-1]
+    line = next(op for op in result.ops if op.key.startswith("status:"))
+    assert isinstance(line.body, Message)
+    assert line.body.text.startswith(":no_entry: *Rejected* by <@U0LEE> (Stop)")
+
+
+def test_a_failure_waits_for_its_reason_and_prompts() -> None:
+    """The ending line waits until the error and the prompts are known."""
+    asked = plan(RUN, Progress(), Observation("Failed"), 0)
+    assert asked.needs == {Need.OUTPUT, Need.LOG_TAIL, Need.PROMPTS}
+    assert not any(op.key.startswith("status:") for op in asked.ops)

@@ -98,7 +98,7 @@ async def finished(services: Services, session_id: str) -> None:
 
 def step_lines(slack: SlackEmulator, parent: Message) -> list[str]:
     """The thread's step messages, as they read now."""
-    return [m.text for m in slack.thread(GENERAL, parent.ts) if m.text.startswith("Step ")]
+    return [m.text for m in slack.thread(GENERAL, parent.ts) if " Step *" in m.text]
 
 
 async def test_approved_session_ends_succeeded_with_every_step(
@@ -136,11 +136,15 @@ async def test_rejected_session_ends(bot: tuple[SlackEmulator, Services]) -> Non
     def ended() -> Message | None:
         message = slack.message(GENERAL, parent.ts)
         return (
-            message if any(f"*{s}*" in message.rendered for s in ("Failed", "Cancelled")) else None
+            message
+            if any(f"*{s}*" in message.rendered for s in ("Rejected", "Failed", "Cancelled"))
+            else None
         )
 
-    await slack.wait_for(ended, timeout=WAIT)
+    shown = await slack.wait_for(ended, timeout=WAIT)
     await finished(services, session_id)
+    # The parent says who rejected it, not just that it failed.
+    assert f"*Rejected* by <@{CAROL}> (Abort)" in shown.rendered, shown.rendered
     assert not any("restart" in s for s in step_lines(slack, parent))
     assert slack.rejected == []
 

@@ -89,12 +89,12 @@ async def test_killed_between_post_and_record_then_restarted(
 ) -> None:
     """A crash after Slack took a post but before its ts was stored neither loses nor doubles it."""
     db = tmp_path / "b.db"
-    # Long enough for Active to hold past the coalescing window and get its own line.
-    run_id = await start(airfield, "slow", seconds=8)
+    # The crash comes right after Slack took the ending line (the thread's one status line).
+    run_id = await start(airfield, "slow", seconds=2)
     crashing: list[CrashAfterPost] = []
 
     def wrap(inner: TrackingStore) -> TrackingStore:
-        crashing.append(CrashAfterPost(inner, ":Active"))
+        crashing.append(CrashAfterPost(inner, ":Succeeded"))
         return crashing[0]  # type: ignore[return-value]
 
     async with running_tracker(slack, airfield.url, airfield.api_key, db, wrap_store=wrap) as t:
@@ -106,7 +106,7 @@ async def test_killed_between_post_and_record_then_restarted(
         thread = await until_thread(slack, OPS, parent, "slept")
     keys = post_keys([parent, *thread])
     assert all(count == 1 for count in keys.values()), keys
-    assert any(key.endswith("Active") for key in keys)
+    assert any(key.endswith("Succeeded") for key in keys)
     assert "output" in keys
 
 
@@ -202,7 +202,7 @@ async def test_session_steps_and_waiting_prompt_reach_the_sink(
             inbox = PromptInbox()
             t.prompt_sink = inbox
             await t.watch(Tracked(kind=Kind.SESSION, id=session_id, channel=OPS, label="release"))
-            parent = await until_parent_shows(slack, OPS, session_id, "Waiting")
+            parent = await until_parent_shows(slack, OPS, session_id, "Waiting for approval")
             await asyncio.wait_for(inbox.arrived.wait(), timeout=30)
             thread = await until_thread(slack, OPS, parent, "announce")
     tracked_id, thread_ts, descriptions = inbox.seen[0]

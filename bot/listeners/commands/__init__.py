@@ -19,6 +19,7 @@ from ...parsing import (
     RunsCommand,
     StatusCommand,
     SubscribeCommand,
+    TasksCommand,
     UnsubscribeCommand,
     UsageError,
     WatchCommand,
@@ -45,7 +46,7 @@ def register(app: AsyncApp, services: Services) -> None:
             command = parse_command(text)
         except UsageError as exc:
             # Nothing to ask Airplane: the usage goes out with the ack itself.
-            await ack(response_type="ephemeral", **help_message(name, str(exc)))
+            await ack(response_type="ephemeral", **help_message(name, str(exc), exc.subcommand))
             metrics.command_handled("invalid", "usage_error")
             log.info("command refused as unparsable from %s: %s", body.get("user_id"), exc)
             return
@@ -70,6 +71,8 @@ async def _handle(context: handlers.CommandContext, command: Command) -> None:
             await context.respond(response_type="ephemeral", **help_message(name))
         case RunCommand():
             await handlers.run_task(context, command)
+        case TasksCommand():
+            await handlers.tasks(context, command)
         case RunbookCommand():
             await handlers.run_runbook(context, command)
         case StatusCommand():

@@ -3,18 +3,26 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
 from slack_bolt.async_app import AsyncRespond
 from slack_sdk.errors import SlackApiError
 
-from airplane_api import NotFoundError
-from airplane_api.models import Task
+from airplane_api import InvalidRequestError, NotFoundError
+from airplane_api.models import Run, Session, Task
 from airplane_api.params import read_texts
 
 from ...blocks.help import help_message
 from ...blocks.modal import ModalMetadata, run_modal
-from ...blocks.runs import RunSummary, logs_message, run_link, run_message, runs_list_message
+from ...blocks.runs import (
+    RunSummary,
+    logs_message,
+    run_link,
+    run_message,
+    runs_list_message,
+)
+from ...blocks.tasks import tasks_message
 from ...launch import Launched, LaunchRequest, authorize, launch, requester_email
 from ...parsing import (
     CancelCommand,
@@ -23,13 +31,19 @@ from ...parsing import (
     RunCommand,
     RunsCommand,
     StatusCommand,
+    TasksCommand,
+    close_matches,
 )
 from ...requests import command_request_key, idempotency_key
 from ...services import Services
 from ...slack_clip import clip_message
 from ...store import AuditAction, AuditEntry, RunKind
+from ...tracking.people import person, slack_user
+from ...tracking.render import elapsed_text
 
-__all__ = ["CommandContext", "cancel", "logs", "run_runbook", "run_task", "runs", "status"]
+__all__ = [
+    "CommandContext", "cancel", "logs", "run_runbook", "run_task", "runs", "status", "tasks"
+]  # fmt: skip
 
 LOG_LINES = 40
 
@@ -58,17 +72,52 @@ class CommandContext:
         clipped = clip_message(message)  # a response_url does not pass the clipping client
         await self.respond(response_type="ephemeral", replace_original=False, **clipped)
 
-    async def usage(self, problem: str) -> None:
-        """What was wrong, and the usage."""
-        await self.say(**help_message(self.command_name, problem))
+    async def usage(self, problem: str, subcommand: str | None = None) -> None:
+        """What was wrong, and one line of what to do."""
+        await self.say(**help_message(self.command_name, problem, subcommand))
+
+
+async def _no_such_task(context: CommandContext, slug: str, subcommand: str) -> None:
+    """There is no task `slug`: say so, with the closest slugs there are."""
+    try:
+        known = [
+            task.slug for task in await context.services.catalog.tasks(context.services.airplane)
+        ]
+    except Exception:  # the suggestion is a nicety; the error stands without it
+        known = []
+    guesses = close_matches(slug, known)
+    problem = f"there is no task `{slug}`"
+    if guesses:
+        problem += "; did you mean " + " or ".join(f"`{g}`" for g in guesses) + "?"
+    else:
+        problem += f"; `{context.command_name} tasks` lists the tasks you may run"
+    await context.usage(problem, subcommand)
 
 
 async def _task_or_usage(context: CommandContext, slug: str) -> Task | None:
     try:
         return await context.services.catalog.task(context.services.airplane, slug)
     except NotFoundError:
-        await context.usage(f"there is no task `{slug}`")
+        await _no_such_task(context, slug, "run")
         return None
+
+
+async def tasks(context: CommandContext, command: TasksCommand) -> None:
+    """`tasks [filter]`: the tasks the user may run here, with their descriptions."""
+    services = context.services
+    found = await services.catalog.tasks(services.airplane)
+    needle = command.filter.lower()
+    allowed = []
+    for task in sorted(found, key=lambda t: t.slug):
+        text = f"{task.slug} {task.name} {task.description}".lower()
+        if needle and needle not in text:
+            continue
+        refused = await authorize(
+            services, RunKind.TASK, task.slug, context.user_id, context.channel_id, audit=False
+        )
+        if refused is None:
+            allowed.append(task)
+    await context.say(**tasks_message(context.command_name, allowed, command.filter))
 
 
 async def _announce(context: CommandContext, outcome: Launched | Any) -> None:
@@ -91,7 +140,7 @@ async def run_task(context: CommandContext, command: RunCommand) -> None:
     typed_wrong = [error for slug, error in checked.errors.items() if slug in command.args]
     if typed_wrong:
         problems = "; ".join(str(error) for error in typed_wrong)
-        await context.usage(f"bad values for `{task.slug}`: {problems}")
+        await context.usage(f"bad values for `{task.slug}`: {problems}", "run")
         return
     refused = await authorize(
         services, RunKind.TASK, task.slug, context.user_id, context.channel_id
@@ -99,7 +148,9 @@ async def run_task(context: CommandContext, command: RunCommand) -> None:
     if refused is not None:
         await _announce(context, refused)
         return
-    if not command.args or checked.errors:
+    # A task with nothing required missing starts at once; the form is for what is missing,
+    # or for whoever asks for it.
+    if command.form or checked.errors:
         metadata = ModalMetadata(
             kind="task", slug=task.slug, channel_id=context.channel_id, env=command.env
         )
@@ -142,7 +193,13 @@ async def run_runbook(context: CommandContext, command: RunbookCommand) -> None:
     try:
         outcome = await launch(context.services, request)
     except NotFoundError:
-        await context.usage(f"there is no runbook `{command.slug}`")
+        await context.usage(f"there is no runbook `{command.slug}`", "runbook")
+        return
+    except InvalidRequestError as error:
+        # A missing or bad value: Airplane's own words, and how to give it.
+        await context.usage(
+            f"the runbook `{command.slug}` refused the values: {error.error}", "runbook"
+        )
         return
     await _announce(context, outcome)
 
@@ -168,10 +225,13 @@ async def status(context: CommandContext, command: StatusCommand) -> None:
                 run_id=session.id,
                 slug=known.slug if known else session.name or session.runbook_id,
                 status=session.status.value,
-                requester_id=known.requester_id if known else None,
                 params=session.param_values,
                 link=run_link(app_url, session.id, session=True),
                 is_runbook=True,
+                **_times(session),
+                **await _who_started(
+                    services, known.requester_id if known else None, session.created_by
+                ),
             )
         else:
             run = await services.airplane.get_run(command.id)
@@ -179,15 +239,45 @@ async def status(context: CommandContext, command: StatusCommand) -> None:
                 run_id=run.id,
                 slug=known.slug if known else await _task_slug(services, run.task_id),
                 status=run.status.value,
-                requester_id=known.requester_id if known else None,
                 env=known.env_slug if known else None,
                 params=run.param_values,
                 link=run_link(app_url, run.id),
+                cancelled_by=await _person(services, run.cancelled_by),
+                **_times(run),
+                **await _who_started(
+                    services, known.requester_id if known else None, run.created_by
+                ),
             )
     except NotFoundError:
-        await context.usage(f"there is no run or session `{command.id}`")
+        await context.usage(f"there is no run or session `{command.id}`", "status")
         return
     await context.say(**run_message(summary, cancellable=False))
+
+
+def _times(run: Run | Session) -> dict[str, Any]:
+    """Start and duration (or elapsed time) of a run or session, for its summary."""
+    start = getattr(run, "active_at", None) or run.created_at
+    if start is None:
+        return {}
+    ended = (
+        run.ended_at
+        if isinstance(run, Run)
+        else (run.updated_at if run.status.is_terminal else None)
+    )
+    seconds = ((ended or datetime.now(UTC)) - start).total_seconds()
+    key = "duration" if ended else "elapsed"
+    return {"started_at": start.timestamp(), key: elapsed_text(seconds)}
+
+
+async def _who_started(
+    services: Services, known_requester: str | None, created_by: str
+) -> dict[str, Any]:
+    """Who started it: a Slack user, else the Airplane user's name (`users/get`)."""
+    user = known_requester or slack_user(created_by)
+    if user:
+        return {"requester_id": user}
+    names = await services.people.names([created_by]) if created_by else {}
+    return {"started_in_airplane_by": names.get(created_by, created_by)}
 
 
 async def logs(context: CommandContext, command: LogsCommand) -> None:
@@ -195,10 +285,11 @@ async def logs(context: CommandContext, command: LogsCommand) -> None:
     try:
         page = await context.services.airplane.get_run_logs(command.run_id)
     except NotFoundError:
-        await context.usage(f"there is no run `{command.run_id}`")
+        await context.usage(f"there is no run `{command.run_id}`", "logs")
         return
     lines = [item.text for item in page.logs]
-    more = len(lines) > LOG_LINES or bool(page.prev_token)
+    # A page shorter than what we show is the whole log, whatever token comes with it.
+    more = len(lines) > LOG_LINES or (bool(page.prev_token) and len(lines) >= LOG_LINES)
     await context.say(**logs_message(command.run_id, lines[-LOG_LINES:], more=more))
 
 
@@ -208,7 +299,7 @@ async def cancel(context: CommandContext, command: CancelCommand) -> None:
     try:
         run = await services.airplane.get_run(command.run_id)
     except NotFoundError:
-        await context.usage(f"there is no run `{command.run_id}`")
+        await context.usage(f"there is no run `{command.run_id}`", "cancel")
         return
     known = await services.store.runs.get(run.id)
     slug = known.slug if known else await _task_slug(services, run.task_id)
@@ -236,10 +327,16 @@ async def cancel(context: CommandContext, command: CancelCommand) -> None:
 async def runs(context: CommandContext, command: RunsCommand) -> None:
     """`runs [task]`: the newest runs, of one task or all."""
     services = context.services
+    if command.slug:
+        try:
+            await services.catalog.task(services.airplane, command.slug)
+        except NotFoundError:
+            await _no_such_task(context, command.slug, "runs")
+            return
     try:
         found = await services.airplane.list_runs(task_slug=command.slug, limit=10)
     except NotFoundError:
-        await context.usage(f"there is no task `{command.slug}`")
+        await _no_such_task(context, command.slug or "", "runs")
         return
     summaries = []
     for run in found:
@@ -247,11 +344,22 @@ async def runs(context: CommandContext, command: RunsCommand) -> None:
         summaries.append(
             RunSummary(
                 run_id=run.id,
-                slug=known.slug if known else command.slug or run.task_id,
+                slug=known.slug if known else command.slug or run.task_slug or run.task_id,
                 status=run.status.value,
-                requester_id=known.requester_id if known else None,
                 link=run_link(services.settings.airplane_app_url, run.id),
+                cancelled_by=await _person(services, run.cancelled_by),
+                **_times(run),
+                **await _who_started(
+                    services, known.requester_id if known else None, run.created_by
+                ),
             )
         )
     title = f"Recent runs of {command.slug}" if command.slug else "Recent runs"
-    await context.say(**runs_list_message(title, summaries))
+    empty = f"_`{command.slug}` has not run yet_" if command.slug else "_no runs yet_"
+    await context.say(**runs_list_message(title, summaries, empty=empty))
+
+
+async def _person(services: Services, label: str) -> str:
+    if not label:
+        return ""
+    return person(label, await services.people.names([label]))

@@ -37,7 +37,7 @@ async def watch(context: CommandContext, command: WatchCommand) -> None:
             slug = run.task_slug or (await services.airplane.get_task(task_id=run.task_id)).slug
             label = slug
     except NotFoundError:
-        await context.usage(f"there is no run or session `{target}`")
+        await context.usage(f"there is no run or session `{target}`", "watch")
         return
     if run_kind is RunKind.TASK:
         refused = await authorize(services, run_kind, slug, context.user_id, context.channel_id)
@@ -62,7 +62,7 @@ async def subscribe(context: CommandContext, command: SubscribeCommand) -> None:
     try:
         task = await services.airplane.get_task(command.slug)
     except NotFoundError:
-        await context.usage(f"there is no task `{command.slug}`")
+        await context.usage(f"there is no task `{command.slug}`", "subscribe")
         return
     refused = await authorize(
         services, RunKind.TASK, command.slug, context.user_id, context.channel_id

@@ -5,9 +5,11 @@ from __future__ import annotations
 from typing import Any
 
 from slack_bolt.async_app import AsyncApp
+from slack_sdk.errors import SlackApiError
 
 from ...services import Services
-from ...tracking.home import MAX_RUNS, home_view
+from ...tracking.home import MAX_RUNS, approval_key, home_view, run_key
+from ...tracking.plan import PARENT_KEY
 from ..tracked import tracked
 
 __all__ = ["register"]
@@ -25,4 +27,23 @@ def register(app: AsyncApp, services: Services) -> None:
         runs = await services.store.tracking.recent(user_id, MAX_RUNS)
         inbox = services.pending_approvals
         approvals = list(await inbox.pending_for(user_id)) if inbox is not None else []
-        await services.slack.views_publish(user_id=user_id, view=home_view(runs, approvals))
+        links: dict[str, str] = {}
+        for tracked_run, _progress in runs:
+            ts = (await services.store.tracking.posts(tracked_run)).get(PARENT_KEY)
+            if ts:
+                links[run_key(tracked_run)] = await _permalink(tracked_run.channel, ts)
+        for approval in approvals:
+            if approval.thread_ts:
+                links[approval_key(approval)] = await _permalink(
+                    approval.channel, approval.thread_ts
+                )
+        view = home_view(runs, approvals, links)
+        await services.slack.views_publish(user_id=user_id, view=view)
+
+    async def _permalink(channel: str, ts: str) -> str:
+        """A message's permalink (the button's target); none when Slack gives none."""
+        try:
+            answer = await services.slack.chat_getPermalink(channel=channel, message_ts=ts)
+        except SlackApiError:
+            return ""
+        return str(answer.get("permalink") or "")

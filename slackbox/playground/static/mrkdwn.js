@@ -9,6 +9,7 @@ const EMOJI = {
   warning: "⚠️", white_check_mark: "✅", white_circle: "⚪", x: "❌", runner: "🏃",
   tada: "🎉", rocket: "🚀", stopwatch: "⏱️", lock: "🔒", wave: "👋", heavy_check_mark: "✔️",
   thumbsup: "👍", "+1": "👍", question: "❓", information_source: "ℹ️", calendar: "📅",
+  double_vertical_bar: "⏸️", page_facing_up: "📄", scroll: "📜", alarm_clock: "⏰",
 };
 
 export function escapeHtml(text) {

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -37,6 +37,9 @@ class TrackedRun:
     channel: str
     requested_by: str = ""
     link: str = ""
+    label: str = "deploy"
+    name: str = ""
+    params: Mapping[str, Any] = field(default_factory=dict)
 
 
 @dataclass

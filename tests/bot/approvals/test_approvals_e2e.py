@@ -94,7 +94,7 @@ async def test_approve_with_values(bot: Bot) -> None:
     }
     await bot.slack.wait_for(lambda: all(outcome_text(m) for m in bot.copies()))
     for copy in bot.copies():
-        assert "*Ship it* by <@" + BOB + ">" in outcome_text(copy)
+        assert "*Approved* by <@" + BOB + "> (Ship it)" in outcome_text(copy)
         assert not [b for b in (copy.blocks or []) if b["type"] in ("actions", "input")]
     decided = await bot.airplane.get_prompt(prompt.id)
     assert decided.submitted_by == f"slack:{BOB}"
@@ -109,7 +109,9 @@ async def test_reject(bot: Bot) -> None:
     run = await bot.finished_run(run_id)
     assert run.status.value == "Failed"
     await bot.slack.wait_for(lambda: outcome_text(bot.slack.message(GENERAL, message.ts)))
-    assert f"*Stop* by <@{CAROL}>" in outcome_text(bot.slack.message(GENERAL, message.ts))
+    assert f"*Rejected* by <@{CAROL}> (Stop)" in outcome_text(
+        bot.slack.message(GENERAL, message.ts)
+    )
     assert (await bot.airplane.get_prompt(prompt.id)).cancelled_by == f"slack:{CAROL}"
     assert await bot.audit(run_id) == [("reject", CAROL)]
 

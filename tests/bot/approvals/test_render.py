@@ -186,8 +186,7 @@ def test_submitted_prompt_shows_decision_who_when_and_values() -> None:
     blocks = decided_message(p).block_dicts()
     assert not [b for b in blocks if b["type"] in ("actions", "input")]
     outcome = blocks[0]["text"]["text"]
-    assert "*Ship it*" in outcome
-    assert "<@U0ALICE>" in outcome
+    assert "*Approved* by <@U0ALICE> (Ship it)" in outcome
     assert "<!date^1704168000^" in outcome
     values = next(b for b in blocks if b.get("block_id") == ApprovalBlock.VALUES)
     assert "*Reason*: tested" in values["text"]["text"]
@@ -198,7 +197,7 @@ def test_prompt_decided_elsewhere_names_the_outside_actor() -> None:
     """A prompt cancelled outside Slack shows the cancel text and the API's actor label."""
     p = prompt([], cancelledAt="2024-01-02T04:00:00Z", cancelledBy="usr123")
     blocks = decided_message(p).block_dicts()
-    assert ":no_entry: *Reject* by `usr123`" in blocks[0]["text"]["text"]
+    assert ":no_entry: *Rejected* by `usr123`" in blocks[0]["text"]["text"]
 
 
 def test_closed_prompt_says_why_and_has_no_buttons() -> None:
@@ -206,3 +205,31 @@ def test_closed_prompt_says_why_and_has_no_buttons() -> None:
     blocks = closed_message(prompt(EVERY_TYPE), "the run failed").block_dicts()
     assert "the run failed" in blocks[0]["text"]["text"]
     assert not [b for b in blocks if b["type"] in ("actions", "input")]
+
+
+def test_a_prompt_says_who_asked_which_task_its_parameters_and_where() -> None:
+    """Reviewers read who asked, the task, its parameters (secrets hidden), the prompt as
+    mrkdwn, a link to the thread, and reviewers as mentions when Slack knows them."""
+    p = prompt(
+        [],
+        description="Deploy **api** v1.2.3? See [notes](https://x.test/n)",
+        reviewers={"users": ["carol@example.com", "dan@example.com"], "groups": ["ops"]},
+    )
+    context = PromptContext(
+        requester="slack:U0ALICE",
+        task="deploy",
+        task_name="Deploy service",
+        params={"service": "api", "db_password": "hunter2"},
+        thread_url="https://slack.test/archives/C1/p1",
+        reviewer_users={"carol@example.com": "U0CAROL"},
+    )
+    message = pending_message(p, context)
+    text = str(message.block_dicts())
+    assert "Deploy *api* v1.2.3? See <https://x.test/n|notes>" in text
+    assert "**" not in text
+    assert "*Deploy service* (`deploy`) · asked by <@U0ALICE>" in text
+    assert "service = `api`" in text
+    assert "hunter2" not in text
+    assert "<https://slack.test/archives/C1/p1|Open the thread>" in text
+    assert "Reviewers: <@U0CAROL>, dan@example.com, group `ops`" in text
+    assert message.text.startswith(":double_vertical_bar: `deploy` (started by <@U0ALICE>)")

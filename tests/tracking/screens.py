@@ -1,0 +1,159 @@
+"""One realistic session with the bot, as people read it: shared by its e2e test and by
+`scripts/screens.py`, which writes it to docs/screens.md.
+
+ALICE mistypes a command, greets someone, asks to deploy (CAROL, a reviewer, rejects it), runs a
+task that fails, then lists her runs and the tasks she may run. Every message is read from the
+Slack stand-in (slackbox) after a real bot, against a real airfield, wrote it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+from slackbox import ALICE, CAROL, GENERAL, Message, SlackEmulator
+from slackbox.records import block_text
+from tests.bot.harness import running_bot
+from tests.support.airfield import EXAMPLES, AirfieldProcess
+
+WAIT = 60.0
+
+
+@dataclass(frozen=True)
+class Screen:
+    """What one person sees after one step: a title and the messages, as text."""
+
+    title: str
+    who: str
+    messages: tuple[str, ...]
+
+
+def _read(message: Message) -> str:
+    return block_text(message.versions[-1].blocks) or message.text
+
+
+@asynccontextmanager
+async def bot_world(root: Path) -> AsyncIterator[SlackEmulator]:
+    """airfield with examples/, Slack, and the whole bot (CAROL reviews for `ops`)."""
+    policy = root / "policy.yaml"
+    policy.write_text("reviewer_groups:\n  ops: [" + CAROL + "]\n")
+    with AirfieldProcess(root / "airfield", tasks_dirs=[EXAMPLES]) as airfield:
+        async with (
+            SlackEmulator() as slack,
+            running_bot(slack, airfield, root, bot_policy=str(policy)) as running,
+        ):
+            assert running.services.tracker is not None
+            await running.services.tracker.start()
+            yield slack
+
+
+async def _say(slack: SlackEmulator, text: str) -> str:
+    before = len(slack.ephemerals(ALICE))
+    await slack.slash_command("/airplane", text, user=ALICE, channel=GENERAL)
+    answer = await slack.wait_for(
+        lambda: slack.ephemerals(ALICE)[before] if len(slack.ephemerals(ALICE)) > before else None,
+        timeout=WAIT,
+    )
+    return block_text(answer.blocks) or answer.text
+
+
+async def _start(slack: SlackEmulator, text: str, ended: str) -> Message:
+    """Start a run; wait for its parent to read `ended` and its thread to settle."""
+    known = {m.ts for m in slack.messages(GENERAL)}
+    await slack.slash_command("/airplane", text, user=ALICE, channel=GENERAL)
+    parent = await slack.wait_for(
+        lambda: next((m for m in slack.messages(GENERAL) if m.ts not in known), None), timeout=WAIT
+    )
+    return await slack.wait_for(
+        lambda: _now_reads(slack, parent.ts, ended),
+        timeout=WAIT,
+    )
+
+
+def _now_reads(slack: SlackEmulator, ts: str, words: str) -> Message | None:
+    message = slack.message(GENERAL, ts)
+    return message if words in _read(message) else None
+
+
+def _thread(slack: SlackEmulator, parent: Message) -> list[str]:
+    return [_read(m) for m in slack.thread(GENERAL, parent.ts)]
+
+
+async def session(slack: SlackEmulator) -> list[Screen]:
+    """Play the session; what each person saw, step by step."""
+    screens = [Screen("A typo", "alice", (await _say(slack, "deploi api"),))]
+
+    hello = await _start(slack, "run hello name=Ada", "*Succeeded*")
+    await slack.wait_for(lambda: len(_thread(slack, hello)) >= 2, timeout=WAIT)
+    screens.append(
+        Screen("`/airplane run hello name=Ada`", "#general", (_read(hello), *_thread(slack, hello)))
+    )
+
+    known = {m.ts for m in slack.messages(GENERAL)}
+    await slack.slash_command(
+        "/airplane", "run deploy service=api version=v1.4.0", user=ALICE, channel=GENERAL
+    )
+    deploy = await slack.wait_for(
+        lambda: next(
+            (m for m in slack.messages(GENERAL) if m.ts not in known and "Waiting for" in _read(m)),
+            None,
+        ),
+        timeout=WAIT,
+    )
+    prompt = await slack.wait_for(
+        lambda: next((m for m in slack.thread(GENERAL, deploy.ts) if "Stop" in _read(m)), None),
+        timeout=WAIT,
+    )
+    dm = next(
+        m
+        for c in slack.workspace.channels.values()
+        if c.id.startswith("D")
+        for m in slack.messages(c.id)
+        if "Stop" in _read(m)
+    )
+    screens.append(
+        Screen(
+            "`/airplane run deploy service=api version=v1.4.0`, waiting",
+            "#general",
+            (_read(slack.message(GENERAL, deploy.ts)), *_thread(slack, deploy)),
+        )
+    )
+    screens.append(Screen("The reviewer's DM", "carol", (_read(dm),)))
+    await slack.click("Stop", user=CAROL, target=prompt)
+    deploy = await slack.wait_for(
+        lambda: _now_reads(slack, deploy.ts, "*Rejected*"),
+        timeout=WAIT,
+    )
+    await slack.wait_for(
+        lambda: any("*Rejected*" in t for t in _thread(slack, deploy)), timeout=WAIT
+    )
+    screens.append(Screen("Carol rejects it", "#general", (_read(deploy), *_thread(slack, deploy))))
+
+    failed = await _start(slack, "run always_fails", "*Failed*")
+    await slack.wait_for(lambda: any("log line" in t for t in _thread(slack, failed)), timeout=WAIT)
+    screens.append(
+        Screen("`/airplane run always_fails`", "#general", (_read(failed), *_thread(slack, failed)))
+    )
+    screens.append(Screen("`/airplane runs`", "alice", (await _say(slack, "runs"),)))
+    screens.append(Screen("`/airplane tasks dep`", "alice", (await _say(slack, "tasks dep"),)))
+    screens.append(Screen("`/airplane runs nope`", "alice", (await _say(slack, "runs nope"),)))
+    return screens
+
+
+def markdown(screens: list[Screen]) -> str:
+    """The session as docs/screens.md shows it."""
+    out = [
+        "# What people see in Slack",
+        "",
+        "One session, written by `scripts/screens.py` from a real run of the bot against airfield",
+        "(`examples/`) and slackbox. Messages are shown as Slack's mrkdwn source: `*bold*`,",
+        "`<@U…>` mentions, `<!date^…>` times that Slack shows in each reader's time zone.",
+        "",
+    ]
+    for screen in screens:
+        out += [f"## {screen.title}", "", f"_seen by {screen.who}_", ""]
+        for message in screen.messages:
+            out += ["````text", message.strip(), "````", ""]  # messages hold ``` fences
+    return "\n".join(out)

@@ -1,0 +1,40 @@
+"""The session of docs/screens.md, read as people read it: who, what, when and why."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from .screens import bot_world, session
+
+
+async def test_a_session_reads_well(tmp_path: Path) -> None:
+    async with bot_world(tmp_path) as slack:
+        screens = {screen.title: "\n".join(screen.messages) for screen in await session(slack)}
+        assert slack.rejected == []
+    typo = screens["A typo"]
+    assert "did you mean `deploy`" not in typo  # not a subcommand: it suggests `run`
+    assert "`run deploi api`" in typo
+    assert "*Usage*" not in typo  # one line of what to do, not the whole usage
+    hello = screens["`/airplane run hello name=Ada`"]
+    assert "*Hello* (`hello`)" in hello
+    assert "Started by <@U0ALICE>" in hello
+    assert "*Succeeded* in" in hello
+    assert "Output of `hello`" in hello
+    waiting = screens["`/airplane run deploy service=api version=v1.4.0`, waiting"]
+    assert "*Waiting for approval* from" in waiting
+    assert "group `ops`" in waiting
+    dm = screens["The reviewer's DM"]
+    assert "Deploy *api* v1.4.0?" in dm  # Airplane's Markdown as mrkdwn
+    assert "asked by <@U0ALICE>" in dm
+    assert "service = `api`" in dm
+    assert "Open the thread" in dm
+    rejected = screens["Carol rejects it"]
+    assert "*Rejected* by <@U0CAROL> (Stop)" in rejected
+    assert "PromptCancelledError" not in rejected
+    failed = screens["`/airplane run always_fails`"]
+    assert "*Failed* after" in failed
+    assert ": the disk is full" in failed
+    assert "task_shim" not in failed
+    assert "by <@U0ALICE> · started <!date^" in screens["`/airplane runs`"]
+    assert "Deploy service" in screens["`/airplane tasks dep`"]
+    assert "There is no task `nope`" in screens["`/airplane runs nope`"]
