@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -46,8 +47,10 @@ async def bot(
 
 
 def run_id_in(text: str) -> str:
-    """The run ID a message mentions."""
-    return next(w.strip("`") for w in text.split() if w.strip("`").startswith("run"))
+    """The run ID a message mentions (Airplane's form: `run` + date + `z` + letters)."""
+    found = re.search(r"\brun\d{8}z[a-z0-9]+", text)
+    assert found is not None, f"no run ID in {text!r}"
+    return found.group(0)
 
 
 async def test_watch_then_cancel_from_the_button(
