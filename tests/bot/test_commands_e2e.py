@@ -71,10 +71,10 @@ async def test_run_posts_parent_message_and_records_requester(
         ("run nosuchtask x=1", "There is no task `nosuchtask`", "`/airplane tasks`"),
         (
             "run hello shout=maybe",
-            "`shout`: expected true or false",
+            "`shout`: must be true or false",
             "Usage: `/airplane run <task>",
         ),
-        ("run hello colour=red", "`colour`: unknown parameter", "Usage: `/airplane run <task>"),
+        ("run hello colour=red", "`colour`: is unknown", "Usage: `/airplane run <task>"),
         ("status run00000000zmissing00", "There is no run or session", "`/airplane status <run"),
         ('run hello name="open', "check your quotes", "Usage: `/airplane run <task>"),
     ],

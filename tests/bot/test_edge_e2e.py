@@ -194,5 +194,5 @@ async def test_a_huge_usage_answer_is_clipped_not_lost(
     args = " ".join(f"unknown_argument_{n}=some-long-value-{n}" for n in range(100))
     async with running_bot(slack, airfield, tmp_path):
         await slack.slash_command("/airplane", f"run hello {args}")
-        note = await slack.wait_for_ephemeral(ALICE, contains="unknown parameter")
+        note = await slack.wait_for_ephemeral(ALICE, contains="is unknown")
     assert "…" in note.blocks[0]["text"]["text"]

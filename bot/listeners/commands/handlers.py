@@ -139,7 +139,7 @@ async def run_task(context: CommandContext, command: RunCommand) -> None:
     # A value typed wrong is a usage error; one not typed at all is asked for in the form.
     typed_wrong = [error for slug, error in checked.errors.items() if slug in command.args]
     if typed_wrong:
-        problems = "; ".join(str(error) for error in typed_wrong)
+        problems = "; ".join(f"`{error.slug}`: {error.reason}" for error in typed_wrong)
         await context.usage(f"bad values for `{task.slug}`: {problems}", "run")
         return
     refused = await authorize(
