@@ -38,7 +38,7 @@ import httpx
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from airplane_api import AirplaneClient
-from bench.tracking import FINAL, RUNS_PER_CHANNEL, SEED, SlackStandIn, _p95
+from bench.tracking import RUNS_PER_CHANNEL, SEED, SlackStandIn, _p95, shows_end
 from bot.http import BoundedTransport
 from bot.services import AIRPLANE_CONCURRENCY
 from bot.store import Store
@@ -78,7 +78,7 @@ class ReplicaSlack(SlackStandIn):
             self._note(ts.split("-")[1], body)
 
     def _note(self, run_id: str, body: Message) -> None:
-        if body.text.endswith(FINAL):
+        if shows_end(body):
             self._emit("final", run_id)
 
     def _emit(self, kind: str, run_id: str) -> None:

@@ -66,6 +66,14 @@ from slackbox.limits import ChannelPace, RateLimiter
 
 HERE = Path(__file__).resolve().parent
 FINAL = ("Succeeded", "Failed")
+
+
+def shows_end(body: Message) -> bool:
+    """Whether a parent's text says its run ended (`Task x: Succeeded in 3s · ...`)."""
+    head = body.text.split(" · ", 1)[0]
+    return any(f": {status}" in head for status in FINAL)
+
+
 RUNS_PER_CHANNEL = 10
 SEED = 7
 GRACE = 20.0  # seconds after the last scripted end before giving up on what is missing
@@ -177,7 +185,7 @@ class SlackStandIn:
 
     def _note_parent(self, ts: str, body: Message) -> None:
         run_id = self._parents.get(ts)
-        if run_id and run_id not in self.final_edit_at and body.text.endswith(FINAL):
+        if run_id and run_id not in self.final_edit_at and shows_end(body):
             self.final_edit_at[run_id] = time.time()
             if len(self.final_edit_at) >= self.expected:
                 self.all_ended.set()

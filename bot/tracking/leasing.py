@@ -73,15 +73,12 @@ class StoreLeasing:
         return self._ttl
 
     async def claim(self, items: Iterable[Tracked]) -> set[Identity]:
-        """Acquire each item's lease unless another live holder has it."""
-        for tracked in items:
-            name = lease_name(tracked)
-            if name in self._held:
-                continue
-            lease = await self._leases.acquire(name, self._holder, self._ttl)
-            if lease is None:
-                continue
-            self._held[name] = (identity(tracked), lease)
+        """Acquire, in one transaction, each item's lease that no other live holder has."""
+        wanted = {lease_name(t): identity(t) for t in items if lease_name(t) not in self._held}
+        granted = await self._leases.acquire_free(list(wanted), self._holder, self._ttl)
+        for lease in granted:
+            name = lease.name
+            self._held[name] = (wanted[name], lease)
             if lease.token > 1:
                 # Token 1 is a first grant; a higher one means a lapsed holder's work moved here.
                 self.takeovers += 1

@@ -251,3 +251,22 @@ def test_extend_only_renews_the_same_holder_and_token(
         assert extended == LeaseState(holder, token, 55.0)
     else:
         assert extended is None
+
+
+async def test_acquire_free_grants_each_name_to_one_replica_in_one_go(
+    replicas: Replica, clock: Clock
+) -> None:
+    """Replicas taking over hundreds of items at once: every name to exactly one of them,
+    lapsed ones with the next token, live ones left alone."""
+    a, b, c = await replicas(), await replicas(), await replicas()
+    names = [f"tracked:run:run_{n}:C1" for n in range(450)]
+    first = await a.leases.acquire_free(names, "A", ttl=15)
+    assert [lease.token for lease in first] == [1] * 450
+    assert await b.leases.acquire_free(names, "B", ttl=15) == []  # all live
+    clock.now += 15  # A died: every lease lapses
+    raced = await asyncio.gather(
+        b.leases.acquire_free(names, "B", ttl=15), c.leases.acquire_free(names, "C", ttl=15)
+    )
+    won = [lease.name for leases in raced for lease in leases]
+    assert sorted(won) == sorted(names)  # each exactly once
+    assert {lease.token for leases in raced for lease in leases} == {2}
