@@ -159,6 +159,8 @@ class Tracker:
         self._failures = 0
         self._last_cycle_error = ""
         self._next_lease_round = 0.0
+        self._leaser: asyncio.Task[None] | None = None
+        self._lease_lock = asyncio.Lock()
         self._wake = asyncio.Event()
         self._cycled = asyncio.Condition()
         self.cycles = 0
@@ -174,12 +176,15 @@ class Tracker:
         self._runs.start_now()
         self._sessions.start_now()
         self._loop = asyncio.create_task(self._run_forever(), name="tracker")
+        if self.leasing is not None:
+            self._leaser = asyncio.create_task(self._lease_forever(self.leasing), name="leases")
 
     async def stop(self) -> None:
         """Stop polling and wait for workers to finish what they are doing."""
-        if self._loop is not None:
-            self._loop.cancel()
-            await asyncio.gather(self._loop, return_exceptions=True)
+        for task in (self._loop, self._leaser):
+            if task is not None:
+                task.cancel()
+                await asyncio.gather(task, return_exceptions=True)
         if self._workers:
             await asyncio.gather(*self._workers, return_exceptions=True)
 
@@ -311,9 +316,8 @@ class Tracker:
             self.cycles += 1
 
     async def _look(self, now: float) -> None:
-        if self.leasing is not None and now >= self._next_lease_round:
-            await self._lease_round(self.leasing)
-            self._next_lease_round = now + self.leasing.ttl / 3
+        if self.leasing is not None:
+            await self._lease_round_if_due(self.leasing, now)
         for kind in Kind:
             count = sum(1 for item in self._items.values() if item.tracked.kind is kind)
             metrics.set_items_followed(kind.value, count)
@@ -465,6 +469,22 @@ class Tracker:
                 await self.watch(tracked)
 
     # -- working an item -----------------------------------------------------------------
+
+    async def _lease_forever(self, leasing: Leasing) -> None:
+        """Lease rounds on their own clock: a cycle slowed by load (a busy CPU, a slow Airplane)
+        must not let this replica's leases lapse, nor delay taking over a dead one's."""
+        while True:
+            await self._sleep(leasing.ttl / 6)
+            try:
+                await self._lease_round_if_due(leasing, self._clock())
+            except Exception as error:
+                log.warning("lease round failed (%s)", _reason(error))
+
+    async def _lease_round_if_due(self, leasing: Leasing, now: float) -> None:
+        async with self._lease_lock:
+            if now >= self._next_lease_round:
+                await self._lease_round(leasing)
+                self._next_lease_round = now + leasing.ttl / 3
 
     async def _lease_round(self, leasing: Leasing) -> None:
         """Renew our leases, learn items other replicas recorded, take over lapsed ones."""
