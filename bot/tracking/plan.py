@@ -154,12 +154,15 @@ def plan(
     # The ending, once what it says is known (the error, who rejected): one line that tells the
     # requester, then a run's outputs on success or its log tail on failure. Sessions have
     # neither in the v0 API (their steps already showed in the thread), so they end at the line.
+    # A failure's line waits for its error and prompts; any other ending is known at once
+    # (the outputs follow it), so the requester is not kept waiting behind output fetches.
+    line_waits = bool(needs) and status == "Failed"
+    if seen.terminal and not line_waits and progress.thread_status != status:
+        seq = progress.status_seq + 1
+        ending = end_message(tracked, seen, now, mention=mention_on_end)
+        ops.append(Post(f"status:{seq}:{status}", ending, priority=Priority.STATUS))
+        progress = replace(progress, thread_status=status, status_seq=seq)
     if seen.terminal and not needs:
-        if progress.thread_status != status:
-            seq = progress.status_seq + 1
-            ending = end_message(tracked, seen, now, mention=mention_on_end)
-            ops.append(Post(f"status:{seq}:{status}", ending, priority=Priority.STATUS))
-            progress = replace(progress, thread_status=status, status_seq=seq)
         if tracked.kind is Kind.RUN and status == "Succeeded" and seen.output is not None:
             if _has_output(seen.output):
                 ops.append(

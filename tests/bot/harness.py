@@ -118,3 +118,20 @@ async def running_bot(
                 await handler.close_async()  # type: ignore[no-untyped-call]
     finally:
         await services.aclose()
+
+
+@contextlib.asynccontextmanager
+async def reviewing_bot(
+    airfield: AirfieldProcess, tmp_path: Path, reviewers: str
+) -> AsyncIterator[tuple[SlackEmulator, Services]]:
+    """A fresh Slack and the bot as `open_services` builds it (tracker started, approvals),
+    with the prompts' `ops` reviewer group mapped to the Slack user `reviewers`."""
+    policy = tmp_path / "policy.yaml"
+    policy.write_text("reviewer_groups:\n  ops: [" + reviewers + "]\n")
+    async with (
+        SlackEmulator() as slack,
+        running_bot(slack, airfield, tmp_path, bot_policy=str(policy)) as running,
+    ):
+        assert running.services.tracker is not None
+        await running.services.tracker.start()
+        yield slack, running.services

@@ -219,3 +219,14 @@ def test_a_failure_waits_for_its_reason_and_prompts() -> None:
     asked = plan(RUN, Progress(), Observation("Failed"), 0)
     assert asked.needs == {Need.OUTPUT, Need.LOG_TAIL, Need.PROMPTS}
     assert not any(op.key.startswith("status:") for op in asked.ops)
+
+
+def test_a_success_line_does_not_wait_for_the_outputs() -> None:
+    """Succeeded: the ending line goes out with the parent edit; outputs follow once fetched.
+    A failure's line waits for its error (and who may have rejected it)."""
+    ended = Observation("Succeeded", started_at=at(0), ended_at=at(5))
+    first = plan(RUN, Progress(), ended, T0.timestamp() + 6)
+    assert first.needs == {Need.OUTPUT}
+    assert any(op.key.endswith(":Succeeded") for op in first.ops)
+    failed = plan(RUN, Progress(), Observation("Failed", started_at=at(0)), T0.timestamp() + 6)
+    assert not any(op.key.startswith("status:") for op in failed.ops)

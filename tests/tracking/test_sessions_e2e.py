@@ -15,7 +15,7 @@ import pytest
 from bot.services import Services
 from bot.tracking.model import Kind, Tracked
 from slackbox import ALICE, CAROL, GENERAL, Message, SlackEmulator
-from tests.bot.harness import running_bot
+from tests.bot.harness import reviewing_bot
 from tests.support.airfield import EXAMPLES, AirfieldProcess
 from tests.support.eventually import eventually
 
@@ -51,15 +51,8 @@ async def bot(
     airfield: AirfieldProcess, tmp_path: Path
 ) -> AsyncIterator[tuple[SlackEmulator, Services]]:
     """The bot with tracker and approvals; the `ops` reviewers are CAROL."""
-    policy = tmp_path / "policy.yaml"
-    policy.write_text("reviewer_groups:\n  ops: [" + CAROL + "]\n")
-    async with (
-        SlackEmulator() as slack,
-        running_bot(slack, airfield, tmp_path, bot_policy=str(policy)) as running,
-    ):
-        assert running.services.tracker is not None
-        await running.services.tracker.start()
-        yield slack, running.services
+    async with reviewing_bot(airfield, tmp_path, CAROL) as ready:
+        yield ready
 
 
 async def start_session(slack: SlackEmulator, text: str) -> tuple[str, Message]:

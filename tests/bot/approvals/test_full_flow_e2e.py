@@ -10,7 +10,7 @@ import pytest
 
 from bot.services import Services
 from slackbox import ALICE, BOB, CAROL, GENERAL, SlackEmulator
-from tests.bot.harness import running_bot
+from tests.bot.harness import reviewing_bot
 from tests.support.airfield import AirfieldProcess
 
 from .harness import TASKS, outcome_text
@@ -28,15 +28,8 @@ async def services(
     airfield: AirfieldProcess, tmp_path: Path
 ) -> AsyncIterator[tuple[SlackEmulator, Services]]:
     """The bot as `open_services` builds it (tracker + approvals), with ops -> CAROL."""
-    policy = tmp_path / "policy.yaml"
-    policy.write_text("reviewer_groups:\n  ops: [" + CAROL + "]\n")
-    async with (
-        SlackEmulator() as slack,
-        running_bot(slack, airfield, tmp_path, bot_policy=str(policy)) as bot,
-    ):
-        assert bot.services.tracker is not None
-        await bot.services.tracker.start()
-        yield slack, bot.services
+    async with reviewing_bot(airfield, tmp_path, CAROL) as ready:
+        yield ready
 
 
 async def test_slash_command_run_is_approved_in_its_thread(
