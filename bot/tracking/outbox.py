@@ -112,6 +112,9 @@ class Outbox:
         self.folded = 0
         self.rate_limited = 0
         self.expedited = 0
+        # Queued calls by priority, kept as they change: the depth gauge is read on every
+        # write, and counting the queues each time would cost O(queued) on the hot path.
+        self._depth = dict.fromkeys(Priority, 0)
         self.sent_by_priority = dict.fromkeys(Priority, 0)
         self.waited_by_priority = dict.fromkeys(Priority, 0.0)
 
@@ -133,12 +136,13 @@ class Outbox:
             for job in state.queue:
                 if job.fold_key == fold_key:
                     job.call = call
-                    job.priority = min(job.priority, priority)
+                    self._reprioritize(job, min(job.priority, priority))
                     self.folded += 1
                     return await asyncio.shield(job.future)
         future = asyncio.get_running_loop().create_future()
         job = _Job(call, fold_key, priority, next(self._order), future, self._clock(), owner)
         state.queue.append(job)
+        self._depth[priority] += 1
         self._gauge(priority)
         if state.worker is None or state.worker.done():
             state.worker = asyncio.create_task(self._drain(channel, state))
@@ -153,19 +157,14 @@ class Outbox:
         raised = 0
         for job in state.queue if state is not None else []:
             if job.owner == owner and job.priority > priority:
-                job.priority = priority
+                self._reprioritize(job, priority)
                 raised += 1
         self.expedited += raised
         return raised
 
     def pending(self, priority: Priority | None = None) -> int:
         """Calls queued and not yet sent, across channels (of one priority, or all)."""
-        return sum(
-            1
-            for state in self._channels.values()
-            for job in state.queue
-            if priority is None or job.priority == priority
-        )
+        return self._depth[priority] if priority is not None else sum(self._depth.values())
 
     async def aclose(self) -> None:
         """Stop every worker; queued calls fail with CancelledError."""
@@ -176,6 +175,7 @@ class Outbox:
                 if not job.future.done():
                     job.future.cancel()
         self._channels.clear()
+        self._depth = dict.fromkeys(Priority, 0)
 
     async def _drain(self, channel: str, state: _Channel) -> None:
         while state.queue:
@@ -210,11 +210,20 @@ class Outbox:
 
     def _finish(self, state: _Channel, job: _Job) -> None:
         state.queue.remove(job)
+        self._depth[job.priority] -= 1
         waited = self._clock() - job.queued_at
         self.sent_by_priority[job.priority] += 1
         self.waited_by_priority[job.priority] += waited
         metrics.outbox_sent(job.priority.name.lower(), waited)
         self._gauge(job.priority)
 
+    def _reprioritize(self, job: _Job, priority: Priority) -> None:
+        if priority != job.priority:
+            self._depth[job.priority] -= 1
+            self._gauge(job.priority)
+            job.priority = priority
+            self._depth[priority] += 1
+            self._gauge(priority)
+
     def _gauge(self, priority: Priority) -> None:
-        metrics.set_outbox_depth(priority.name.lower(), self.pending(priority))
+        metrics.set_outbox_depth(priority.name.lower(), self._depth[priority])

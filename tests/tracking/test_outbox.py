@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from collections import Counter
 from typing import Any
 
 import pytest
@@ -188,3 +189,28 @@ def test_retry_after_only_for_429() -> None:
     """Only a 429 counts as rate limiting; its header is read."""
     assert retry_after_of(rate_limited("3")) == 3.0
     assert retry_after_of(RuntimeError()) is None
+
+
+async def test_pending_counts_follow_folds_and_priority_changes() -> None:
+    """The queue depth by priority stays exact through folds, expedites and sends."""
+    time = FakeTime()
+    outbox = Outbox(per_second=1.0, burst=1, clock=time.clock, sleep=time.sleep)
+    sent: list[str] = []
+    write = recorder(sent)
+    sends = [
+        asyncio.ensure_future(outbox.send("C", write("a"), priority=Priority.THREAD, owner="x")),
+        asyncio.ensure_future(
+            outbox.send("C", write("b"), fold_key="m", priority=Priority.COSMETIC)
+        ),
+        asyncio.ensure_future(outbox.send("C", write("c"), fold_key="m", priority=Priority.STATUS)),
+    ]
+    await asyncio.sleep(0)
+    counts = {p: outbox.pending(p) for p in Priority}
+    actual = Counter(job.priority for state in outbox._channels.values() for job in state.queue)
+    assert counts == {p: actual.get(p, 0) for p in Priority}
+    outbox.expedite("C", "x", Priority.FINAL)
+    actual = Counter(job.priority for state in outbox._channels.values() for job in state.queue)
+    assert {p: outbox.pending(p) for p in Priority} == {p: actual.get(p, 0) for p in Priority}
+    await asyncio.gather(*sends)
+    assert outbox.pending() == 0
+    assert all(outbox.pending(p) == 0 for p in Priority)
