@@ -20,10 +20,10 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Coroutine
 from dataclasses import dataclass, field, replace
 from datetime import datetime
-from typing import Literal
+from typing import Any, Literal
 
 from airplane_api.errors import APIError, NotFoundError
 from airplane_api.models import Prompt, PromptState, Run, Session
@@ -712,11 +712,8 @@ class Tracker:
         for sub in [s for s in self._subscriptions if s.channel == gone.channel]:
             await self.unsubscribe(sub.channel, sub.task_slug)
 
-    def _spawn(self, job: Awaitable[None]) -> None:
-        async def run() -> None:
-            await job
-
-        task = asyncio.create_task(run())
+    def _spawn(self, job: Coroutine[Any, Any, None]) -> None:
+        task = asyncio.create_task(job)
         self._workers.add(task)
         task.add_done_callback(self._workers.discard)
 
