@@ -251,6 +251,8 @@ class Caller:
         except TransportError as exc:
             self._log(request, f"error {type(exc.__cause__).__name__}", attempt, began)
             self._observe(request, TRANSPORT_ERROR, began)
+            # No answer, so no status to judge: always retryable (the Idempotency-Key makes a
+            # replay of a POST that did arrive safe).
             return _Failure(error=exc, retry_after=None, retryable=True, outcome=TRANSPORT_ERROR)
         self._log(request, str(response.status_code), attempt, began)
         self._observe(request, str(response.status_code), began)
