@@ -28,6 +28,7 @@ from .errors import (
     api_error_from_response,
 )
 from .models import WireModel
+from .models._base import query_params
 from .retry import RetryPolicy, is_retryable_status, parse_retry_after, retry_delay
 
 logger = logging.getLogger("airplane_api")
@@ -36,6 +37,7 @@ ModelT = TypeVar("ModelT", bound=WireModel)
 Sleep = Callable[[float], Awaitable[None]]
 
 _NEEDS_IDEMPOTENCY_KEY = frozenset({"POST", "PATCH"})
+API_KEY_HEADER = "X-Airplane-API-Key"
 
 
 class Clock(Protocol):
@@ -123,7 +125,7 @@ class Request:
 
     method: str
     path: str
-    query: Mapping[str, str] | None = None
+    query: WireModel | None = None  # a query model, sent as query-string parameters
     body: Mapping[str, Any] | None = None
     # A None value removes a client-wide header for this call (a per-call env replaces another).
     headers: Mapping[str, str | None] | None = None
@@ -179,7 +181,7 @@ class Caller:
         idempotency_key: str | None = None,
     ) -> ModelT:
         """Send `request`, retrying as the policy allows, and parse a 2xx body as `model`."""
-        headers = {**self._headers, "X-Airplane-API-Key": self._api_key.reveal()}
+        headers = {**self._headers, API_KEY_HEADER: self._api_key.reveal()}
         for name, value in (request.headers or {}).items():
             if value is None:
                 headers.pop(name, None)
@@ -213,7 +215,7 @@ class Caller:
             http_request = self._http.build_request(
                 request.method,
                 f"{self._base_url}/{request.path}",
-                params=dict(request.query) if request.query else None,
+                params=query_params(request.query) if request.query else None,
                 json=dict(request.body) if request.body is not None else None,
                 headers=headers,
                 timeout=_cap_timeout(self._timeout, self._remaining(started)),
