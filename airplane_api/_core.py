@@ -159,7 +159,6 @@ class Caller:
         retry: RetryPolicy,
         sleep: Sleep,
         clock: Clock,
-        jitter_source: Callable[[], float] = random.random,
         observer: CallObserver | None = None,
     ) -> None:
         self._http = http
@@ -170,7 +169,6 @@ class Caller:
         self._retry = retry
         self._sleep = sleep
         self._clock = clock
-        self._random = jitter_source
         self._observer = observer
 
     async def call(
@@ -230,7 +228,7 @@ class Caller:
                 self._retry,
                 retry_after=outcome.retry_after,
                 remaining=self._remaining(started),
-                random=self._random,
+                random=random.random,
             )
             if delay is None:
                 raise DeadlineExceeded(
