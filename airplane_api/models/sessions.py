@@ -6,7 +6,7 @@ from enum import StrEnum
 
 from pydantic import Field, field_validator, model_validator
 
-from ._base import JsonObject, Text, Timestamp, WireModel, query_params
+from ._base import JsonObject, Text, Timestamp, WireModel
 from .common import Parameter, Permission
 
 
@@ -89,10 +89,6 @@ class ListSessionsQuery(WireModel):
     updated_before: Timestamp = None
     limit: int | None = Field(default=None, ge=0, le=50)
     page: int | None = Field(default=None, ge=0)
-
-    def to_query(self) -> dict[str, str]:
-        """The query string parameters, leaving out what is unset."""
-        return query_params(self)
 
 
 class ListSessionsResponse(WireModel):
