@@ -51,6 +51,7 @@ from .runs import (
     LogItem,
     Run,
     RunStatus,
+    is_terminal_status,
 )
 from .sessions import (
     ExecuteRunbookRequest,
@@ -134,6 +135,7 @@ __all__ = [
     "User",
     "WireModel",
     "format_time",
+    "is_terminal_status",
     "parse_time",
     "wire_alias",
 ]

@@ -25,10 +25,18 @@ class RunStatus(StrEnum):
     @property
     def is_terminal(self) -> bool:
         """Whether the run has ended and will not change status again."""
-        return self in _TERMINAL_RUN
+        return is_terminal_status(self)
 
 
-_TERMINAL_RUN = frozenset({RunStatus.SUCCEEDED, RunStatus.FAILED, RunStatus.CANCELLED})
+# The statuses after which a run, or a runbook session, never changes again: one set for both,
+# since the words are the same (`SessionStatus.is_terminal` asks this too).
+TERMINAL_STATUSES = frozenset({"Succeeded", "Failed", "Cancelled"})
+
+
+def is_terminal_status(status: str) -> bool:
+    """Whether a run's or session's status held as text (a stored row, a message's summary)
+    has ended; `RunStatus.is_terminal` for a status that is no longer the enum."""
+    return status in TERMINAL_STATUSES
 
 
 def _require_id_or_slug(model: Any) -> Any:

@@ -8,6 +8,7 @@ from pydantic import Field, field_validator, model_validator
 
 from ._base import JsonObject, Text, Timestamp, WireModel, query_params
 from .common import Parameter, Permission
+from .runs import is_terminal_status
 
 
 class SessionStatus(StrEnum):
@@ -24,12 +25,7 @@ class SessionStatus(StrEnum):
     @property
     def is_terminal(self) -> bool:
         """Whether the session has ended."""
-        return self in _TERMINAL_SESSION
-
-
-_TERMINAL_SESSION = frozenset(
-    {SessionStatus.SUCCEEDED, SessionStatus.FAILED, SessionStatus.CANCELLED}
-)
+        return is_terminal_status(self)
 
 
 class ExecuteRunbookRequest(WireModel):

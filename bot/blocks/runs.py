@@ -19,6 +19,8 @@ from slack_sdk.models.blocks import (
     SectionBlock,
 )
 
+from airplane_api.models import is_terminal_status
+
 from ..ids import ActionId
 
 __all__ = [
@@ -52,9 +54,7 @@ STATUS_EMOJI = {
     "Failed": ":x:",
     "Rejected": ":no_entry:",
     "Cancelled": ":no_entry_sign:",
-    "Canceled": ":no_entry_sign:",
 }
-_TERMINAL = frozenset({"Succeeded", "Failed", "Cancelled", "Canceled"})
 _SECRET_WORDS = ("password", "passwd", "secret", "token", "apikey", "api_key", "credential")
 VALUE_LIMIT = 80
 
@@ -120,7 +120,7 @@ class RunSummary:
         reviewer's rejection ended the run."""
         if self.rejected_by and self.status in ("Failed", "Cancelled"):
             return "Rejected"
-        if self.waiting_for is not None and self.status not in _TERMINAL:
+        if self.waiting_for is not None and not is_terminal_status(self.status):
             return "Waiting"
         return self.status
 
@@ -170,13 +170,13 @@ def status_line(run: RunSummary) -> str:
     if shown == "Rejected":
         how = f" ({run.rejected_as})" if run.rejected_as else ""
         line = f"{emoji} *Rejected* by {run.rejected_by}{how}"
-    elif run.status in ("Cancelled", "Canceled") and run.cancelled_by:
+    elif run.status == "Cancelled" and run.cancelled_by:
         line = f"{emoji} *Cancelled* by {run.cancelled_by}"
     else:
         line = f"{emoji} *{shown}*"
     if run.duration:
         line += f" after {run.duration}" if shown != "Succeeded" else f" in {run.duration}"
-    elif run.elapsed and shown not in _TERMINAL:
+    elif run.elapsed and not is_terminal_status(shown):
         line += f" · running for {run.elapsed}"
     if run.error and shown == "Failed":
         line += f": {truncate(run.error, 500)}"
@@ -224,7 +224,7 @@ def run_message(run: RunSummary, *, cancellable: bool = True) -> dict[str, Any]:
                 text="Open in Airplane", url=run.link, action_id=ActionId.OPEN_IN_AIRPLANE
             )
         )
-    if cancellable and not run.is_runbook and run.status not in _TERMINAL:
+    if cancellable and not run.is_runbook and not is_terminal_status(run.status):
         buttons.append(
             ButtonElement(
                 text="Cancel",

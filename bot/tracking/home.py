@@ -16,9 +16,11 @@ from slack_sdk.models.blocks import (
 )
 from slack_sdk.models.views import View
 
+from airplane_api.models import is_terminal_status
+
 from ..blocks.runs import slack_date, status_emoji
 from ..ids import ActionId
-from .model import TERMINAL, Progress, Tracked
+from .model import Progress, Tracked
 from .ports import PendingApproval
 
 MAX_RUNS = 20
@@ -84,8 +86,8 @@ def home_view(
             blocks.append(_section(text, _link_button("Answer", url, primary=True)))
     else:
         blocks.append(ContextBlock(elements=[MarkdownTextObject(text="Nothing waits for you.")]))
-    open_runs = [(t, p) for t, p in runs if (p.parent_status or "Queued") not in TERMINAL]
-    ended = [(t, p) for t, p in runs if (p.parent_status or "Queued") in TERMINAL]
+    open_runs = [(t, p) for t, p in runs if not is_terminal_status(p.parent_status)]
+    ended = [(t, p) for t, p in runs if is_terminal_status(p.parent_status)]
     for title, items in (("Your open runs", open_runs), ("Your recent runs", ended)):
         blocks += [DividerBlock(), HeaderBlock(text=title)]
         if not items:
