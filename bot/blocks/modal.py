@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Mapping, Sequence
-from typing import Any, Literal
+from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, PlainSerializer
 from slack_sdk.models.blocks import (
     Block,
     ContextBlock,
@@ -26,6 +26,7 @@ from airplane_api.models.common import Parameter
 from airplane_api.params import Checked, visible_params
 
 from ..ids import ActionId, BlockId, CallbackId, param_block_id
+from ..kinds import Kind
 from ..param_inputs import param_input, read_state
 from .runs import truncate
 
@@ -39,7 +40,9 @@ class ModalMetadata(BaseModel):
 
     model_config = ConfigDict(frozen=True)
 
-    kind: Literal["task", "runbook"] = "task"
+    # Written `task`/`runbook`, as older bots wrote and read it: a form one replica opened
+    # may be submitted to another.
+    kind: Annotated[Kind, PlainSerializer(lambda kind: kind.target, return_type=str)] = Kind.RUN
     slug: str | None = None
     channel_id: str | None = None
     env: str | None = None
@@ -114,7 +117,7 @@ def run_modal(
                 optional=True,
             )
         )
-    verb = "Run runbook" if metadata.kind == "runbook" else "Run"
+    verb = "Run runbook" if metadata.kind is Kind.SESSION else "Run"
     view = View(
         type="modal",
         callback_id=CallbackId.RUN_MODAL,

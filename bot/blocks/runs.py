@@ -22,6 +22,7 @@ from slack_sdk.models.blocks import (
 from airplane_api.models import is_terminal_status
 
 from ..ids import ActionId
+from ..kinds import Kind
 
 __all__ = [
     "RunSummary",
@@ -72,11 +73,11 @@ def truncate(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-def run_link(app_url: str | None, run_id: str, *, session: bool = False) -> str | None:
+def run_link(app_url: str | None, run_id: str, kind: Kind = Kind.RUN) -> str | None:
     """The Airplane web link of a run or runbook session, when AIRPLANE_APP_URL is set."""
     if not app_url:
         return None
-    return f"{app_url.rstrip('/')}/{'sessions' if session else 'runs'}/{run_id}"
+    return f"{app_url.rstrip('/')}/{kind.path}/{run_id}"
 
 
 def slack_date(moment: float, fallback: str = "") -> str:
@@ -97,7 +98,7 @@ class RunSummary:
     env: str | None = None
     params: Mapping[str, Any] = field(default_factory=dict)
     link: str | None = None
-    is_runbook: bool = False
+    kind: Kind = Kind.RUN
     elapsed: str = ""
     # Who started it when that was not a Slack user of this bot (`requester_id`): a name or a
     # mention resolved through `users/get`; shown as "started in Airplane by …".
@@ -194,7 +195,7 @@ def started_text(run: RunSummary) -> str:
 
 def run_message(run: RunSummary, *, cancellable: bool = True) -> dict[str, Any]:
     """`text` and `blocks` of a run's message: what, who, where, with what, and how it goes."""
-    what = "Runbook" if run.is_runbook else "Task"
+    what = "Runbook" if run.kind is Kind.SESSION else "Task"
     title = f"*{run.name}* (`{run.slug}`)" if run.name and run.name != run.slug else f"`{run.slug}`"
     started = started_text(run)
     if run.started_at is not None:
@@ -202,7 +203,7 @@ def run_message(run: RunSummary, *, cancellable: bool = True) -> dict[str, Any]:
     context_parts = [
         started,
         f"env `{run.env or 'default'}`",
-        f"{'session' if run.is_runbook else 'run'} `{run.run_id}`",
+        f"{run.kind.value} `{run.run_id}`",
     ]
     if run.approved_by:
         context_parts.append("approved by " + ", ".join(run.approved_by))
@@ -224,7 +225,7 @@ def run_message(run: RunSummary, *, cancellable: bool = True) -> dict[str, Any]:
                 text="Open in Airplane", url=run.link, action_id=ActionId.OPEN_IN_AIRPLANE
             )
         )
-    if cancellable and not run.is_runbook and not is_terminal_status(run.status):
+    if cancellable and run.kind is Kind.RUN and not is_terminal_status(run.status):
         buttons.append(
             ButtonElement(
                 text="Cancel",

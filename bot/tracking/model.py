@@ -10,17 +10,11 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
-from enum import StrEnum
 from typing import Any
 
 from airplane_api.models import is_terminal_status
 
-
-class Kind(StrEnum):
-    """What is tracked: a task run or a runbook session."""
-
-    RUN = "run"
-    SESSION = "session"
+from ..kinds import Kind
 
 
 @dataclass(frozen=True)

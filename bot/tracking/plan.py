@@ -15,7 +15,8 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from enum import StrEnum
 
-from .model import Kind, Loaded, Observation, Progress, Tracked
+from ..kinds import Kind
+from .model import Loaded, Observation, Progress, Tracked
 from .outbox import Priority
 from .render import (
     FileBody,

@@ -9,7 +9,8 @@ from typing import Any
 from slack_sdk.models.blocks import MarkdownTextObject, SectionBlock
 
 from ..blocks.runs import RunSummary, run_message, status_emoji, status_line
-from .model import Kind, Observation, PromptFact, Step, Tracked
+from ..kinds import Kind
+from .model import Observation, PromptFact, Step, Tracked
 from .people import person, slack_user
 
 # Slack's limit for a section's text is 3,000 characters; longer outputs become a file.
@@ -67,7 +68,7 @@ def summary(tracked: Tracked, seen: Observation, now: float) -> RunSummary:
         env=tracked.env or None,
         params=tracked.params,
         link=tracked.link or None,
-        is_runbook=tracked.kind is Kind.SESSION,
+        kind=tracked.kind,
         elapsed="" if ended else elapsed,
         duration=elapsed if ended else "",
         started_at=seen.started_at.timestamp() if seen.started_at else None,
@@ -256,7 +257,7 @@ def observed_elapsed(observation: Observation, now: float) -> float:
 
 
 def _noun(tracked: Tracked) -> str:
-    return "run" if tracked.kind is Kind.RUN else "session"
+    return tracked.kind.value
 
 
 def trouble_message(tracked: Tracked, reason: str) -> Message:

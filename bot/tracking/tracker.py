@@ -29,11 +29,12 @@ from airplane_api.errors import APIError, NotFoundError
 from airplane_api.models import Prompt, PromptState, Run, Session
 
 from .. import metrics
+from ..kinds import Kind
 from .budget import Lane, RequestBudget
 from .executor import ChannelGone, Executor, NotLeased, writer_of
 from .feed import Cadence, ChangeFeed, FeedUnsupported
 from .leasing import Leasing
-from .model import Identity, Kind, Loaded, Observation, Progress, PromptFact, Tracked, identity
+from .model import Identity, Loaded, Observation, Progress, PromptFact, Tracked, identity
 from .observe import (
     needs_prompt_check,
     observe_run,

@@ -10,10 +10,11 @@ from slack_bolt.async_app import AsyncAck, AsyncApp
 from airplane_api import AirplaneError, NotFoundError
 
 from ...ids import ActionId
+from ...kinds import Kind
 from ...launch import authorize, requester_email
 from ...requests import idempotency_key
 from ...services import Services
-from ...store import AuditAction, AuditEntry, RunKind
+from ...store import AuditAction, AuditEntry
 from ..tracked import tracked
 
 __all__ = ["register"]
@@ -47,7 +48,7 @@ async def cancel_for(
             slug = (await services.airplane.get_task(task_id=run.task_id)).slug
     except NotFoundError:
         return f"There is no run `{run_id}` any more."
-    refused = await authorize(services, RunKind.TASK, slug, user_id, channel_id)
+    refused = await authorize(services, Kind.RUN, slug, user_id, channel_id)
     if refused is not None:
         return f":no_entry: You may not cancel runs of `{slug}` here: {refused.reason}"
     if run.status.is_terminal:

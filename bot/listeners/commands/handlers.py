@@ -23,6 +23,7 @@ from ...blocks.runs import (
     runs_list_message,
 )
 from ...blocks.tasks import tasks_message
+from ...kinds import Kind
 from ...launch import Launched, LaunchRequest, authorize, launch, requester_email
 from ...parsing import (
     CancelCommand,
@@ -37,7 +38,7 @@ from ...parsing import (
 from ...requests import command_request_key, idempotency_key
 from ...services import Services
 from ...slack_clip import clip_message
-from ...store import AuditAction, AuditEntry, RunKind
+from ...store import AuditAction, AuditEntry
 from ...tracking.people import person, slack_user
 from ...tracking.render import elapsed_text
 
@@ -113,7 +114,7 @@ async def tasks(context: CommandContext, command: TasksCommand) -> None:
         if needle and needle not in text:
             continue
         refused = await authorize(
-            services, RunKind.TASK, task.slug, context.user_id, context.channel_id, audit=False
+            services, Kind.RUN, task.slug, context.user_id, context.channel_id, audit=False
         )
         if refused is None:
             allowed.append(task)
@@ -142,9 +143,7 @@ async def run_task(context: CommandContext, command: RunCommand) -> None:
         problems = "; ".join(f"`{error.slug}`: {error.reason}" for error in typed_wrong)
         await context.usage(f"bad values for `{task.slug}`: {problems}", "run")
         return
-    refused = await authorize(
-        services, RunKind.TASK, task.slug, context.user_id, context.channel_id
-    )
+    refused = await authorize(services, Kind.RUN, task.slug, context.user_id, context.channel_id)
     if refused is not None:
         await _announce(context, refused)
         return
@@ -152,7 +151,7 @@ async def run_task(context: CommandContext, command: RunCommand) -> None:
     # or for whoever asks for it.
     if command.form or checked.errors:
         metadata = ModalMetadata(
-            kind="task", slug=task.slug, channel_id=context.channel_id, env=command.env
+            kind=Kind.RUN, slug=task.slug, channel_id=context.channel_id, env=command.env
         )
         view = run_modal(metadata, task.parameters, title=task.name, values=checked.values)
         await services.store.forms.keep_task(metadata.form_id, task)
@@ -167,7 +166,7 @@ async def run_task(context: CommandContext, command: RunCommand) -> None:
             )
         return
     request = LaunchRequest(
-        kind=RunKind.TASK,
+        kind=Kind.RUN,
         slug=task.slug,
         name=task.name,
         requester_id=context.user_id,
@@ -182,7 +181,7 @@ async def run_task(context: CommandContext, command: RunCommand) -> None:
 async def run_runbook(context: CommandContext, command: RunbookCommand) -> None:
     """`runbook <slug> ...`: start a session with the values as typed."""
     request = LaunchRequest(
-        kind=RunKind.RUNBOOK,
+        kind=Kind.SESSION,
         slug=command.slug,
         requester_id=context.user_id,
         channel_id=context.channel_id,
@@ -226,8 +225,8 @@ async def status(context: CommandContext, command: StatusCommand) -> None:
                 slug=known.slug if known else session.name or session.runbook_id,
                 status=session.status.value,
                 params=session.param_values,
-                link=run_link(app_url, session.id, session=True),
-                is_runbook=True,
+                link=run_link(app_url, session.id, Kind.SESSION),
+                kind=Kind.SESSION,
                 **_times(session),
                 **await _who_started(
                     services, known.requester_id if known else None, session.created_by
@@ -303,7 +302,7 @@ async def cancel(context: CommandContext, command: CancelCommand) -> None:
         return
     known = await services.store.runs.get(run.id)
     slug = known.slug if known else await _task_slug(services, run.task_id)
-    refused = await authorize(services, RunKind.TASK, slug, context.user_id, context.channel_id)
+    refused = await authorize(services, Kind.RUN, slug, context.user_id, context.channel_id)
     if refused is not None:
         await _announce(context, refused)
         return
