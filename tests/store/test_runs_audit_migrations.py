@@ -99,7 +99,8 @@ async def test_kinds_keep_the_spelling_each_table_always_had(
     [row] = await store.db.fetch_all("SELECT kind FROM tracked")
     assert row["kind"] == kind.value
     found = await store.runs.get(run.run_id)
-    assert found is not None and found.kind is kind
+    assert found is not None
+    assert found.kind is kind
     [(followed, _)] = await store.tracking.active()
     assert followed.kind is kind
 
