@@ -19,6 +19,7 @@ from slack_sdk.errors import SlackApiError
 from . import metrics
 from .blocks.runs import RunSummary, run_link
 from .kinds import Kind
+from .people import slack_label
 from .policy import Requester
 from .requests import idempotency_key
 from .services import Services
@@ -162,7 +163,7 @@ async def _start(services: Services, request: LaunchRequest) -> Launched:
         "param_values": dict(request.values),
         "env_slug": request.env,
         "idempotency_key": idempotency_key(request.request_key),
-        "acting_for": f"slack:{request.requester_id}",
+        "acting_for": slack_label(request.requester_id),
         "acting_for_email": email,
     }
     if request.kind is Kind.RUN:

@@ -1,5 +1,7 @@
-"""Who someone is, as a Slack message shows them: a mention when their Slack account is known.
+"""Who someone is: the label the bot acts for, and how a Slack message shows a label.
 
+`slack_label(user_id)` is the one way the bot names a Slack user to Airplane (`slack:U…`, sent
+as `X-Airplane-Acting-For`), and `slack_user(label)` the one way it reads such a label back.
 Runs, prompts and decisions name people by label: `slack:U…` (the bot acted for them), an
 Airplane user ID (`usr…`, someone in the Airplane app or the API) or, for reviewers, an email.
 `users/get` and Slack's `users.lookupByEmail` turn the last two into a mention or a name. Both
@@ -19,6 +21,12 @@ SLACK_PREFIX = "slack:"
 
 GetUser = Callable[[str], Awaitable[User]]
 SlackUserOf = Callable[[str], Awaitable[str | None]]
+
+
+def slack_label(user_id: str) -> str:
+    """The acting-for label of a Slack user: what Airplane records as `createdBy`,
+    `submittedBy` or `cancelledBy` when the bot acts for them."""
+    return f"{SLACK_PREFIX}{user_id}"
 
 
 def slack_user(label: str) -> str | None:

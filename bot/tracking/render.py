@@ -10,8 +10,8 @@ from slack_sdk.models.blocks import MarkdownTextObject, SectionBlock
 
 from ..blocks.runs import RunSummary, run_message, status_emoji, status_line
 from ..kinds import Kind
+from ..people import person, slack_user
 from .model import Observation, PromptFact, Step, Tracked
-from .people import person, slack_user
 
 # Slack's limit for a section's text is 3,000 characters; longer outputs become a file.
 SECTION_LIMIT = 3000

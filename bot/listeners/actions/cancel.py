@@ -12,6 +12,7 @@ from airplane_api import AirplaneError, NotFoundError
 from ...ids import ActionId
 from ...kinds import Kind
 from ...launch import authorize, requester_email
+from ...people import slack_label
 from ...requests import idempotency_key
 from ...services import Services
 from ...store import AuditAction, AuditEntry
@@ -59,7 +60,7 @@ async def cancel_for(
         await services.airplane.cancel_run(
             run_id,
             idempotency_key=idempotency_key(request_key),
-            acting_for=f"slack:{user_id}",
+            acting_for=slack_label(user_id),
             acting_for_email=await requester_email(services, user_id),
         )
     except AirplaneError as error:

@@ -35,11 +35,11 @@ from ...parsing import (
     TasksCommand,
     close_matches,
 )
+from ...people import person, slack_label, slack_user
 from ...requests import command_request_key, idempotency_key
 from ...services import Services
 from ...slack_clip import clip_message
 from ...store import AuditAction, AuditEntry
-from ...tracking.people import person, slack_user
 from ...tracking.render import elapsed_text
 
 __all__ = [
@@ -312,7 +312,7 @@ async def cancel(context: CommandContext, command: CancelCommand) -> None:
     await services.airplane.cancel_run(
         run.id,
         idempotency_key=idempotency_key(command_request_key(context.body)),
-        acting_for=f"slack:{context.user_id}",
+        acting_for=slack_label(context.user_id),
         acting_for_email=await requester_email(services, context.user_id),
     )
     await services.store.audit.record(
