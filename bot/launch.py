@@ -19,7 +19,7 @@ from slack_sdk.errors import SlackApiError
 from . import metrics
 from .blocks.runs import RunSummary, run_link
 from .kinds import Kind
-from .people import slack_label
+from .people import slack_email, slack_label
 from .policy import Requester
 from .requests import idempotency_key
 from .services import Services
@@ -32,7 +32,6 @@ __all__ = [
     "Refused",
     "authorize",
     "launch",
-    "requester_email",
     "summary_of",
     "tracked_of",
 ]
@@ -67,19 +66,6 @@ class Refused:
     """The policy said no."""
 
     reason: str
-
-
-async def requester_email(services: Services, user_id: str) -> str | None:
-    """The Slack profile email of a user, when the bot may read it."""
-    try:
-        answer = await services.slack.users_info(user=user_id)
-    except SlackApiError as exc:
-        log.info("no email for %s: %s", user_id, exc.response.get("error"))
-        return None
-    user = answer.get("user")
-    profile = user.get("profile") if isinstance(user, dict) else None
-    email = profile.get("email") if isinstance(profile, dict) else None
-    return email if isinstance(email, str) and email else None
 
 
 async def _slack_groups(services: Services, user_id: str) -> frozenset[str]:
@@ -158,7 +144,7 @@ async def launch(services: Services, request: LaunchRequest) -> Launched | Refus
 
 
 async def _start(services: Services, request: LaunchRequest) -> Launched:
-    email = await requester_email(services, request.requester_id)
+    email = await slack_email(services.slack, request.requester_id)
     common: dict[str, Any] = {
         "param_values": dict(request.values),
         "env_slug": request.env,

@@ -13,6 +13,9 @@ from __future__ import annotations
 import logging
 from collections.abc import Awaitable, Callable, Iterable, Mapping
 
+from slack_sdk.errors import SlackApiError
+from slack_sdk.web.async_client import AsyncWebClient
+
 from airplane_api.models import User
 
 log = logging.getLogger(__name__)
@@ -47,6 +50,20 @@ def person(label: str, names: Mapping[str, str]) -> str:
     if user is not None:
         return f"<@{user}>"
     return label or "someone"
+
+
+async def slack_email(slack: AsyncWebClient, user_id: str) -> str | None:
+    """A Slack user's profile email (`users.info`), when the bot may read it: sent with the
+    acting-for label, and how a clicker is matched to a prompt's reviewers."""
+    try:
+        answer = await slack.users_info(user=user_id)
+    except SlackApiError as exc:
+        log.info("no email for %s: %s", user_id, exc.response.get("error"))
+        return None
+    user = answer.get("user")
+    profile = user.get("profile") if isinstance(user, dict) else None
+    email = profile.get("email") if isinstance(profile, dict) else None
+    return email.strip() or None if isinstance(email, str) else None
 
 
 class People:
