@@ -16,8 +16,8 @@ from dataclasses import dataclass, replace
 from enum import StrEnum
 
 from ..kinds import Kind
+from ..slack_outbox import Priority
 from .model import Loaded, Observation, Progress, Tracked
-from .outbox import Priority
 from .render import (
     FileBody,
     Message,

@@ -31,6 +31,7 @@ from airplane_api.models import Prompt, PromptState, Run, Session
 from .. import metrics
 from ..kinds import Kind
 from ..people import People, slack_user
+from ..slack_outbox import Outbox, Priority
 from .budget import Lane, RequestBudget
 from .executor import ChannelGone, Executor, NotLeased, writer_of
 from .feed import Cadence, ChangeFeed, FeedUnsupported
@@ -46,7 +47,6 @@ from .observe import (
     session_fingerprint,
     waiting_prompt_ids,
 )
-from .outbox import Outbox, Priority
 from .plan import ELAPSED_EDIT_EVERY, PARENT_KEY, Edit, Need, Plan, Post, plan
 from .ports import AirplaneSource, PromptSink, SlackWriter, Subscription, TrackingStore
 from .render import (

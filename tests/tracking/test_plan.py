@@ -5,8 +5,8 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from bot.kinds import Kind
+from bot.slack_outbox import Priority
 from bot.tracking.model import Loaded, Observation, Progress, PromptFact, Step, Tracked
-from bot.tracking.outbox import Priority
 from bot.tracking.plan import Edit, Need, Post, plan
 from bot.tracking.render import FileBody, Message
 
