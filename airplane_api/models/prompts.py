@@ -68,22 +68,10 @@ class Prompt(WireModel):
         return PromptState.PENDING
 
 
-class GetPromptQuery(WireModel):
-    """Query of `GET /v0/prompts/get`."""
-
-    id: str
-
-
 class GetPromptResponse(WireModel):
     """Response of `prompts/get`."""
 
     prompt: Prompt
-
-
-class ListPromptsQuery(WireModel):
-    """Query of `GET /v0/prompts/list`."""
-
-    run_id: str
 
 
 class ListPromptsResponse(WireModel):
