@@ -123,10 +123,6 @@ class Policy:
         used = {group for rule in self.rules for group in rule.groups}
         return frozenset(used - set(self.groups))
 
-    def reviewers_of(self, group: str) -> frozenset[str]:
-        """The Slack users an Airplane reviewer group maps to (empty if unmapped)."""
-        return self.reviewer_groups.get(group, frozenset())
-
 
 def _strings(value: Any, where: str) -> tuple[str, ...]:
     if value is None:

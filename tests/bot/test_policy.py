@@ -67,8 +67,7 @@ def test_groups_and_reviewers() -> None:
     """Undefined group names are Slack user group IDs; reviewer groups map to users."""
     policy = parse_policy(POLICY)
     assert policy.slack_group_ids() == frozenset({"S_SLACKGROUP"})
-    assert policy.reviewers_of("ops") == frozenset({"U_ON", "U_BOSS"})
-    assert policy.reviewers_of("nobody") == frozenset()
+    assert policy.reviewer_groups == {"ops": frozenset({"U_ON", "U_BOSS"})}
 
 
 def test_explicit_default_allow() -> None:
