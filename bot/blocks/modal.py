@@ -28,7 +28,7 @@ from airplane_api.params import Checked, visible_params
 from ..ids import ActionId, BlockId, CallbackId, param_block_id
 from ..kinds import Kind
 from ..param_inputs import param_input, read_state
-from .runs import truncate
+from ..slack_clip import clip
 
 __all__ = ["ModalMetadata", "read_modal_state", "read_modal_values", "run_modal", "task_option"]
 
@@ -63,7 +63,7 @@ class ModalMetadata(BaseModel):
 def task_option(slug: str, name: str = "") -> Option:
     """A task picker option: the name people know, the slug as value."""
     label = f"{name} ({slug})" if name and name != slug else slug
-    return Option(text=truncate(label, 75), value=slug)
+    return Option(text=clip(label, 75), value=slug)
 
 
 def run_modal(
@@ -93,7 +93,7 @@ def run_modal(
             )
         )
     if note:
-        blocks.append(ContextBlock(elements=[MarkdownTextObject(text=truncate(note, 2000))]))
+        blocks.append(ContextBlock(elements=[MarkdownTextObject(text=clip(note, 2000))]))
     shown = visible_params(params or [])
     for param in shown[:MAX_INPUTS]:
         blocks.append(
@@ -121,7 +121,7 @@ def run_modal(
     view = View(
         type="modal",
         callback_id=CallbackId.RUN_MODAL,
-        title=truncate(f"{verb} {title or metadata.slug or 'a task'}", 24),
+        title=clip(f"{verb} {title or metadata.slug or 'a task'}", 24),
         # Slack requires submit whenever an input (the picker too) is present; submitting
         # without a task answers an inline "Pick a task".
         submit="Run",

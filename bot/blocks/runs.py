@@ -23,6 +23,7 @@ from airplane_api.models import is_terminal_status
 
 from ..ids import ActionId
 from ..kinds import Kind
+from ..slack_clip import clip
 
 __all__ = [
     "RunSummary",
@@ -35,7 +36,6 @@ __all__ = [
     "slack_date",
     "status_emoji",
     "status_line",
-    "truncate",
     "value_text",
 ]
 
@@ -66,11 +66,6 @@ def status_emoji(status: str) -> str:
 
 
 SECTION_LIMIT = 3000
-
-
-def truncate(text: str, limit: int) -> str:
-    """`text` cut to `limit` characters, marking the cut."""
-    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def run_link(app_url: str | None, run_id: str, kind: Kind = Kind.RUN) -> str | None:
@@ -137,7 +132,7 @@ def value_text(name: str, value: Any) -> str:
     if is_secret_name(name):
         return "`••••••`"
     text = value if isinstance(value, str) else json.dumps(value, sort_keys=True, default=str)
-    text = truncate(" ".join(text.split()), VALUE_LIMIT)
+    text = clip(" ".join(text.split()), VALUE_LIMIT)
     text = text.replace("`", "'")  # a backtick would end the code span early
     return f"`{text}`" if text else "_empty_"
 
@@ -147,7 +142,7 @@ def params_text(params: Mapping[str, Any], *, separator: str = "\n") -> str:
     if not params:
         return "_no parameters_"
     parts = [f"{key} = {value_text(key, value)}" for key, value in sorted(params.items())]
-    return truncate(separator.join(parts), 1900)
+    return clip(separator.join(parts), 1900)
 
 
 def plain(mrkdwn: str) -> str:
@@ -180,7 +175,7 @@ def status_line(run: RunSummary) -> str:
     elif run.elapsed and not is_terminal_status(shown):
         line += f" · running for {run.elapsed}"
     if run.error and shown == "Failed":
-        line += f": {truncate(run.error, 500)}"
+        line += f": {clip(run.error, 500)}"
     return line
 
 
@@ -209,14 +204,14 @@ def run_message(run: RunSummary, *, cancellable: bool = True) -> dict[str, Any]:
         context_parts.append("approved by " + ", ".join(run.approved_by))
     if run.thread_link and not run.link:
         context_parts.append(f"<{run.thread_link}|thread>")
-    text = truncate(
+    text = clip(
         f"{what} {run.name or run.slug}: {plain(status_line(run))} · {plain(started)}", 3000
     )
     blocks: list[Block] = [
-        SectionBlock(text=MarkdownTextObject(text=truncate(f"{what} {title}", 3000))),
-        SectionBlock(text=MarkdownTextObject(text=truncate(status_line(run), 3000))),
+        SectionBlock(text=MarkdownTextObject(text=clip(f"{what} {title}", 3000))),
+        SectionBlock(text=MarkdownTextObject(text=clip(status_line(run), 3000))),
         SectionBlock(text=MarkdownTextObject(text=f"*Parameters*\n{params_text(run.params)}")),
-        ContextBlock(elements=[MarkdownTextObject(text=truncate(" · ".join(context_parts), 2000))]),
+        ContextBlock(elements=[MarkdownTextObject(text=clip(" · ".join(context_parts), 2000))]),
     ]
     buttons: list[ButtonElement] = []
     if run.link:
@@ -289,7 +284,7 @@ def list_line(run: RunSummary) -> str:
 def runs_list_message(title: str, runs: Sequence[RunSummary], *, empty: str = "") -> dict[str, Any]:
     """A short list of runs, newest first."""
     lines = [list_line(r) for r in runs[:20]] if runs else [empty or "_no runs yet_"]
-    body = truncate("\n".join(lines), SECTION_LIMIT)
+    body = clip("\n".join(lines), SECTION_LIMIT)
     blocks = [
         SectionBlock(text=MarkdownTextObject(text=f"*{title}*")),
         SectionBlock(text=MarkdownTextObject(text=body)),
