@@ -11,12 +11,13 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 MESSAGE_TEXT = 40_000  # chat.postMessage `text`
+SECTION_TEXT = 3000  # a section block's `text`, the most a message's one block can say
 MAX_BLOCKS: Mapping[str, int] = {"message": 50, "modal": 100, "home": 100}
 
 # (block or element type, key) -> max characters of a text people read (a text object or a
 # string). The bot clips these, marking the cut.
 TEXT_LIMITS: Mapping[tuple[str, str], int] = {
-    ("section", "text"): 3000,
+    ("section", "text"): SECTION_TEXT,
     ("header", "text"): 150,
     ("input", "label"): 2000,
     ("input", "hint"): 2000,

@@ -24,6 +24,7 @@ from airplane_api.models import is_terminal_status
 from ..ids import ActionId
 from ..kinds import Kind
 from ..slack_clip import clip
+from ..slack_limits import SECTION_TEXT
 
 __all__ = [
     "RunSummary",
@@ -63,9 +64,6 @@ VALUE_LIMIT = 80
 def status_emoji(status: str) -> str:
     """The emoji every message shows for `status`."""
     return STATUS_EMOJI.get(status, ":grey_question:")
-
-
-SECTION_LIMIT = 3000
 
 
 def run_link(app_url: str | None, run_id: str, kind: Kind = Kind.RUN) -> str | None:
@@ -246,7 +244,7 @@ def logs_message(run_id: str, lines: Sequence[str], *, more: bool) -> dict[str, 
         body = "_no log lines yet_"
     else:
         tail = "\n".join(lines).replace("```", "` ` `")  # a fence in a log line would end ours
-        limit = SECTION_LIMIT - 20
+        limit = SECTION_TEXT - 20
         if len(tail) > limit:
             tail = "…" + tail[-(limit - 1) :]
             more = True
@@ -284,7 +282,7 @@ def list_line(run: RunSummary) -> str:
 def runs_list_message(title: str, runs: Sequence[RunSummary], *, empty: str = "") -> dict[str, Any]:
     """A short list of runs, newest first."""
     lines = [list_line(r) for r in runs[:20]] if runs else [empty or "_no runs yet_"]
-    body = clip("\n".join(lines), SECTION_LIMIT)
+    body = clip("\n".join(lines), SECTION_TEXT)
     blocks = [
         SectionBlock(text=MarkdownTextObject(text=f"*{title}*")),
         SectionBlock(text=MarkdownTextObject(text=body)),

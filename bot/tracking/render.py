@@ -11,10 +11,10 @@ from slack_sdk.models.blocks import MarkdownTextObject, SectionBlock
 from ..blocks.runs import RunSummary, run_message, status_emoji, status_line
 from ..kinds import Kind
 from ..people import person, slack_user
+from ..slack_limits import SECTION_TEXT
 from .model import Observation, PromptFact, Step, Tracked
 
 # Slack's limit for a section's text is 3,000 characters; longer outputs become a file.
-SECTION_LIMIT = 3000
 LOG_TAIL_LINES = 20
 
 
@@ -198,7 +198,7 @@ def output_body(run_id: str, value: Any, label: str = "") -> Message | FileBody:
         title = what
     fenced = f":page_facing_up: *{title}*\n```\n{body}\n```"
     plain_title = title.replace("`", "")
-    if len(fenced) > SECTION_LIMIT:
+    if len(fenced) > SECTION_TEXT:
         preview_lines = body.splitlines()[: PREVIEW_ROWS + 2 if is_table(value) else PREVIEW_ROWS]
         preview = "\n".join(line[:150] for line in preview_lines)
         comment = f":page_facing_up: *{title}*, too long for a message: in the file. First lines:"
@@ -238,7 +238,7 @@ def log_tail_body(run_id: str, lines: list[str]) -> Message | FileBody:
     title = f"Last {len(tail)} log line{'s' if len(tail) != 1 else ''} of `{run_id}`"
     fenced = f":scroll: *{title}*\n```\n{body}\n```"
     plain_title = title.replace("`", "")
-    if len(fenced) > SECTION_LIMIT:
+    if len(fenced) > SECTION_TEXT:
         preview = "\n".join(line[:150] for line in tail[-PREVIEW_ROWS:])
         comment = f":scroll: *{title}*, in the file. The very last:\n```\n{preview}\n```"
         return FileBody(
