@@ -25,10 +25,18 @@ class RunStatus(StrEnum):
     @property
     def is_terminal(self) -> bool:
         """Whether the run has ended and will not change status again."""
-        return self in _TERMINAL_RUN
+        return is_terminal_status(self)
 
 
-_TERMINAL_RUN = frozenset({RunStatus.SUCCEEDED, RunStatus.FAILED, RunStatus.CANCELLED})
+# The statuses after which a run, or a runbook session, never changes again: one set for both,
+# since the words are the same (`SessionStatus.is_terminal` asks this too).
+TERMINAL_STATUSES = frozenset({"Succeeded", "Failed", "Cancelled"})
+
+
+def is_terminal_status(status: str) -> bool:
+    """Whether a run's or session's status held as text (a stored row, a message's summary)
+    has ended; `RunStatus.is_terminal` for a status that is no longer the enum."""
+    return status in TERMINAL_STATUSES
 
 
 def _require_id_or_slug(model: Any) -> Any:
@@ -113,12 +121,6 @@ class Run(WireModel):
         return self.succeeded_at or self.failed_at or self.cancelled_at
 
 
-class GetRunQuery(WireModel):
-    """Query of `GET /v0/runs/get`."""
-
-    id: str
-
-
 class GetLogsQuery(WireModel):
     """Query of `GET /v0/runs/getLogs`; the tokens page backwards and forwards."""
 
@@ -150,12 +152,6 @@ class GetLogsResponse(WireModel):
     @classmethod
     def _null_logs(cls, value: object) -> object:
         return [] if value is None else value
-
-
-class GetOutputsQuery(WireModel):
-    """Query of `GET /v0/runs/getOutputs`."""
-
-    id: str
 
 
 class GetOutputsResponse(WireModel):

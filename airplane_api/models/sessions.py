@@ -8,6 +8,7 @@ from pydantic import Field, field_validator, model_validator
 
 from ._base import JsonObject, Text, Timestamp, WireModel
 from .common import Parameter, Permission
+from .runs import is_terminal_status
 
 
 class SessionStatus(StrEnum):
@@ -24,12 +25,7 @@ class SessionStatus(StrEnum):
     @property
     def is_terminal(self) -> bool:
         """Whether the session has ended."""
-        return self in _TERMINAL_SESSION
-
-
-_TERMINAL_SESSION = frozenset(
-    {SessionStatus.SUCCEEDED, SessionStatus.FAILED, SessionStatus.CANCELLED}
-)
+        return is_terminal_status(self)
 
 
 class ExecuteRunbookRequest(WireModel):
@@ -73,12 +69,6 @@ class Session(WireModel):
     @classmethod
     def _null_list(cls, value: object) -> object:
         return [] if value is None else value
-
-
-class GetSessionQuery(WireModel):
-    """Query of `GET /v0/sessions/get`."""
-
-    id: str
 
 
 class ListSessionsQuery(WireModel):

@@ -9,7 +9,7 @@ from slack_sdk.models.blocks import ContextBlock, MarkdownTextObject, SectionBlo
 
 from airplane_api.models import Task
 
-from .runs import truncate
+from ..slack_clip import clip
 
 __all__ = ["tasks_message"]
 
@@ -27,10 +27,10 @@ def tasks_message(command: str, tasks: Sequence[Task], needle: str = "") -> dict
         for task in tasks[:MAX_TASKS]:
             about = " ".join(task.description.split())
             line = f"*{task.name or task.slug}* `{command} run {task.slug}`"
-            lines.append(line + (f"\n{truncate(about, 150)}" if about else ""))
+            lines.append(line + (f"\n{clip(about, 150)}" if about else ""))
     blocks: list[Any] = [
         SectionBlock(text=MarkdownTextObject(text=f"*{title}*")),
-        SectionBlock(text=MarkdownTextObject(text=truncate("\n".join(lines), 3000))),
+        SectionBlock(text=MarkdownTextObject(text=clip("\n".join(lines), 3000))),
     ]
     if len(tasks) > MAX_TASKS:
         more = f"{len(tasks) - MAX_TASKS} more: narrow it with `{command} tasks <filter>`."

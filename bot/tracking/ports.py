@@ -13,6 +13,9 @@ from typing import Any, Protocol
 
 from airplane_api.models import GetLogsResponse, Prompt, Run, Session
 
+# App Home's port for approvals moved to `bot.home`; re-exported only for bot/approvals/service.py
+# until it imports `bot.home` itself (then delete this import).
+from ..home import PendingApproval as PendingApproval
 from .model import Progress, Tracked
 from .render import FileBody, Message
 
@@ -143,23 +146,4 @@ class PromptSink(Protocol):
 
     async def on_prompts(self, tracked: Tracked, thread_ts: str, prompts: Sequence[Prompt]) -> None:
         """Show or refresh these pending prompts in the thread at `thread_ts`."""
-        ...
-
-
-@dataclass(frozen=True)
-class PendingApproval:
-    """A prompt waiting for one person's decision, as App Home lists it."""
-
-    prompt_id: str
-    description: str
-    channel: str = ""
-    thread_ts: str = ""
-    run_id: str = ""
-
-
-class PendingApprovals(Protocol):
-    """The approvals side's answer to "what waits for this Slack user?" (App Home)."""
-
-    async def pending_for(self, user_id: str) -> Sequence[PendingApproval]:
-        """Prompts `user_id` may decide and nobody has yet, newest first."""
         ...

@@ -14,6 +14,7 @@ from bot.blocks.help import help_message
 from bot.blocks.modal import ModalMetadata, read_modal_state, read_modal_values, run_modal
 from bot.blocks.runs import RunSummary, logs_message, run_link, run_message, runs_list_message
 from bot.ids import ActionId
+from bot.kinds import Kind
 
 
 def assert_valid_blocks(blocks: list[dict[str, Any]]) -> None:
@@ -78,7 +79,7 @@ def test_run_message_shows_everything_and_cancel() -> None:
 def test_finished_runs_and_runbooks_have_no_cancel() -> None:
     """No Cancel button once a run ended, nor for a runbook session."""
     done = run_message(RunSummary(run_id="r", slug="s", status="Succeeded"))
-    session = run_message(RunSummary(run_id="s", slug="rb", status="Active", is_runbook=True))
+    session = run_message(RunSummary(run_id="s", slug="rb", status="Active", kind=Kind.SESSION))
     assert "cancel_run" not in str(done["blocks"]) + str(session["blocks"])
 
 

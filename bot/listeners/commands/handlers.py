@@ -23,7 +23,9 @@ from ...blocks.runs import (
     runs_list_message,
 )
 from ...blocks.tasks import tasks_message
-from ...launch import Launched, LaunchRequest, authorize, launch, requester_email
+from ...cancel import cancel_run, task_slug
+from ...kinds import Kind
+from ...launch import Launched, LaunchRequest, authorize, launch
 from ...parsing import (
     CancelCommand,
     LogsCommand,
@@ -34,11 +36,10 @@ from ...parsing import (
     TasksCommand,
     close_matches,
 )
-from ...requests import command_request_key, idempotency_key
+from ...people import person, slack_user
+from ...requests import command_request_key
 from ...services import Services
 from ...slack_clip import clip_message
-from ...store import AuditAction, AuditEntry, RunKind
-from ...tracking.people import person, slack_user
 from ...tracking.render import elapsed_text
 
 __all__ = [
@@ -113,7 +114,7 @@ async def tasks(context: CommandContext, command: TasksCommand) -> None:
         if needle and needle not in text:
             continue
         refused = await authorize(
-            services, RunKind.TASK, task.slug, context.user_id, context.channel_id, audit=False
+            services, Kind.RUN, task.slug, context.user_id, context.channel_id, audit=False
         )
         if refused is None:
             allowed.append(task)
@@ -142,9 +143,7 @@ async def run_task(context: CommandContext, command: RunCommand) -> None:
         problems = "; ".join(f"`{error.slug}`: {error.reason}" for error in typed_wrong)
         await context.usage(f"bad values for `{task.slug}`: {problems}", "run")
         return
-    refused = await authorize(
-        services, RunKind.TASK, task.slug, context.user_id, context.channel_id
-    )
+    refused = await authorize(services, Kind.RUN, task.slug, context.user_id, context.channel_id)
     if refused is not None:
         await _announce(context, refused)
         return
@@ -152,7 +151,7 @@ async def run_task(context: CommandContext, command: RunCommand) -> None:
     # or for whoever asks for it.
     if command.form or checked.errors:
         metadata = ModalMetadata(
-            kind="task", slug=task.slug, channel_id=context.channel_id, env=command.env
+            kind=Kind.RUN, slug=task.slug, channel_id=context.channel_id, env=command.env
         )
         view = run_modal(metadata, task.parameters, title=task.name, values=checked.values)
         await services.store.forms.keep_task(metadata.form_id, task)
@@ -167,7 +166,7 @@ async def run_task(context: CommandContext, command: RunCommand) -> None:
             )
         return
     request = LaunchRequest(
-        kind=RunKind.TASK,
+        kind=Kind.RUN,
         slug=task.slug,
         name=task.name,
         requester_id=context.user_id,
@@ -182,7 +181,7 @@ async def run_task(context: CommandContext, command: RunCommand) -> None:
 async def run_runbook(context: CommandContext, command: RunbookCommand) -> None:
     """`runbook <slug> ...`: start a session with the values as typed."""
     request = LaunchRequest(
-        kind=RunKind.RUNBOOK,
+        kind=Kind.SESSION,
         slug=command.slug,
         requester_id=context.user_id,
         channel_id=context.channel_id,
@@ -204,15 +203,6 @@ async def run_runbook(context: CommandContext, command: RunbookCommand) -> None:
     await _announce(context, outcome)
 
 
-async def _task_slug(services: Services, task_id: str) -> str:
-    if not task_id:
-        return "?"
-    try:
-        return (await services.airplane.get_task(task_id=task_id)).slug
-    except NotFoundError:
-        return task_id
-
-
 async def status(context: CommandContext, command: StatusCommand) -> None:
     """`status <id>`: a run's or a runbook session's status."""
     services = context.services
@@ -226,8 +216,8 @@ async def status(context: CommandContext, command: StatusCommand) -> None:
                 slug=known.slug if known else session.name or session.runbook_id,
                 status=session.status.value,
                 params=session.param_values,
-                link=run_link(app_url, session.id, session=True),
-                is_runbook=True,
+                link=run_link(app_url, session.id, Kind.SESSION),
+                kind=Kind.SESSION,
                 **_times(session),
                 **await _who_started(
                     services, known.requester_id if known else None, session.created_by
@@ -237,7 +227,7 @@ async def status(context: CommandContext, command: StatusCommand) -> None:
             run = await services.airplane.get_run(command.id)
             summary = RunSummary(
                 run_id=run.id,
-                slug=known.slug if known else await _task_slug(services, run.task_id),
+                slug=known.slug if known else await task_slug(services, run.task_id),
                 status=run.status.value,
                 env=known.env_slug if known else None,
                 params=run.param_values,
@@ -295,33 +285,17 @@ async def logs(context: CommandContext, command: LogsCommand) -> None:
 
 async def cancel(context: CommandContext, command: CancelCommand) -> None:
     """`cancel <run>`: ask Airplane to cancel, if the user may run that task."""
-    services = context.services
-    try:
-        run = await services.airplane.get_run(command.run_id)
-    except NotFoundError:
-        await context.usage(f"there is no run `{command.run_id}`", "cancel")
-        return
-    known = await services.store.runs.get(run.id)
-    slug = known.slug if known else await _task_slug(services, run.task_id)
-    refused = await authorize(services, RunKind.TASK, slug, context.user_id, context.channel_id)
-    if refused is not None:
-        await _announce(context, refused)
-        return
-    if run.status.is_terminal:
-        await context.say(text=f"Run `{run.id}` already ended: {run.status.value}.")
-        return
-    await services.airplane.cancel_run(
-        run.id,
-        idempotency_key=idempotency_key(command_request_key(context.body)),
-        acting_for=f"slack:{context.user_id}",
-        acting_for_email=await requester_email(services, context.user_id),
+    answer = await cancel_run(
+        context.services,
+        command.run_id,
+        context.user_id,
+        context.channel_id,
+        command_request_key(context.body),
     )
-    await services.store.audit.record(
-        AuditEntry(
-            AuditAction.CANCEL, context.user_id, slug, channel_id=context.channel_id, run_id=run.id
-        )
-    )
-    await context.say(text=f":no_entry_sign: Asked Airplane to cancel run `{run.id}` of `{slug}`.")
+    if not answer.found:
+        await context.usage(answer.text, "cancel")
+        return
+    await context.say(text=answer.text)
 
 
 async def runs(context: CommandContext, command: RunsCommand) -> None:

@@ -10,10 +10,11 @@ from slack_bolt.async_app import AsyncAck, AsyncApp
 
 from ...blocks.modal import ModalMetadata, read_modal_state, read_modal_values
 from ...ids import BlockId, CallbackId, param_block_id
+from ...kinds import Kind
 from ...launch import Launched, LaunchRequest, launch
 from ...requests import view_request_key
 from ...services import Services
-from ...store import FormGone, RunKind
+from ...store import FormGone
 from ..tracked import tracked
 
 __all__ = ["register"]
@@ -62,7 +63,7 @@ def register(app: AsyncApp, services: Services) -> None:
         outcome = await launch(
             services,
             LaunchRequest(
-                kind=RunKind.TASK,
+                kind=Kind.RUN,
                 slug=task.slug,
                 name=task.name,
                 requester_id=user_id,

@@ -1,0 +1,112 @@
+"""Who someone is: the label the bot acts for, and how a Slack message shows a label.
+
+`slack_label(user_id)` is the one way the bot names a Slack user to Airplane (`slack:U…`, sent
+as `X-Airplane-Acting-For`), and `slack_user(label)` the one way it reads such a label back.
+Runs, prompts and decisions name people by label: `slack:U…` (the bot acted for them), an
+Airplane user ID (`usr…`, someone in the Airplane app or the API) or, for reviewers, an email.
+`users/get` and Slack's `users.lookupByEmail` turn the last two into a mention or a name. Both
+are cached for the process (a miss too), so a run's every edit costs no lookup after the first.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable, Iterable, Mapping
+
+from slack_sdk.errors import SlackApiError
+from slack_sdk.web.async_client import AsyncWebClient
+
+from airplane_api.models import User
+
+log = logging.getLogger(__name__)
+
+SLACK_PREFIX = "slack:"
+
+GetUser = Callable[[str], Awaitable[User]]
+SlackUserOf = Callable[[str], Awaitable[str | None]]
+
+
+def slack_label(user_id: str) -> str:
+    """The acting-for label of a Slack user: what Airplane records as `createdBy`,
+    `submittedBy` or `cancelledBy` when the bot acts for them."""
+    return f"{SLACK_PREFIX}{user_id}"
+
+
+def slack_user(label: str) -> str | None:
+    """The Slack user ID a label stands for (`slack:U…` or a bare `U…`/`W…` ID), else None."""
+    user = label.removeprefix(SLACK_PREFIX)
+    if user[:1] in ("U", "W") and user.isalnum() and user.isupper():
+        return user
+    return None
+
+
+def person(label: str, names: Mapping[str, str]) -> str:
+    """How `label` reads in mrkdwn: a resolved name or mention, else the label itself."""
+    if label in names:
+        return names[label]
+    if label.startswith("group:"):
+        return f"group `{label.removeprefix('group:')}`"
+    user = slack_user(label)
+    if user is not None:
+        return f"<@{user}>"
+    return label or "someone"
+
+
+async def slack_email(slack: AsyncWebClient, user_id: str) -> str | None:
+    """A Slack user's profile email (`users.info`), when the bot may read it: sent with the
+    acting-for label, and how a clicker is matched to a prompt's reviewers."""
+    try:
+        answer = await slack.users_info(user=user_id)
+    except SlackApiError as exc:
+        log.info("no email for %s: %s", user_id, exc.response.get("error"))
+        return None
+    user = answer.get("user")
+    profile = user.get("profile") if isinstance(user, dict) else None
+    email = profile.get("email") if isinstance(profile, dict) else None
+    return email.strip() or None if isinstance(email, str) else None
+
+
+class People:
+    """Labels to mentions or names, through Airplane's `users/get` and Slack's email lookup."""
+
+    def __init__(self, get_user: GetUser | None, slack_user_of: SlackUserOf | None) -> None:
+        self._get_user = get_user
+        self._slack_user_of = slack_user_of
+        self._known: dict[str, str] = {}
+
+    async def names(self, labels: Iterable[str]) -> dict[str, str]:
+        """The text to show for each label that needs a lookup (the rest show as they are)."""
+        found: dict[str, str] = {}
+        for label in labels:
+            if not label or slack_user(label) is not None or label.startswith("group:"):
+                continue
+            if label not in self._known:
+                self._known[label] = await self._resolve(label)
+            found[label] = self._known[label]
+        return found
+
+    async def _resolve(self, label: str) -> str:
+        if "@" in label:
+            return await self._by_email(label) or label
+        if self._get_user is None:
+            return label
+        try:
+            user = await self._get_user(label)
+        except Exception as error:  # a name is a nicety: the ID still says who
+            log.info("users/get %s failed: %s", label, type(error).__name__)
+            return label
+        if user.email:
+            mention = await self._by_email(user.email)
+            if mention:
+                return mention
+        return user.name or user.email or label
+
+    async def _by_email(self, email: str) -> str | None:
+        if self._slack_user_of is None:
+            return None
+        try:
+            user = await self._slack_user_of(email)
+        except Exception as error:
+            log.info("slack lookup of a reviewer failed: %s", type(error).__name__)
+            return None
+        return f"<@{user}>" if user else None
