@@ -37,6 +37,7 @@ from .resources import (
     UpdateResourceRequest,
 )
 from .runs import (
+    TERMINAL_STATUSES,
     CancelRunRequest,
     CancelRunResponse,
     ExecuteTaskRequest,
@@ -51,6 +52,7 @@ from .runs import (
     LogItem,
     Run,
     RunStatus,
+    is_terminal_status,
 )
 from .sessions import (
     ExecuteRunbookRequest,
@@ -74,6 +76,7 @@ from .tasks import (
 )
 
 __all__ = [
+    "TERMINAL_STATUSES",
     "AgentLabel",
     "AuthInfoResponse",
     "CancelPromptRequest",
@@ -132,6 +135,7 @@ __all__ = [
     "User",
     "WireModel",
     "format_time",
+    "is_terminal_status",
     "parse_time",
     "wire_alias",
 ]

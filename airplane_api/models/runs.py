@@ -121,6 +121,12 @@ class Run(WireModel):
         return self.succeeded_at or self.failed_at or self.cancelled_at
 
 
+class GetRunQuery(WireModel):
+    """Query of `GET /v0/runs/get`."""
+
+    id: str
+
+
 class GetLogsQuery(WireModel):
     """Query of `GET /v0/runs/getLogs`; the tokens page backwards and forwards."""
 
@@ -152,6 +158,12 @@ class GetLogsResponse(WireModel):
     @classmethod
     def _null_logs(cls, value: object) -> object:
         return [] if value is None else value
+
+
+class GetOutputsQuery(WireModel):
+    """Query of `GET /v0/runs/getOutputs`."""
+
+    id: str
 
 
 class GetOutputsResponse(WireModel):

@@ -71,6 +71,12 @@ class Session(WireModel):
         return [] if value is None else value
 
 
+class GetSessionQuery(WireModel):
+    """Query of `GET /v0/sessions/get`."""
+
+    id: str
+
+
 class ListSessionsQuery(WireModel):
     """Query of `GET /v0/sessions/list`. Filters on last update, RFC 3339."""
 

@@ -58,6 +58,13 @@ class Task(WireModel):
         return {} if value is None else value
 
 
+class GetTaskQuery(WireModel):
+    """Query of `GET /v0/tasks/get`: by slug or ID."""
+
+    slug: str | None = None
+    id: str | None = None
+
+
 class ListTasksResponse(WireModel):
     """Response of `tasks/list`."""
 
