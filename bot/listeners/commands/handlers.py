@@ -139,8 +139,9 @@ async def tasks(context: CommandContext, command: TasksCommand) -> None:
 
 
 async def _listed_runbooks(services: Services) -> tuple[list[Runbook], str]:
-    """Every runbook, sorted, and "" ; or none and why they could not be listed. runbooks/list
-    is not in the documented v0 contract, so a server may not have it: the tasks still show."""
+    """Every runbook, sorted, and no note; or none, and why they could not be listed.
+    runbooks/list is not in the documented v0 contract, so a server may not have it: the
+    tasks show all the same."""
     try:
         runbooks = await services.catalog.runbooks(services.airplane)
     except NotFoundError:
