@@ -8,7 +8,7 @@ from typing import Any
 
 from pydantic import Field, field_validator, model_validator
 
-from ._base import JsonObject, StrList, Text, Timestamp, WireModel, query_params
+from ._base import JsonObject, StrList, Text, Timestamp, WireModel
 from .common import Parameter, Permission, RunConstraints
 
 
@@ -181,10 +181,6 @@ class ListRunsQuery(WireModel):
     until: Timestamp = None
     limit: int | None = Field(default=None, ge=0, le=50)
     page: int | None = Field(default=None, ge=0)
-
-    def to_query(self) -> dict[str, str]:
-        """The query string parameters, leaving out what is unset."""
-        return query_params(self)
 
 
 class ListRunsResponse(WireModel):

@@ -7,7 +7,7 @@ from typing import Any
 
 from pydantic import Field, field_validator, model_validator
 
-from ._base import JsonObject, Text, Timestamp, WireModel, query_params
+from ._base import JsonObject, Text, Timestamp, WireModel
 from .common import Parameter, ParameterSchema, Permission
 
 
@@ -64,6 +64,12 @@ class Runbook(WireModel):
         if isinstance(value, dict):
             return ParameterSchema.model_validate(value).parameters
         return value
+
+
+class GetRunbookQuery(WireModel):
+    """Query of `GET /v0/runbooks/get`: by slug, named as Airplane's CLI sends it."""
+
+    runbook_slug: str
 
 
 class ListRunbooksResponse(WireModel):
@@ -134,10 +140,6 @@ class ListSessionsQuery(WireModel):
     updated_before: Timestamp = None
     limit: int | None = Field(default=None, ge=0, le=50)
     page: int | None = Field(default=None, ge=0)
-
-    def to_query(self) -> dict[str, str]:
-        """The query string parameters, leaving out what is unset."""
-        return query_params(self)
 
 
 class ListSessionsResponse(WireModel):
