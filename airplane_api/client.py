@@ -30,6 +30,7 @@ from .models import (
     GetOutputsResponse,
     GetPromptQuery,
     GetPromptResponse,
+    GetRunbookQuery,
     GetRunQuery,
     GetSessionQuery,
     GetTaskQuery,
@@ -37,6 +38,7 @@ from .models import (
     GetUserResponse,
     ListPromptsQuery,
     ListPromptsResponse,
+    ListRunbooksResponse,
     ListRunsQuery,
     ListRunsResponse,
     ListSessionsQuery,
@@ -46,6 +48,7 @@ from .models import (
     PromptIdResponse,
     ResourceIdResponse,
     Run,
+    Runbook,
     Session,
     SubmitPromptRequest,
     Task,
@@ -435,6 +438,18 @@ class AirplaneClient:
     async def list_tasks(self) -> list[Task]:
         """Every task the key can see."""
         return (await self._caller.call(Request("GET", "tasks/list"), ListTasksResponse)).tasks
+
+    async def get_runbook(self, slug: str) -> Runbook:
+        """A runbook's metadata and parameters, by slug (`runbookSlug`, as Airplane's CLI sends
+        it). Not in the documented v0 contract: a server without it answers 404 (NotFoundError),
+        as it does for a slug it does not know."""
+        request = Request("GET", "runbooks/get", query=GetRunbookQuery(runbook_slug=slug))
+        return await self._caller.call(request, Runbook)
+
+    async def list_runbooks(self) -> list[Runbook]:
+        """Every runbook the key can see (not in the documented v0 contract; 404 without it)."""
+        request = Request("GET", "runbooks/list")
+        return (await self._caller.call(request, ListRunbooksResponse)).runbooks
 
     async def get_user(self, user_id: str) -> User:
         """A user by ID."""

@@ -1,13 +1,14 @@
-"""Runbooks and sessions: execute a runbook, then get and list its sessions."""
+"""Runbooks and sessions: read a runbook, execute it, then get and list its sessions."""
 
 from __future__ import annotations
 
 from enum import StrEnum
+from typing import Any
 
 from pydantic import Field, field_validator, model_validator
 
 from ._base import JsonObject, Text, Timestamp, WireModel
-from .common import Parameter, Permission
+from .common import Parameter, ParameterSchema, Permission
 from .runs import is_terminal_status
 
 
@@ -26,6 +27,56 @@ class SessionStatus(StrEnum):
     def is_terminal(self) -> bool:
         """Whether the session has ended."""
         return is_terminal_status(self)
+
+
+class Runbook(WireModel):
+    """A runbook as `runbooks/get` and `runbooks/list` describe it. Not in the documented v0
+    contract: Airplane's CLI reads `{"runbook": {"id", "name", "slug", "parameters", ...}}`
+    (docs/reference/airplane-clients-notes.md), so a flat object is taken too, `runbookID` for
+    `id`, and `parameters` as a list or as `{"parameters": [...]}`."""
+
+    id: str
+    slug: str
+    name: Text = ""
+    description: Text = ""
+    parameters: list[Parameter] = Field(default_factory=list)
+    is_archived: bool = False
+
+    @model_validator(mode="before")
+    @classmethod
+    def _unwrap(cls, data: Any) -> Any:
+        if isinstance(data, dict) and "id" not in data:
+            if isinstance(data.get("runbook"), dict):
+                data = data["runbook"]
+            if "id" not in data and "runbookID" in data:
+                data = {**data, "id": data["runbookID"]}
+        return data
+
+    @field_validator("parameters", mode="before")
+    @classmethod
+    def _unwrap_parameters(cls, value: object) -> object:
+        if value is None:
+            return []
+        if isinstance(value, dict):
+            return ParameterSchema.model_validate(value).parameters
+        return value
+
+
+class GetRunbookQuery(WireModel):
+    """Query of `GET /v0/runbooks/get`: by slug, named as Airplane's CLI sends it."""
+
+    runbook_slug: str
+
+
+class ListRunbooksResponse(WireModel):
+    """Response of `runbooks/list`."""
+
+    runbooks: list[Runbook] = Field(default_factory=list)
+
+    @field_validator("runbooks", mode="before")
+    @classmethod
+    def _null_runbooks(cls, value: object) -> object:
+        return [] if value is None else value
 
 
 class ExecuteRunbookRequest(WireModel):

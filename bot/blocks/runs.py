@@ -112,7 +112,10 @@ class RunSummary:
     def shown_status(self) -> str:
         """The status as a person reads it: Waiting while a prompt is open, Rejected when a
         reviewer's rejection ended the run."""
-        if self.rejected_by and self.status in ("Failed", "Cancelled"):
+        # A run someone cancelled reads Cancelled, whatever a prompt of it was answered:
+        # cancelling closes its open prompts, and it is the cancel that ended it.
+        cancelled_by_someone = self.status == "Cancelled" and bool(self.cancelled_by)
+        if self.rejected_by and self.status in ("Failed", "Cancelled") and not cancelled_by_someone:
             return "Rejected"
         if self.waiting_for is not None and not is_terminal_status(self.status):
             return "Waiting"

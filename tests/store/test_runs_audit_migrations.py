@@ -69,6 +69,18 @@ async def test_audit_log_reads_newest_first(store: Store) -> None:
     await store.close()
 
 
+async def test_last_actors_of_an_action_per_run(store: Store) -> None:
+    """Who last did an action on each listed run: other actions and other runs left out."""
+    await store.audit.record(AuditEntry(AuditAction.REJECT, "U1", "pmt1", run_id="run1"))
+    await store.audit.record(AuditEntry(AuditAction.APPROVE, "U2", "pmt2", run_id="run2"))
+    await store.audit.record(AuditEntry(AuditAction.REJECT, "U3", "pmt3", run_id="run1"))
+    await store.audit.record(AuditEntry(AuditAction.REJECT, "U4", "pmt4", run_id="run9"))
+    await store.audit.record(AuditEntry(AuditAction.REJECT, "U5", "pmt5", run_id="ses1"))
+    found = await store.audit.last_actors(AuditAction.REJECT, ["run1", "run2", "ses1", "run7"])
+    assert found == {"run1": "U3", "ses1": "U5"}
+    assert await store.audit.last_actors(AuditAction.REJECT, []) == {}
+
+
 async def test_recording_and_following_is_one_transaction(store: Store) -> None:
     """A run is recorded and followed together, or neither (no run followed by nobody)."""
     run = SlackRun("cmd:T1:a", Kind.RUN, "run1", "hello", "C1", "U1")
