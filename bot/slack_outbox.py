@@ -5,7 +5,7 @@ channel has a token bucket at Slack's documented pace (about one message per sec
 bursts allowed) and a queue ordered by `Priority`: a prompt a reviewer must answer goes before
 the parent's edit that shows the end, then its other status edits, then thread lines and
 outputs; equal priorities keep their
-order. A 429 (`SlackApiError` with `Retry-After`) pauses the channel for as long as Slack asks
+order. A 429 (`SlackRateLimited`) pauses the channel for as long as Slack asks
 and retries the same call. Calls given the same `fold_key` while still queued are folded: only
 the newest runs, at the most urgent of their priorities, and every caller gets its result (edits
 of one message, where only the last text matters). A caller that writes one thing at a time
@@ -27,15 +27,14 @@ from dataclasses import dataclass, field
 from enum import IntEnum
 from typing import Any
 
-from slack_sdk.errors import SlackApiError
-
 from . import metrics
+from .errors import SlackRateLimited
+from .slack_errors import slack_error
 from .tracking.budget import TokenBucket
 
 log = logging.getLogger(__name__)
 
 Call = Callable[[], Awaitable[Any]]
-DEFAULT_RETRY_AFTER = 1.0
 MAX_RATE_LIMITED = 30
 
 
@@ -47,24 +46,6 @@ class Priority(IntEnum):
     STATUS = 2  # the parent message's first post and its other status edits
     THREAD = 3  # thread lines, steps, outputs, log tails, notes
     COSMETIC = 4  # elapsed-time refreshes of the parent
-
-
-def retry_after_of(error: BaseException) -> float | None:
-    """Seconds Slack asks us to wait, when `error` is a 429; None for any other error."""
-    if not isinstance(error, SlackApiError):
-        return None
-    response = error.response
-    if getattr(response, "status_code", None) != 429:
-        return None
-    headers = getattr(response, "headers", None) or {}
-    value = None
-    for name, raw in dict(headers).items():
-        if str(name).lower() == "retry-after":
-            value = raw[0] if isinstance(raw, list) and raw else raw
-    try:
-        return max(0.0, float(value)) if value is not None else DEFAULT_RETRY_AFTER
-    except (TypeError, ValueError):
-        return DEFAULT_RETRY_AFTER
 
 
 @dataclass
@@ -189,8 +170,9 @@ class Outbox:
             try:
                 result = await job.call()
             except Exception as error:
-                pause = retry_after_of(error)
-                if pause is not None and job.rate_limited < MAX_RATE_LIMITED:
+                limited = slack_error(error)
+                if isinstance(limited, SlackRateLimited) and job.rate_limited < MAX_RATE_LIMITED:
+                    pause = limited.retry_after
                     job.rate_limited += 1
                     self.rate_limited += 1
                     log.info("slack rate limited in %s; retrying in %.1fs", channel, pause)

@@ -29,12 +29,13 @@ from airplane_api.errors import APIError, NotFoundError
 from airplane_api.models import Prompt, PromptState, Run, Session
 
 from .. import metrics
+from ..errors import ChannelGone, FeedUnsupported, NotLeased
 from ..kinds import Kind
 from ..people import People, slack_user
 from ..slack_outbox import Outbox, Priority
 from .budget import Lane, RequestBudget
-from .executor import ChannelGone, Executor, NotLeased, writer_of
-from .feed import Cadence, ChangeFeed, FeedUnsupported
+from .executor import Executor, writer_of
+from .feed import Cadence, ChangeFeed
 from .leasing import Leasing
 from .model import Identity, Loaded, Observation, Progress, PromptFact, Tracked, identity
 from .observe import (
@@ -695,7 +696,7 @@ class Tracker:
     async def _channel_gone(self, gone: ChannelGone) -> None:
         """Stop writing to a channel Slack refuses; tell each requester there once, by DM."""
         log.warning(
-            "slack refuses channel %s (%s); no longer writing there", gone.channel, gone.reason
+            "slack refuses channel %s (%s); no longer writing there", gone.channel, gone.code
         )
         for item in [i for i in self._items.values() if i.tracked.channel == gone.channel]:
             item.progress = replace(item.progress, done=True)
@@ -706,7 +707,7 @@ class Tracker:
             if user is not None:
                 try:
                     await self.slack.direct_message(
-                        user, channel_gone_message(item.tracked, gone.reason)
+                        user, channel_gone_message(item.tracked, gone.code)
                     )
                 except Exception as error:
                     log.warning("cannot tell %s about %s: %s", user, gone.channel, _reason(error))

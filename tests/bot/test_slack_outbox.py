@@ -10,7 +10,7 @@ import pytest
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_slack_response import AsyncSlackResponse
 
-from bot.slack_outbox import Outbox, Priority, retry_after_of
+from bot.slack_outbox import Outbox, Priority
 
 
 class FakeTime:
@@ -183,12 +183,6 @@ async def test_queued_edits_of_one_message_fold() -> None:
     assert sent == ["post", "v4"]
     assert results[1:] == ["v4"] * 5
     assert outbox.folded == 4
-
-
-def test_retry_after_only_for_429() -> None:
-    """Only a 429 counts as rate limiting; its header is read."""
-    assert retry_after_of(rate_limited("3")) == 3.0
-    assert retry_after_of(RuntimeError()) is None
 
 
 async def test_pending_counts_follow_folds_and_priority_changes() -> None:

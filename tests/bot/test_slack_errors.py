@@ -1,0 +1,119 @@
+"""The one translation of Slack's failures into the bot's errors (`bot.slack_errors`)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import aiohttp
+import pytest
+from slack_sdk.errors import SlackApiError
+from slack_sdk.web.async_slack_response import AsyncSlackResponse
+
+from bot.errors import ChannelGone, SlackRateLimited, SlackRefused, SlackUnreachable
+from bot.slack_errors import DEFAULT_RETRY_AFTER, slack_call, slack_error
+from bot.slack_web import call_outcome
+
+
+def slack_api_error(code: str, status: int = 200, headers: dict[str, Any] | None = None) -> Any:
+    """A SlackApiError as slack_sdk raises it for an `ok: false` answer."""
+    response = AsyncSlackResponse(
+        client=None,
+        http_verb="POST",
+        api_url="https://slack.test/api/chat.postMessage",
+        req_args={},
+        data={"ok": False, "error": code},
+        headers=headers or {},
+        status_code=status,
+    )
+    return SlackApiError(code, response)
+
+
+@pytest.mark.parametrize(
+    ("headers", "seconds"),
+    [
+        ({"Retry-After": "7"}, 7.0),
+        ({"retry-after": ["3"]}, 3.0),
+        ({}, DEFAULT_RETRY_AFTER),
+        ({"Retry-After": "soon"}, DEFAULT_RETRY_AFTER),
+        ({"Retry-After": "inf"}, DEFAULT_RETRY_AFTER),
+        ({"Retry-After": "-5"}, 0.0),
+    ],
+)
+def test_a_429_is_rate_limited_with_its_retry_after(
+    headers: dict[str, Any], seconds: float
+) -> None:
+    """Retry-After in any header case, as text or list; a missing or odd one is the default."""
+    translated = slack_error(slack_api_error("ratelimited", 429, headers))
+    assert isinstance(translated, SlackRateLimited)
+    assert translated.retry_after == seconds
+    assert translated.code == "ratelimited"
+
+
+@pytest.mark.parametrize(
+    "code", ["channel_not_found", "not_in_channel", "is_archived", "channel_is_archived"]
+)
+def test_codes_that_close_a_channel_are_channel_gone(code: str) -> None:
+    """Retrying cannot help: the channel the call wrote to is named."""
+    translated = slack_error(slack_api_error(code), channel="C1")
+    assert isinstance(translated, ChannelGone)
+    assert (translated.channel, translated.code) == ("C1", code)
+
+
+def test_any_other_refusal_keeps_slacks_code() -> None:
+    """`ok: false` with another code is a plain refusal, not rate limited, not gone."""
+    translated = slack_error(slack_api_error("invalid_blocks", 200))
+    assert type(translated) is SlackRefused
+    assert translated.code == "invalid_blocks"
+
+
+@pytest.mark.parametrize(
+    "error",
+    [aiohttp.ClientConnectionError("refused"), TimeoutError(), ConnectionResetError()],
+)
+def test_no_answer_is_unreachable(error: BaseException) -> None:
+    """A failed connection or a timeout: Slack never answered."""
+    assert isinstance(slack_error(error), SlackUnreachable)
+
+
+def test_an_error_that_is_not_slacks_is_left_alone() -> None:
+    """A bug stays a bug; a translated error is returned as it is."""
+    assert slack_error(KeyError("x")) is None
+    already = SlackRefused("no_permission")
+    assert slack_error(already) is already
+
+
+def test_call_outcomes_for_metrics_come_from_the_translation() -> None:
+    """The `outcome` label of `airplane_bot_slack_calls_total`."""
+    assert call_outcome(None) == "ok"
+    assert call_outcome(slack_api_error("ratelimited", 429)) == "ratelimited"
+    assert call_outcome(slack_api_error("not_in_channel")) == "error"
+    assert call_outcome(aiohttp.ServerDisconnectedError()) == "transport_error"
+    assert call_outcome(KeyError("x")) == "error"
+
+
+async def test_slack_call_raises_the_bots_error_with_the_original_as_cause() -> None:
+    """Callers catch the bot's names; the trace still shows what slack_sdk raised."""
+    original = slack_api_error("is_archived")
+
+    async def failing() -> None:
+        raise original
+
+    with pytest.raises(ChannelGone) as caught:
+        await slack_call(failing(), channel="C9")
+    assert caught.value.channel == "C9"
+    assert caught.value.__cause__ is original
+
+
+async def test_slack_call_lets_other_errors_through_unchanged() -> None:
+    """Not Slack's failure: raised as it was."""
+
+    async def failing() -> None:
+        raise KeyError("x")
+
+    with pytest.raises(KeyError):
+        await slack_call(failing())
+
+    async def fine() -> str:
+        return "ts"
+
+    assert await slack_call(fine()) == "ts"
