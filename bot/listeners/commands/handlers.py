@@ -7,7 +7,6 @@ from datetime import UTC, datetime
 from typing import Any
 
 from slack_bolt.async_app import AsyncRespond
-from slack_sdk.errors import SlackApiError
 
 from airplane_api import InvalidRequestError, NotFoundError
 from airplane_api.models import Run, Session, Task
@@ -24,6 +23,7 @@ from ...blocks.runs import (
 )
 from ...blocks.tasks import tasks_message
 from ...cancel import cancel_run, task_slug
+from ...errors import SlackRefused, UsageError
 from ...kinds import Kind
 from ...launch import Launched, LaunchRequest, authorize, launch
 from ...parsing import (
@@ -40,7 +40,16 @@ from ...people import person, slack_user
 from ...requests import command_request_key
 from ...services import Services
 from ...slack_clip import clip_message
+from ...slack_errors import slack_call
 from ...tracking.render import elapsed_text
+from ...user_errors import (
+    form_not_opened,
+    no_such_run,
+    no_such_runbook,
+    no_such_task,
+    not_allowed,
+    runbook_refused,
+)
 
 __all__ = [
     "CommandContext", "cancel", "logs", "run_runbook", "run_task", "runs", "status", "tasks"
@@ -78,29 +87,22 @@ class CommandContext:
         await self.say(**help_message(self.command_name, problem, subcommand))
 
 
-async def _no_such_task(context: CommandContext, slug: str, subcommand: str) -> None:
-    """There is no task `slug`: say so, with the closest slugs there are."""
+async def _no_such_task(context: CommandContext, slug: str, subcommand: str) -> UsageError:
+    """There is no task `slug`: the usage error, with the closest slugs there are."""
     try:
         known = [
             task.slug for task in await context.services.catalog.tasks(context.services.airplane)
         ]
     except Exception:  # the suggestion is a nicety; the error stands without it
         known = []
-    guesses = close_matches(slug, known)
-    problem = f"there is no task `{slug}`"
-    if guesses:
-        problem += "; did you mean " + " or ".join(f"`{g}`" for g in guesses) + "?"
-    else:
-        problem += f"; `{context.command_name} tasks` lists the tasks you may run"
-    await context.usage(problem, subcommand)
+    return no_such_task(slug, close_matches(slug, known), context.command_name, subcommand)
 
 
-async def _task_or_usage(context: CommandContext, slug: str) -> Task | None:
+async def _task(context: CommandContext, slug: str) -> Task:
     try:
         return await context.services.catalog.task(context.services.airplane, slug)
     except NotFoundError:
-        await _no_such_task(context, slug, "run")
-        return None
+        raise await _no_such_task(context, slug, "run") from None
 
 
 async def tasks(context: CommandContext, command: TasksCommand) -> None:
@@ -127,15 +129,13 @@ async def _announce(context: CommandContext, outcome: Launched | Any) -> None:
         # The parent message says it all; a channel the bot cannot post in is the tracker's
         # to report (by DM, once).
         return
-    await context.say(text=f":no_entry: Not allowed: {outcome.reason}.")
+    await context.say(text=not_allowed(outcome.reason))
 
 
 async def run_task(context: CommandContext, command: RunCommand) -> None:
     """`run <task> ...`: start it, or open the modal when values are missing."""
     services = context.services
-    task = await _task_or_usage(context, command.slug)
-    if task is None:
-        return
+    task = await _task(context, command.slug)
     checked = read_texts(task.parameters, command.args)
     # A value typed wrong is a usage error; one not typed at all is asked for in the form.
     typed_wrong = [error for slug, error in checked.errors.items() if slug in command.args]
@@ -155,15 +155,13 @@ async def run_task(context: CommandContext, command: RunCommand) -> None:
         )
         view = run_modal(metadata, task.parameters, title=task.name, values=checked.values)
         await services.store.forms.keep_task(metadata.form_id, task)
+        trigger_id = str(context.body["trigger_id"])
         try:
-            await services.slack.views_open(trigger_id=str(context.body["trigger_id"]), view=view)
-        except SlackApiError as exc:
-            if exc.response.get("error") not in ("expired_trigger_id", "invalid_trigger_id"):
+            await slack_call(services.slack.views_open(trigger_id=trigger_id, view=view))
+        except SlackRefused as slack_said:
+            if slack_said.code not in ("expired_trigger_id", "invalid_trigger_id"):
                 raise
-            await context.say(
-                text=":hourglass: Airplane answered too slowly to open the form. Try again, or "
-                f"give every value: `{context.command_name} run {task.slug} key=value ...`"
-            )
+            await context.say(text=form_not_opened(context.command_name, task.slug))
         return
     request = LaunchRequest(
         kind=Kind.RUN,
@@ -192,14 +190,9 @@ async def run_runbook(context: CommandContext, command: RunbookCommand) -> None:
     try:
         outcome = await launch(context.services, request)
     except NotFoundError:
-        await context.usage(f"there is no runbook `{command.slug}`", "runbook")
-        return
+        raise no_such_runbook(command.slug) from None
     except InvalidRequestError as error:
-        # A missing or bad value: Airplane's own words, and how to give it.
-        await context.usage(
-            f"the runbook `{command.slug}` refused the values: {error.error}", "runbook"
-        )
-        return
+        raise runbook_refused(command.slug, error) from None
     await _announce(context, outcome)
 
 
@@ -239,8 +232,7 @@ async def status(context: CommandContext, command: StatusCommand) -> None:
                 ),
             )
     except NotFoundError:
-        await context.usage(f"there is no run or session `{command.id}`", "status")
-        return
+        raise no_such_run(command.id, "status", or_session=True) from None
     await context.say(**run_message(summary, cancellable=False))
 
 
@@ -275,8 +267,7 @@ async def logs(context: CommandContext, command: LogsCommand) -> None:
     try:
         page = await context.services.airplane.get_run_logs(command.run_id)
     except NotFoundError:
-        await context.usage(f"there is no run `{command.run_id}`", "logs")
-        return
+        raise no_such_run(command.run_id, "logs") from None
     lines = [item.text for item in page.logs]
     # A page shorter than what we show is the whole log, whatever token comes with it.
     more = len(lines) > LOG_LINES or (bool(page.prev_token) and len(lines) >= LOG_LINES)
@@ -293,8 +284,7 @@ async def cancel(context: CommandContext, command: CancelCommand) -> None:
         command_request_key(context.body),
     )
     if not answer.found:
-        await context.usage(answer.text, "cancel")
-        return
+        raise no_such_run(command.run_id, "cancel")
     await context.say(text=answer.text)
 
 
@@ -305,13 +295,11 @@ async def runs(context: CommandContext, command: RunsCommand) -> None:
         try:
             await services.catalog.task(services.airplane, command.slug)
         except NotFoundError:
-            await _no_such_task(context, command.slug, "runs")
-            return
+            raise await _no_such_task(context, command.slug, "runs") from None
     try:
         found = await services.airplane.list_runs(task_slug=command.slug, limit=10)
     except NotFoundError:
-        await _no_such_task(context, command.slug or "", "runs")
-        return
+        raise await _no_such_task(context, command.slug or "", "runs") from None
     summaries = []
     for run in found:
         known = await services.store.runs.get(run.id)
