@@ -6,7 +6,7 @@ BotError                     raised on purpose; anything else is a bug (logged w
 │   ├── UsageError           a command or value the bot cannot use (+ which usage line helps)
 │   └── FormGone             a form submitted after what it was opened with was dropped
 ├── SetupError               whoever runs the bot can fix it (settings, files, a port); the CLI
-│   │                        prints the message and exits 2
+│   │                        prints the message instead of a trace
 │   ├── PolicyError          BOT_POLICY is not a valid policy
 │   ├── ManifestError        the manifest cannot be rendered (file, BOT_COMMAND)
 │   ├── InvalidLocation      BOT_DB names no backend the bot knows

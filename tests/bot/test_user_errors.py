@@ -4,6 +4,7 @@ trees, the sentences the bot raises itself, and the one `@app.error` handler."""
 from __future__ import annotations
 
 import logging
+from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
 
@@ -171,3 +172,12 @@ async def test_a_user_error_is_logged_without_a_trace(caplog: pytest.LogCaptureF
     assert [e["text"] for e in slack.ephemerals] == [FORM_GONE]
     assert len(caplog.records) == 1
     assert not caplog.records[0].exc_info
+
+
+def test_the_architecture_doc_draws_the_same_tree() -> None:
+    """docs/architecture.md carries a copy of the docstring's drawing; they must not drift."""
+    doc = errors.__doc__ or ""
+    start = doc.index("```")
+    drawing = doc[start : doc.index("```", start + 3) + 3]
+    architecture = (Path(__file__).parents[2] / "docs" / "architecture.md").read_text()
+    assert drawing in architecture
