@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from types import SimpleNamespace
 from typing import Any
 
 import aiohttp
@@ -10,8 +11,10 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_slack_response import AsyncSlackResponse
 
 from bot.errors import ChannelGone, SlackRateLimited, SlackRefused, SlackUnreachable
+from bot.launch import requester_email
 from bot.slack_errors import DEFAULT_RETRY_AFTER, slack_call, slack_error
 from bot.slack_web import call_outcome
+from bot.tracking.slack import SlackWebWriter
 
 
 def slack_api_error(code: str, status: int = 200, headers: dict[str, Any] | None = None) -> Any:
@@ -117,3 +120,48 @@ async def test_slack_call_lets_other_errors_through_unchanged() -> None:
         return "ts"
 
     assert await slack_call(fine()) == "ts"
+
+
+# -- the readers: what each does with a translated refusal ------------------------------------
+
+
+class FailingSlack:
+    """A Slack client whose every method raises `error`."""
+
+    def __init__(self, error: BaseException) -> None:
+        self.error = error
+
+    def __getattr__(self, method: str) -> Any:
+        async def call(**_: Any) -> Any:
+            raise self.error
+
+        return call
+
+
+async def test_the_post_search_without_history_access_finds_nothing() -> None:
+    """A refused history read: the post cannot be confirmed, so it is posted (None)."""
+    writer = SlackWebWriter(FailingSlack(slack_api_error("missing_scope")))  # type: ignore[arg-type]
+    assert await writer.find("C1", "1.0", "run:r1:C1:parent") is None
+
+
+@pytest.mark.parametrize(
+    "error", [slack_api_error("ratelimited", 429), aiohttp.ClientConnectionError("reset")]
+)
+async def test_the_post_search_lets_a_429_or_no_answer_through(error: BaseException) -> None:
+    """Those are worth retrying (the outbox waits out a 429): never taken for "not posted"."""
+    writer = SlackWebWriter(FailingSlack(error))  # type: ignore[arg-type]
+    with pytest.raises(type(error)):
+        await writer.find("C1", None, "run:r1:C1:parent")
+
+
+async def test_a_refused_profile_read_means_no_email() -> None:
+    """users.info refused (missing scope, no such user): acting for the user without email."""
+    services = SimpleNamespace(slack=FailingSlack(slack_api_error("missing_scope")))
+    assert await requester_email(services, "U1") is None  # type: ignore[arg-type]
+
+
+async def test_no_answer_from_slack_is_not_taken_for_no_email() -> None:
+    """Slack unreachable is not a refusal: it is raised, as the bot's error."""
+    services = SimpleNamespace(slack=FailingSlack(aiohttp.ClientConnectionError("reset")))
+    with pytest.raises(SlackUnreachable):
+        await requester_email(services, "U1")  # type: ignore[arg-type]
