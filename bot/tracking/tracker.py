@@ -92,6 +92,8 @@ class TrackerSettings:
 class _Item:
     tracked: Tracked
     progress: Progress
+    # Failures of this item's work, for its logging and backoff.
+    troubles: Troubles
     fingerprint: str = ""
     latest: Run | Session | None = None
     # What the starter knew (Queued, or Active for a session) before the first fetch.
@@ -111,10 +113,7 @@ class _Item:
     held: bool = True
     # The run's prompts as last fetched: the parent says who must decide and who did.
     prompts: tuple[PromptFact, ...] = ()
-    # Failures of this item's work, for its backoff.
-    failures: int = 0
     retry_at: float = 0.0
-    last_error: str = ""
 
 
 class Tracker:
@@ -256,7 +255,10 @@ class Tracker:
     def _add(self, tracked: Tracked, progress: Progress) -> _Item:
         key = identity(tracked)
         # With leasing, an item is worked only once its lease is ours (adopt, lease rounds).
-        item = self._items[key] = _Item(tracked, progress, held=self.leasing is None)
+        # An item that fails waits 1 s, doubling up to max_item_backoff.
+        name = f"following {tracked.kind} {tracked.id}"
+        troubles = Troubles(log, name, base=0.5, cap=self.settings.max_item_backoff)
+        item = self._items[key] = _Item(tracked, progress, troubles, held=self.leasing is None)
         # First sight asks for prompts through the feed rule (`needs_prompt_check`); the
         # safety poll's first look comes one interval later. Per-run mode asks at once.
         if not self._per_run:
@@ -531,8 +533,7 @@ class Tracker:
                     break
             if item.latest is not None:
                 # Work from what Airplane said succeeded (not just the starter's hint).
-                item.failures = 0
-                item.last_error = ""
+                item.troubles.recovered()
         except ChannelGone as gone:
             await self._channel_gone(gone)
         except NotLeased:
@@ -650,25 +651,12 @@ class Tracker:
 
     def _failed(self, item: _Item, error: BaseException) -> None:
         """Back off this item; log once per distinct reason; say so in its thread if it lasts."""
-        tracked = item.tracked
-        item.failures += 1
-        backoff = min(self.settings.max_item_backoff, 2.0 ** (item.failures - 1))
-        item.retry_at = self._clock() + backoff
+        item.retry_at = self._clock() + item.troubles.failed(error)
         item.fingerprint = ""
         item.fresh = True
-        reason = one_line(error)
-        if reason != item.last_error:
-            log.warning(
-                "following %s %s failed (%s); retrying with backoff",
-                tracked.kind,
-                tracked.id,
-                reason,
-            )
-            item.last_error = reason
-        else:
-            log.debug("following %s %s failed again (%s)", tracked.kind, tracked.id, reason)
-        if item.failures == self.settings.trouble_after:
-            self._spawn(self._note(item, TROUBLE_KEY, trouble_message(tracked, reason)))
+        if item.troubles.failures == self.settings.trouble_after:
+            note = trouble_message(item.tracked, item.troubles.last_reason)
+            self._spawn(self._note(item, TROUBLE_KEY, note))
 
     async def _note(self, item: _Item, key: str, body: Message) -> None:
         """Post one note in the item's thread (once, by its ledger key); best effort."""
