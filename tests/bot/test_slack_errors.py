@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from types import SimpleNamespace
 from typing import Any
 
 import aiohttp
@@ -11,7 +10,7 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_slack_response import AsyncSlackResponse
 
 from bot.errors import ChannelGone, SlackRateLimited, SlackRefused, SlackUnreachable
-from bot.launch import requester_email
+from bot.people import slack_email
 from bot.slack_errors import DEFAULT_RETRY_AFTER, slack_call, slack_error
 from bot.slack_web import call_outcome
 from bot.tracking.slack import SlackWebWriter
@@ -156,12 +155,12 @@ async def test_the_post_search_lets_a_429_or_no_answer_through(error: BaseExcept
 
 async def test_a_refused_profile_read_means_no_email() -> None:
     """users.info refused (missing scope, no such user): acting for the user without email."""
-    services = SimpleNamespace(slack=FailingSlack(slack_api_error("missing_scope")))
-    assert await requester_email(services, "U1") is None  # type: ignore[arg-type]
+    slack = FailingSlack(slack_api_error("missing_scope"))
+    assert await slack_email(slack, "U1") is None  # type: ignore[arg-type]
 
 
 async def test_no_answer_from_slack_is_not_taken_for_no_email() -> None:
     """Slack unreachable is not a refusal: it is raised, as the bot's error."""
-    services = SimpleNamespace(slack=FailingSlack(aiohttp.ClientConnectionError("reset")))
+    slack = FailingSlack(aiohttp.ClientConnectionError("reset"))
     with pytest.raises(SlackUnreachable):
-        await requester_email(services, "U1")  # type: ignore[arg-type]
+        await slack_email(slack, "U1")  # type: ignore[arg-type]
