@@ -19,6 +19,7 @@ from .people import slack_email, slack_label
 from .requests import idempotency_key
 from .services import Services
 from .store import AuditAction, AuditEntry
+from .user_errors import already_ended, may_not, no_such_run
 
 __all__ = ["CancelAnswer", "cancel_run", "task_slug"]
 
@@ -41,16 +42,14 @@ async def cancel_run(
     try:
         run = await services.airplane.get_run(run_id)
     except NotFoundError:
-        return CancelAnswer(f"there is no run `{run_id}`", found=False)
+        return CancelAnswer(str(no_such_run(run_id, "cancel")), found=False)
     known = await services.store.runs.get(run.id)
     slug = known.slug if known else run.task_slug or await task_slug(services, run.task_id)
     refused = await authorize(services, Kind.RUN, slug, user_id, channel_id)
     if refused is not None:
-        return CancelAnswer(
-            f":no_entry: You may not cancel runs of `{slug}` here: {refused.reason}"
-        )
+        return CancelAnswer(may_not("cancel runs of", slug, refused.reason))
     if run.status.is_terminal:
-        return CancelAnswer(f"Run `{run.id}` already ended: {run.status.value}.")
+        return CancelAnswer(already_ended(run.id, run.status.value))
     await services.airplane.cancel_run(
         run.id,
         idempotency_key=idempotency_key(request_key),

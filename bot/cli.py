@@ -12,9 +12,9 @@ from collections.abc import Sequence
 from pydantic import ValidationError
 
 from .config import Mode, Settings, missing_settings
+from .errors import SetupError
 from .logs import configure_logging
 from .manifest import ManifestError, render_manifest
-from .policy import PolicyError
 
 __all__ = ["main"]
 
@@ -107,7 +107,6 @@ def main(argv: Sequence[str] | None = None) -> int:
         return migrate_state(args.source or settings.bot_db, args.target)
     if args.command == "dev":
         from .dev import run_dev
-        from .playground import PlaygroundError
 
         try:
             return run_dev(
@@ -116,7 +115,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                 airfield_db=args.airfield_db,
                 playground=args.playground,
             )
-        except (PlaygroundError, PolicyError) as exc:
+        except SetupError as exc:  # the playground's port, the policy file, ...
             print(f"airplane-bot: {exc}", file=sys.stderr)
             return 2
     missing = missing_settings(settings)
@@ -129,7 +128,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         with contextlib.suppress(KeyboardInterrupt):
             asyncio.run(serve(settings, host=args.host))
-    except PolicyError as exc:
+    except SetupError as exc:
         print(f"airplane-bot: {exc}", file=sys.stderr)
         return 2
     except DatabaseUnavailable as exc:

@@ -14,15 +14,15 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from slack_sdk.errors import SlackApiError
-
 from . import metrics
 from .blocks.runs import RunSummary, run_link
+from .errors import SlackRefused
 from .kinds import Kind
 from .people import slack_email, slack_label
 from .policy import Requester
 from .requests import idempotency_key
 from .services import Services
+from .slack_errors import slack_call
 from .store import AuditAction, AuditEntry, SlackRun
 from .tracking.model import Tracked
 
@@ -73,9 +73,9 @@ async def _slack_groups(services: Services, user_id: str) -> frozenset[str]:
     groups = set()
     for group in services.policy.slack_group_ids():
         try:
-            answer = await services.slack.usergroups_users_list(usergroup=group)
-        except SlackApiError as exc:
-            log.warning("cannot read user group %s: %s", group, exc.response.get("error"))
+            answer = await slack_call(services.slack.usergroups_users_list(usergroup=group))
+        except SlackRefused as refused:
+            log.warning("cannot read user group %s: %s", group, refused.code)
             continue
         if user_id in (answer.get("users") or []):
             groups.add(group)

@@ -8,16 +8,14 @@ from typing import Any
 
 import yaml
 
+from .errors import ManifestError
+
 __all__ = ["MANIFEST_PATH", "ManifestError", "render_manifest"]
 
 MANIFEST_PATH = Path(__file__).resolve().parent.parent / "manifest.yml"
 
 _COMMAND_LINE = re.compile(r"^(\s*- command: )/\S+$", re.MULTILINE)
 _VALID_COMMAND = re.compile(r"^/[a-z0-9_\-]{1,31}$")
-
-
-class ManifestError(ValueError):
-    """The manifest cannot be rendered (missing file, bad command name)."""
 
 
 def render_manifest(command: str, *, http_url: str | None = None, text: str | None = None) -> str:

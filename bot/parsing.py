@@ -8,6 +8,8 @@ import shlex
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
+from .errors import UsageError
+
 __all__ = [
     "CancelCommand",
     "Command",
@@ -27,15 +29,6 @@ _KEY = re.compile(r"^[A-Za-z_][A-Za-z0-9_\-]*$")
 
 # Curly double and single quotes (U+201C, U+201D, U+2018, U+2019) -> straight ones.
 _CURLY_QUOTES: dict[int, str] = {0x201C: '"', 0x201D: '"', 0x2018: "'", 0x2019: "'"}
-
-
-class UsageError(ValueError):
-    """The text is not a valid command; the message says what was wrong, `subcommand` which
-    usage line says what to do instead."""
-
-    def __init__(self, message: str, subcommand: str | None = None) -> None:
-        super().__init__(message)
-        self.subcommand = subcommand
 
 
 SUBCOMMAND_NAMES = (

@@ -13,10 +13,12 @@ from __future__ import annotations
 import logging
 from collections.abc import Awaitable, Callable, Iterable, Mapping
 
-from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from airplane_api.models import User
+
+from .errors import SlackRefused
+from .slack_errors import slack_call
 
 log = logging.getLogger(__name__)
 
@@ -56,9 +58,9 @@ async def slack_email(slack: AsyncWebClient, user_id: str) -> str | None:
     """A Slack user's profile email (`users.info`), when the bot may read it: sent with the
     acting-for label, and how a clicker is matched to a prompt's reviewers."""
     try:
-        answer = await slack.users_info(user=user_id)
-    except SlackApiError as exc:
-        log.info("no email for %s: %s", user_id, exc.response.get("error"))
+        answer = await slack_call(slack.users_info(user=user_id))
+    except SlackRefused as refused:
+        log.info("no email for %s: %s", user_id, refused.code)
         return None
     user = answer.get("user")
     profile = user.get("profile") if isinstance(user, dict) else None

@@ -21,6 +21,7 @@ from slackbox.playground import NOTICE, Playground, SlashCommand, SlashSubcomman
 
 from .blocks.help import SUBCOMMANDS
 from .config import Settings
+from .errors import PlaygroundError
 from .manifest import MANIFEST_PATH
 
 __all__ = ["PLAYGROUND_POLICY", "PlaygroundError", "playground_command", "serve_playground"]
@@ -29,10 +30,6 @@ log = logging.getLogger("bot.playground")
 
 # Lets both sides of a rule be tried: carol is refused deploy, bob reviews ops prompts.
 PLAYGROUND_POLICY = Path(__file__).resolve().parent.parent / "examples" / "playground-policy.yaml"
-
-
-class PlaygroundError(RuntimeError):
-    """The playground cannot start (its port is taken)."""
 
 
 def playground_command(command: str) -> SlashCommand:

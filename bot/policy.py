@@ -28,6 +28,7 @@ from typing import Any
 
 import yaml
 
+from .errors import PolicyError
 from .kinds import Kind
 
 __all__ = [
@@ -39,10 +40,6 @@ __all__ = [
     "load_policy",
     "parse_policy",
 ]
-
-
-class PolicyError(ValueError):
-    """The policy file is not valid; the message says where."""
 
 
 @dataclass(frozen=True)

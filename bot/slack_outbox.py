@@ -5,7 +5,7 @@ channel has a token bucket at Slack's documented pace (about one message per sec
 bursts allowed) and a queue ordered by `Priority`: a prompt a reviewer must answer goes before
 the parent's edit that shows the end, then its other status edits, then thread lines and
 outputs; equal priorities keep their
-order. A 429 (`SlackApiError` with `Retry-After`) pauses the channel for as long as Slack asks
+order. A 429 (`SlackRateLimited`) pauses the channel for as long as Slack asks
 and retries the same call. Calls given the same `fold_key` while still queued are folded: only
 the newest runs, at the most urgent of their priorities, and every caller gets its result (edits
 of one message, where only the last text matters). A caller that writes one thing at a time
@@ -27,15 +27,15 @@ from dataclasses import dataclass, field
 from enum import IntEnum
 from typing import Any
 
-from slack_sdk.errors import SlackApiError
-
 from . import metrics
+from .errors import SlackRateLimited
+from .loops import Troubles
+from .slack_errors import slack_error
 from .tracking.budget import TokenBucket
 
 log = logging.getLogger(__name__)
 
 Call = Callable[[], Awaitable[Any]]
-DEFAULT_RETRY_AFTER = 1.0
 MAX_RATE_LIMITED = 30
 
 
@@ -47,24 +47,6 @@ class Priority(IntEnum):
     STATUS = 2  # the parent message's first post and its other status edits
     THREAD = 3  # thread lines, steps, outputs, log tails, notes
     COSMETIC = 4  # elapsed-time refreshes of the parent
-
-
-def retry_after_of(error: BaseException) -> float | None:
-    """Seconds Slack asks us to wait, when `error` is a 429; None for any other error."""
-    if not isinstance(error, SlackApiError):
-        return None
-    response = error.response
-    if getattr(response, "status_code", None) != 429:
-        return None
-    headers = getattr(response, "headers", None) or {}
-    value = None
-    for name, raw in dict(headers).items():
-        if str(name).lower() == "retry-after":
-            value = raw[0] if isinstance(raw, list) and raw else raw
-    try:
-        return max(0.0, float(value)) if value is not None else DEFAULT_RETRY_AFTER
-    except (TypeError, ValueError):
-        return DEFAULT_RETRY_AFTER
 
 
 @dataclass
@@ -113,6 +95,7 @@ class Outbox:
         # Queued calls by priority, kept as they change: the depth gauge is read on every
         # write, and counting the queues each time would cost O(queued) on the hot path.
         self._depth = dict.fromkeys(Priority, 0)
+        self._troubles = Troubles(log, "outbox worker")
         self.sent_by_priority = dict.fromkeys(Priority, 0)
         self.waited_by_priority = dict.fromkeys(Priority, 0.0)
 
@@ -176,33 +159,58 @@ class Outbox:
 
     async def _drain(self, channel: str, state: _Channel) -> None:
         while state.queue:
-            now = self._clock()
-            wait = max(state.paused_until - now, state.bucket.wait_for_token(now))
-            if wait > 0:
-                await self._sleep(wait)
-                continue  # something more urgent may have arrived meanwhile
-            job = state.head()
-            # The job no longer accepts folds while it runs: a fold now could be lost, so
-            # newer edits of the same message queue behind it instead.
-            job.fold_key = None
-            state.bucket.reserve(self._clock())
+            job = None
             try:
-                result = await job.call()
+                now = self._clock()
+                wait = max(state.paused_until - now, state.bucket.wait_for_token(now))
+                if wait > 0:
+                    await self._sleep(wait)
+                    continue  # something more urgent may have arrived meanwhile
+                job = state.head()
+                await self._send(channel, state, job)
             except Exception as error:
-                pause = retry_after_of(error)
-                if pause is not None and job.rate_limited < MAX_RATE_LIMITED:
-                    job.rate_limited += 1
-                    self.rate_limited += 1
-                    log.info("slack rate limited in %s; retrying in %.1fs", channel, pause)
-                    state.paused_until = self._clock() + pause
-                    continue
-                self._finish(state, job)
-                if not job.future.done():
-                    job.future.set_exception(error)
-                continue
+                # A call's own failure goes to its caller (`_send`); this is the outbox's
+                # bookkeeping failing. The worker must not die with writes queued behind it.
+                pause = self._troubles.failed(error)
+                if job is not None:
+                    self._abandon(state, job, error)
+                else:
+                    await asyncio.sleep(pause)  # not the injected sleep: it may be what fails
+            else:
+                self._troubles.recovered()
+
+    async def _send(self, channel: str, state: _Channel, job: _Job) -> None:
+        """Make one call: its result or error to its caller; a 429 leaves it queued."""
+        # The job no longer accepts folds while it runs: a fold now could be lost, so
+        # newer edits of the same message queue behind it instead.
+        job.fold_key = None
+        state.bucket.reserve(self._clock())
+        try:
+            result = await job.call()
+        except Exception as error:
+            limited = slack_error(error)
+            if isinstance(limited, SlackRateLimited) and job.rate_limited < MAX_RATE_LIMITED:
+                pause = limited.retry_after
+                job.rate_limited += 1
+                self.rate_limited += 1
+                log.info("slack rate limited in %s; retrying in %.1fs", channel, pause)
+                state.paused_until = self._clock() + pause
+                return
             self._finish(state, job)
             if not job.future.done():
-                job.future.set_result(result)
+                job.future.set_exception(error)
+            return
+        self._finish(state, job)
+        if not job.future.done():
+            job.future.set_result(result)
+
+    def _abandon(self, state: _Channel, job: _Job, error: BaseException) -> None:
+        """Give up on `job` after the outbox itself failed: its caller gets the error."""
+        if job in state.queue:
+            state.queue.remove(job)
+            self._depth[job.priority] -= 1
+        if not job.future.done():
+            job.future.set_exception(error)
 
     def _finish(self, state: _Channel, job: _Job) -> None:
         state.queue.remove(job)

@@ -7,15 +7,13 @@ same client (`respond` uses response URLs, not this client).
 
 from __future__ import annotations
 
-import asyncio
 import time
 from typing import Any
 
-import aiohttp
-from slack_sdk.errors import SlackApiError
-
 from . import metrics
+from .errors import SlackRateLimited, SlackUnreachable
 from .slack_clip import ClippingWebClient
+from .slack_errors import slack_error
 
 __all__ = ["MeteredWebClient", "call_outcome"]
 
@@ -24,12 +22,10 @@ def call_outcome(error: BaseException | None) -> str:
     """How a call ended, as the `outcome` label: ok, ratelimited, error or transport_error."""
     if error is None:
         return "ok"
-    if isinstance(error, SlackApiError):
-        response = error.response
-        if response.status_code == 429 or response.get("error") == "ratelimited":
-            return "ratelimited"
-        return "error"
-    if isinstance(error, aiohttp.ClientError | asyncio.TimeoutError | OSError):
+    translated = slack_error(error)
+    if isinstance(translated, SlackRateLimited):
+        return "ratelimited"
+    if isinstance(translated, SlackUnreachable):
         return "transport_error"
     return "error"
 

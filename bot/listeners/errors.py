@@ -1,4 +1,9 @@
-"""The one `@app.error` handler: turns the bot's errors into a message for the user."""
+"""The one `@app.error` handler: a listener that raised shows its user one sentence.
+
+The sentence is `user_errors.user_message(error)`. The log gets one line: a user error (the
+user can fix it, the sentence says how) without a trace, anything else with its trace, once
+(Bolt logs nothing more once an error handler is set).
+"""
 
 from __future__ import annotations
 
@@ -8,6 +13,7 @@ from typing import Any
 from slack_bolt.async_app import AsyncApp
 from slack_bolt.context.respond.async_respond import AsyncRespond
 
+from ..errors import UserError
 from ..services import Services
 from ..user_errors import user_message
 
@@ -24,7 +30,10 @@ def register(app: AsyncApp, services: Services) -> None:
         error: Exception, body: dict[str, Any], respond: AsyncRespond | None
     ) -> None:
         message = user_message(error)
-        log.warning("listener failed: %s: %s", type(error).__name__, error, exc_info=error)
+        if isinstance(error, UserError):
+            log.info("listener refused: %s: %s", type(error).__name__, error)
+        else:
+            log.warning("listener failed: %s: %s", type(error).__name__, error, exc_info=error)
         user = body.get("user_id") or (body.get("user") or {}).get("id")
         channel = body.get("channel_id") or (body.get("channel") or {}).get("id")
         has_response_url = bool(body.get("response_url") or body.get("response_urls"))

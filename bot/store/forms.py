@@ -14,6 +14,7 @@ from datetime import UTC, datetime, timedelta
 
 from airplane_api.models import ParameterSchema, Runbook, Task
 
+from ..errors import FormGone
 from .db import Database, Migrations, register_migrations
 
 __all__ = ["FORM_LIFETIME", "MIGRATIONS", "FormGone", "FormStore"]
@@ -35,10 +36,6 @@ MIGRATIONS = register_migrations(
         ),
     )
 )
-
-
-class FormGone(LookupError):
-    """A submission for a form whose kept state is not (or no longer) in the store."""
 
 
 class FormStore:

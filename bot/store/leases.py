@@ -24,6 +24,7 @@ from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 
+from ..errors import LeaseLost
 from .db import Database, Migrations, Queries, Row, register_migrations
 
 __all__ = [
@@ -85,14 +86,6 @@ class Lease:
     holder: str
     token: int
     expires_at: float
-
-
-class LeaseLost(Exception):
-    """The lease was taken over (or lapsed): the work it guarded must stop writing."""
-
-    def __init__(self, lease: Lease) -> None:
-        super().__init__(f"lease {lease.name!r} (token {lease.token}) is no longer held")
-        self.lease = lease
 
 
 def grant(

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from urllib.parse import urlsplit, urlunsplit
 
+from ..errors import InvalidLocation
 from .db import Database, Migrations
 from .postgres import DEFAULT_POOL_SIZE, PostgresDatabase
 from .sqlite import SqliteDatabase
@@ -21,10 +22,6 @@ _SCHEME = re.compile(r"^([A-Za-z][A-Za-z0-9+.-]*)://")
 _USAGE = (
     "use a file path (airplane-bot.db), sqlite:PATH, or postgresql://USER:PASSWORD@HOST:PORT/DB"
 )
-
-
-class InvalidLocation(ValueError):
-    """`BOT_DB` names no backend the bot knows."""
 
 
 class Backend(StrEnum):

@@ -18,6 +18,7 @@ from psycopg import AsyncConnection
 from psycopg.rows import DictRow, dict_row
 from psycopg_pool import AsyncConnectionPool, PoolTimeout
 
+from ..errors import DatabaseUnavailable
 from .db import Database, Migrations, Queries, Result, registered_migrations
 from .dialect import POSTGRES
 
@@ -27,10 +28,6 @@ __all__ = ["DEFAULT_POOL_SIZE", "DatabaseUnavailable", "PostgresDatabase"]
 DEFAULT_POOL_SIZE = 10
 # How long a statement waits for a free connection (or a reachable server) before failing.
 ACQUIRE_TIMEOUT = 10.0
-
-
-class DatabaseUnavailable(Exception):
-    """The server did not accept a connection in time (down, unreachable, wrong credentials)."""
 
 
 class _Connection(Queries):

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import Path
 
+from ..errors import TransferError
 from .db import Database, Queries, Row
 from .location import Backend, DbLocation, open_database, parse_location
 
@@ -17,10 +18,6 @@ __all__ = ["TransferError", "copy_state", "copy_state_between", "plan_transfer"]
 
 # Rows per INSERT: large enough to cut round trips, small enough for any parameter limit.
 _BATCH = 200
-
-
-class TransferError(Exception):
-    """The state cannot be copied; the message says why and what to do."""
 
 
 async def copy_state(source: Database, target: Database) -> dict[str, int]:

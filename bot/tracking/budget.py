@@ -10,6 +10,7 @@ only when nobody waits and one is free now: work that should use only the budget
 from __future__ import annotations
 
 import asyncio
+import logging
 import time
 from collections import deque
 from collections.abc import Awaitable, Callable
@@ -17,6 +18,9 @@ from dataclasses import dataclass, field
 from enum import IntEnum
 
 from .. import metrics
+from ..loops import Troubles
+
+log = logging.getLogger(__name__)
 
 
 class Lane(IntEnum):
@@ -104,6 +108,7 @@ class RequestBudget:
         self._sleep = sleep
         self._lanes = LaneQueues()
         self._dispatcher: asyncio.Task[None] | None = None
+        self._troubles = Troubles(log, "request budget", base=0.1, cap=5.0)
         self.spent = 0
         self.spent_by_lane = dict.fromkeys(Lane, 0)
         self.waited_by_lane = dict.fromkeys(Lane, 0.0)
@@ -146,16 +151,27 @@ class RequestBudget:
 
     async def _dispatch(self) -> None:
         while self._lanes.waiting():
-            wait = self._bucket.wait_for_token(self._clock())
-            if wait > 0:
-                await self._sleep(wait)
-            # The lane is chosen only once the token is free, so a feed request that arrived
-            # during the wait still goes before older, less urgent ones.
-            chosen = self._lanes.pop()
-            if chosen is None:
-                return
-            lane, waiter = chosen
-            self._take(lane)
-            waiter.set_result(None)
-            # Let the served request run before the next token is handed out.
-            await asyncio.sleep(0)
+            try:
+                if not await self._serve_one():
+                    return
+                self._troubles.recovered()
+            except Exception as error:
+                # Requests wait on this task: it must not die with them queued behind it.
+                await asyncio.sleep(self._troubles.failed(error))  # not the injected sleep
+
+    async def _serve_one(self) -> bool:
+        """Hand the next token to the most urgent waiter; False when nobody waits."""
+        wait = self._bucket.wait_for_token(self._clock())
+        if wait > 0:
+            await self._sleep(wait)
+        # The lane is chosen only once the token is free, so a feed request that arrived
+        # during the wait still goes before older, less urgent ones.
+        chosen = self._lanes.pop()
+        if chosen is None:
+            return False
+        lane, waiter = chosen
+        self._take(lane)
+        waiter.set_result(None)
+        # Let the served request run before the next token is handed out.
+        await asyncio.sleep(0)
+        return True

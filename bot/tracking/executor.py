@@ -13,8 +13,8 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import TypeVar
 
-from slack_sdk.errors import SlackApiError
-
+from ..errors import ChannelGone, NotLeased
+from ..slack_errors import slack_error
 from ..slack_outbox import Outbox
 from .model import Tracked
 from .plan import PARENT_KEY, Edit, Plan, Post
@@ -23,34 +23,6 @@ from .render import FileBody, Message
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
-
-
-# Slack's answers that mean the bot can no longer write to a channel at all: it was removed,
-# the channel was archived or deleted. Retrying cannot help; the tracker stops writing there.
-CHANNEL_GONE_ERRORS = frozenset(
-    {"channel_not_found", "not_in_channel", "is_archived", "channel_is_archived"}
-)
-
-
-class ChannelGone(Exception):
-    """Slack refuses every write to this channel (see CHANNEL_GONE_ERRORS)."""
-
-    def __init__(self, channel: str, reason: str) -> None:
-        super().__init__(f"{channel}: {reason}")
-        self.channel = channel
-        self.reason = reason
-
-
-class NotLeased(Exception):
-    """This replica no longer holds the item's lease: another one writes it now."""
-
-
-def channel_gone(error: BaseException, channel: str) -> ChannelGone | None:
-    """The ChannelGone that a Slack error stands for, if it is one."""
-    if not isinstance(error, SlackApiError):
-        return None
-    reason = str(error.response.get("error") or "")
-    return ChannelGone(channel, reason) if reason in CHANNEL_GONE_ERRORS else None
 
 
 def metadata_key(tracked: Tracked, key: str) -> str:
@@ -100,11 +72,11 @@ class Executor:
                     await self._post(tracked, op, posts)
                 else:
                     await self._edit(tracked, op, posts)
-        except SlackApiError as error:
-            gone = channel_gone(error, tracked.channel)
-            if gone is not None:
-                raise gone from error
-            raise
+        except Exception as error:
+            gone = slack_error(error, channel=tracked.channel)
+            if not isinstance(gone, ChannelGone) or gone is error:
+                raise
+            raise gone from error
         await self.store.save_progress(tracked, plan.progress)
 
     async def _post(self, tracked: Tracked, op: Post, posts: dict[str, str | None]) -> None:

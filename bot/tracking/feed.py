@@ -19,15 +19,12 @@ from typing import Generic, TypeVar
 from airplane_api.errors import APIError
 from airplane_api.models import Run, Session
 
+from ..errors import FeedUnsupported
 from .budget import Lane, RequestBudget
 
 T = TypeVar("T", Run, Session)
 PAGE = 50
 UNSUPPORTED_STATUSES = frozenset({400, 404, 405, 422, 501})
-
-
-class FeedUnsupported(Exception):
-    """The server does not filter lists by update time."""
 
 
 @dataclass(frozen=True)

@@ -9,10 +9,10 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
-from ..slack_outbox import retry_after_of
+from ..errors import SlackRateLimited, SlackRefused
+from ..slack_errors import slack_error
 from .render import FileBody, Message
 
 log = logging.getLogger(__name__)
@@ -77,12 +77,13 @@ class SlackWebWriter:
                 answer = await self._client.conversations_history(
                     channel=channel, include_all_metadata=True, limit=SEARCH_LIMIT
                 )
-        except SlackApiError as error:
-            if retry_after_of(error) is not None:
+        except Exception as error:
+            refused = slack_error(error, channel=channel)
+            if not isinstance(refused, SlackRefused) or isinstance(refused, SlackRateLimited):
                 raise
             # Without history access the post cannot be confirmed; posting again risks a
             # double, losing it is worse.
-            log.warning("cannot search %s for %s: %s", channel, key, error.response.get("error"))
+            log.warning("cannot search %s for %s: %s", channel, key, refused.code)
             return None
         for message in answer.get("messages") or []:
             metadata = message.get("metadata") or {}

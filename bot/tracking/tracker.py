@@ -29,12 +29,14 @@ from airplane_api.errors import APIError, NotFoundError
 from airplane_api.models import Prompt, PromptState, Run, Session
 
 from .. import metrics
+from ..errors import ChannelGone, FeedUnsupported, NotLeased
 from ..kinds import Kind
+from ..loops import Troubles, one_line
 from ..people import People, slack_user
 from ..slack_outbox import Outbox, Priority
 from .budget import Lane, RequestBudget
-from .executor import ChannelGone, Executor, NotLeased, writer_of
-from .feed import Cadence, ChangeFeed, FeedUnsupported
+from .executor import Executor, writer_of
+from .feed import Cadence, ChangeFeed
 from .leasing import Leasing
 from .model import Identity, Loaded, Observation, Progress, PromptFact, Tracked, identity
 from .observe import (
@@ -90,6 +92,8 @@ class TrackerSettings:
 class _Item:
     tracked: Tracked
     progress: Progress
+    # Failures of this item's work, for its logging and backoff.
+    troubles: Troubles
     fingerprint: str = ""
     latest: Run | Session | None = None
     # What the starter knew (Queued, or Active for a session) before the first fetch.
@@ -109,10 +113,7 @@ class _Item:
     held: bool = True
     # The run's prompts as last fetched: the parent says who must decide and who did.
     prompts: tuple[PromptFact, ...] = ()
-    # Failures of this item's work, for its backoff.
-    failures: int = 0
     retry_at: float = 0.0
-    last_error: str = ""
 
 
 class Tracker:
@@ -157,8 +158,8 @@ class Tracker:
         self._runs = ChangeFeed(self._list_runs, self.budget, clock=clock)
         self._sessions = ChangeFeed(self._list_sessions, self.budget, clock=clock)
         self._loop: asyncio.Task[None] | None = None
-        self._failures = 0
-        self._last_cycle_error = ""
+        self._cycle_troubles = Troubles(log, "tracker cycle", cap=self.settings.max_backoff)
+        self._job_troubles = Troubles(log, "tracker job")
         self._next_lease_round = 0.0
         self._leaser: asyncio.Task[None] | None = None
         self._lease_lock = asyncio.Lock()
@@ -254,7 +255,10 @@ class Tracker:
     def _add(self, tracked: Tracked, progress: Progress) -> _Item:
         key = identity(tracked)
         # With leasing, an item is worked only once its lease is ours (adopt, lease rounds).
-        item = self._items[key] = _Item(tracked, progress, held=self.leasing is None)
+        # An item that fails waits 1 s, doubling up to max_item_backoff.
+        name = f"following {tracked.kind} {tracked.id}"
+        troubles = Troubles(log, name, base=0.5, cap=self.settings.max_item_backoff)
+        item = self._items[key] = _Item(tracked, progress, troubles, held=self.leasing is None)
         # First sight asks for prompts through the feed rule (`needs_prompt_check`); the
         # safety poll's first look comes one interval later. Per-run mode asks at once.
         if not self._per_run:
@@ -278,24 +282,18 @@ class Tracker:
     # -- polling -------------------------------------------------------------------------
 
     async def _run_forever(self) -> None:
+        troubles = self._cycle_troubles
         while True:
             try:
                 await self.cycle()
-                self._failures = 0
-                self._last_cycle_error = ""
+                troubles.recovered()
             except Exception as error:
                 # Any error, not only Airplane's: the loop must outlive whatever goes wrong.
-                self._failures += 1
-                reason = _reason(error)
-                if reason != self._last_cycle_error:
-                    log.warning("tracker cycle failed (%s); backing off", reason)
-                    self._last_cycle_error = reason
+                troubles.failed(error)
             async with self._cycled:
                 self._cycled.notify_all()
             pause = self.settings.list_interval if self._items else self.settings.idle_interval
-            if self._failures:
-                pause = min(self.settings.max_backoff, pause * 2**self._failures)
-            await self._pause(pause)
+            await self._pause(troubles.pause(pause))
 
     async def _pause(self, seconds: float) -> None:
         """Sleep between cycles; a new item ends an idle sleep early (its feed starts now)."""
@@ -474,12 +472,15 @@ class Tracker:
     async def _lease_forever(self, leasing: Leasing) -> None:
         """Lease rounds on their own clock: a cycle slowed by load (a busy CPU, a slow Airplane)
         must not let this replica's leases lapse, nor delay taking over a dead one's."""
+        # Backing off past the lease's life is no loss: failing rounds renew nothing anyway.
+        troubles = Troubles(log, "lease round", cap=leasing.ttl)
         while True:
-            await self._sleep(leasing.ttl / 6)
+            await self._sleep(troubles.pause(leasing.ttl / 6))
             try:
                 await self._lease_round_if_due(leasing, self._clock())
+                troubles.recovered()
             except Exception as error:
-                log.warning("lease round failed (%s)", _reason(error))
+                troubles.failed(error)
 
     async def _lease_round_if_due(self, leasing: Leasing, now: float) -> None:
         async with self._lease_lock:
@@ -519,9 +520,7 @@ class Tracker:
             item.dirty = True
             return
         item.busy = True
-        task = asyncio.create_task(self._work(item))
-        self._workers.add(task)
-        task.add_done_callback(self._workers.discard)
+        self._spawn(self._work(item))
 
     async def _work(self, item: _Item) -> None:
         # No cap on workers: each mostly waits (on the request budget, on its channel), and a
@@ -534,8 +533,7 @@ class Tracker:
                     break
             if item.latest is not None:
                 # Work from what Airplane said succeeded (not just the starter's hint).
-                item.failures = 0
-                item.last_error = ""
+                item.troubles.recovered()
         except ChannelGone as gone:
             await self._channel_gone(gone)
         except NotLeased:
@@ -607,7 +605,7 @@ class Tracker:
             except APIError as error:
                 if not _is_final(error):
                     raise
-                log.warning("prompts of %s unavailable: %s", tracked.id, _reason(error))
+                log.warning("prompts of %s unavailable: %s", tracked.id, one_line(error))
             seen = replace(seen, prompts=item.prompts, final_prompts=True)
         if Need.OUTPUT in needs:
             await self.budget.acquire(Lane.DETAILS)
@@ -616,7 +614,7 @@ class Tracker:
             except APIError as error:
                 if not _is_final(error):
                     raise
-                log.warning("outputs of %s unavailable: %s", tracked.id, _reason(error))
+                log.warning("outputs of %s unavailable: %s", tracked.id, one_line(error))
                 output = None
             seen = replace(seen, output=Loaded(output))
         if Need.LOG_TAIL in needs:
@@ -627,7 +625,7 @@ class Tracker:
             except APIError as error:
                 if not _is_final(error):
                     raise
-                log.warning("logs of %s unavailable: %s", tracked.id, _reason(error))
+                log.warning("logs of %s unavailable: %s", tracked.id, one_line(error))
                 lines = []
             seen = replace(seen, log_tail=Loaded(lines))
         return seen
@@ -647,31 +645,18 @@ class Tracker:
             body = parent_message(item.tracked, seen, self._clock())
             await self.executor.edit(item.tracked, Edit(PARENT_KEY, body, Priority.FINAL))
         except Exception as error:
-            log.debug("early end edit of %s: %s", item.tracked.id, _reason(error))
+            log.debug("early end edit of %s: %s", item.tracked.id, one_line(error))
 
     # -- when things go wrong ------------------------------------------------------------
 
     def _failed(self, item: _Item, error: BaseException) -> None:
         """Back off this item; log once per distinct reason; say so in its thread if it lasts."""
-        tracked = item.tracked
-        item.failures += 1
-        backoff = min(self.settings.max_item_backoff, 2.0 ** (item.failures - 1))
-        item.retry_at = self._clock() + backoff
+        item.retry_at = self._clock() + item.troubles.failed(error)
         item.fingerprint = ""
         item.fresh = True
-        reason = _reason(error)
-        if reason != item.last_error:
-            log.warning(
-                "following %s %s failed (%s); retrying with backoff",
-                tracked.kind,
-                tracked.id,
-                reason,
-            )
-            item.last_error = reason
-        else:
-            log.debug("following %s %s failed again (%s)", tracked.kind, tracked.id, reason)
-        if item.failures == self.settings.trouble_after:
-            self._spawn(self._note(item, TROUBLE_KEY, trouble_message(tracked, reason)))
+        if item.troubles.failures == self.settings.trouble_after:
+            note = trouble_message(item.tracked, item.troubles.last_reason)
+            self._spawn(self._note(item, TROUBLE_KEY, note))
 
     async def _note(self, item: _Item, key: str, body: Message) -> None:
         """Post one note in the item's thread (once, by its ledger key); best effort."""
@@ -681,7 +666,7 @@ class Tracker:
         except ChannelGone as gone:
             await self._channel_gone(gone)
         except Exception as error:
-            log.warning("cannot note %s in %s: %s", key, item.tracked.id, _reason(error))
+            log.warning("cannot note %s in %s: %s", key, item.tracked.id, one_line(error))
 
     async def _vanished(self, item: _Item) -> None:
         """The run or session no longer exists: say so in its thread and stop following it."""
@@ -695,7 +680,7 @@ class Tracker:
     async def _channel_gone(self, gone: ChannelGone) -> None:
         """Stop writing to a channel Slack refuses; tell each requester there once, by DM."""
         log.warning(
-            "slack refuses channel %s (%s); no longer writing there", gone.channel, gone.reason
+            "slack refuses channel %s (%s); no longer writing there", gone.channel, gone.code
         )
         for item in [i for i in self._items.values() if i.tracked.channel == gone.channel]:
             item.progress = replace(item.progress, done=True)
@@ -706,17 +691,24 @@ class Tracker:
             if user is not None:
                 try:
                     await self.slack.direct_message(
-                        user, channel_gone_message(item.tracked, gone.reason)
+                        user, channel_gone_message(item.tracked, gone.code)
                     )
                 except Exception as error:
-                    log.warning("cannot tell %s about %s: %s", user, gone.channel, _reason(error))
+                    log.warning("cannot tell %s about %s: %s", user, gone.channel, one_line(error))
         for sub in [s for s in self._subscriptions if s.channel == gone.channel]:
             await self.unsubscribe(sub.channel, sub.task_slug)
 
     def _spawn(self, job: Coroutine[Any, Any, None]) -> None:
         task = asyncio.create_task(job)
         self._workers.add(task)
-        task.add_done_callback(self._workers.discard)
+        task.add_done_callback(self._finished)
+
+    def _finished(self, task: asyncio.Task[None]) -> None:
+        self._workers.discard(task)
+        if not task.cancelled() and (error := task.exception()) is not None:
+            # Each job handles its own failures; one that escapes (a bug, or the store failing
+            # while a job records a failure) is logged here, once per reason, not lost.
+            self._job_troubles.failed(error)
 
     # -- prompts -------------------------------------------------------------------------
 
@@ -769,7 +761,7 @@ class Tracker:
                 await sink.on_prompts(item.tracked, thread, pending)
         except Exception as error:
             item.prompt_due = Lane.PROMPTS
-            log.warning("prompts of %s: %s", item.tracked.id, _reason(error))
+            log.warning("prompts of %s: %s", item.tracked.id, one_line(error))
         finally:
             item.prompt_lanes.remove(lane if lane is not None else Lane.SAFETY)
 
@@ -814,9 +806,3 @@ class Tracker:
 def _is_final(error: APIError) -> bool:
     """A 4xx other than 429: asking again the same way gets the same answer."""
     return 400 <= error.status < 500 and error.status != 429
-
-
-def _reason(error: BaseException) -> str:
-    """One line saying what went wrong (never a traceback: the log keeps one line per event)."""
-    text = str(error).strip().splitlines()[0] if str(error).strip() else ""
-    return f"{type(error).__name__}: {text}" if text else type(error).__name__

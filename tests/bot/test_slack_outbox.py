@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections import Counter
 from typing import Any
 
@@ -10,7 +11,8 @@ import pytest
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_slack_response import AsyncSlackResponse
 
-from bot.slack_outbox import Outbox, Priority, retry_after_of
+from bot import metrics
+from bot.slack_outbox import Outbox, Priority
 
 
 class FakeTime:
@@ -185,12 +187,6 @@ async def test_queued_edits_of_one_message_fold() -> None:
     assert outbox.folded == 4
 
 
-def test_retry_after_only_for_429() -> None:
-    """Only a 429 counts as rate limiting; its header is read."""
-    assert retry_after_of(rate_limited("3")) == 3.0
-    assert retry_after_of(RuntimeError()) is None
-
-
 async def test_pending_counts_follow_folds_and_priority_changes() -> None:
     """The queue depth by priority stays exact through folds, expedites and sends."""
     time = FakeTime()
@@ -214,3 +210,37 @@ async def test_pending_counts_follow_folds_and_priority_changes() -> None:
     await asyncio.gather(*sends)
     assert outbox.pending() == 0
     assert all(outbox.pending(p) == 0 for p in Priority)
+
+
+async def test_the_worker_outlives_a_bug_in_its_own_bookkeeping(
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Recording a send fails (a bug, not the call's error) twice: the two callers get that
+    error, the writes queued behind them still go out, and the log has one warning."""
+    outbox = Outbox(per_second=1000.0, burst=100)
+    real = metrics.outbox_sent
+    broken = [2]
+
+    def failing(priority: str, waited: float) -> None:
+        if broken[0]:
+            broken[0] -= 1
+            raise RuntimeError("metrics registry closed")
+        real(priority, waited)
+
+    monkeypatch.setattr(metrics, "outbox_sent", failing)
+    sent: list[str] = []
+    with caplog.at_level(logging.DEBUG, logger="bot.slack_outbox"):
+        results = await asyncio.wait_for(
+            asyncio.gather(
+                *[outbox.send("C", recorder(sent)(f"m{n}")) for n in range(4)],
+                return_exceptions=True,
+            ),
+            timeout=5,
+        )
+    assert [type(r).__name__ for r in results[:2]] == ["RuntimeError", "RuntimeError"]
+    assert results[2:] == ["m2", "m3"]
+    assert sent == ["m0", "m1", "m2", "m3"]
+    assert outbox.pending() == 0
+    warnings = [r for r in caplog.records if r.levelno >= logging.WARNING]
+    assert len(warnings) == 1
+    assert "outbox worker failed" in warnings[0].getMessage()

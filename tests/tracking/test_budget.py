@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 
 import pytest
 from hypothesis import given
@@ -96,3 +97,26 @@ async def test_try_acquire_uses_only_what_is_left_over() -> None:
     assert not budget.try_acquire()
     time.now += 1.0
     assert budget.try_acquire()
+
+
+async def test_the_dispatcher_outlives_a_failing_sleep(caplog: pytest.LogCaptureFixture) -> None:
+    """The dispatcher's sleep fails (a bug) three times: requests queued behind it are still
+    served at the rate, and the log has one warning."""
+    time = FakeTime()
+    broken = [3]
+
+    async def sleep(seconds: float) -> None:
+        if broken[0]:
+            broken[0] -= 1
+            raise RuntimeError("event loop hiccup")
+        await time.sleep(seconds)
+
+    budget = RequestBudget(1.0, burst=1, clock=time.clock, sleep=sleep)
+    await budget.acquire()  # spends the only token: the next ones wait on the dispatcher
+    with caplog.at_level(logging.DEBUG, logger="bot.tracking.budget"):
+        await asyncio.wait_for(asyncio.gather(budget.acquire(), budget.acquire()), timeout=5)
+    assert budget.spent == 3
+    assert time.slept == [1.0, 1.0]
+    warnings = [r for r in caplog.records if r.levelno >= logging.WARNING]
+    assert len(warnings) == 1
+    assert "request budget failed" in warnings[0].getMessage()

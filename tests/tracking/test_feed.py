@@ -8,8 +8,9 @@ import pytest
 
 from airplane_api.errors import InvalidRequestError
 from airplane_api.models import Run
+from bot.errors import FeedUnsupported
 from bot.tracking.budget import RequestBudget
-from bot.tracking.feed import Cadence, ChangeFeed, FeedUnsupported
+from bot.tracking.feed import Cadence, ChangeFeed
 
 T0 = datetime(2026, 1, 1, tzinfo=UTC)
 

@@ -7,11 +7,13 @@ only `prompts/list` shows: each stays local to its item, backs off, and ends or 
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections import Counter
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
+import pytest
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_slack_response import AsyncSlackResponse
 
@@ -23,6 +25,7 @@ from bot.tracking.memory import MemoryTrackingStore
 from bot.tracking.model import Tracked
 from bot.tracking.render import FileBody, Message
 from bot.tracking.tracker import Tracker, TrackerSettings
+from tests.support.eventually import eventually
 
 T0 = datetime(2026, 1, 1, tzinfo=UTC).timestamp()
 
@@ -340,3 +343,176 @@ async def test_the_end_shows_before_the_worker_gets_through_its_queued_writes() 
     assert slack.edits, "no edit reached Slack"
     assert "Succeeded" in slack.edits[0][2]  # the first edit already shows the end
     await settle(tracker)
+
+
+# -- the tracker's own loops outlive any error, log it once and back off ------------------------
+
+
+class FakeTime:
+    """A clock that moves only when the tracker sleeps."""
+
+    def __init__(self, clock: Clock) -> None:
+        self.clock = clock
+        self.slept: list[float] = []
+
+    async def sleep(self, seconds: float) -> None:
+        self.slept.append(seconds)
+        self.clock.now += seconds
+        await asyncio.sleep(0)
+
+
+class BrokenListAirplane(FakeAirplane):
+    """runs/list fails with a bug (not an Airplane error) `broken` times, then works."""
+
+    def __init__(self, broken: int) -> None:
+        super().__init__()
+        self.broken = broken
+
+    async def list_runs(self, *, until: datetime | None = None, **kwargs: Any) -> list[Run]:
+        if self.broken:
+            self.broken -= 1
+            raise KeyError("updatedAt")
+        return await super().list_runs(until=until, **kwargs)
+
+
+def warnings_about(caplog: pytest.LogCaptureFixture, what: str) -> list[logging.LogRecord]:
+    return [
+        r
+        for r in caplog.records
+        if r.levelno >= logging.WARNING and r.getMessage().startswith(what)
+    ]
+
+
+async def test_the_cycle_loop_survives_a_bug_logs_it_once_and_backs_off(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """Five cycles fail on a KeyError: one warning with its trace, pauses doubling, then the
+    feed works again and the run's end is shown."""
+    airplane, slack, clock = BrokenListAirplane(broken=5), FakeSlack(), Clock()
+    time = FakeTime(clock)
+    airplane.runs = {"run_a": run("run_a", "Active")}
+    tracker = Tracker(
+        airplane,
+        MemoryTrackingStore(),
+        slack,
+        Outbox(per_second=1000.0, burst=100),
+        TrackerSettings(requests_per_second=1000.0, max_backoff=30.0),
+        clock=clock,
+        sleep=time.sleep,
+    )
+    await tracker.watch(watched("run_a"), initial_status="Queued")
+    with caplog.at_level(logging.DEBUG, logger="bot.tracking.tracker"):
+        await tracker.start()
+        try:
+            await asyncio.wait_for(tracker.wait_cycles(6), timeout=10)
+            airplane.runs["run_a"] = run("run_a", "Succeeded")
+            airplane.listed = [airplane.runs["run_a"]]
+            await eventually(lambda: _async(tracker.following == 0), within=10)
+        finally:
+            await tracker.stop()
+    failed = warnings_about(caplog, "tracker cycle failed")
+    assert len(failed) == 1
+    assert failed[0].exc_info is not None  # a bug: its trace is logged
+    assert "KeyError" in failed[0].getMessage()
+    assert any(s >= 16.0 for s in time.slept)  # backed off (1 s doubling), not every second
+    assert any("works again" in r.getMessage() for r in caplog.records)
+
+
+class FailingLeasing:
+    """A Leasing whose renewals fail `broken` times with a bug, then work."""
+
+    ttl = 6.0
+
+    def __init__(self, broken: int) -> None:
+        self.broken = broken
+        self.renewals = 0
+
+    async def claim(self, items: Any) -> set[Any]:
+        return {(t.kind, t.id, t.channel) for t in items}
+
+    async def renew(self) -> set[Any]:
+        self.renewals += 1
+        if self.broken:
+            self.broken -= 1
+            raise RuntimeError("lease table locked")
+        return set()
+
+    async def release(self, tracked: Tracked) -> None:
+        return None
+
+    async def holds(self, tracked: Tracked) -> bool:
+        return True
+
+
+async def test_the_lease_loop_survives_failing_rounds_and_logs_once(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """Renewals keep failing: the loop goes on renewing, one warning, a growing pause."""
+    airplane, slack, clock = FakeAirplane(), FakeSlack(), Clock()
+    time = FakeTime(clock)
+    leasing = FailingLeasing(broken=4)
+    tracker = Tracker(
+        airplane,
+        MemoryTrackingStore(),
+        slack,
+        Outbox(per_second=1000.0, burst=100),
+        TrackerSettings(requests_per_second=1000.0),
+        leasing=leasing,
+        clock=clock,
+        sleep=time.sleep,
+    )
+    with caplog.at_level(logging.DEBUG, logger="bot.tracking.tracker"):
+        await tracker.start()
+        try:
+            await eventually(lambda: _async(leasing.renewals >= 6), within=10)
+        finally:
+            await tracker.stop()
+    assert len(warnings_about(caplog, "lease round failed")) == 1
+    # Rounds are ttl / 6 = 1 s apart; failing ones 2 s, 4 s, ... (the idle cycle sleeps 5 s+).
+    assert {2.0, 4.0} <= set(time.slept)
+
+
+class ForgetfulStore(MemoryTrackingStore):
+    """A store whose `save_progress` fails (a bug) while `broken`."""
+
+    broken = True
+
+    async def save_progress(self, tracked: Tracked, progress: Any) -> None:
+        if self.broken:
+            raise RuntimeError("disk I/O error")
+        await super().save_progress(tracked, progress)
+
+
+async def test_a_job_whose_failure_escapes_is_logged_once(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """A run vanishes and recording that fails: the escaped error is logged (once), not lost
+    as an unretrieved task exception, and the tracker goes on."""
+    airplane, slack, clock = FakeAirplane(), FakeSlack(), Clock()
+    store = ForgetfulStore()
+    tracker = Tracker(
+        airplane,
+        store,
+        slack,
+        Outbox(per_second=1000.0, burst=100),
+        TrackerSettings(requests_per_second=1000.0),
+        clock=clock,
+    )
+    store.broken = False
+    await tracker.watch(watched("run_gone"))
+    store.broken = True
+    with caplog.at_level(logging.DEBUG, logger="bot.tracking.tracker"):
+        for _ in range(3):
+            await tracker.cycle()
+            # The jobs' errors are the tracker's to log: the test only waits for them.
+            await asyncio.gather(*list(tracker._workers), return_exceptions=True)
+            await asyncio.sleep(0)
+            clock.now += 10.0
+    escaped = warnings_about(caplog, "tracker job failed")
+    assert airplane.count("runs/get", "run_gone") >= 2  # the job ran (and failed) again
+    assert len(escaped) == 1
+    assert "disk I/O error" in escaped[0].getMessage()
+
+
+async def _async(value: bool) -> bool:
+    return value

@@ -12,6 +12,7 @@ from airplane_api import AirplaneError
 from ...cancel import cancel_run
 from ...ids import ActionId
 from ...services import Services
+from ...user_errors import run_gone, user_message
 from ..tracked import tracked
 
 __all__ = ["register"]
@@ -33,8 +34,8 @@ def register(app: AsyncApp, services: Services) -> None:
         request_key = f"cancel:{run_id}:{body.get('trigger_id') or user_id}"
         try:
             answer = await cancel_run(services, run_id, user_id, channel_id, request_key)
-            text = answer.text if answer.found else f"There is no run `{run_id}` any more."
+            text = answer.text if answer.found else run_gone(run_id)
         except AirplaneError as error:
             log.warning("cancel of %s failed: %s", run_id, error)
-            text = f":warning: Airplane did not cancel `{run_id}`: {error}. Try again in a moment."
+            text = user_message(error)
         await services.slack.chat_postEphemeral(channel=channel_id, user=user_id, text=text)

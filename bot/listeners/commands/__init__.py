@@ -55,8 +55,16 @@ def register(app: AsyncApp, services: Services) -> None:
         log.info(
             "command %s from %s in %s", subcommand, body.get("user_id"), body.get("channel_id")
         )
+        context = handlers.CommandContext(services, body, respond, name)
         try:
-            await _handle(handlers.CommandContext(services, body, respond, name), command)
+            await _handle(context, command)
+        except UsageError as exc:
+            # Parsed, but names nothing that exists (or values Airplane refused): the same
+            # answer as a parse error, after the ack since finding out needed Airplane.
+            metrics.command_handled(subcommand, "usage_error")
+            log.info("command %s refused: %s", subcommand, exc)
+            await context.usage(str(exc), exc.subcommand)
+            return
         except Exception:
             metrics.command_handled(subcommand, "error")
             raise

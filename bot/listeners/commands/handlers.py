@@ -8,7 +8,6 @@ from datetime import UTC, datetime
 from typing import Any
 
 from slack_bolt.async_app import AsyncRespond
-from slack_sdk.errors import SlackApiError
 
 from airplane_api import AirplaneError, InvalidRequestError, NotFoundError
 from airplane_api.models import Run, Runbook, Session, Task
@@ -25,6 +24,7 @@ from ...blocks.runs import (
 )
 from ...blocks.tasks import matches, tasks_message
 from ...cancel import cancel_run, task_slug
+from ...errors import SlackRefused, UsageError
 from ...kinds import Kind
 from ...launch import Launched, LaunchRequest, authorize, launch
 from ...parsing import (
@@ -41,8 +41,18 @@ from ...people import person, slack_user
 from ...requests import command_request_key
 from ...services import Services
 from ...slack_clip import clip_message
+from ...slack_errors import slack_call
 from ...store import AuditAction
 from ...tracking.render import elapsed_text
+from ...user_errors import (
+    form_not_opened,
+    no_runbook_form,
+    no_such,
+    no_such_run,
+    no_such_runbook,
+    not_allowed,
+    runbook_refused,
+)
 
 __all__ = [
     "CommandContext", "cancel", "logs", "run_runbook", "run_task", "runs", "status", "tasks"
@@ -82,36 +92,22 @@ class CommandContext:
         await self.say(**help_message(self.command_name, problem, subcommand))
 
 
-async def _no_such(
-    context: CommandContext, what: str, slug: str, known: list[str], subcommand: str
-) -> None:
-    """There is no `what` (task, runbook) `slug`: say so, with the closest slugs there are."""
-    guesses = close_matches(slug, known)
-    problem = f"there is no {what} `{slug}`"
-    if guesses:
-        problem += "; did you mean " + " or ".join(f"`{g}`" for g in guesses) + "?"
-    else:
-        problem += f"; `{context.command_name} tasks` lists the {what}s you may run"
-    await context.usage(problem, subcommand)
-
-
-async def _no_such_task(context: CommandContext, slug: str, subcommand: str) -> None:
-    """There is no task `slug`: say so, with the closest slugs there are."""
+async def _no_such_task(context: CommandContext, slug: str, subcommand: str) -> UsageError:
+    """There is no task `slug`: the usage error, with the closest slugs there are."""
     try:
         known = [
             task.slug for task in await context.services.catalog.tasks(context.services.airplane)
         ]
     except Exception:  # the suggestion is a nicety; the error stands without it
         known = []
-    await _no_such(context, "task", slug, known, subcommand)
+    return no_such("task", slug, close_matches(slug, known), context.command_name, subcommand)
 
 
-async def _task_or_usage(context: CommandContext, slug: str) -> Task | None:
+async def _task(context: CommandContext, slug: str) -> Task:
     try:
         return await context.services.catalog.task(context.services.airplane, slug)
     except NotFoundError:
-        await _no_such_task(context, slug, "run")
-        return None
+        raise await _no_such_task(context, slug, "run") from None
 
 
 async def tasks(context: CommandContext, command: TasksCommand) -> None:
@@ -168,14 +164,12 @@ async def _announce(context: CommandContext, outcome: Launched | Any) -> None:
         # The parent message says it all; a channel the bot cannot post in is the tracker's
         # to report (by DM, once).
         return
-    await context.say(text=f":no_entry: Not allowed: {outcome.reason}.")
+    await context.say(text=not_allowed(outcome.reason))
 
 
 async def run_task(context: CommandContext, command: RunCommand) -> None:
     """`run <task> ...`: start it, or open the form when values are missing."""
-    task = await _task_or_usage(context, command.slug)
-    if task is None:
-        return
+    task = await _task(context, command.slug)
     await _start_or_ask(context, Kind.RUN, task, command)
 
 
@@ -240,16 +234,14 @@ async def _open_form(
         await services.store.forms.keep_runbook(metadata.form_id, target)
     else:
         await services.store.forms.keep_task(metadata.form_id, target)
+    trigger_id = str(context.body["trigger_id"])
     try:
-        await services.slack.views_open(trigger_id=str(context.body["trigger_id"]), view=view)
-    except SlackApiError as exc:
-        if exc.response.get("error") not in ("expired_trigger_id", "invalid_trigger_id"):
+        await slack_call(services.slack.views_open(trigger_id=trigger_id, view=view))
+    except SlackRefused as slack_said:
+        if slack_said.code not in ("expired_trigger_id", "invalid_trigger_id"):
             raise
         verb = "runbook" if kind is Kind.SESSION else "run"
-        await context.say(
-            text=":hourglass: Airplane answered too slowly to open the form. Try again, or "
-            f"give every value: `{context.command_name} {verb} {target.slug} key=value ...`"
-        )
+        await context.say(text=form_not_opened(context.command_name, target.slug, verb))
 
 
 class _NoSuchRunbook(LookupError):
@@ -284,19 +276,13 @@ async def run_runbook(context: CommandContext, command: RunbookCommand) -> None:
     try:
         runbook = await _runbook(context.services, command.slug)
     except _NoSuchRunbook as unknown:
-        await _no_such(context, "runbook", command.slug, unknown.known, "runbook")
-        return
+        guesses = close_matches(command.slug, unknown.known)
+        raise no_such("runbook", command.slug, guesses, context.command_name, "runbook") from None
     if runbook is not None:
         await _start_or_ask(context, Kind.SESSION, runbook, command)
         return
     if command.form:
-        await context.usage(
-            f"this Airplane API does not describe runbooks' parameters, so there is no form "
-            f"for `{command.slug}`; give every value: "
-            f"`{context.command_name} runbook {command.slug} key=value ...`",
-            "runbook",
-        )
-        return
+        raise no_runbook_form(context.command_name, command.slug)
     request = LaunchRequest(
         kind=Kind.SESSION,
         slug=command.slug,
@@ -314,14 +300,9 @@ async def _launch_runbook(context: CommandContext, request: LaunchRequest) -> No
     try:
         outcome = await launch(context.services, request)
     except NotFoundError:
-        await context.usage(f"there is no runbook `{request.slug}`", "runbook")
-        return
+        raise no_such_runbook(request.slug) from None
     except InvalidRequestError as error:
-        # A missing or bad value: Airplane's own words, and how to give it.
-        await context.usage(
-            f"the runbook `{request.slug}` refused the values: {error.error}", "runbook"
-        )
-        return
+        raise runbook_refused(request.slug, error) from None
     await _announce(context, outcome)
 
 
@@ -363,8 +344,7 @@ async def status(context: CommandContext, command: StatusCommand) -> None:
                 ),
             )
     except NotFoundError:
-        await context.usage(f"there is no run or session `{command.id}`", "status")
-        return
+        raise no_such_run(command.id, "status", or_session=True) from None
     await context.say(**run_message(summary, cancellable=False))
 
 
@@ -399,8 +379,7 @@ async def logs(context: CommandContext, command: LogsCommand) -> None:
     try:
         page = await context.services.airplane.get_run_logs(command.run_id)
     except NotFoundError:
-        await context.usage(f"there is no run `{command.run_id}`", "logs")
-        return
+        raise no_such_run(command.run_id, "logs") from None
     lines = [item.text for item in page.logs]
     # A page shorter than what we show is the whole log, whatever token comes with it.
     more = len(lines) > LOG_LINES or (bool(page.prev_token) and len(lines) >= LOG_LINES)
@@ -417,8 +396,7 @@ async def cancel(context: CommandContext, command: CancelCommand) -> None:
         command_request_key(context.body),
     )
     if not answer.found:
-        await context.usage(answer.text, "cancel")
-        return
+        raise no_such_run(command.run_id, "cancel")
     await context.say(text=answer.text)
 
 
@@ -429,13 +407,11 @@ async def runs(context: CommandContext, command: RunsCommand) -> None:
         try:
             await services.catalog.task(services.airplane, command.slug)
         except NotFoundError:
-            await _no_such_task(context, command.slug, "runs")
-            return
+            raise await _no_such_task(context, command.slug, "runs") from None
     try:
         found = await services.airplane.list_runs(task_slug=command.slug, limit=10)
     except NotFoundError:
-        await _no_such_task(context, command.slug or "", "runs")
-        return
+        raise await _no_such_task(context, command.slug or "", "runs") from None
     rejected = await _rejected_by(services, [run.id for run in found])
     summaries = []
     for run in found:

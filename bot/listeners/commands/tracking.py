@@ -9,11 +9,10 @@ from ...launch import authorize
 from ...parsing import SubscribeCommand, UnsubscribeCommand, WatchCommand
 from ...tracking.model import Tracked
 from ...tracking.ports import Subscription
+from ...user_errors import NO_TRACKER, may_not, no_such_run, no_such_task
 from .handlers import CommandContext
 
 __all__ = ["subscribe", "unsubscribe", "watch"]
-
-NO_TRACKER = "Run tracking is not running in this bot."
 
 
 async def watch(context: CommandContext, command: WatchCommand) -> None:
@@ -33,12 +32,11 @@ async def watch(context: CommandContext, command: WatchCommand) -> None:
             slug = run.task_slug or (await services.airplane.get_task(task_id=run.task_id)).slug
             label = slug
     except NotFoundError:
-        await context.usage(f"there is no run or session `{target}`", "watch")
-        return
+        raise no_such_run(target, "watch", or_session=True) from None
     if kind is Kind.RUN:
         refused = await authorize(services, kind, slug, context.user_id, context.channel_id)
         if refused is not None:
-            await context.say(text=f":no_entry: You may not follow `{slug}` here: {refused.reason}")
+            await context.say(text=may_not("follow", slug, refused.reason))
             return
     tracked = Tracked(
         kind=kind, id=target, channel=context.channel_id, label=label, requested_by=context.user_id
@@ -58,13 +56,10 @@ async def subscribe(context: CommandContext, command: SubscribeCommand) -> None:
     try:
         task = await services.airplane.get_task(command.slug)
     except NotFoundError:
-        await context.usage(f"there is no task `{command.slug}`", "subscribe")
-        return
+        raise no_such_task(command.slug, (), context.command_name, "subscribe") from None
     refused = await authorize(services, Kind.RUN, command.slug, context.user_id, context.channel_id)
     if refused is not None:
-        await context.say(
-            text=f":no_entry: You may not follow `{command.slug}` here: {refused.reason}"
-        )
+        await context.say(text=may_not("follow", command.slug, refused.reason))
         return
     subscription = Subscription(context.channel_id, command.slug, task.id, context.user_id)
     if await services.tracker.subscribe(subscription):

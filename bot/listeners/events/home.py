@@ -5,10 +5,11 @@ from __future__ import annotations
 from typing import Any
 
 from slack_bolt.async_app import AsyncApp
-from slack_sdk.errors import SlackApiError
 
+from ...errors import SlackRefused
 from ...home import MAX_RUNS, approval_key, home_view, run_key
 from ...services import Services
+from ...slack_errors import slack_call
 from ...tracking.plan import PARENT_KEY
 from ..tracked import tracked
 
@@ -43,7 +44,9 @@ def register(app: AsyncApp, services: Services) -> None:
     async def _permalink(channel: str, ts: str) -> str:
         """A message's permalink (the button's target); none when Slack gives none."""
         try:
-            answer = await services.slack.chat_getPermalink(channel=channel, message_ts=ts)
-        except SlackApiError:
+            answer = await slack_call(
+                services.slack.chat_getPermalink(channel=channel, message_ts=ts)
+            )
+        except SlackRefused:
             return ""
         return str(answer.get("permalink") or "")

@@ -17,13 +17,12 @@ from ...launch import Launched, LaunchRequest, launch
 from ...requests import view_request_key
 from ...services import Services
 from ...store import FormGone
+from ...user_errors import FORM_GONE, PICK_A_TASK, not_allowed
 from ..tracked import tracked
 
 __all__ = ["register"]
 
 log = logging.getLogger("bot.views")
-
-FORM_GONE = "This form is out of date. Close it and open it again."
 
 
 def register(app: AsyncApp, services: Services) -> None:
@@ -43,7 +42,7 @@ def register(app: AsyncApp, services: Services) -> None:
         env, picked = read_modal_state(state)
         slug = metadata.slug or picked
         if not slug:
-            await ack(response_action="errors", errors={BlockId.TASK_PICKER: "Pick a task."})
+            await ack(response_action="errors", errors={BlockId.TASK_PICKER: PICK_A_TASK})
             return
         # Checked against what the form was opened with (bot/store/forms.py): no Airplane
         # call before the ack, which Slack wants within 3 s.
@@ -81,7 +80,7 @@ def register(app: AsyncApp, services: Services) -> None:
         )
         if isinstance(outcome, Launched):
             return  # the tracker posts the parent (or DMs the requester if it cannot)
-        await _tell(services, user_id, channel_id, f":no_entry: Not allowed: {outcome.reason}.")
+        await _tell(services, user_id, channel_id, not_allowed(outcome.reason))
 
 
 async def _direct_channel(services: Services, user_id: str) -> str:
