@@ -30,14 +30,14 @@ from slack_sdk.models.views import View
 from airplane_api.models import Prompt, PromptState
 
 from ..blocks.runs import params_text
-from ..tracking.people import slack_user
-from .ids import (
+from ..ids import (
     ApprovalAction,
     ApprovalBlock,
     ApprovalCallback,
     PromptModalMetadata,
     PromptRef,
 )
+from ..tracking.people import slack_user
 from .inputs import input_block
 from .markdown import to_mrkdwn
 from .text import actor_mention, clip

@@ -38,12 +38,12 @@ from airplane_api import (
 from airplane_api.models import Prompt, PromptState
 
 from .. import metrics
+from ..ids import PromptModalMetadata
 from ..store import AuditAction, AuditEntry, Store
 from ..store.approvals import ApprovalRecord, ApprovalState, Claim
 from ..tracking.outbox import Outbox, Priority
 from ..tracking.ports import PendingApproval
 from .directory import SlackDirectory
-from .ids import PromptModalMetadata
 from .render import (
     ApprovalMessage,
     PromptContext,
