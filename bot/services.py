@@ -10,6 +10,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from airplane_api import AirplaneClient
 
 from .approvals.directory import SlackDirectory
+from .approvals.ports import PendingApprovals
 from .approvals.service import Approvals
 from .catalog import TaskCatalog
 from .config import Settings
@@ -23,7 +24,7 @@ from .store.leases import new_holder_id
 from .tracking.leasing import StoreLeasing
 from .tracking.outbox import Outbox
 from .tracking.people import People
-from .tracking.ports import PendingApprovals, PromptSink
+from .tracking.ports import PromptSink
 from .tracking.slack import SlackWebWriter
 from .tracking.tracker import Tracker, TrackerSettings
 

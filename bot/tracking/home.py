@@ -16,10 +16,10 @@ from slack_sdk.models.blocks import (
 )
 from slack_sdk.models.views import View
 
+from ..approvals.ports import PendingApproval
 from ..blocks.runs import slack_date, status_emoji
 from ..ids import ActionId
 from .model import TERMINAL, Progress, Tracked
-from .ports import PendingApproval
 
 MAX_RUNS = 20
 MAX_APPROVALS = 20

@@ -144,22 +144,3 @@ class PromptSink(Protocol):
     async def on_prompts(self, tracked: Tracked, thread_ts: str, prompts: Sequence[Prompt]) -> None:
         """Show or refresh these pending prompts in the thread at `thread_ts`."""
         ...
-
-
-@dataclass(frozen=True)
-class PendingApproval:
-    """A prompt waiting for one person's decision, as App Home lists it."""
-
-    prompt_id: str
-    description: str
-    channel: str = ""
-    thread_ts: str = ""
-    run_id: str = ""
-
-
-class PendingApprovals(Protocol):
-    """The approvals side's answer to "what waits for this Slack user?" (App Home)."""
-
-    async def pending_for(self, user_id: str) -> Sequence[PendingApproval]:
-        """Prompts `user_id` may decide and nobody has yet, newest first."""
-        ...

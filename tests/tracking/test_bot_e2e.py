@@ -10,10 +10,10 @@ import pytest
 
 from airplane_api import AirplaneClient
 from bot.app import build_app
+from bot.approvals.ports import PendingApproval
 from bot.config import Settings
 from bot.services import Services, open_services
 from bot.store import AuditAction
-from bot.tracking.ports import PendingApproval
 from slackbox import ALICE, GENERAL, SlackEmulator
 from tests.support.airfield import AirfieldProcess
 from tests.support.bolt_server import serve_bolt
