@@ -92,6 +92,9 @@ class Upkeep:
                 continue
             if ours:
                 failures = 0 if await self._round(interval=interval) else failures + 1
+            else:  # another replica's turn, and the store answered
+                self._reasons.round_ended({})
+                failures = 0
 
     async def _round(self, *, resume_all: bool = False, interval: float = 0.0) -> bool:
         """One round; True when nothing in it failed for want of Airplane or the store."""
