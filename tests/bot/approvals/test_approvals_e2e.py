@@ -150,6 +150,9 @@ async def test_double_click_and_slack_retry_decide_once(bot: Bot) -> None:
     assert "already answered" in notices[0]
     assert await bot.audit(run_id) == [("approve", BOB)]
     assert (await bot.airplane.get_prompt(prompt.id)).submitted_by == f"slack:{BOB}"
+    # Nothing of the prompt is left in memory once decided: no lock, no context.
+    assert len(bot.approvals.posting.locks) == 0
+    assert bot.approvals.posting.waiting() == 0
 
 
 def _answered_notices(bot: Bot, user: str) -> list[str]:
