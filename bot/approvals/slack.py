@@ -1,6 +1,6 @@
 """`SlackApprovals`: approvals' Slack calls, with Slack's refusals caught in one place.
 
-Every call goes through `_refused_as`, the one seam where a `SlackApiError` becomes a logged
+Every call goes through `refused_as`, the one seam where a `SlackApiError` becomes a logged
 line and a plain value (None, False, ""): callers decide on values, never inside `except`.
 Channel writes go through the per-channel outbox when there is one, at prompt priority: a
 person is waiting to act on them.
@@ -18,18 +18,20 @@ from slack_sdk.web.async_client import AsyncWebClient
 from ..tracking.outbox import Outbox, Priority
 from .render import ApprovalMessage
 
-__all__ = ["SlackApprovals"]
+__all__ = ["SlackApprovals", "refused_as"]
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 
 
-async def _refused_as(what: str, call: Callable[[], Awaitable[T]], fallback: T) -> T:
-    """`call()`'s result, or `fallback` (logged once, with Slack's reason) when Slack refuses."""
+async def refused_as(
+    what: str, call: Callable[[], Awaitable[T]], fallback: T, *, level: int = logging.WARNING
+) -> T:
+    """`call()`'s result, or `fallback` (logged with Slack's reason) when Slack refuses."""
     try:
         return await call()
     except SlackApiError as exc:
-        log.warning("slack refused to %s: %s", what, exc.response.get("error"))
+        log.log(level, "slack refused to %s: %s", what, exc.response.get("error"))
         return fallback
 
 
@@ -64,7 +66,7 @@ class SlackApprovals:
             )
             return str(answer["ts"])
 
-        return await _refused_as(f"post a prompt in {channel}", call, None)
+        return await refused_as(f"post a prompt in {channel}", call, None)
 
     async def update(self, channel: str, ts: str, message: ApprovalMessage) -> bool:
         """Rewrite a message; queued edits of the same message fold into the newest."""
@@ -79,7 +81,7 @@ class SlackApprovals:
             )
             return True
 
-        return await _refused_as(f"update {channel}/{ts}", call, False)
+        return await refused_as(f"update {channel}/{ts}", call, False)
 
     async def open_dm(self, user_id: str) -> str | None:
         """The bot's DM channel with a user, or None."""
@@ -88,7 +90,7 @@ class SlackApprovals:
             answer = await self._slack.conversations_open(users=user_id)
             return str(answer["channel"]["id"])
 
-        return await _refused_as(f"open a DM with {user_id}", call, None)
+        return await refused_as(f"open a DM with {user_id}", call, None)
 
     async def permalink(self, channel: str, ts: str) -> str:
         """A link to a message (the run's thread), or "" when Slack gives none."""
@@ -97,7 +99,7 @@ class SlackApprovals:
             answer = await self._slack.chat_getPermalink(channel=channel, message_ts=ts)
             return str(answer.get("permalink") or "")
 
-        return await _refused_as(f"link {channel}/{ts}", call, "")
+        return await refused_as(f"link {channel}/{ts}", call, "")
 
     async def open_view(self, trigger_id: str, view: dict[str, Any]) -> bool:
         """Open a modal; False when Slack refused (an expired trigger, say)."""
@@ -106,7 +108,7 @@ class SlackApprovals:
             await self._slack.views_open(trigger_id=trigger_id, view=view)
             return True
 
-        return await _refused_as("open a prompt modal", call, False)
+        return await refused_as("open a prompt modal", call, False)
 
     async def post_ephemeral(self, channel: str, user_id: str, text: str) -> bool:
         """Tell one person something only they see, in `channel`."""
@@ -115,7 +117,7 @@ class SlackApprovals:
             await self._slack.chat_postEphemeral(channel=channel, user=user_id, text=text)
             return True
 
-        return await _refused_as(f"tell {user_id} in {channel}", call, False)
+        return await refused_as(f"tell {user_id} in {channel}", call, False)
 
     async def usergroup_members(self, group_id: str) -> frozenset[str] | None:
         """The members of a Slack user group (`S…`), or None when Slack will not say."""
@@ -124,4 +126,4 @@ class SlackApprovals:
             answer = await self._slack.usergroups_users_list(usergroup=group_id)
             return frozenset(str(user) for user in answer.get("users") or [])
 
-        return await _refused_as(f"list user group {group_id}", call, None)
+        return await refused_as(f"list user group {group_id}", call, None)
