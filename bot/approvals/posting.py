@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import dataclasses
 import logging
+from collections import OrderedDict
 from collections.abc import Mapping, Sequence
 
 from airplane_api.models import Prompt, PromptState
@@ -27,6 +28,9 @@ from .validate import CheckedValues
 __all__ = ["Posting"]
 
 log = logging.getLogger(__name__)
+
+# Prompt contexts kept in memory at most (see `Posting._about`).
+MAX_CONTEXTS = 1000
 
 
 class Posting:
@@ -49,8 +53,9 @@ class Posting:
         self.locks = PromptLocks()
         # issue 16: what each waiting prompt is about (who asked, task, parameters, thread
         # link), learnt from the tracker, for its re-renders. Dropped when the prompt is
-        # decided or closed; after a restart the tracker's next sighting brings it back.
-        self._about: dict[str, PromptContext] = {}
+        # decided or closed here; the oldest go past `MAX_CONTEXTS` (a prompt another replica
+        # decided is never closed here). A render without one still names the requester.
+        self._about: OrderedDict[str, PromptContext] = OrderedDict()
 
     def waiting(self) -> int:
         """Prompts whose context is held in memory (for tests: it must not grow for ever)."""
@@ -72,6 +77,8 @@ class Posting:
                     params=tracked.params,
                     thread_url=await self._slack.permalink(tracked.channel, thread_ts),
                 )
+                while len(self._about) > MAX_CONTEXTS:
+                    self._about.popitem(last=False)
             await self.show(
                 prompt,
                 run_id=prompt.run_id or tracked.id,

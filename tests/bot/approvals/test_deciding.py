@@ -158,3 +158,15 @@ async def test_the_parent_names_a_reviewer_group_by_its_members() -> None:
     assert person("group:unmapped", names) == "group `unmapped`"
     without = await People(None, None).names(["group:ops"])
     assert person("group:ops", without) == "group `ops`"
+
+
+async def test_contexts_of_prompts_decided_elsewhere_do_not_pile_up(
+    store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A prompt another replica decides is never closed here: the oldest contexts go."""
+    monkeypatch.setattr("bot.approvals.posting.MAX_CONTEXTS", 3)
+    parts = build(store)
+    for number in range(5):
+        gate = _gate(number)
+        await parts.posting.on_prompts(TrackedRun(id=gate.run_id, channel="C1"), "1.0", [gate])
+    assert parts.posting.waiting() == 3
