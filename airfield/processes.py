@@ -68,15 +68,6 @@ async def stop_group(pgid: int, process: asyncio.subprocess.Process | None, grac
     signal_group(pgid, signal.SIGKILL)
 
 
-def group_alive(pgid: int) -> bool:
-    """Whether any process is left in the group."""
-    try:
-        os.killpg(pgid, 0)
-    except (ProcessLookupError, PermissionError):
-        return False
-    return True
-
-
 def orphan_members(pgid: int, run_id: str, proc: Path = Path("/proc")) -> list[int]:
     """PIDs in group `pgid` whose environment names `run_id`.
 

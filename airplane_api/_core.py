@@ -28,6 +28,7 @@ from .errors import (
     api_error_from_response,
 )
 from .models import WireModel
+from .models._base import query_params
 from .retry import RetryPolicy, is_retryable_status, parse_retry_after, retry_delay
 
 logger = logging.getLogger("airplane_api")
@@ -36,6 +37,7 @@ ModelT = TypeVar("ModelT", bound=WireModel)
 Sleep = Callable[[float], Awaitable[None]]
 
 _NEEDS_IDEMPOTENCY_KEY = frozenset({"POST", "PATCH"})
+API_KEY_HEADER = "X-Airplane-API-Key"
 
 
 class Clock(Protocol):
@@ -123,7 +125,7 @@ class Request:
 
     method: str
     path: str
-    query: Mapping[str, str] | None = None
+    query: WireModel | None = None  # a query model, sent as query-string parameters
     body: Mapping[str, Any] | None = None
     # A None value removes a client-wide header for this call (a per-call env replaces another).
     headers: Mapping[str, str | None] | None = None
@@ -157,7 +159,6 @@ class Caller:
         retry: RetryPolicy,
         sleep: Sleep,
         clock: Clock,
-        jitter_source: Callable[[], float] = random.random,
         observer: CallObserver | None = None,
     ) -> None:
         self._http = http
@@ -168,7 +169,6 @@ class Caller:
         self._retry = retry
         self._sleep = sleep
         self._clock = clock
-        self._random = jitter_source
         self._observer = observer
 
     async def call(
@@ -179,7 +179,7 @@ class Caller:
         idempotency_key: str | None = None,
     ) -> ModelT:
         """Send `request`, retrying as the policy allows, and parse a 2xx body as `model`."""
-        headers = {**self._headers, "X-Airplane-API-Key": self._api_key.reveal()}
+        headers = {**self._headers, API_KEY_HEADER: self._api_key.reveal()}
         for name, value in (request.headers or {}).items():
             if value is None:
                 headers.pop(name, None)
@@ -213,7 +213,7 @@ class Caller:
             http_request = self._http.build_request(
                 request.method,
                 f"{self._base_url}/{request.path}",
-                params=dict(request.query) if request.query else None,
+                params=query_params(request.query) if request.query else None,
                 json=dict(request.body) if request.body is not None else None,
                 headers=headers,
                 timeout=_cap_timeout(self._timeout, self._remaining(started)),
@@ -228,7 +228,7 @@ class Caller:
                 self._retry,
                 retry_after=outcome.retry_after,
                 remaining=self._remaining(started),
-                random=self._random,
+                random=random.random,
             )
             if delay is None:
                 raise DeadlineExceeded(
@@ -251,6 +251,8 @@ class Caller:
         except TransportError as exc:
             self._log(request, f"error {type(exc.__cause__).__name__}", attempt, began)
             self._observe(request, TRANSPORT_ERROR, began)
+            # No answer, so no status to judge: always retryable (the Idempotency-Key makes a
+            # replay of a POST that did arrive safe).
             return _Failure(error=exc, retry_after=None, retryable=True, outcome=TRANSPORT_ERROR)
         self._log(request, str(response.status_code), attempt, began)
         self._observe(request, str(response.status_code), began)

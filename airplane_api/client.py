@@ -26,10 +26,19 @@ from .models import (
     ExecuteTaskResponse,
     GetLogsQuery,
     GetLogsResponse,
+    GetOutputsQuery,
     GetOutputsResponse,
+    GetPromptQuery,
     GetPromptResponse,
+    GetRunbookQuery,
+    GetRunQuery,
+    GetSessionQuery,
+    GetTaskQuery,
+    GetUserQuery,
     GetUserResponse,
+    ListPromptsQuery,
     ListPromptsResponse,
+    ListRunbooksResponse,
     ListRunsQuery,
     ListRunsResponse,
     ListSessionsQuery,
@@ -39,20 +48,19 @@ from .models import (
     PromptIdResponse,
     ResourceIdResponse,
     Run,
+    Runbook,
     Session,
     SubmitPromptRequest,
     Task,
     UpdateResourceRequest,
     User,
 )
-from .models._base import query_params
 from .retry import RetryPolicy
 
 __all__ = ["DEFAULT_HOST", "AirplaneClient"]
 
 DEFAULT_HOST = "https://api.airplane.dev"
 
-API_KEY_HEADER = "X-Airplane-API-Key"
 ENV_SLUG_HEADER = "X-Airplane-Env-Slug"
 ENV_ID_HEADER = "X-Airplane-Env-ID"
 TEAM_ID_HEADER = "X-Team-ID"
@@ -201,20 +209,20 @@ class AirplaneClient:
 
     async def get_run(self, run_id: str) -> Run:
         """A run, whether the server answers it flat or wrapped in `{"run": ...}`."""
-        return await self._caller.call(Request("GET", "runs/get", query={"id": run_id}), Run)
+        return await self._caller.call(
+            Request("GET", "runs/get", query=GetRunQuery(id=run_id)), Run
+        )
 
     async def get_run_logs(
         self, run_id: str, *, prev_token: str | None = None, next_token: str | None = None
     ) -> GetLogsResponse:
         """A page of a run's logs; pass back `prev_token`/`next_token` to page."""
-        query = query_params(
-            GetLogsQuery(run_id=run_id, prev_token=prev_token, next_token=next_token)
-        )
+        query = GetLogsQuery(run_id=run_id, prev_token=prev_token, next_token=next_token)
         return await self._caller.call(Request("GET", "runs/getLogs", query=query), GetLogsResponse)
 
     async def get_run_outputs(self, run_id: str) -> Any:
         """A run's output value (any JSON), from `output` or the older `outputs`."""
-        request = Request("GET", "runs/getOutputs", query={"id": run_id})
+        request = Request("GET", "runs/getOutputs", query=GetOutputsQuery(id=run_id))
         return (await self._caller.call(request, GetOutputsResponse)).output
 
     async def list_runs(
@@ -230,7 +238,7 @@ class AirplaneClient:
         """One page of runs, newest first, optionally of one task and updated in a time window."""
         query = ListRunsQuery(
             task_id=task_id, task_slug=task_slug, since=since, until=until, limit=limit, page=page
-        ).to_query()
+        )
         request = Request("GET", "runs/list", query=query)
         return (await self._caller.call(request, ListRunsResponse)).runs
 
@@ -278,12 +286,12 @@ class AirplaneClient:
 
     async def get_prompt(self, prompt_id: str) -> Prompt:
         """A prompt."""
-        request = Request("GET", "prompts/get", query={"id": prompt_id})
+        request = Request("GET", "prompts/get", query=GetPromptQuery(id=prompt_id))
         return (await self._caller.call(request, GetPromptResponse)).prompt
 
     async def list_prompts(self, run_id: str) -> list[Prompt]:
         """Every prompt of a run."""
-        request = Request("GET", "prompts/list", query={"runID": run_id})
+        request = Request("GET", "prompts/list", query=ListPromptsQuery(run_id=run_id))
         return (await self._caller.call(request, ListPromptsResponse)).prompts
 
     async def submit_prompt(
@@ -374,7 +382,7 @@ class AirplaneClient:
     async def get_session(self, session_id: str) -> Session:
         """A runbook session."""
         return await self._caller.call(
-            Request("GET", "sessions/get", query={"id": session_id}), Session
+            Request("GET", "sessions/get", query=GetSessionQuery(id=session_id)), Session
         )
 
     async def list_sessions(
@@ -393,7 +401,7 @@ class AirplaneClient:
             updated_before=updated_before,
             limit=limit,
             page=page,
-        ).to_query()
+        )
         request = Request("GET", "sessions/list", query=query)
         return (await self._caller.call(request, ListSessionsResponse)).sessions
 
@@ -424,16 +432,28 @@ class AirplaneClient:
         """A task's metadata and parameters, by slug or ID."""
         if not (slug or task_id):
             raise ValueError("get_task needs a slug or a task_id")
-        query = {"slug": slug} if slug else {"id": task_id or ""}
+        query = GetTaskQuery(slug=slug) if slug else GetTaskQuery(id=task_id)
         return await self._caller.call(Request("GET", "tasks/get", query=query), Task)
 
     async def list_tasks(self) -> list[Task]:
         """Every task the key can see."""
         return (await self._caller.call(Request("GET", "tasks/list"), ListTasksResponse)).tasks
 
+    async def get_runbook(self, slug: str) -> Runbook:
+        """A runbook's metadata and parameters, by slug (`runbookSlug`, as Airplane's CLI sends
+        it). Not in the documented v0 contract: a server without it answers 404 (NotFoundError),
+        as it does for a slug it does not know."""
+        request = Request("GET", "runbooks/get", query=GetRunbookQuery(runbook_slug=slug))
+        return await self._caller.call(request, Runbook)
+
+    async def list_runbooks(self) -> list[Runbook]:
+        """Every runbook the key can see (not in the documented v0 contract; 404 without it)."""
+        request = Request("GET", "runbooks/list")
+        return (await self._caller.call(request, ListRunbooksResponse)).runbooks
+
     async def get_user(self, user_id: str) -> User:
         """A user by ID."""
-        request = Request("GET", "users/get", query={"userID": user_id})
+        request = Request("GET", "users/get", query=GetUserQuery(user_id=user_id))
         return (await self._caller.call(request, GetUserResponse)).user
 
     async def auth_info(self) -> AuthInfoResponse:

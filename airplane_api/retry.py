@@ -3,8 +3,8 @@
 The client asks these questions after every failed attempt; tests ask them directly. The rules
 come from the API reference: retry 429 and 5xx except 501, and honour `Retry-After`. Like
 Airplane's own CLI, a response header `X-Airplane-Retryable: true|false` overrides the status
-rule, and transport failures (no answer at all) are retried because every POST carries an
-`Idempotency-Key` that makes a replay safe.
+rule. Transport failures (no answer at all, so no status) are always retried, because every POST
+carries an `Idempotency-Key` that makes a replay safe; `_core` says so where it classifies them.
 """
 
 from __future__ import annotations
@@ -15,14 +15,11 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 
-from .errors import APIError, TransportError
-
 __all__ = [
     "RETRYABLE_HEADER",
     "RetryPolicy",
     "backoff_delay",
     "cap_to_deadline",
-    "is_retryable_error",
     "is_retryable_status",
     "parse_retry_after",
     "retry_delay",
@@ -82,15 +79,6 @@ def is_retryable_status(status: int, headers: Mapping[str, str] | None = None) -
         if flag == "false":
             return False
     return status == 429 or (500 <= status <= 599 and status != 501)
-
-
-def is_retryable_error(error: BaseException) -> bool:
-    """Whether a raised error is worth retrying (by status alone, for an `APIError`)."""
-    if isinstance(error, TransportError):
-        return True
-    if isinstance(error, APIError):
-        return is_retryable_status(error.status)
-    return False
 
 
 def parse_retry_after(value: str | None, now: datetime) -> float | None:

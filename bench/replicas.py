@@ -40,12 +40,13 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from airplane_api import AirplaneClient
 from bench.tracking import RUNS_PER_CHANNEL, SEED, SlackStandIn, _p95, shows_end
 from bot.http import BoundedTransport
+from bot.kinds import Kind
 from bot.services import AIRPLANE_CONCURRENCY
+from bot.slack_outbox import Outbox
 from bot.store import Store
 from bot.store.leases import new_holder_id
 from bot.tracking.leasing import StoreLeasing
-from bot.tracking.model import Identity, Kind, Tracked
-from bot.tracking.outbox import Outbox
+from bot.tracking.model import Identity, Tracked
 from bot.tracking.render import Message
 from bot.tracking.tracker import Tracker, TrackerSettings
 from tests.support.postgres import PostgresServer

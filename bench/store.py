@@ -28,9 +28,10 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
-from bot.store import Lease, RunKind, SlackRun, Store
+from bot.kinds import Kind
+from bot.store import Lease, SlackRun, Store
 from bot.store.approvals import ApprovalRecord, Claim
-from bot.tracking.model import Kind, Tracked
+from bot.tracking.model import Tracked
 from tests.support.postgres import PostgresServer, unavailable_reason
 
 IN_FLIGHT = 64
@@ -99,7 +100,7 @@ async def bench(backend: str, location: str, items: int, replicas: int) -> list[
             [
                 partial(
                     s.runs.record,
-                    SlackRun(f"command:T:{n}", RunKind.TASK, f"run_{n}", "x", "C1", "U1"),
+                    SlackRun(f"command:T:{n}", Kind.RUN, f"run_{n}", "x", "C1", "U1"),
                 )
                 for n in range(items)
                 for s in stores

@@ -56,10 +56,11 @@ from slack_sdk.web.async_slack_response import AsyncSlackResponse
 from airplane_api import AirplaneClient
 from airplane_api.models import Prompt, PromptState
 from bot.http import BoundedTransport
+from bot.kinds import Kind
 from bot.services import AIRPLANE_CONCURRENCY
+from bot.slack_outbox import Outbox, Priority
 from bot.tracking.memory import MemoryTrackingStore
-from bot.tracking.model import Kind, Tracked
-from bot.tracking.outbox import Outbox, Priority
+from bot.tracking.model import Tracked
 from bot.tracking.render import FileBody, Message
 from bot.tracking.tracker import Tracker, TrackerSettings
 from slackbox.limits import ChannelPace, RateLimiter

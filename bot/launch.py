@@ -18,11 +18,13 @@ from slack_sdk.errors import SlackApiError
 
 from . import metrics
 from .blocks.runs import RunSummary, run_link
-from .policy import Requester, TargetKind
+from .kinds import Kind
+from .people import slack_email, slack_label
+from .policy import Requester
 from .requests import idempotency_key
 from .services import Services
-from .store import AuditAction, AuditEntry, RunKind, SlackRun
-from .tracking.model import Kind, Tracked
+from .store import AuditAction, AuditEntry, SlackRun
+from .tracking.model import Tracked
 
 __all__ = [
     "LaunchRequest",
@@ -30,7 +32,6 @@ __all__ = [
     "Refused",
     "authorize",
     "launch",
-    "requester_email",
     "summary_of",
     "tracked_of",
 ]
@@ -42,7 +43,7 @@ log = logging.getLogger("bot.launch")
 class LaunchRequest:
     """What to start, for whom, where its parent message goes, and the request's identity."""
 
-    kind: RunKind
+    kind: Kind
     slug: str
     requester_id: str
     channel_id: str
@@ -67,19 +68,6 @@ class Refused:
     reason: str
 
 
-async def requester_email(services: Services, user_id: str) -> str | None:
-    """The Slack profile email of a user, when the bot may read it."""
-    try:
-        answer = await services.slack.users_info(user=user_id)
-    except SlackApiError as exc:
-        log.info("no email for %s: %s", user_id, exc.response.get("error"))
-        return None
-    user = answer.get("user")
-    profile = user.get("profile") if isinstance(user, dict) else None
-    email = profile.get("email") if isinstance(profile, dict) else None
-    return email if isinstance(email, str) and email else None
-
-
 async def _slack_groups(services: Services, user_id: str) -> frozenset[str]:
     """The policy's Slack user groups that `user_id` is in (unreadable groups count as not)."""
     groups = set()
@@ -96,7 +84,6 @@ async def _slack_groups(services: Services, user_id: str) -> frozenset[str]:
 
 def summary_of(run: SlackRun, status: str, services: Services, name: str = "") -> RunSummary:
     """The parent message's content for a recorded run."""
-    is_runbook = run.kind is RunKind.RUNBOOK
     return RunSummary(
         run_id=run.run_id,
         slug=run.slug,
@@ -105,14 +92,14 @@ def summary_of(run: SlackRun, status: str, services: Services, name: str = "") -
         requester_id=run.requester_id,
         env=run.env_slug or services.settings.airplane_env_slug,
         params=run.params,
-        link=run_link(services.settings.airplane_app_url, run.run_id, session=is_runbook),
-        is_runbook=is_runbook,
+        link=run_link(services.settings.airplane_app_url, run.run_id, run.kind),
+        kind=run.kind,
     )
 
 
 async def authorize(
     services: Services,
-    kind: RunKind,
+    kind: Kind,
     slug: str,
     user_id: str,
     channel_id: str | None,
@@ -121,9 +108,8 @@ async def authorize(
 ) -> Refused | None:
     """None when the policy lets `user_id` start `slug` here; else the refusal, audited unless
     it only decides what a list shows (`audit=False`: nobody tried to start anything)."""
-    target = TargetKind.TASK if kind is RunKind.TASK else TargetKind.RUNBOOK
     groups = await _slack_groups(services, user_id)
-    decision = services.policy.decide(Requester(user_id, channel_id, groups), target, slug)
+    decision = services.policy.decide(Requester(user_id, channel_id, groups), kind, slug)
     if decision.allowed:
         return None
     if not audit:
@@ -134,11 +120,11 @@ async def authorize(
             user_id,
             slug,
             channel_id=channel_id,
-            detail={"kind": kind.value, "reason": decision.reason},
+            detail={"kind": kind.target, "reason": decision.reason},
         )
     )
-    log.info("refused %s %s for %s: %s", kind.value, slug, user_id, decision.reason)
-    metrics.policy_refused(kind.value)
+    log.info("refused %s %s for %s: %s", kind.target, slug, user_id, decision.reason)
+    metrics.policy_refused(kind.target)
     return Refused(decision.reason)
 
 
@@ -158,15 +144,15 @@ async def launch(services: Services, request: LaunchRequest) -> Launched | Refus
 
 
 async def _start(services: Services, request: LaunchRequest) -> Launched:
-    email = await requester_email(services, request.requester_id)
+    email = await slack_email(services.slack, request.requester_id)
     common: dict[str, Any] = {
         "param_values": dict(request.values),
         "env_slug": request.env,
         "idempotency_key": idempotency_key(request.request_key),
-        "acting_for": f"slack:{request.requester_id}",
+        "acting_for": slack_label(request.requester_id),
         "acting_for_email": email,
     }
-    if request.kind is RunKind.TASK:
+    if request.kind is Kind.RUN:
         run_id = await services.airplane.execute_task(request.slug, **common)
     else:
         run_id = await services.airplane.execute_runbook(request.slug, **common)
@@ -186,7 +172,7 @@ async def _start(services: Services, request: LaunchRequest) -> Launched:
         # Another delivery of this request recorded the run first; its tracker posts.
         found = await services.store.runs.get(run_id)
         return Launched(found or run, fresh=False)
-    action = AuditAction.RUN if request.kind is RunKind.TASK else AuditAction.RUNBOOK
+    action = AuditAction.RUN if request.kind is Kind.RUN else AuditAction.RUNBOOK
     await services.store.audit.record(
         AuditEntry(
             action,
@@ -197,11 +183,17 @@ async def _start(services: Services, request: LaunchRequest) -> Launched:
             detail={"params": dict(request.values), "env": request.env},
         )
     )
-    log.info("started %s %s as %s for %s", request.kind, request.slug, run_id, request.requester_id)
-    metrics.run_started(request.kind.value)
+    log.info(
+        "started %s %s as %s for %s",
+        request.kind.target,
+        request.slug,
+        run_id,
+        request.requester_id,
+    )
+    metrics.run_started(request.kind.target)
     if services.tracker is not None:
         # A task run starts Queued; a session is Active from its creation.
-        initial = "Queued" if request.kind is RunKind.TASK else "Active"
+        initial = "Queued" if request.kind is Kind.RUN else "Active"
         await services.tracker.adopt(tracked, initial_status=initial)
     return Launched(run, fresh=True)
 
@@ -209,7 +201,7 @@ async def _start(services: Services, request: LaunchRequest) -> Launched:
 def tracked_of(services: Services, run: SlackRun, name: str = "") -> Tracked:
     """What the tracker follows for a run or session started from Slack."""
     return Tracked(
-        kind=Kind.RUN if run.kind is RunKind.TASK else Kind.SESSION,
+        kind=run.kind,
         id=run.run_id,
         channel=run.channel_id,
         label=run.slug,

@@ -68,11 +68,12 @@ class TasksCommand:
 
 @dataclass(frozen=True)
 class RunbookCommand:
-    """`runbook <slug> [key=value ...] [--env ENV]`."""
+    """`runbook <slug> [key=value ...] [--env ENV] [--form]`."""
 
     slug: str
     args: Mapping[str, str] = field(default_factory=dict)
     env: str | None = None
+    form: bool = False  # `--form`: open the form even when nothing required is missing
 
 
 @dataclass(frozen=True)
@@ -228,8 +229,9 @@ def _parse(name: str, rest: list[str], words: list[str]) -> Command:
         return RunCommand(slug, args, env, form)
     if name == "runbook":
         slug = _slug(rest, "runbook")
-        args, env = _arguments(rest[1:])
-        return RunbookCommand(slug, args, env)
+        form = "--form" in rest[1:]
+        args, env = _arguments([word for word in rest[1:] if word != "--form"])
+        return RunbookCommand(slug, args, env, form)
     if name == "status":
         return StatusCommand(_one_id(rest, name, "run or session ID"))
     if name == "logs":

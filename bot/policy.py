@@ -22,12 +22,13 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from enum import StrEnum
 from fnmatch import fnmatchcase
 from pathlib import Path
 from typing import Any
 
 import yaml
+
+from .kinds import Kind
 
 __all__ = [
     "Decision",
@@ -35,7 +36,6 @@ __all__ = [
     "PolicyError",
     "PolicyRule",
     "Requester",
-    "TargetKind",
     "load_policy",
     "parse_policy",
 ]
@@ -43,13 +43,6 @@ __all__ = [
 
 class PolicyError(ValueError):
     """The policy file is not valid; the message says where."""
-
-
-class TargetKind(StrEnum):
-    """What is being started."""
-
-    TASK = "task"
-    RUNBOOK = "runbook"
 
 
 @dataclass(frozen=True)
@@ -71,9 +64,9 @@ class PolicyRule:
     groups: tuple[str, ...] = ()
     channels: tuple[str, ...] = ()
 
-    def targets(self, kind: TargetKind) -> tuple[str, ...]:
+    def targets(self, kind: Kind) -> tuple[str, ...]:
         """The globs for `kind`."""
-        return self.tasks if kind is TargetKind.TASK else self.runbooks
+        return self.tasks if kind is Kind.RUN else self.runbooks
 
     @property
     def has_subjects(self) -> bool:
@@ -99,7 +92,7 @@ class Policy:
     reviewer_groups: Mapping[str, frozenset[str]] = field(default_factory=dict)
     configured: bool = False
 
-    def decide(self, requester: Requester, kind: TargetKind, slug: str) -> Decision:
+    def decide(self, requester: Requester, kind: Kind, slug: str) -> Decision:
         """May `requester` start the task or runbook `slug`?"""
         for index, rule in enumerate(self.rules, start=1):
             if not any(fnmatchcase(slug, pattern) for pattern in rule.targets(kind)):
@@ -109,7 +102,7 @@ class Policy:
         if self.default_allow:
             reason = "no policy file" if not self.configured else "allowed by default"
             return Decision(True, reason)
-        return Decision(False, f"the policy does not let you run {kind.value} `{slug}` here")
+        return Decision(False, f"the policy does not let you run {kind.target} `{slug}` here")
 
     def _subject_matches(self, rule: PolicyRule, requester: Requester) -> bool:
         if not rule.has_subjects:
@@ -129,10 +122,6 @@ class Policy:
         """Group names used in rules that are not defined in the file: Slack user group IDs."""
         used = {group for rule in self.rules for group in rule.groups}
         return frozenset(used - set(self.groups))
-
-    def reviewers_of(self, group: str) -> frozenset[str]:
-        """The Slack users an Airplane reviewer group maps to (empty if unmapped)."""
-        return self.reviewer_groups.get(group, frozenset())
 
 
 def _strings(value: Any, where: str) -> tuple[str, ...]:

@@ -10,20 +10,20 @@ from slack_sdk.web.async_client import AsyncWebClient
 from airplane_api import AirplaneClient
 
 from .approvals.directory import SlackDirectory
-from .approvals.ports import PendingApprovals
 from .approvals.service import Approvals
 from .catalog import TaskCatalog
 from .config import Settings
+from .home import PendingApprovals
 from .http import BoundedTransport
 from .metrics import AirplaneCallMetrics
+from .people import People
 from .policy import Policy, load_policy
 from .requests import InFlight, RequestGuard
+from .slack_outbox import Outbox
 from .slack_web import MeteredWebClient
 from .store import Store
 from .store.leases import new_holder_id
 from .tracking.leasing import StoreLeasing
-from .tracking.outbox import Outbox
-from .tracking.people import People
 from .tracking.ports import PromptSink
 from .tracking.slack import SlackWebWriter
 from .tracking.tracker import Tracker, TrackerSettings

@@ -6,6 +6,7 @@ slack_sdk refuses it before sending; the user then gets no answer at all. Clippi
 values, URLs and `private_metadata` are data, and a clipped one would be wrong rather than
 short.
 
+The limits themselves are in `bot/slack_limits.py`, which the local Slack checks against too.
 `ClippingWebClient` applies `clip_payload` to every Web API call the bot makes (chat.*,
 views.*); `clip_message` is for what goes through a `response_url` (`respond`).
 """
@@ -18,32 +19,25 @@ from typing import Any
 from slack_sdk.web.async_client import AsyncWebClient
 from slack_sdk.web.async_slack_response import AsyncSlackResponse
 
-__all__ = ["ClippingWebClient", "clip", "clip_blocks", "clip_message", "clip_payload"]
+from .slack_limits import (
+    CONTEXT_TEXT,
+    FIELD_TEXT,
+    MAX_BLOCKS,
+    MESSAGE_TEXT,
+    PLACEHOLDER_TEXT,
+    TEXT_LIMITS,
+    VIEW_TEXT,
+)
 
-MESSAGE_TEXT = 40_000  # chat.postMessage `text`
-MAX_BLOCKS = {"message": 50, "modal": 100, "home": 100}
-# (block or element type, key) -> max characters of that text (a text object or a string).
-TEXT_LIMITS: Mapping[tuple[str, str], int] = {
-    ("section", "text"): 3000,
-    ("header", "text"): 150,
-    ("input", "label"): 2000,
-    ("input", "hint"): 2000,
-    ("image", "alt_text"): 2000,
-    ("image", "title"): 2000,
-    ("button", "text"): 75,
-    ("option", "text"): 75,
-    ("option", "description"): 75,
-    ("option_group", "label"): 75,
-    ("confirm", "title"): 100,
-    ("confirm", "text"): 300,
-    ("confirm", "confirm"): 30,
-    ("confirm", "deny"): 30,
-    ("plain_text_input", "initial_value"): 3000,
-}
-FIELD_TEXT = 2000  # each of a section's `fields`
-PLACEHOLDER_TEXT = 150
-CONTEXT_TEXT = 2000  # a text element of a context block
-VIEW_TEXT = {"title": 24, "submit": 24, "close": 24}
+__all__ = [
+    "TEXT_LIMITS",
+    "ClippingWebClient",
+    "clip",
+    "clip_blocks",
+    "clip_message",
+    "clip_payload",
+]
+
 _WRITE_METHODS = frozenset(
     {"chat.postMessage", "chat.postEphemeral", "chat.update", "chat.scheduleMessage"}
 )

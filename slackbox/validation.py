@@ -14,53 +14,18 @@ Three layers, each catching what the others miss:
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from typing import Any
 
 from slack_sdk.errors import SlackObjectFormationError
 from slack_sdk.models.blocks import Block
 from slack_sdk.models.views import View
 
-MAX_BLOCKS = {"message": 50, "modal": 100, "home": 100}
-VIEW_TEXT_LIMITS = {"title": 24, "submit": 24, "close": 24}
-VIEW_STRING_LIMITS = {"private_metadata": 3000, "callback_id": 255, "external_id": 255}
+from bot import slack_limits as limits
 
-# (block or element type, key) -> max characters of that text object / string.
-TEXT_LIMITS: dict[tuple[str, str], int] = {
-    ("section", "text"): 3000,
-    ("header", "text"): 150,
-    ("input", "label"): 2000,
-    ("input", "hint"): 2000,
-    ("image", "alt_text"): 2000,
-    ("image", "title"): 2000,
-    ("button", "text"): 75,
-    ("button", "value"): 2000,
-    ("button", "url"): 3000,
-    ("button", "accessibility_label"): 75,
-    ("option", "text"): 75,
-    ("option", "value"): 150,
-    ("option", "description"): 75,
-    ("option_group", "label"): 75,
-    ("confirm", "title"): 100,
-    ("confirm", "text"): 300,
-    ("confirm", "confirm"): 30,
-    ("confirm", "deny"): 30,
-    ("plain_text_input", "initial_value"): 3000,
-}
-FIELD_MAX_CHARS = 2000
-ID_MAX_CHARS = 255
-PLACEHOLDER_MAX_CHARS = 150
-# element or block type -> (list key, max items)
-LIST_LIMITS: dict[str, tuple[str, int]] = {
-    "actions": ("elements", 25),
-    "context": ("elements", 10),
-    "section": ("fields", 10),
-    "static_select": ("options", 100),
-    "multi_static_select": ("options", 100),
-    "overflow": ("options", 5),
-    "checkboxes": ("options", 10),
-    "radio_buttons": ("options", 10),
-}
+# Slack's limits, shared with the bot's clipping so the two cannot disagree: what the bot clips
+# people's texts to, plus the data strings it must keep within them itself.
+TEXT_LIMITS: Mapping[tuple[str, str], int] = {**limits.TEXT_LIMITS, **limits.DATA_LIMITS}
 OPTION_LIST_TYPES = {
     "static_select",
     "multi_static_select",
@@ -77,7 +42,7 @@ def validate_blocks(
     if not isinstance(blocks, list):
         return [_error("must be an array", pointer)]
     errors: list[str] = []
-    limit = MAX_BLOCKS.get(surface, MAX_BLOCKS["message"])
+    limit = limits.MAX_BLOCKS.get(surface, limits.MAX_BLOCKS["message"])
     if len(blocks) > limit:
         errors.append(_error(f"must contain at most {limit} items", pointer))
     seen_block_ids: set[str] = set()
@@ -121,9 +86,9 @@ def validate_view(view: Any) -> list[str]:
             errors.append(
                 _error("submit is required when an input block is present", "/view/submit")
             )
-    for key, limit in VIEW_TEXT_LIMITS.items():
+    for key, limit in limits.VIEW_TEXT.items():
         errors.extend(_text_length(view.get(key), limit, f"/view/{key}"))
-    for key, limit in VIEW_STRING_LIMITS.items():
+    for key, limit in limits.VIEW_STRINGS.items():
         value = view.get(key)
         if isinstance(value, str) and len(value) > limit:
             errors.append(_error(f"must be at most {limit} characters", f"/view/{key}"))
@@ -215,20 +180,20 @@ def _check_limits(node: Any, pointer: str, kind: str | None = None) -> list[str]
             errors.extend(_text_length(node[key], limit, f"{pointer}/{key}"))
     for key in ("block_id", "action_id"):
         value = node.get(key)
-        if isinstance(value, str) and not 0 < len(value) <= ID_MAX_CHARS:
-            errors.append(_error(f"must be 1 to {ID_MAX_CHARS} characters", f"{pointer}/{key}"))
+        if isinstance(value, str) and not 0 < len(value) <= limits.ID_CHARS:
+            errors.append(_error(f"must be 1 to {limits.ID_CHARS} characters", f"{pointer}/{key}"))
     if "placeholder" in node:
         errors.extend(
-            _text_length(node["placeholder"], PLACEHOLDER_MAX_CHARS, f"{pointer}/placeholder")
+            _text_length(node["placeholder"], limits.PLACEHOLDER_TEXT, f"{pointer}/placeholder")
         )
-    if node_type in LIST_LIMITS:
-        key, limit = LIST_LIMITS[node_type]
+    if node_type in limits.LIST_LIMITS:
+        key, limit = limits.LIST_LIMITS[node_type]
         items = node.get(key)
         if isinstance(items, list) and len(items) > limit:
             errors.append(_error(f"must contain at most {limit} items", f"{pointer}/{key}"))
     if node_type == "section":
         for i, item in enumerate(node.get("fields") or []):
-            errors.extend(_text_length(item, FIELD_MAX_CHARS, f"{pointer}/fields/{i}"))
+            errors.extend(_text_length(item, limits.FIELD_TEXT, f"{pointer}/fields/{i}"))
     if node_type in ("actions", "context", "section", "input"):
         errors.extend(_check_children(node, pointer))
     if node_type in OPTION_LIST_TYPES | {"external_select", "multi_external_select"}:

@@ -37,6 +37,7 @@ from .resources import (
     UpdateResourceRequest,
 )
 from .runs import (
+    TERMINAL_STATUSES,
     CancelRunRequest,
     CancelRunResponse,
     ExecuteTaskRequest,
@@ -51,23 +52,26 @@ from .runs import (
     LogItem,
     Run,
     RunStatus,
+    is_terminal_status,
 )
 from .sessions import (
     ExecuteRunbookRequest,
     ExecuteRunbookResponse,
+    GetRunbookQuery,
     GetSessionQuery,
+    ListRunbooksResponse,
     ListSessionsQuery,
     ListSessionsResponse,
+    Runbook,
     Session,
     SessionStatus,
 )
 from .tasks import (
     AuthInfoResponse,
-    CreateDisplayRequest,
     ExecuteRules,
     GetTaskQuery,
+    GetUserQuery,
     GetUserResponse,
-    IdResponse,
     ListTasksResponse,
     Task,
     Team,
@@ -75,6 +79,7 @@ from .tasks import (
 )
 
 __all__ = [
+    "TERMINAL_STATUSES",
     "AgentLabel",
     "AuthInfoResponse",
     "CancelPromptRequest",
@@ -83,7 +88,6 @@ __all__ = [
     "Component",
     "ConstraintOption",
     "Constraints",
-    "CreateDisplayRequest",
     "CreatePromptRequest",
     "CreateResourceRequest",
     "ErrorBody",
@@ -99,12 +103,14 @@ __all__ = [
     "GetPromptQuery",
     "GetPromptResponse",
     "GetRunQuery",
+    "GetRunbookQuery",
     "GetSessionQuery",
     "GetTaskQuery",
+    "GetUserQuery",
     "GetUserResponse",
-    "IdResponse",
     "ListPromptsQuery",
     "ListPromptsResponse",
+    "ListRunbooksResponse",
     "ListRunsQuery",
     "ListRunsResponse",
     "ListSessionsQuery",
@@ -124,6 +130,7 @@ __all__ = [
     "Run",
     "RunConstraints",
     "RunStatus",
+    "Runbook",
     "Session",
     "SessionStatus",
     "SubmitPromptRequest",
@@ -134,6 +141,7 @@ __all__ = [
     "User",
     "WireModel",
     "format_time",
+    "is_terminal_status",
     "parse_time",
     "wire_alias",
 ]

@@ -8,7 +8,7 @@ from typing import Any
 
 from pydantic import Field, field_validator, model_validator
 
-from ._base import JsonObject, StrList, Text, Timestamp, WireModel, query_params
+from ._base import JsonObject, StrList, Text, Timestamp, WireModel
 from .common import Parameter, Permission, RunConstraints
 
 
@@ -25,10 +25,18 @@ class RunStatus(StrEnum):
     @property
     def is_terminal(self) -> bool:
         """Whether the run has ended and will not change status again."""
-        return self in _TERMINAL_RUN
+        return is_terminal_status(self)
 
 
-_TERMINAL_RUN = frozenset({RunStatus.SUCCEEDED, RunStatus.FAILED, RunStatus.CANCELLED})
+# The statuses after which a run, or a runbook session, never changes again: one set for both,
+# since the words are the same (`SessionStatus.is_terminal` asks this too).
+TERMINAL_STATUSES = frozenset({"Succeeded", "Failed", "Cancelled"})
+
+
+def is_terminal_status(status: str) -> bool:
+    """Whether a run's or session's status held as text (a stored row, a message's summary)
+    has ended; `RunStatus.is_terminal` for a status that is no longer the enum."""
+    return status in TERMINAL_STATUSES
 
 
 def _require_id_or_slug(model: Any) -> Any:
@@ -181,10 +189,6 @@ class ListRunsQuery(WireModel):
     until: Timestamp = None
     limit: int | None = Field(default=None, ge=0, le=50)
     page: int | None = Field(default=None, ge=0)
-
-    def to_query(self) -> dict[str, str]:
-        """The query string parameters, leaving out what is unset."""
-        return query_params(self)
 
 
 class ListRunsResponse(WireModel):

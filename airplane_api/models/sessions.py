@@ -1,13 +1,15 @@
-"""Runbooks and sessions: execute a runbook, then get and list its sessions."""
+"""Runbooks and sessions: read a runbook, execute it, then get and list its sessions."""
 
 from __future__ import annotations
 
 from enum import StrEnum
+from typing import Any
 
 from pydantic import Field, field_validator, model_validator
 
-from ._base import JsonObject, Text, Timestamp, WireModel, query_params
-from .common import Parameter, Permission
+from ._base import JsonObject, Text, Timestamp, WireModel
+from .common import Parameter, ParameterSchema, Permission
+from .runs import is_terminal_status
 
 
 class SessionStatus(StrEnum):
@@ -24,12 +26,57 @@ class SessionStatus(StrEnum):
     @property
     def is_terminal(self) -> bool:
         """Whether the session has ended."""
-        return self in _TERMINAL_SESSION
+        return is_terminal_status(self)
 
 
-_TERMINAL_SESSION = frozenset(
-    {SessionStatus.SUCCEEDED, SessionStatus.FAILED, SessionStatus.CANCELLED}
-)
+class Runbook(WireModel):
+    """A runbook as `runbooks/get` and `runbooks/list` describe it. Not in the documented v0
+    contract: Airplane's CLI reads `{"runbook": {"id", "name", "slug", "parameters", ...}}`
+    (docs/reference/airplane-clients-notes.md), so a flat object is taken too, `runbookID` for
+    `id`, and `parameters` as a list or as `{"parameters": [...]}`."""
+
+    id: str
+    slug: str
+    name: Text = ""
+    description: Text = ""
+    parameters: list[Parameter] = Field(default_factory=list)
+    is_archived: bool = False
+
+    @model_validator(mode="before")
+    @classmethod
+    def _unwrap(cls, data: Any) -> Any:
+        if isinstance(data, dict) and "id" not in data:
+            if isinstance(data.get("runbook"), dict):
+                data = data["runbook"]
+            if "id" not in data and "runbookID" in data:
+                data = {**data, "id": data["runbookID"]}
+        return data
+
+    @field_validator("parameters", mode="before")
+    @classmethod
+    def _unwrap_parameters(cls, value: object) -> object:
+        if value is None:
+            return []
+        if isinstance(value, dict):
+            return ParameterSchema.model_validate(value).parameters
+        return value
+
+
+class GetRunbookQuery(WireModel):
+    """Query of `GET /v0/runbooks/get`: by slug, named as Airplane's CLI sends it."""
+
+    runbook_slug: str
+
+
+class ListRunbooksResponse(WireModel):
+    """Response of `runbooks/list`."""
+
+    runbooks: list[Runbook] = Field(default_factory=list)
+
+    @field_validator("runbooks", mode="before")
+    @classmethod
+    def _null_runbooks(cls, value: object) -> object:
+        return [] if value is None else value
 
 
 class ExecuteRunbookRequest(WireModel):
@@ -89,10 +136,6 @@ class ListSessionsQuery(WireModel):
     updated_before: Timestamp = None
     limit: int | None = Field(default=None, ge=0, le=50)
     page: int | None = Field(default=None, ge=0)
-
-    def to_query(self) -> dict[str, str]:
-        """The query string parameters, leaving out what is unset."""
-        return query_params(self)
 
 
 class ListSessionsResponse(WireModel):

@@ -92,6 +92,12 @@ class User(WireModel):
         return data
 
 
+class GetUserQuery(WireModel):
+    """Query of `GET /v0/users/get`."""
+
+    user_id: str
+
+
 class GetUserResponse(WireModel):
     """Response of `users/get`."""
 
@@ -110,15 +116,3 @@ class AuthInfoResponse(WireModel):
 
     user: User | None = None
     team: Team | None = None
-
-
-class CreateDisplayRequest(WireModel):
-    """Body of `POST /v0/displays/create` (markdown, json, table or file display of a run)."""
-
-    display: JsonObject = Field(default_factory=dict)
-
-
-class IdResponse(WireModel):
-    """A response that carries only the ID of what was created."""
-
-    id: str

@@ -23,6 +23,7 @@ from airplane_api.models import Prompt
 
 from .. import metrics
 from ..ids import PromptModalMetadata
+from ..people import slack_label
 from ..store import AuditAction, AuditEntry
 from ..store.approvals import ApprovalRecord, ApprovalState, Claim
 from . import decision
@@ -166,7 +167,7 @@ class Deciding:
 
     async def apply(self, record: ApprovalRecord, claim: Claim, channel: str | None) -> Outcome:
         """Send a claimed decision to Airplane, then do what its answer calls for."""
-        actor = f"slack:{claim.actor_id}"
+        actor = slack_label(claim.actor_id)
         if claim.intent == Intent.APPROVE:
             call = self._airplane.submit_prompt(
                 record.prompt_id,

@@ -21,6 +21,7 @@ from typing import Any
 
 from airplane_api.models import Prompt, PromptState
 
+from ..people import slack_label
 from ..store.approvals import ApprovalRecord, ApprovalState, Claim
 from .reviewers import Clicker, Intent
 from .validate import CheckedValues
@@ -195,7 +196,7 @@ def after_call(
 
 def decided_by(prompt: Prompt, claim: Claim) -> bool:
     """Whether Airplane's record of the decision is this claim's (a replay after a restart)."""
-    actor = f"slack:{claim.actor_id}"
+    actor = slack_label(claim.actor_id)
     if claim.intent == Intent.APPROVE:
         return prompt.state is PromptState.SUBMITTED and prompt.submitted_by == actor
     return prompt.state is PromptState.CANCELLED and prompt.cancelled_by == actor

@@ -11,6 +11,7 @@ import logging
 
 from slack_sdk.web.async_client import AsyncWebClient
 
+from ..people import slack_email
 from .slack import refused_as
 
 __all__ = ["SlackDirectory"]
@@ -28,13 +29,8 @@ class SlackDirectory:
         """The user's profile email, or None when Slack shows none."""
         if user_id in self._email_of:
             return self._email_of[user_id]
-
-        async def call() -> str | None:
-            answer = await self._slack.users_info(user=user_id)
-            profile = (answer.get("user") or {}).get("profile") or {}
-            return str(profile.get("email") or "").strip().lower() or None
-
-        email = await refused_as(f"show the profile of {user_id}", call, None, level=logging.INFO)
+        found = await slack_email(self._slack, user_id)  # the bot's one users.info lookup
+        email = found.lower() if found else None
         self._email_of[user_id] = email
         if email:
             self._user_of.setdefault(email, user_id)

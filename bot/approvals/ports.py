@@ -3,14 +3,13 @@
 `posting.py`, `deciding.py` and `upkeep.py` talk to the store, Airplane and Slack only through
 these, so a test can hand them fakes and the production wiring (`service.py`) hands them the
 SQL store, `AirplaneClient` and `SlackApprovals` (`slack.py`). The shapes other packages see of
-approvals live here too: what tracking hands over about a run (`TrackedRun`) and what App Home
-lists (`PendingApproval`).
+approvals live here too: what tracking hands over about a run (`TrackedRun`). App Home's port,
+`PendingApprovals` (what waits for a person), is App Home's own (`bot/home.py`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 from typing import Any, Protocol
 
@@ -26,8 +25,6 @@ __all__ = [
     "AuditTrail",
     "Clock",
     "KnownRuns",
-    "PendingApproval",
-    "PendingApprovals",
     "PromptForms",
     "PromptSource",
     "ReviewerDirectory",
@@ -67,25 +64,6 @@ class TrackedRun(Protocol):
 
     @property
     def params(self) -> Mapping[str, Any]: ...
-
-
-@dataclass(frozen=True)
-class PendingApproval:
-    """A prompt waiting for one person's decision, as App Home lists it."""
-
-    prompt_id: str
-    description: str
-    channel: str = ""
-    thread_ts: str = ""
-    run_id: str = ""
-
-
-class PendingApprovals(Protocol):
-    """Approvals' answer to "what waits for this Slack user?" (App Home)."""
-
-    async def pending_for(self, user_id: str) -> Sequence[PendingApproval]:
-        """Prompts `user_id` may decide and nobody has yet, newest first."""
-        ...
 
 
 class ApprovalRecords(Protocol):

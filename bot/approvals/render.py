@@ -37,7 +37,7 @@ from ..ids import (
     PromptModalMetadata,
     PromptRef,
 )
-from ..tracking.people import slack_user
+from ..people import slack_user
 from .inputs import input_block
 from .markdown import to_mrkdwn
 from .text import actor_mention, clip

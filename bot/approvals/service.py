@@ -17,13 +17,14 @@ from slack_sdk.web.async_client import AsyncWebClient
 from airplane_api import AirplaneClient
 from airplane_api.models import Prompt
 
+from ..home import PendingApproval
+from ..slack_outbox import Outbox
 from ..store import Store
-from ..tracking.outbox import Outbox
 from .deciding import Deciding
 from .decision import Outcome, OutcomeKind
 from .directory import SlackDirectory
 from .groups import ReviewerGroups
-from .ports import Clock, PendingApproval, TrackedRun, utc_now
+from .ports import Clock, TrackedRun, utc_now
 from .posting import Posting
 from .reviewers import Clicker, Intent
 from .slack import SlackApprovals

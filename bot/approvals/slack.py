@@ -15,7 +15,7 @@ from typing import Any, TypeVar
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
-from ..tracking.outbox import Outbox, Priority
+from ..slack_outbox import Outbox, Priority
 from .render import ApprovalMessage
 
 __all__ = ["SlackApprovals", "refused_as"]

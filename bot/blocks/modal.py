@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Mapping, Sequence
-from typing import Any, Literal
+from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, PlainSerializer
 from slack_sdk.models.blocks import (
     Block,
     ContextBlock,
@@ -26,8 +26,9 @@ from airplane_api.models.common import Parameter
 from airplane_api.params import Checked, visible_params
 
 from ..ids import ActionId, BlockId, CallbackId, param_block_id
+from ..kinds import Kind
 from ..param_inputs import param_input, read_state
-from .runs import truncate
+from ..slack_clip import clip
 
 __all__ = ["ModalMetadata", "read_modal_state", "read_modal_values", "run_modal", "task_option"]
 
@@ -39,7 +40,9 @@ class ModalMetadata(BaseModel):
 
     model_config = ConfigDict(frozen=True)
 
-    kind: Literal["task", "runbook"] = "task"
+    # Written `task`/`runbook`, as older bots wrote and read it: a form one replica opened
+    # may be submitted to another.
+    kind: Annotated[Kind, PlainSerializer(lambda kind: kind.target, return_type=str)] = Kind.RUN
     slug: str | None = None
     channel_id: str | None = None
     env: str | None = None
@@ -60,7 +63,7 @@ class ModalMetadata(BaseModel):
 def task_option(slug: str, name: str = "") -> Option:
     """A task picker option: the name people know, the slug as value."""
     label = f"{name} ({slug})" if name and name != slug else slug
-    return Option(text=truncate(label, 75), value=slug)
+    return Option(text=clip(label, 75), value=slug)
 
 
 def run_modal(
@@ -90,7 +93,7 @@ def run_modal(
             )
         )
     if note:
-        blocks.append(ContextBlock(elements=[MarkdownTextObject(text=truncate(note, 2000))]))
+        blocks.append(ContextBlock(elements=[MarkdownTextObject(text=clip(note, 2000))]))
     shown = visible_params(params or [])
     for param in shown[:MAX_INPUTS]:
         blocks.append(
@@ -114,11 +117,11 @@ def run_modal(
                 optional=True,
             )
         )
-    verb = "Run runbook" if metadata.kind == "runbook" else "Run"
+    verb = "Run runbook" if metadata.kind is Kind.SESSION else "Run"
     view = View(
         type="modal",
         callback_id=CallbackId.RUN_MODAL,
-        title=truncate(f"{verb} {title or metadata.slug or 'a task'}", 24),
+        title=clip(f"{verb} {title or metadata.slug or 'a task'}", 24),
         # Slack requires submit whenever an input (the picker too) is present; submitting
         # without a task answers an inline "Pick a task".
         submit="Run",

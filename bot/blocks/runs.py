@@ -19,7 +19,12 @@ from slack_sdk.models.blocks import (
     SectionBlock,
 )
 
+from airplane_api.models import is_terminal_status
+
 from ..ids import ActionId
+from ..kinds import Kind
+from ..slack_clip import clip
+from ..slack_limits import SECTION_TEXT
 
 __all__ = [
     "RunSummary",
@@ -32,7 +37,6 @@ __all__ = [
     "slack_date",
     "status_emoji",
     "status_line",
-    "truncate",
     "value_text",
 ]
 
@@ -52,9 +56,7 @@ STATUS_EMOJI = {
     "Failed": ":x:",
     "Rejected": ":no_entry:",
     "Cancelled": ":no_entry_sign:",
-    "Canceled": ":no_entry_sign:",
 }
-_TERMINAL = frozenset({"Succeeded", "Failed", "Cancelled", "Canceled"})
 _SECRET_WORDS = ("password", "passwd", "secret", "token", "apikey", "api_key", "credential")
 VALUE_LIMIT = 80
 
@@ -64,19 +66,11 @@ def status_emoji(status: str) -> str:
     return STATUS_EMOJI.get(status, ":grey_question:")
 
 
-SECTION_LIMIT = 3000
-
-
-def truncate(text: str, limit: int) -> str:
-    """`text` cut to `limit` characters, marking the cut."""
-    return text if len(text) <= limit else text[: limit - 1] + "…"
-
-
-def run_link(app_url: str | None, run_id: str, *, session: bool = False) -> str | None:
+def run_link(app_url: str | None, run_id: str, kind: Kind = Kind.RUN) -> str | None:
     """The Airplane web link of a run or runbook session, when AIRPLANE_APP_URL is set."""
     if not app_url:
         return None
-    return f"{app_url.rstrip('/')}/{'sessions' if session else 'runs'}/{run_id}"
+    return f"{app_url.rstrip('/')}/{kind.path}/{run_id}"
 
 
 def slack_date(moment: float, fallback: str = "") -> str:
@@ -97,7 +91,7 @@ class RunSummary:
     env: str | None = None
     params: Mapping[str, Any] = field(default_factory=dict)
     link: str | None = None
-    is_runbook: bool = False
+    kind: Kind = Kind.RUN
     elapsed: str = ""
     # Who started it when that was not a Slack user of this bot (`requester_id`): a name or a
     # mention resolved through `users/get`; shown as "started in Airplane by …".
@@ -118,9 +112,12 @@ class RunSummary:
     def shown_status(self) -> str:
         """The status as a person reads it: Waiting while a prompt is open, Rejected when a
         reviewer's rejection ended the run."""
-        if self.rejected_by and self.status in ("Failed", "Cancelled"):
+        # A run someone cancelled reads Cancelled, whatever a prompt of it was answered:
+        # cancelling closes its open prompts, and it is the cancel that ended it.
+        cancelled_by_someone = self.status == "Cancelled" and bool(self.cancelled_by)
+        if self.rejected_by and self.status in ("Failed", "Cancelled") and not cancelled_by_someone:
             return "Rejected"
-        if self.waiting_for is not None and self.status not in _TERMINAL:
+        if self.waiting_for is not None and not is_terminal_status(self.status):
             return "Waiting"
         return self.status
 
@@ -136,7 +133,7 @@ def value_text(name: str, value: Any) -> str:
     if is_secret_name(name):
         return "`••••••`"
     text = value if isinstance(value, str) else json.dumps(value, sort_keys=True, default=str)
-    text = truncate(" ".join(text.split()), VALUE_LIMIT)
+    text = clip(" ".join(text.split()), VALUE_LIMIT)
     text = text.replace("`", "'")  # a backtick would end the code span early
     return f"`{text}`" if text else "_empty_"
 
@@ -146,7 +143,7 @@ def params_text(params: Mapping[str, Any], *, separator: str = "\n") -> str:
     if not params:
         return "_no parameters_"
     parts = [f"{key} = {value_text(key, value)}" for key, value in sorted(params.items())]
-    return truncate(separator.join(parts), 1900)
+    return clip(separator.join(parts), 1900)
 
 
 def plain(mrkdwn: str) -> str:
@@ -170,16 +167,16 @@ def status_line(run: RunSummary) -> str:
     if shown == "Rejected":
         how = f" ({run.rejected_as})" if run.rejected_as else ""
         line = f"{emoji} *Rejected* by {run.rejected_by}{how}"
-    elif run.status in ("Cancelled", "Canceled") and run.cancelled_by:
+    elif run.status == "Cancelled" and run.cancelled_by:
         line = f"{emoji} *Cancelled* by {run.cancelled_by}"
     else:
         line = f"{emoji} *{shown}*"
     if run.duration:
         line += f" after {run.duration}" if shown != "Succeeded" else f" in {run.duration}"
-    elif run.elapsed and shown not in _TERMINAL:
+    elif run.elapsed and not is_terminal_status(shown):
         line += f" · running for {run.elapsed}"
     if run.error and shown == "Failed":
-        line += f": {truncate(run.error, 500)}"
+        line += f": {clip(run.error, 500)}"
     return line
 
 
@@ -194,7 +191,7 @@ def started_text(run: RunSummary) -> str:
 
 def run_message(run: RunSummary, *, cancellable: bool = True) -> dict[str, Any]:
     """`text` and `blocks` of a run's message: what, who, where, with what, and how it goes."""
-    what = "Runbook" if run.is_runbook else "Task"
+    what = "Runbook" if run.kind is Kind.SESSION else "Task"
     title = f"*{run.name}* (`{run.slug}`)" if run.name and run.name != run.slug else f"`{run.slug}`"
     started = started_text(run)
     if run.started_at is not None:
@@ -202,20 +199,20 @@ def run_message(run: RunSummary, *, cancellable: bool = True) -> dict[str, Any]:
     context_parts = [
         started,
         f"env `{run.env or 'default'}`",
-        f"{'session' if run.is_runbook else 'run'} `{run.run_id}`",
+        f"{run.kind.value} `{run.run_id}`",
     ]
     if run.approved_by:
         context_parts.append("approved by " + ", ".join(run.approved_by))
     if run.thread_link and not run.link:
         context_parts.append(f"<{run.thread_link}|thread>")
-    text = truncate(
+    text = clip(
         f"{what} {run.name or run.slug}: {plain(status_line(run))} · {plain(started)}", 3000
     )
     blocks: list[Block] = [
-        SectionBlock(text=MarkdownTextObject(text=truncate(f"{what} {title}", 3000))),
-        SectionBlock(text=MarkdownTextObject(text=truncate(status_line(run), 3000))),
+        SectionBlock(text=MarkdownTextObject(text=clip(f"{what} {title}", 3000))),
+        SectionBlock(text=MarkdownTextObject(text=clip(status_line(run), 3000))),
         SectionBlock(text=MarkdownTextObject(text=f"*Parameters*\n{params_text(run.params)}")),
-        ContextBlock(elements=[MarkdownTextObject(text=truncate(" · ".join(context_parts), 2000))]),
+        ContextBlock(elements=[MarkdownTextObject(text=clip(" · ".join(context_parts), 2000))]),
     ]
     buttons: list[ButtonElement] = []
     if run.link:
@@ -224,7 +221,7 @@ def run_message(run: RunSummary, *, cancellable: bool = True) -> dict[str, Any]:
                 text="Open in Airplane", url=run.link, action_id=ActionId.OPEN_IN_AIRPLANE
             )
         )
-    if cancellable and not run.is_runbook and run.status not in _TERMINAL:
+    if cancellable and run.kind is Kind.RUN and not is_terminal_status(run.status):
         buttons.append(
             ButtonElement(
                 text="Cancel",
@@ -250,7 +247,7 @@ def logs_message(run_id: str, lines: Sequence[str], *, more: bool) -> dict[str, 
         body = "_no log lines yet_"
     else:
         tail = "\n".join(lines).replace("```", "` ` `")  # a fence in a log line would end ours
-        limit = SECTION_LIMIT - 20
+        limit = SECTION_TEXT - 20
         if len(tail) > limit:
             tail = "…" + tail[-(limit - 1) :]
             more = True
@@ -288,7 +285,7 @@ def list_line(run: RunSummary) -> str:
 def runs_list_message(title: str, runs: Sequence[RunSummary], *, empty: str = "") -> dict[str, Any]:
     """A short list of runs, newest first."""
     lines = [list_line(r) for r in runs[:20]] if runs else [empty or "_no runs yet_"]
-    body = truncate("\n".join(lines), SECTION_LIMIT)
+    body = clip("\n".join(lines), SECTION_TEXT)
     blocks = [
         SectionBlock(text=MarkdownTextObject(text=f"*{title}*")),
         SectionBlock(text=MarkdownTextObject(text=body)),

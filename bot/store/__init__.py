@@ -21,7 +21,7 @@ from .forms import FormGone, FormStore
 from .leases import Lease, LeaseLost, LeaseStore
 from .location import DbLocation, InvalidLocation, open_database, parse_location
 from .postgres import DEFAULT_POOL_SIZE, DatabaseUnavailable
-from .runs import RunKind, RunStore, SlackRun, record_statement
+from .runs import RunStore, SlackRun, record_statement
 from .tracking import SqlTrackingStore, track_statement
 
 __all__ = [
@@ -41,7 +41,6 @@ __all__ = [
     "LeaseStore",
     "Migrations",
     "Queries",
-    "RunKind",
     "RunStore",
     "SlackRun",
     "SqlTrackingStore",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from enum import StrEnum
@@ -79,6 +80,19 @@ class AuditLog:
                 json.dumps(entry.detail, sort_keys=True, default=str),
             ),
         )
+
+    async def last_actors(self, action: str, run_ids: Sequence[str]) -> dict[str, str]:
+        """For each of `run_ids` that has an entry of `action`, who did it last: one indexed
+        query for a whole list (`runs` asks it for the rejections the bot recorded)."""
+        if not run_ids:
+            return {}
+        marks = ", ".join("?" for _ in run_ids)
+        rows = await self._db.fetch_all(
+            "SELECT run_id, actor FROM audit_log"
+            f" WHERE run_id IN ({marks}) AND action = ? ORDER BY id",
+            (*run_ids, action),
+        )
+        return {row["run_id"]: row["actor"] for row in rows}
 
     async def entries(self, *, run_id: str | None = None, limit: int = 100) -> list[AuditEntry]:
         """The newest entries first, optionally about one run."""

@@ -1,17 +1,18 @@
 """Open forms: what a modal's submission needs to be checked, kept when the modal opens.
 
-Slack gives a submission 3 s to be acknowledged, and its check (the task's parameters, the
-prompt's schema) must not wait on Airplane inside them. So whoever opens a form keeps what its
-check needs here, under the form's key, and the submission reads it back from the database:
-every replica sees it, and a restart between opening and submitting loses nothing. Forms
-older than a day are dropped as new ones are kept (Slack closes a modal long before that).
+Slack gives a submission 3 s to be acknowledged, and its check (the task's or runbook's
+parameters, the prompt's schema) must not wait on Airplane inside them. So whoever opens a form
+keeps what its check needs here, under the form's key, and the submission reads it back from
+the database: every replica sees it, and a restart between opening and submitting loses
+nothing. Forms older than a day are dropped as new ones are kept (Slack closes a modal long
+before that).
 """
 
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from airplane_api.models import ParameterSchema, Task
+from airplane_api.models import ParameterSchema, Runbook, Task
 
 from .db import Database, Migrations, register_migrations
 
@@ -76,6 +77,14 @@ class FormStore:
     async def task(self, form_id: str) -> Task:
         """The task the run modal `form_id` showed when it was opened or last updated."""
         return Task.model_validate_json(await self.payload(f"run:{form_id}"))
+
+    async def keep_runbook(self, form_id: str, runbook: Runbook) -> None:
+        """The runbook form `form_id` is for: its submission is checked against it."""
+        await self.keep(f"runbook:{form_id}", runbook.model_dump_json(by_alias=True))
+
+    async def runbook(self, form_id: str) -> Runbook:
+        """The runbook the form `form_id` showed when it was opened."""
+        return Runbook.model_validate_json(await self.payload(f"runbook:{form_id}"))
 
     async def keep_prompt_schema(self, prompt_id: str, schema: ParameterSchema) -> None:
         """The schema a prompt's modal is checked against (a prompt's schema never changes)."""

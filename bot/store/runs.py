@@ -9,12 +9,12 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from enum import StrEnum
 from typing import Any
 
+from ..kinds import Kind
 from .db import Database, Migrations, Row, register_migrations
 
-__all__ = ["MIGRATIONS", "RunKind", "RunStore", "SlackRun"]
+__all__ = ["MIGRATIONS", "RunStore", "SlackRun"]
 
 MIGRATIONS = register_migrations(
     Migrations(
@@ -41,19 +41,12 @@ MIGRATIONS = register_migrations(
 )
 
 
-class RunKind(StrEnum):
-    """A task run or a runbook session."""
-
-    TASK = "task"
-    RUNBOOK = "runbook"
-
-
 @dataclass(frozen=True)
 class SlackRun:
     """A run (or session) started from Slack, with the message that announces it."""
 
     request_key: str
-    kind: RunKind
+    kind: Kind
     run_id: str
     slug: str
     channel_id: str
@@ -68,7 +61,7 @@ class SlackRun:
 def _from_row(row: Row) -> SlackRun:
     return SlackRun(
         request_key=row["request_key"],
-        kind=RunKind(row["kind"]),
+        kind=Kind(row["kind"]),  # `task`/`runbook`, as every row has held it
         run_id=row["run_id"],
         slug=row["slug"],
         channel_id=row["channel_id"],
@@ -99,7 +92,7 @@ def record_statement(run: SlackRun) -> tuple[str, tuple[Any, ...]]:
         " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
         (
             run.request_key,
-            run.kind.value,
+            run.kind.target,  # the column's spelling since its first row
             run.run_id,
             run.slug,
             run.channel_id,

@@ -10,7 +10,8 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
-from bot.tracking.model import Kind, Progress, Tracked
+from bot.kinds import Kind
+from bot.tracking.model import Progress, Tracked
 from bot.tracking.ports import Subscription
 
 from .db import Database, Migrations, Queries, Row, register_migrations

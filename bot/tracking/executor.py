@@ -15,8 +15,8 @@ from typing import TypeVar
 
 from slack_sdk.errors import SlackApiError
 
+from ..slack_outbox import Outbox
 from .model import Tracked
-from .outbox import Outbox
 from .plan import PARENT_KEY, Edit, Plan, Post
 from .ports import SlackWriter, TrackingStore
 from .render import FileBody, Message

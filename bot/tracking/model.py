@@ -10,15 +10,11 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
-from enum import StrEnum
 from typing import Any
 
+from airplane_api.models import is_terminal_status
 
-class Kind(StrEnum):
-    """What is tracked: a task run or a runbook session."""
-
-    RUN = "run"
-    SESSION = "session"
+from ..kinds import Kind
 
 
 @dataclass(frozen=True)
@@ -63,9 +59,6 @@ class Loaded:
     value: Any
 
 
-TERMINAL = frozenset({"Succeeded", "Failed", "Cancelled"})
-
-
 @dataclass(frozen=True)
 class PromptFact:
     """A prompt of the run, as far as the parent and thread tell of it."""
@@ -99,7 +92,7 @@ class Observation:
     @property
     def terminal(self) -> bool:
         """Whether it has ended."""
-        return self.status in TERMINAL
+        return is_terminal_status(self.status)
 
 
 @dataclass(frozen=True)

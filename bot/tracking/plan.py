@@ -15,8 +15,9 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from enum import StrEnum
 
-from .model import Kind, Loaded, Observation, Progress, Tracked
-from .outbox import Priority
+from ..kinds import Kind
+from ..slack_outbox import Priority
+from .model import Loaded, Observation, Progress, Tracked
 from .render import (
     FileBody,
     Message,

@@ -9,11 +9,12 @@ from typing import Any
 from slack_sdk.models.blocks import MarkdownTextObject, SectionBlock
 
 from ..blocks.runs import RunSummary, run_message, status_emoji, status_line
-from .model import Kind, Observation, PromptFact, Step, Tracked
-from .people import person, slack_user
+from ..kinds import Kind
+from ..people import person, slack_user
+from ..slack_limits import SECTION_TEXT
+from .model import Observation, PromptFact, Step, Tracked
 
 # Slack's limit for a section's text is 3,000 characters; longer outputs become a file.
-SECTION_LIMIT = 3000
 LOG_TAIL_LINES = 20
 
 
@@ -67,7 +68,7 @@ def summary(tracked: Tracked, seen: Observation, now: float) -> RunSummary:
         env=tracked.env or None,
         params=tracked.params,
         link=tracked.link or None,
-        is_runbook=tracked.kind is Kind.SESSION,
+        kind=tracked.kind,
         elapsed="" if ended else elapsed,
         duration=elapsed if ended else "",
         started_at=seen.started_at.timestamp() if seen.started_at else None,
@@ -197,7 +198,7 @@ def output_body(run_id: str, value: Any, label: str = "") -> Message | FileBody:
         title = what
     fenced = f":page_facing_up: *{title}*\n```\n{body}\n```"
     plain_title = title.replace("`", "")
-    if len(fenced) > SECTION_LIMIT:
+    if len(fenced) > SECTION_TEXT:
         preview_lines = body.splitlines()[: PREVIEW_ROWS + 2 if is_table(value) else PREVIEW_ROWS]
         preview = "\n".join(line[:150] for line in preview_lines)
         comment = f":page_facing_up: *{title}*, too long for a message: in the file. First lines:"
@@ -237,7 +238,7 @@ def log_tail_body(run_id: str, lines: list[str]) -> Message | FileBody:
     title = f"Last {len(tail)} log line{'s' if len(tail) != 1 else ''} of `{run_id}`"
     fenced = f":scroll: *{title}*\n```\n{body}\n```"
     plain_title = title.replace("`", "")
-    if len(fenced) > SECTION_LIMIT:
+    if len(fenced) > SECTION_TEXT:
         preview = "\n".join(line[:150] for line in tail[-PREVIEW_ROWS:])
         comment = f":scroll: *{title}*, in the file. The very last:\n```\n{preview}\n```"
         return FileBody(
@@ -256,7 +257,7 @@ def observed_elapsed(observation: Observation, now: float) -> float:
 
 
 def _noun(tracked: Tracked) -> str:
-    return "run" if tracked.kind is Kind.RUN else "session"
+    return tracked.kind.value
 
 
 def trouble_message(tracked: Tracked, reason: str) -> Message:

@@ -12,7 +12,7 @@ from typing import Any
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
-from .outbox import retry_after_of
+from ..slack_outbox import retry_after_of
 from .render import FileBody, Message
 
 log = logging.getLogger(__name__)

@@ -29,11 +29,14 @@ from airplane_api.errors import APIError, NotFoundError
 from airplane_api.models import Prompt, PromptState, Run, Session
 
 from .. import metrics
+from ..kinds import Kind
+from ..people import People, slack_user
+from ..slack_outbox import Outbox, Priority
 from .budget import Lane, RequestBudget
 from .executor import ChannelGone, Executor, NotLeased, writer_of
 from .feed import Cadence, ChangeFeed, FeedUnsupported
 from .leasing import Leasing
-from .model import Identity, Kind, Loaded, Observation, Progress, PromptFact, Tracked, identity
+from .model import Identity, Loaded, Observation, Progress, PromptFact, Tracked, identity
 from .observe import (
     needs_prompt_check,
     observe_run,
@@ -44,8 +47,6 @@ from .observe import (
     session_fingerprint,
     waiting_prompt_ids,
 )
-from .outbox import Outbox, Priority
-from .people import People
 from .plan import ELAPSED_EDIT_EVERY, PARENT_KEY, Edit, Need, Plan, Post, plan
 from .ports import AirplaneSource, PromptSink, SlackWriter, Subscription, TrackingStore
 from .render import (
@@ -701,8 +702,8 @@ class Tracker:
             # Stored before the DM: a crash in between loses a DM rather than sending two.
             await self.store.save_progress(item.tracked, item.progress)
             self._drop(item)
-            user = item.tracked.requested_by.removeprefix("slack:")
-            if user[:1] in ("U", "W"):
+            user = slack_user(item.tracked.requested_by)
+            if user is not None:
                 try:
                     await self.slack.direct_message(
                         user, channel_gone_message(item.tracked, gone.reason)

@@ -7,7 +7,8 @@ from typing import Any
 
 import httpx
 
-from airplane_api.models import Session, SessionStatus
+from airplane_api.models import Runbook, Session, SessionStatus
+from airplane_api.params import visible_params
 from tests.support.eventually import eventually
 
 from .helpers import wait_prompts
@@ -139,3 +140,26 @@ async def test_cancelling_during_a_task_step_cancels_its_run(api: httpx.AsyncCli
     assert session["status"] == "Cancelled"
     runs = (await api.get("/v0/runs/list", params={"sessionID": session_id})).json()["runs"]
     assert [(run["id"], run["status"]) for run in runs] == [(run_id, "Cancelled")]
+
+
+async def test_runbooks_get_and_list_answer_what_airplanes_clients_read(
+    api: httpx.AsyncClient,
+) -> None:
+    """runbooks/get answers `{"runbook": {"id", "name", "slug", "parameters"}}` by `runbookSlug`
+    (what Airplane's CLI sends), `slug` or ID; runbooks/list has the same objects; 404 for an
+    unknown slug."""
+    by_cli = await api.get("/v0/runbooks/get", params={"runbookSlug": "release"})
+    assert by_cli.status_code == 200, by_cli.text
+    wire = by_cli.json()["runbook"]
+    assert {"id", "name", "slug", "parameters"} <= wire.keys()
+    for query in ({"slug": "release"}, {"id": wire["id"]}):
+        assert (await api.get("/v0/runbooks/get", params=query)).json() == by_cli.json()
+    runbook = Runbook.model_validate(by_cli.json())
+    params = {p.slug: p for p in visible_params(runbook.parameters)}
+    assert params["version"].constraints.optional is False
+    assert params["service"].default == "api"
+    listed = (await api.get("/v0/runbooks/list")).json()["runbooks"]
+    assert wire in listed
+    assert [r["slug"] for r in listed] == sorted(r["slug"] for r in listed)
+    unknown = await api.get("/v0/runbooks/get", params={"runbookSlug": "nope"})
+    assert unknown.status_code == 404

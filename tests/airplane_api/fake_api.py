@@ -42,6 +42,25 @@ _EXTRA_ROUTES: dict[str, tuple[str, set[str], Any]] = {
         },
     ),
     "tasks/list": ("GET", set(), {"tasks": [{"id": "tsk1", "slug": "one"}]}),
+    # Not in the reference: the CLI's shape (airplane-clients-notes.md), which airfield serves.
+    "runbooks/get": (
+        "GET",
+        {"runbookSlug"},
+        {
+            "runbook": {
+                "id": "rbk20220120zxyz",
+                "name": "Release",
+                "slug": "release",
+                "parameters": [{"slug": "version", "name": "Version", "type": "string"}],
+                "templateSession": {"id": "ses1", "configs": [], "constraints": {}},
+            }
+        },
+    ),
+    "runbooks/list": (
+        "GET",
+        set(),
+        {"runbooks": [{"runbookID": "rbk1", "slug": "one", "parameters": {"parameters": []}}]},
+    ),
     "users/get": (
         "GET",
         {"userID"},

@@ -62,6 +62,24 @@ async def test_backoff_without_retry_after(
     assert clock.sleeps == [1.0, 2.0, 3.0, 3.0]
 
 
+async def test_backoff_is_full_jitter(
+    make_client: MakeClient, fake: FakeAirplane, clock: FakeClock
+) -> None:
+    """With jitter (the default), each wait is drawn from [0, ceiling) of the exponential ceiling:
+    never the ceiling itself, never above it, and spread over all of it rather than its top half.
+    Real draws: a correct client fails this with odds of about 2**-39."""
+    client = make_client(
+        retry=RetryPolicy(max_attempts=41, base_delay=1, max_delay=4, deadline=None)
+    )
+    fake.script("runs/get", *[error_response(502, "bad gateway")] * 40)
+    await client.get_run("run1")
+    ceilings = [1.0, 2.0] + [4.0] * 38
+    assert len(clock.sleeps) == len(ceilings)
+    fractions = [wait / ceiling for wait, ceiling in zip(clock.sleeps, ceilings, strict=True)]
+    assert all(0 < fraction < 1 for fraction in fractions)
+    assert min(fractions) < 0.5 < max(fractions)
+
+
 @pytest.mark.parametrize("error", [httpx.ReadError("reset"), httpx.ReadTimeout("slow")])
 async def test_lost_response_is_retried_with_the_same_key(
     error: Exception, client: AirplaneClient, fake: FakeAirplane

@@ -12,7 +12,7 @@ from typing import Any
 import httpx
 import pytest
 
-from airplane_api import AirplaneClient, __version__
+from airplane_api import AirplaneClient, NotFoundError, __version__
 from airplane_api import models as m
 
 from .conftest import MakeClient
@@ -198,6 +198,22 @@ CASES = [
         "tasks/list",
         {},
         lambda tasks: [t.slug for t in tasks] == ["one"],
+    ),
+    Case(
+        "get_runbook",
+        lambda c: c.get_runbook("release"),
+        "GET",
+        "runbooks/get",
+        {"runbookSlug": "release"},
+        lambda runbook: runbook.id == "rbk20220120zxyz" and runbook.parameters[0].slug == "version",
+    ),
+    Case(
+        "list_runbooks",
+        lambda c: c.list_runbooks(),
+        "GET",
+        "runbooks/list",
+        {},
+        lambda runbooks: [(r.id, r.slug, r.parameters) for r in runbooks] == [("rbk1", "one", [])],
     ),
     Case(
         "get_user",
@@ -397,3 +413,16 @@ async def test_timeout_is_capped_by_the_deadline(
         "write": 2.0,
         "pool": 2.0,
     }
+
+
+@pytest.mark.parametrize("endpoint", ["runbooks/get", "runbooks/list"])
+async def test_runbook_reads_on_a_documented_only_server_are_not_found(
+    endpoint: str, client: AirplaneClient, fake: FakeAirplane
+) -> None:
+    """runbooks/get and runbooks/list are not in the v0 contract: a server without them answers
+    404, which the client reports as NotFoundError at once (no retry), for the bot to fall back."""
+    del fake.routes[endpoint]
+    call = client.get_runbook("release") if endpoint == "runbooks/get" else client.list_runbooks()
+    with pytest.raises(NotFoundError):
+        await call
+    assert [r.url.path for r in fake.requests] == [f"/v0/{endpoint}"]

@@ -14,6 +14,7 @@ from airplane_api import models as m
         (m.ListSessionsResponse, "sessions"),
         (m.ListPromptsResponse, "prompts"),
         (m.ListTasksResponse, "tasks"),
+        (m.ListRunbooksResponse, "runbooks"),
         (m.GetLogsResponse, "logs"),
     ],
 )
@@ -26,3 +27,19 @@ def test_unknown_fields_survive() -> None:
     """A field this package does not know is kept and sent back out."""
     run = m.Run.model_validate({"id": "run1", "status": "Queued", "envSlug": "prod"})
     assert run.to_wire()["envSlug"] == "prod"
+
+
+@pytest.mark.parametrize(
+    "answer",
+    [
+        {"runbook": {"id": "rbk1", "slug": "rb", "parameters": [{"slug": "v"}]}},
+        {"id": "rbk1", "slug": "rb", "parameters": {"parameters": [{"slug": "v"}]}},
+        {"runbookID": "rbk1", "slug": "rb", "parameters": [{"slug": "v"}], "steps": []},
+    ],
+    ids=["wrapped (the CLI's shape)", "flat, schema-wrapped parameters", "runbookID"],
+)
+def test_runbook_shapes(answer: dict[str, object]) -> None:
+    """runbooks/get is read wrapped or flat, whichever ID name and parameter nesting."""
+    runbook = m.Runbook.model_validate(answer)
+    assert (runbook.id, runbook.slug, [p.slug for p in runbook.parameters]) == ("rbk1", "rb", ["v"])
+    assert m.Runbook.model_validate({"id": "r", "slug": "s", "parameters": None}).parameters == []

@@ -9,12 +9,10 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from airplane_api import errors
 from airplane_api.retry import (
     RetryPolicy,
     backoff_delay,
     cap_to_deadline,
-    is_retryable_error,
     is_retryable_status,
     parse_retry_after,
     retry_delay,
@@ -52,16 +50,6 @@ remaining_times = st.none() | st.floats(-10, 1e6, allow_nan=False)
 def test_retryable_status(status: int, headers: dict[str, str], expected: bool) -> None:
     """429 and 5xx but 501 are retried; the X-Airplane-Retryable header overrides either way."""
     assert is_retryable_status(status, headers) is expected
-
-
-def test_retryable_errors() -> None:
-    """Transport errors are retried, API errors by status, anything else not."""
-    assert is_retryable_error(errors.TransportError(method="GET", path="p", reason="r"))
-    server = errors.ServerError(status=502, error="e", method="GET", path="p")
-    assert is_retryable_error(server)
-    missing = errors.NotFoundError(status=404, error="e", method="GET", path="p")
-    assert not is_retryable_error(missing)
-    assert not is_retryable_error(ValueError())
 
 
 @given(policy=policies, attempt=st.integers(1, 10_000), draw=unit, remaining=remaining_times)

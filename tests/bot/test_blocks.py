@@ -9,11 +9,14 @@ from hypothesis import strategies as st
 from slack_sdk.models.blocks import Block
 from slack_sdk.models.views import View
 
+from airplane_api.models import Runbook, Task
 from airplane_api.models.common import Parameter
 from bot.blocks.help import help_message
 from bot.blocks.modal import ModalMetadata, read_modal_state, read_modal_values, run_modal
 from bot.blocks.runs import RunSummary, logs_message, run_link, run_message, runs_list_message
+from bot.blocks.tasks import MAX_ITEMS, matches, tasks_message
 from bot.ids import ActionId
+from bot.kinds import Kind
 
 
 def assert_valid_blocks(blocks: list[dict[str, Any]]) -> None:
@@ -78,7 +81,7 @@ def test_run_message_shows_everything_and_cancel() -> None:
 def test_finished_runs_and_runbooks_have_no_cancel() -> None:
     """No Cancel button once a run ended, nor for a runbook session."""
     done = run_message(RunSummary(run_id="r", slug="s", status="Succeeded"))
-    session = run_message(RunSummary(run_id="s", slug="rb", status="Active", is_runbook=True))
+    session = run_message(RunSummary(run_id="s", slug="rb", status="Active", kind=Kind.SESSION))
     assert "cancel_run" not in str(done["blocks"]) + str(session["blocks"])
 
 
@@ -156,3 +159,76 @@ def test_shortcut_modal_starts_with_a_picker_and_no_submit() -> None:
     assert view["blocks"][0]["element"]["type"] == "external_select"
     assert len(view["blocks"]) == 1
     assert view["submit"]["text"] == "Run"
+
+
+def _task(slug: str, name: str = "", description: str = "") -> Task:
+    return Task(id=f"tsk_{slug}", slug=slug, name=name, description=description)
+
+
+def _runbook(slug: str, name: str = "", description: str = "") -> Runbook:
+    return Runbook(id=f"rbk_{slug}", slug=slug, name=name, description=description)
+
+
+def test_tasks_message_lists_runbooks_with_their_own_command() -> None:
+    """A task reads `run <slug>`, a runbook `runbook <slug>` and says it is one."""
+    message = tasks_message(
+        "/ops",
+        [_task("hello", "Say hello", "Greets\n someone")],
+        runbooks=[_runbook("release", "Release", "Ships it")],
+    )
+    text = str(message["blocks"])
+    assert message["text"] == "Tasks and runbooks you may run"
+    assert "*Say hello* `/ops run hello`\\nGreets someone" in text
+    assert "*Release* (runbook) `/ops runbook release`\\nShips it" in text
+    assert "run release" not in text
+    assert "could not be listed" not in text
+    assert_valid_blocks(message["blocks"])
+
+
+def test_tasks_message_says_why_runbooks_are_missing() -> None:
+    """Runbooks that could not be listed: the tasks show, with one note saying why."""
+    message = tasks_message("/ops", [_task("hello")], runbooks_unlisted="no runbooks/list here")
+    text = str(message["blocks"])
+    assert message["text"] == "Tasks you may run"
+    assert "`/ops run hello`" in text
+    assert ":warning: Runbooks could not be listed: no runbooks/list here." in text
+    assert_valid_blocks(message["blocks"])
+
+
+def test_tasks_message_counts_runbooks_past_the_limit() -> None:
+    """Past MAX_ITEMS the rest is counted, runbooks included."""
+    tasks = [_task(f"t{i:02d}") for i in range(MAX_ITEMS)]
+    message = tasks_message("/ops", tasks, runbooks=[_runbook("rb1"), _runbook("rb2")])
+    text = str(message["blocks"])
+    assert "2 more: narrow it with `/ops tasks <filter>`." in text
+    assert "rb1" not in text.split("more:")[0]
+
+
+def test_filter_matches_slug_name_or_description_of_either_kind() -> None:
+    """The same filter for tasks and runbooks, case-insensitive."""
+    assert matches("REL", _runbook("release"))
+    assert matches("ships", _runbook("x", description="Ships it"))
+    assert matches("hello", _task("x", name="Say Hello"))
+    assert not matches("deploy", _task("hello", "Say hello", "Greets"))
+
+
+def test_rejected_reads_rejected_unless_someone_cancelled_the_run() -> None:
+    """A run that failed because a reviewer rejected reads Rejected, in a list and on its own;
+    a run someone cancelled reads Cancelled even if a prompt of it was rejected."""
+    rejected = RunSummary(run_id="run1", slug="deploy", status="Failed", rejected_by="<@U0C>")
+    assert rejected.shown_status == "Rejected"
+    line = runs_list_message("Recent runs", [rejected])["blocks"][1]["text"]["text"]
+    assert ":no_entry: *deploy* `run1` Rejected" in line
+    assert "*Rejected* by <@U0C>" in str(run_message(rejected)["blocks"])
+    cancelled = RunSummary(
+        run_id="run2",
+        slug="deploy",
+        status="Cancelled",
+        rejected_by="<@U0C>",
+        cancelled_by="<@U0A>",
+    )
+    assert cancelled.shown_status == "Cancelled"
+    assert "*Cancelled* by <@U0A>" in str(run_message(cancelled)["blocks"])
+    unattributed = RunSummary(run_id="run3", slug="d", status="Cancelled", rejected_by="<@U0C>")
+    assert unattributed.shown_status == "Rejected"
+    assert RunSummary(run_id="run4", slug="d", status="Failed").shown_status == "Failed"

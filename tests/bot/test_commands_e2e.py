@@ -7,6 +7,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from bot.kinds import Kind
 from bot.store import SlackRun
 from slackbox import ALICE, GENERAL, SlackEmulator
 from tests.support.airfield import AirfieldProcess
@@ -162,7 +163,7 @@ async def test_runbook_posts_parent_message(
     """`runbook release ...` starts a session and announces it with a session link."""
     async with running_bot(slack, airfield, tmp_path) as bot:
         session = await start(slack, bot, "runbook release service=web version=v2.0.0")
-        assert session.kind == "runbook"
+        assert session.kind is Kind.SESSION
         parent = slack.message(GENERAL, session.parent_ts or "")
         assert "Runbook" in parent.rendered
         assert f"https://app.airplane.test/sessions/{session.run_id}" in str(parent.blocks)

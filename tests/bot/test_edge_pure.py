@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from bot.edge import payload_problem, signature_problem
 from bot.slack_clip import clip_blocks, clip_message, clip_payload
+from bot.slack_limits import DATA_LIMITS
 from slackbox.payloads import signature
 from slackbox.validation import validate_blocks
 
@@ -99,3 +100,26 @@ def test_views_are_clipped_and_ids_left_alone() -> None:
     assert len(clipped["view"]["title"]["text"]) == 24
     assert clipped["view"]["private_metadata"] == "m" * 10
     assert clip_payload("conversations.open", {"users": "U" * 5000}) == {"users": "U" * 5000}
+
+
+def test_data_is_refused_rather_than_clipped() -> None:
+    """A button's value is data: the bot never cuts it, and the local Slack refuses it whole,
+    from the one table of limits both read (`bot/slack_limits.py`)."""
+    too_long = "v" * (DATA_LIMITS[("button", "value")] + 1)
+    blocks = [
+        {
+            "type": "actions",
+            "elements": [
+                {
+                    "type": "button",
+                    "action_id": "a",
+                    "text": {"type": "plain_text", "text": "Go"},
+                    "value": too_long,
+                }
+            ],
+        }
+    ]
+    assert clip_blocks(blocks) == blocks
+    assert "must be at most 2000 characters [json-pointer:/blocks/0/elements/0/value]" in (
+        validate_blocks(blocks)
+    )

@@ -4,10 +4,22 @@ from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Iterator
 
 import pytest
 
-from bot.logs import configure_logging, redact
+from bot.logs import _CHATTY_LOGGERS, configure_logging, redact
+
+
+@pytest.fixture(autouse=True)
+def _restore_logger_levels() -> Iterator[None]:
+    """configure_logging sets the chatty libraries' levels (httpx at DEBUG, say): put them back,
+    or later tests (the Airplane client's log-line counts) see httpx lines they never asked for."""
+    names = ("", *_CHATTY_LOGGERS)
+    levels = {name: logging.getLogger(name).level for name in names}
+    yield
+    for name, level in levels.items():
+        logging.getLogger(name).setLevel(level)
 
 
 @pytest.mark.parametrize(

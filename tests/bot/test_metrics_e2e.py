@@ -13,9 +13,10 @@ import pytest
 
 from airplane_api import AirplaneClient
 from airplane_api.models import Prompt, PromptState
+from bot.kinds import Kind
 from bot.services import Services
 from bot.store import SlackRun
-from bot.tracking.model import Kind, Tracked
+from bot.tracking.model import Tracked
 from slackbox import BOB, GENERAL, Message, SlackEmulator
 from tests.support.airfield import EXAMPLES, AirfieldProcess
 from tests.support.eventually import eventually

@@ -124,3 +124,6 @@ def test_run_takes_form_flag() -> None:
     command = parse_command("run hello name=Ada --form")
     assert command == RunCommand("hello", {"name": "Ada"}, None, form=True)
     assert parse_command("tasks dep") == TasksCommand("dep")
+    runbook = parse_command("runbook release --form version=v1 --env prod")
+    assert runbook == RunbookCommand("release", {"version": "v1"}, "prod", form=True)
+    assert parse_command("runbook release") == RunbookCommand("release")

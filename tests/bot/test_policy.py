@@ -7,7 +7,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from bot.policy import Policy, PolicyError, Requester, TargetKind, load_policy, parse_policy
+from bot.kinds import Kind
+from bot.policy import Policy, PolicyError, Requester, load_policy, parse_policy
 
 POLICY = yaml.safe_load(
     """
@@ -30,30 +31,30 @@ def test_no_file_allows_everything() -> None:
     """Without a policy every request is allowed, and the policy says it is unconfigured."""
     policy = load_policy(None)
     assert not policy.configured
-    assert policy.decide(Requester("U1"), TargetKind.TASK, "anything").allowed
+    assert policy.decide(Requester("U1"), Kind.RUN, "anything").allowed
 
 
 @pytest.mark.parametrize(
     ("requester", "kind", "slug", "allowed"),
     [
-        (Requester("U_ANY"), TargetKind.TASK, "hello", True),
-        (Requester("U_ANY"), TargetKind.TASK, "inventory_list", True),
-        (Requester("U_ANY", "C_GEN"), TargetKind.TASK, "deploy", False),
-        (Requester("U_ANY", "C_OPS"), TargetKind.TASK, "deploy_web", True),
-        (Requester("U_ON", "C_GEN"), TargetKind.RUNBOOK, "release", True),
-        (Requester("U_BOSS"), TargetKind.RUNBOOK, "release", True),
+        (Requester("U_ANY"), Kind.RUN, "hello", True),
+        (Requester("U_ANY"), Kind.RUN, "inventory_list", True),
+        (Requester("U_ANY", "C_GEN"), Kind.RUN, "deploy", False),
+        (Requester("U_ANY", "C_OPS"), Kind.RUN, "deploy_web", True),
+        (Requester("U_ON", "C_GEN"), Kind.SESSION, "release", True),
+        (Requester("U_BOSS"), Kind.SESSION, "release", True),
         (
             Requester("U_X", slack_groups=frozenset({"S_SLACKGROUP"})),
-            TargetKind.TASK,
+            Kind.RUN,
             "deploy",
             True,
         ),
-        (Requester("U_BOSS"), TargetKind.RUNBOOK, "hello", False),
-        (Requester("U_BOSS"), TargetKind.TASK, "unknown", False),
+        (Requester("U_BOSS"), Kind.SESSION, "hello", False),
+        (Requester("U_BOSS"), Kind.RUN, "unknown", False),
     ],
 )
 def test_rules_match_targets_and_subjects(
-    requester: Requester, kind: TargetKind, slug: str, allowed: bool
+    requester: Requester, kind: Kind, slug: str, allowed: bool
 ) -> None:
     """A rule grants when a target glob and a subject (user, group, channel) match."""
     decision = parse_policy(POLICY).decide(requester, kind, slug)
@@ -66,14 +67,13 @@ def test_groups_and_reviewers() -> None:
     """Undefined group names are Slack user group IDs; reviewer groups map to users."""
     policy = parse_policy(POLICY)
     assert policy.slack_group_ids() == frozenset({"S_SLACKGROUP"})
-    assert policy.reviewers_of("ops") == frozenset({"U_ON", "U_BOSS"})
-    assert policy.reviewers_of("nobody") == frozenset()
+    assert policy.reviewer_groups == {"ops": frozenset({"U_ON", "U_BOSS"})}
 
 
 def test_explicit_default_allow() -> None:
     """`default: allow` lets through what no rule matches."""
     policy = parse_policy({"default": "allow", "rules": [{"tasks": ["x"], "users": ["U1"]}]})
-    assert policy.decide(Requester("U2"), TargetKind.TASK, "x").allowed
+    assert policy.decide(Requester("U2"), Kind.RUN, "x").allowed
 
 
 @pytest.mark.parametrize(
@@ -101,4 +101,4 @@ def test_unreadable_file(tmp_path: Path) -> None:
     bad.write_text("rules: [")
     with pytest.raises(PolicyError, match="not valid YAML"):
         load_policy(bad)
-    assert Policy().decide(Requester("U"), TargetKind.RUNBOOK, "r").allowed
+    assert Policy().decide(Requester("U"), Kind.SESSION, "r").allowed

@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from airplane_api.models import ParameterSchema, Task
+from airplane_api.models import ParameterSchema, Runbook, Task
 from bot.store import FormGone, Store
 
 TASK = Task.model_validate(
@@ -26,6 +26,13 @@ async def test_a_kept_task_and_schema_read_back(store: Store) -> None:
     other = TASK.model_copy(update={"slug": "hello"})
     await store.forms.keep_task("f1", other)
     assert (await store.forms.task("f1")).slug == "hello"
+    runbook = Runbook.model_validate(
+        {"id": "rbk1", "slug": "release", "parameters": [{"slug": "version"}]}
+    )
+    await store.forms.keep_runbook("f2", runbook)
+    assert await store.forms.runbook("f2") == runbook
+    with pytest.raises(FormGone):  # a task form's ID is no runbook form
+        await store.forms.runbook("f1")
     schema = ParameterSchema.model_validate({"parameters": []})
     await store.forms.keep_prompt_schema("pmt1", schema)
     assert await store.forms.prompt_schema("pmt1") == schema

@@ -11,9 +11,10 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from bot.kinds import Kind
 from bot.store import LeaseLost, Store, open_database
 from bot.store.leases import Lease, LeaseState, extend, grant, new_holder_id
-from bot.tracking.model import Kind, Tracked
+from bot.tracking.model import Tracked
 
 RUN = Tracked(kind=Kind.RUN, id="run_1", channel="C1", label="deploy", requested_by="U1", since=5)
 NAME = "tracked:run:run_1:C1"

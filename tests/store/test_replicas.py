@@ -9,8 +9,9 @@ from collections.abc import AsyncIterator
 
 import pytest
 
+from bot.kinds import Kind
 from bot.requests import command_request_key, idempotency_key
-from bot.store import RunKind, SlackRun, Store
+from bot.store import SlackRun, Store
 from bot.store.approvals import ApprovalRecord, ApprovalState, Claim
 
 
@@ -29,9 +30,7 @@ async def test_a_request_redelivered_to_every_replica_records_one_run(fleet: lis
     # Every replica derives the same Idempotency-Key, so Airplane returns the same run ID.
     keys = {idempotency_key(request) for _ in fleet}
     assert len(keys) == 1
-    runs = [
-        SlackRun(request, RunKind.TASK, "run_1", "hello", "C1", f"U{i}") for i in range(len(fleet))
-    ]
+    runs = [SlackRun(request, Kind.RUN, "run_1", "hello", "C1", f"U{i}") for i in range(len(fleet))]
     recorded = await asyncio.gather(
         *(store.runs.record(run) for store, run in zip(fleet, runs, strict=True))
     )

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from bot.kinds import Kind
 from bot.store import Store
-from bot.tracking.model import Kind, Progress, Tracked
+from bot.tracking.model import Progress, Tracked
 from bot.tracking.ports import Subscription
 
 RUN = Tracked(kind=Kind.RUN, id="run_1", channel="C1", label="deploy", requested_by="U1", since=5)

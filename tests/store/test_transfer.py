@@ -10,15 +10,16 @@ from pathlib import Path
 import pytest
 
 from bot.cli import main
-from bot.store import AuditAction, AuditEntry, RunKind, SlackRun, Store
+from bot.kinds import Kind
+from bot.store import AuditAction, AuditEntry, SlackRun, Store
 from bot.store.approvals import ApprovalRecord, Claim
-from bot.tracking.model import Kind, Progress, Tracked
+from bot.tracking.model import Progress, Tracked
 from bot.tracking.ports import Subscription
 
 RUN = Tracked(
     kind=Kind.RUN, id="run_1", channel="C1", label="deploy", requested_by="U1", since=5.25
 )
-SLACK_RUN = SlackRun("command:T1:t1", RunKind.TASK, "run_1", "deploy", "C1", "U1", "1.5")
+SLACK_RUN = SlackRun("command:T1:t1", Kind.RUN, "run_1", "deploy", "C1", "U1", "1.5")
 
 
 async def _fill(path: Path) -> None:

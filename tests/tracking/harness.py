@@ -11,9 +11,10 @@ from pathlib import Path
 from slack_sdk.web.async_client import AsyncWebClient
 
 from airplane_api import AirplaneClient
+from bot.kinds import Kind
+from bot.slack_outbox import Outbox
 from bot.store import Store
-from bot.tracking.model import Kind, Tracked
-from bot.tracking.outbox import Outbox
+from bot.tracking.model import Tracked
 from bot.tracking.ports import TrackingStore
 from bot.tracking.slack import EVENT_TYPE, SlackWebWriter
 from bot.tracking.tracker import Tracker, TrackerSettings

@@ -1,10 +1,11 @@
 """Test proxies: one in front of airfield that can answer 503 to the next N requests (an
-Airplane outage), one in front of Slack that keeps back the answer to an accepted post."""
+Airplane outage) and 404 to endpoints it should not have (an API with only the documented v0
+contract), one in front of Slack that keeps back the answer to an accepted post."""
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Collection
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 
@@ -22,12 +23,17 @@ class Outage:
 
 
 @asynccontextmanager
-async def outage_proxy(upstream: str) -> AsyncIterator[tuple[str, Outage]]:
-    """Yield the proxy's base URL and the switch that makes it fail."""
+async def outage_proxy(
+    upstream: str, *, missing: Collection[str] = ()
+) -> AsyncIterator[tuple[str, Outage]]:
+    """Yield the proxy's base URL and the switch that makes it fail. Paths in `missing`
+    (`/v0/runbooks/get`) answer 404, as a server without those endpoints would."""
     outage = Outage()
     client = httpx.AsyncClient(base_url=upstream, timeout=30)
 
     async def forward(request: web.Request) -> web.StreamResponse:
+        if request.rel_url.path in missing:
+            return web.json_response({"error": "Not found", "code": "not_found"}, status=404)
         if outage.remaining > 0:
             outage.remaining -= 1
             outage.failed += 1

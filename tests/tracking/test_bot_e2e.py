@@ -10,8 +10,8 @@ import pytest
 
 from airplane_api import AirplaneClient
 from bot.app import build_app
-from bot.approvals.ports import PendingApproval
 from bot.config import Settings
+from bot.home import PendingApproval
 from bot.services import Services, open_services
 from bot.store import AuditAction
 from slackbox import ALICE, GENERAL, SlackEmulator

@@ -9,10 +9,10 @@ from __future__ import annotations
 import asyncio
 from pathlib import Path
 
+from bot.slack_outbox import Outbox
 from bot.store import Store
 from bot.store.leases import new_holder_id
 from bot.tracking.leasing import StoreLeasing
-from bot.tracking.outbox import Outbox
 from bot.tracking.tracker import Tracker, TrackerSettings
 
 from .test_tracker_faults import FakeAirplane, FakeSlack, run, watched

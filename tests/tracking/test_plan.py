@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from bot.tracking.model import Kind, Loaded, Observation, Progress, PromptFact, Step, Tracked
-from bot.tracking.outbox import Priority
+from bot.kinds import Kind
+from bot.slack_outbox import Priority
+from bot.tracking.model import Loaded, Observation, Progress, PromptFact, Step, Tracked
 from bot.tracking.plan import Edit, Need, Post, plan
 from bot.tracking.render import FileBody, Message
 

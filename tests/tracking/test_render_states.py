@@ -5,7 +5,8 @@ from __future__ import annotations
 import json
 from datetime import UTC, datetime, timedelta
 
-from bot.tracking.model import Kind, Loaded, Observation, PromptFact, Tracked
+from bot.kinds import Kind
+from bot.tracking.model import Loaded, Observation, PromptFact, Tracked
 from bot.tracking.render import (
     FileBody,
     Message,

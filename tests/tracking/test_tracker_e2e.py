@@ -8,7 +8,8 @@ from pathlib import Path
 
 from airplane_api import AirplaneClient
 from airplane_api.models import Prompt
-from bot.tracking.model import Kind, Progress, Tracked
+from bot.kinds import Kind
+from bot.tracking.model import Progress, Tracked
 from bot.tracking.ports import Subscription, TrackingStore
 from slackbox import GENERAL, OPS, SlackEmulator
 from tests.support.airfield import AirfieldProcess

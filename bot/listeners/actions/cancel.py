@@ -7,13 +7,11 @@ from typing import Any
 
 from slack_bolt.async_app import AsyncAck, AsyncApp
 
-from airplane_api import AirplaneError, NotFoundError
+from airplane_api import AirplaneError
 
+from ...cancel import cancel_run
 from ...ids import ActionId
-from ...launch import authorize, requester_email
-from ...requests import idempotency_key
 from ...services import Services
-from ...store import AuditAction, AuditEntry, RunKind
 from ..tracked import tracked
 
 __all__ = ["register"]
@@ -31,40 +29,12 @@ def register(app: AsyncApp, services: Services) -> None:
         user_id = str(body["user"]["id"])
         channel_id = str((body.get("channel") or {}).get("id") or "")
         run_id = str(body["actions"][0].get("value") or "")
-        answer = await cancel_for(services, run_id, user_id, channel_id, body)
-        await services.slack.chat_postEphemeral(channel=channel_id, user=user_id, text=answer)
-
-
-async def cancel_for(
-    services: Services, run_id: str, user_id: str, channel_id: str, body: dict[str, Any]
-) -> str:
-    """Cancel `run_id` for `user_id` if the policy lets them run its task; what to tell them."""
-    try:
-        run = await services.airplane.get_run(run_id)
-        known = await services.store.runs.get(run_id)
-        slug = known.slug if known else run.task_slug
-        if not slug:
-            slug = (await services.airplane.get_task(task_id=run.task_id)).slug
-    except NotFoundError:
-        return f"There is no run `{run_id}` any more."
-    refused = await authorize(services, RunKind.TASK, slug, user_id, channel_id)
-    if refused is not None:
-        return f":no_entry: You may not cancel runs of `{slug}` here: {refused.reason}"
-    if run.status.is_terminal:
-        return f"Run `{run_id}` already ended: {run.status.value}."
-    # One click is one request: Slack's retries of the same click reuse the action's trigger.
-    request_key = f"cancel:{run_id}:{body.get('trigger_id') or user_id}"
-    try:
-        await services.airplane.cancel_run(
-            run_id,
-            idempotency_key=idempotency_key(request_key),
-            acting_for=f"slack:{user_id}",
-            acting_for_email=await requester_email(services, user_id),
-        )
-    except AirplaneError as error:
-        log.warning("cancel of %s failed: %s", run_id, error)
-        return f":warning: Airplane did not cancel `{run_id}`: {error}. Try again in a moment."
-    await services.store.audit.record(
-        AuditEntry(AuditAction.CANCEL, user_id, slug, channel_id=channel_id, run_id=run_id)
-    )
-    return f":no_entry_sign: Asked Airplane to cancel run `{run_id}` of `{slug}`."
+        # One click is one request: Slack's retries of the same click reuse the action's trigger.
+        request_key = f"cancel:{run_id}:{body.get('trigger_id') or user_id}"
+        try:
+            answer = await cancel_run(services, run_id, user_id, channel_id, request_key)
+            text = answer.text if answer.found else f"There is no run `{run_id}` any more."
+        except AirplaneError as error:
+            log.warning("cancel of %s failed: %s", run_id, error)
+            text = f":warning: Airplane did not cancel `{run_id}`: {error}. Try again in a moment."
+        await services.slack.chat_postEphemeral(channel=channel_id, user=user_id, text=text)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -9,8 +10,8 @@ from typing import Any
 from slack_bolt.async_app import AsyncRespond
 from slack_sdk.errors import SlackApiError
 
-from airplane_api import InvalidRequestError, NotFoundError
-from airplane_api.models import Run, Session, Task
+from airplane_api import AirplaneError, InvalidRequestError, NotFoundError
+from airplane_api.models import Run, Runbook, Session, Task
 from airplane_api.params import read_texts
 
 from ...blocks.help import help_message
@@ -22,8 +23,10 @@ from ...blocks.runs import (
     run_message,
     runs_list_message,
 )
-from ...blocks.tasks import tasks_message
-from ...launch import Launched, LaunchRequest, authorize, launch, requester_email
+from ...blocks.tasks import matches, tasks_message
+from ...cancel import cancel_run, task_slug
+from ...kinds import Kind
+from ...launch import Launched, LaunchRequest, authorize, launch
 from ...parsing import (
     CancelCommand,
     LogsCommand,
@@ -34,11 +37,11 @@ from ...parsing import (
     TasksCommand,
     close_matches,
 )
-from ...requests import command_request_key, idempotency_key
+from ...people import person, slack_user
+from ...requests import command_request_key
 from ...services import Services
 from ...slack_clip import clip_message
-from ...store import AuditAction, AuditEntry, RunKind
-from ...tracking.people import person, slack_user
+from ...store import AuditAction
 from ...tracking.render import elapsed_text
 
 __all__ = [
@@ -46,6 +49,8 @@ __all__ = [
 ]  # fmt: skip
 
 LOG_LINES = 40
+
+log = logging.getLogger("bot.commands")
 
 
 @dataclass(frozen=True)
@@ -77,6 +82,19 @@ class CommandContext:
         await self.say(**help_message(self.command_name, problem, subcommand))
 
 
+async def _no_such(
+    context: CommandContext, what: str, slug: str, known: list[str], subcommand: str
+) -> None:
+    """There is no `what` (task, runbook) `slug`: say so, with the closest slugs there are."""
+    guesses = close_matches(slug, known)
+    problem = f"there is no {what} `{slug}`"
+    if guesses:
+        problem += "; did you mean " + " or ".join(f"`{g}`" for g in guesses) + "?"
+    else:
+        problem += f"; `{context.command_name} tasks` lists the {what}s you may run"
+    await context.usage(problem, subcommand)
+
+
 async def _no_such_task(context: CommandContext, slug: str, subcommand: str) -> None:
     """There is no task `slug`: say so, with the closest slugs there are."""
     try:
@@ -85,13 +103,7 @@ async def _no_such_task(context: CommandContext, slug: str, subcommand: str) -> 
         ]
     except Exception:  # the suggestion is a nicety; the error stands without it
         known = []
-    guesses = close_matches(slug, known)
-    problem = f"there is no task `{slug}`"
-    if guesses:
-        problem += "; did you mean " + " or ".join(f"`{g}`" for g in guesses) + "?"
-    else:
-        problem += f"; `{context.command_name} tasks` lists the tasks you may run"
-    await context.usage(problem, subcommand)
+    await _no_such(context, "task", slug, known, subcommand)
 
 
 async def _task_or_usage(context: CommandContext, slug: str) -> Task | None:
@@ -103,21 +115,51 @@ async def _task_or_usage(context: CommandContext, slug: str) -> Task | None:
 
 
 async def tasks(context: CommandContext, command: TasksCommand) -> None:
-    """`tasks [filter]`: the tasks the user may run here, with their descriptions."""
+    """`tasks [filter]`: the tasks and runbooks the user may run here, with descriptions."""
     services = context.services
-    found = await services.catalog.tasks(services.airplane)
-    needle = command.filter.lower()
-    allowed = []
-    for task in sorted(found, key=lambda t: t.slug):
-        text = f"{task.slug} {task.name} {task.description}".lower()
-        if needle and needle not in text:
-            continue
-        refused = await authorize(
-            services, RunKind.TASK, task.slug, context.user_id, context.channel_id, audit=False
-        )
-        if refused is None:
-            allowed.append(task)
-    await context.say(**tasks_message(context.command_name, allowed, command.filter))
+    found = sorted(await services.catalog.tasks(services.airplane), key=lambda t: t.slug)
+    runbooks, unlisted = await _listed_runbooks(services)
+    allowed_tasks = [
+        task
+        for task in found
+        if matches(command.filter, task) and await _may_start(context, Kind.RUN, task.slug)
+    ]
+    allowed_runbooks = [
+        runbook
+        for runbook in runbooks
+        if matches(command.filter, runbook)
+        and await _may_start(context, Kind.SESSION, runbook.slug)
+    ]
+    message = tasks_message(
+        context.command_name,
+        allowed_tasks,
+        command.filter,
+        runbooks=allowed_runbooks,
+        runbooks_unlisted=unlisted,
+    )
+    await context.say(**message)
+
+
+async def _listed_runbooks(services: Services) -> tuple[list[Runbook], str]:
+    """Every runbook, sorted, and no note; or none, and why they could not be listed.
+    runbooks/list is not in the documented v0 contract, so a server may not have it: the
+    tasks show all the same."""
+    try:
+        runbooks = await services.catalog.runbooks(services.airplane)
+    except NotFoundError:
+        return [], "this Airplane API does not list them"
+    except AirplaneError as error:
+        log.warning("runbooks/list failed: %s", error)
+        return [], "Airplane did not answer; try again in a minute"
+    return sorted(runbooks, key=lambda r: r.slug), ""
+
+
+async def _may_start(context: CommandContext, kind: Kind, slug: str) -> bool:
+    """Whether the policy lets the user start `slug` here (a list only: nothing is audited)."""
+    refused = await authorize(
+        context.services, kind, slug, context.user_id, context.channel_id, audit=False
+    )
+    return refused is None
 
 
 async def _announce(context: CommandContext, outcome: Launched | Any) -> None:
@@ -130,59 +172,133 @@ async def _announce(context: CommandContext, outcome: Launched | Any) -> None:
 
 
 async def run_task(context: CommandContext, command: RunCommand) -> None:
-    """`run <task> ...`: start it, or open the modal when values are missing."""
-    services = context.services
+    """`run <task> ...`: start it, or open the form when values are missing."""
     task = await _task_or_usage(context, command.slug)
     if task is None:
         return
-    checked = read_texts(task.parameters, command.args)
+    await _start_or_ask(context, Kind.RUN, task, command)
+
+
+async def _start_or_ask(
+    context: CommandContext,
+    kind: Kind,
+    target: Task | Runbook,
+    command: RunCommand | RunbookCommand,
+) -> None:
+    """Check the typed values against `target`'s parameters, then start it at once, or open the
+    form when something required is missing or the user asked for it (`--form`)."""
+    services = context.services
+    subcommand = "runbook" if kind is Kind.SESSION else "run"
+    checked = read_texts(target.parameters, command.args)
     # A value typed wrong is a usage error; one not typed at all is asked for in the form.
     typed_wrong = [error for slug, error in checked.errors.items() if slug in command.args]
     if typed_wrong:
         problems = "; ".join(f"`{error.slug}`: {error.reason}" for error in typed_wrong)
-        await context.usage(f"bad values for `{task.slug}`: {problems}", "run")
+        await context.usage(f"bad values for `{target.slug}`: {problems}", subcommand)
         return
-    refused = await authorize(
-        services, RunKind.TASK, task.slug, context.user_id, context.channel_id
-    )
+    refused = await authorize(services, kind, target.slug, context.user_id, context.channel_id)
     if refused is not None:
         await _announce(context, refused)
         return
-    # A task with nothing required missing starts at once; the form is for what is missing,
-    # or for whoever asks for it.
     if command.form or checked.errors:
-        metadata = ModalMetadata(
-            kind="task", slug=task.slug, channel_id=context.channel_id, env=command.env
-        )
-        view = run_modal(metadata, task.parameters, title=task.name, values=checked.values)
-        await services.store.forms.keep_task(metadata.form_id, task)
-        try:
-            await services.slack.views_open(trigger_id=str(context.body["trigger_id"]), view=view)
-        except SlackApiError as exc:
-            if exc.response.get("error") not in ("expired_trigger_id", "invalid_trigger_id"):
-                raise
-            await context.say(
-                text=":hourglass: Airplane answered too slowly to open the form. Try again, or "
-                f"give every value: `{context.command_name} run {task.slug} key=value ...`"
-            )
+        await _open_form(context, kind, target, command, checked.values)
         return
     request = LaunchRequest(
-        kind=RunKind.TASK,
-        slug=task.slug,
-        name=task.name,
+        kind=kind,
+        slug=target.slug,
+        name=target.name,
         requester_id=context.user_id,
         channel_id=context.channel_id,
         request_key=command_request_key(context.body),
         values=checked.values,
         env=command.env,
     )
-    await _announce(context, await launch(services, request))
+    if kind is Kind.SESSION:
+        await _launch_runbook(context, request)
+    else:
+        await _announce(context, await launch(services, request))
+
+
+async def _open_form(
+    context: CommandContext,
+    kind: Kind,
+    target: Task | Runbook,
+    command: RunCommand | RunbookCommand,
+    values: dict[str, Any],
+) -> None:
+    """The form for `target`, prefilled with what was typed; its submission starts it
+    (bot/listeners/views), checked against what is kept here under the form's ID."""
+    services = context.services
+    metadata = ModalMetadata(
+        kind=kind,
+        slug=target.slug,
+        channel_id=context.channel_id,
+        env=command.env,
+    )
+    view = run_modal(metadata, target.parameters, title=target.name, values=values)
+    if isinstance(target, Runbook):
+        await services.store.forms.keep_runbook(metadata.form_id, target)
+    else:
+        await services.store.forms.keep_task(metadata.form_id, target)
+    try:
+        await services.slack.views_open(trigger_id=str(context.body["trigger_id"]), view=view)
+    except SlackApiError as exc:
+        if exc.response.get("error") not in ("expired_trigger_id", "invalid_trigger_id"):
+            raise
+        verb = "runbook" if kind is Kind.SESSION else "run"
+        await context.say(
+            text=":hourglass: Airplane answered too slowly to open the form. Try again, or "
+            f"give every value: `{context.command_name} {verb} {target.slug} key=value ...`"
+        )
+
+
+class _NoSuchRunbook(LookupError):
+    """The API lists runbooks and `slug` is not one of them."""
+
+    def __init__(self, known: list[str]) -> None:
+        super().__init__()
+        self.known = known
+
+
+async def _runbook(services: Services, slug: str) -> Runbook | None:
+    """The runbook and its parameters; None when this API cannot describe runbooks (no
+    runbooks/get nor runbooks/list: they are not in the documented v0 contract). Raises
+    _NoSuchRunbook when the API lists runbooks and this is not one."""
+    try:
+        return await services.catalog.runbook(services.airplane, slug)
+    except NotFoundError:
+        pass  # no such runbook, or no runbooks/get at all: the listing tells which
+    try:
+        listed = await services.catalog.runbooks(services.airplane)
+    except NotFoundError:
+        return None
+    for runbook in listed:
+        if slug in (runbook.slug, runbook.id):
+            return runbook
+    raise _NoSuchRunbook([runbook.slug for runbook in listed])
 
 
 async def run_runbook(context: CommandContext, command: RunbookCommand) -> None:
-    """`runbook <slug> ...`: start a session with the values as typed."""
+    """`runbook <slug> ...`: like `run`, the form asks for missing values. On an API that cannot
+    describe runbooks, the values go as typed and Airplane checks them."""
+    try:
+        runbook = await _runbook(context.services, command.slug)
+    except _NoSuchRunbook as unknown:
+        await _no_such(context, "runbook", command.slug, unknown.known, "runbook")
+        return
+    if runbook is not None:
+        await _start_or_ask(context, Kind.SESSION, runbook, command)
+        return
+    if command.form:
+        await context.usage(
+            f"this Airplane API does not describe runbooks' parameters, so there is no form "
+            f"for `{command.slug}`; give every value: "
+            f"`{context.command_name} runbook {command.slug} key=value ...`",
+            "runbook",
+        )
+        return
     request = LaunchRequest(
-        kind=RunKind.RUNBOOK,
+        kind=Kind.SESSION,
         slug=command.slug,
         requester_id=context.user_id,
         channel_id=context.channel_id,
@@ -190,27 +306,23 @@ async def run_runbook(context: CommandContext, command: RunbookCommand) -> None:
         values=dict(command.args),
         env=command.env,
     )
+    await _launch_runbook(context, request)
+
+
+async def _launch_runbook(context: CommandContext, request: LaunchRequest) -> None:
+    """Start a session; Airplane's refusal (unknown runbook, bad values) as one usage line."""
     try:
         outcome = await launch(context.services, request)
     except NotFoundError:
-        await context.usage(f"there is no runbook `{command.slug}`", "runbook")
+        await context.usage(f"there is no runbook `{request.slug}`", "runbook")
         return
     except InvalidRequestError as error:
         # A missing or bad value: Airplane's own words, and how to give it.
         await context.usage(
-            f"the runbook `{command.slug}` refused the values: {error.error}", "runbook"
+            f"the runbook `{request.slug}` refused the values: {error.error}", "runbook"
         )
         return
     await _announce(context, outcome)
-
-
-async def _task_slug(services: Services, task_id: str) -> str:
-    if not task_id:
-        return "?"
-    try:
-        return (await services.airplane.get_task(task_id=task_id)).slug
-    except NotFoundError:
-        return task_id
 
 
 async def status(context: CommandContext, command: StatusCommand) -> None:
@@ -226,8 +338,9 @@ async def status(context: CommandContext, command: StatusCommand) -> None:
                 slug=known.slug if known else session.name or session.runbook_id,
                 status=session.status.value,
                 params=session.param_values,
-                link=run_link(app_url, session.id, session=True),
-                is_runbook=True,
+                link=run_link(app_url, session.id, Kind.SESSION),
+                kind=Kind.SESSION,
+                rejected_by=(await _rejected_by(services, [session.id])).get(session.id, ""),
                 **_times(session),
                 **await _who_started(
                     services, known.requester_id if known else None, session.created_by
@@ -237,12 +350,13 @@ async def status(context: CommandContext, command: StatusCommand) -> None:
             run = await services.airplane.get_run(command.id)
             summary = RunSummary(
                 run_id=run.id,
-                slug=known.slug if known else await _task_slug(services, run.task_id),
+                slug=known.slug if known else await task_slug(services, run.task_id),
                 status=run.status.value,
                 env=known.env_slug if known else None,
                 params=run.param_values,
                 link=run_link(app_url, run.id),
                 cancelled_by=await _person(services, run.cancelled_by),
+                rejected_by=(await _rejected_by(services, [run.id])).get(run.id, ""),
                 **_times(run),
                 **await _who_started(
                     services, known.requester_id if known else None, run.created_by
@@ -295,33 +409,17 @@ async def logs(context: CommandContext, command: LogsCommand) -> None:
 
 async def cancel(context: CommandContext, command: CancelCommand) -> None:
     """`cancel <run>`: ask Airplane to cancel, if the user may run that task."""
-    services = context.services
-    try:
-        run = await services.airplane.get_run(command.run_id)
-    except NotFoundError:
-        await context.usage(f"there is no run `{command.run_id}`", "cancel")
-        return
-    known = await services.store.runs.get(run.id)
-    slug = known.slug if known else await _task_slug(services, run.task_id)
-    refused = await authorize(services, RunKind.TASK, slug, context.user_id, context.channel_id)
-    if refused is not None:
-        await _announce(context, refused)
-        return
-    if run.status.is_terminal:
-        await context.say(text=f"Run `{run.id}` already ended: {run.status.value}.")
-        return
-    await services.airplane.cancel_run(
-        run.id,
-        idempotency_key=idempotency_key(command_request_key(context.body)),
-        acting_for=f"slack:{context.user_id}",
-        acting_for_email=await requester_email(services, context.user_id),
+    answer = await cancel_run(
+        context.services,
+        command.run_id,
+        context.user_id,
+        context.channel_id,
+        command_request_key(context.body),
     )
-    await services.store.audit.record(
-        AuditEntry(
-            AuditAction.CANCEL, context.user_id, slug, channel_id=context.channel_id, run_id=run.id
-        )
-    )
-    await context.say(text=f":no_entry_sign: Asked Airplane to cancel run `{run.id}` of `{slug}`.")
+    if not answer.found:
+        await context.usage(answer.text, "cancel")
+        return
+    await context.say(text=answer.text)
 
 
 async def runs(context: CommandContext, command: RunsCommand) -> None:
@@ -338,6 +436,7 @@ async def runs(context: CommandContext, command: RunsCommand) -> None:
     except NotFoundError:
         await _no_such_task(context, command.slug or "", "runs")
         return
+    rejected = await _rejected_by(services, [run.id for run in found])
     summaries = []
     for run in found:
         known = await services.store.runs.get(run.id)
@@ -348,6 +447,7 @@ async def runs(context: CommandContext, command: RunsCommand) -> None:
                 status=run.status.value,
                 link=run_link(services.settings.airplane_app_url, run.id),
                 cancelled_by=await _person(services, run.cancelled_by),
+                rejected_by=rejected.get(run.id, ""),
                 **_times(run),
                 **await _who_started(
                     services, known.requester_id if known else None, run.created_by
@@ -357,6 +457,15 @@ async def runs(context: CommandContext, command: RunsCommand) -> None:
     title = f"Recent runs of {command.slug}" if command.slug else "Recent runs"
     empty = f"_`{command.slug}` has not run yet_" if command.slug else "_no runs yet_"
     await context.say(**runs_list_message(title, summaries, empty=empty))
+
+
+async def _rejected_by(services: Services, run_ids: list[str]) -> dict[str, str]:
+    """Who rejected a prompt of each run (or session), as a mention, for the runs whose
+    rejection was decided through this bot: its audit log records each settled decision, so a
+    list costs one store query and no Airplane call. A rejection made in Airplane itself is not
+    known here; that run reads as Airplane's status says."""
+    actors = await services.store.audit.last_actors(AuditAction.REJECT, run_ids)
+    return {run_id: person(actor, {}) for run_id, actor in actors.items()}
 
 
 async def _person(services: Services, label: str) -> str:

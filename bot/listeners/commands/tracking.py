@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from airplane_api import NotFoundError
 
+from ...kinds import Kind
 from ...launch import authorize
 from ...parsing import SubscribeCommand, UnsubscribeCommand, WatchCommand
-from ...store import RunKind
-from ...tracking.model import Kind, Tracked
+from ...tracking.model import Tracked
 from ...tracking.ports import Subscription
 from .handlers import CommandContext
 
@@ -22,15 +22,11 @@ async def watch(context: CommandContext, command: WatchCommand) -> None:
     if services.tracker is None:
         await context.say(text=NO_TRACKER)
         return
-    kind, label, run_kind = Kind.RUN, "", RunKind.TASK
+    kind, label = Kind.RUN, ""
     try:
         if target.startswith(("ses", "sess")):
             session = await services.airplane.get_session(target)
-            kind, label, run_kind = (
-                Kind.SESSION,
-                session.name or session.runbook_id,
-                RunKind.RUNBOOK,
-            )
+            kind, label = Kind.SESSION, session.name or session.runbook_id
             slug = label
         else:
             run = await services.airplane.get_run(target)
@@ -39,8 +35,8 @@ async def watch(context: CommandContext, command: WatchCommand) -> None:
     except NotFoundError:
         await context.usage(f"there is no run or session `{target}`", "watch")
         return
-    if run_kind is RunKind.TASK:
-        refused = await authorize(services, run_kind, slug, context.user_id, context.channel_id)
+    if kind is Kind.RUN:
+        refused = await authorize(services, kind, slug, context.user_id, context.channel_id)
         if refused is not None:
             await context.say(text=f":no_entry: You may not follow `{slug}` here: {refused.reason}")
             return
@@ -64,9 +60,7 @@ async def subscribe(context: CommandContext, command: SubscribeCommand) -> None:
     except NotFoundError:
         await context.usage(f"there is no task `{command.slug}`", "subscribe")
         return
-    refused = await authorize(
-        services, RunKind.TASK, command.slug, context.user_id, context.channel_id
-    )
+    refused = await authorize(services, Kind.RUN, command.slug, context.user_id, context.channel_id)
     if refused is not None:
         await context.say(
             text=f":no_entry: You may not follow `{command.slug}` here: {refused.reason}"

@@ -7,8 +7,8 @@ from typing import Any
 from slack_bolt.async_app import AsyncApp
 from slack_sdk.errors import SlackApiError
 
+from ...home import MAX_RUNS, approval_key, home_view, run_key
 from ...services import Services
-from ...tracking.home import MAX_RUNS, approval_key, home_view, run_key
 from ...tracking.plan import PARENT_KEY
 from ..tracked import tracked
 

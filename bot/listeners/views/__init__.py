@@ -1,4 +1,4 @@
-"""The run modal's submission: inline errors, or the run."""
+"""The run modal's submission (a task's or a runbook's): inline errors, or the run."""
 
 from __future__ import annotations
 
@@ -8,12 +8,15 @@ from typing import Any
 from pydantic import ValidationError
 from slack_bolt.async_app import AsyncAck, AsyncApp
 
+from airplane_api.models import Runbook, Task
+
 from ...blocks.modal import ModalMetadata, read_modal_state, read_modal_values
 from ...ids import BlockId, CallbackId, param_block_id
+from ...kinds import Kind
 from ...launch import Launched, LaunchRequest, launch
 from ...requests import view_request_key
 from ...services import Services
-from ...store import FormGone, RunKind
+from ...store import FormGone
 from ..tracked import tracked
 
 __all__ = ["register"]
@@ -44,12 +47,16 @@ def register(app: AsyncApp, services: Services) -> None:
             return
         # Checked against what the form was opened with (bot/store/forms.py): no Airplane
         # call before the ack, which Slack wants within 3 s.
+        target: Task | Runbook
         try:
-            task = await services.store.forms.task(metadata.form_id)
+            if metadata.kind is Kind.SESSION:
+                target = await services.store.forms.runbook(metadata.form_id)
+            else:
+                target = await services.store.forms.task(metadata.form_id)
         except FormGone:
             await ack(response_action="errors", errors={_first_block(view): FORM_GONE})
             return
-        checked = read_modal_values(task.parameters, state)
+        checked = read_modal_values(target.parameters, state)
         if checked.errors:
             await ack(
                 response_action="errors",
@@ -62,9 +69,9 @@ def register(app: AsyncApp, services: Services) -> None:
         outcome = await launch(
             services,
             LaunchRequest(
-                kind=RunKind.TASK,
-                slug=task.slug,
-                name=task.name,
+                kind=metadata.kind,
+                slug=target.slug,
+                name=target.name,
                 requester_id=user_id,
                 channel_id=channel_id,
                 request_key=view_request_key(body, metadata.form_id),

@@ -13,8 +13,8 @@ from bot.approvals.decision import OutcomeKind
 from bot.approvals.groups import ReviewerGroups
 from bot.approvals.locks import PromptLocks
 from bot.approvals.reviewers import Clicker, Intent
+from bot.people import People, person
 from bot.store import Store
-from bot.tracking.people import People, person
 
 from .fakes import FakeClock, FakeSlack, build
 from .harness import TrackedRun

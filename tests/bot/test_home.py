@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from bot.approvals.ports import PendingApproval
-from bot.tracking.home import approval_key, home_view, run_key
-from bot.tracking.model import Kind, Progress, Tracked
+from bot.home import PendingApproval, approval_key, home_view, run_key
+from bot.kinds import Kind
+from bot.tracking.model import Progress, Tracked
 
 OPEN = Tracked(Kind.RUN, "run_open", "C1", "deploy", since=1_767_000_000.0, name="Deploy")
 DONE = Tracked(Kind.RUN, "run_done", "D1", "hello")

@@ -10,7 +10,7 @@ import pytest
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_slack_response import AsyncSlackResponse
 
-from bot.tracking.outbox import Outbox, Priority, retry_after_of
+from bot.slack_outbox import Outbox, Priority, retry_after_of
 
 
 class FakeTime:

@@ -1,10 +1,15 @@
 """App Home: what waits for the reader first (approvals, then runs still open), then their
-recent runs; each with a button that answers or opens its thread. Pure."""
+recent runs; each with a button that answers or opens its thread. Pure.
+
+Runs come from the tracker's store; approvals from whatever implements `PendingApprovals`
+(`bot/approvals`' service), so App Home depends on neither package's insides.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Any
+from dataclasses import dataclass
+from typing import Any, Protocol
 
 from slack_sdk.models.blocks import (
     ButtonElement,
@@ -16,10 +21,31 @@ from slack_sdk.models.blocks import (
 )
 from slack_sdk.models.views import View
 
-from ..approvals.ports import PendingApproval
-from ..blocks.runs import slack_date, status_emoji
-from ..ids import ActionId
-from .model import TERMINAL, Progress, Tracked
+from airplane_api.models import is_terminal_status
+
+from .blocks.runs import slack_date, status_emoji
+from .ids import ActionId
+from .tracking.model import Progress, Tracked
+
+
+@dataclass(frozen=True)
+class PendingApproval:
+    """A prompt waiting for one person's decision, as App Home lists it."""
+
+    prompt_id: str
+    description: str
+    channel: str = ""
+    thread_ts: str = ""
+    run_id: str = ""
+
+
+class PendingApprovals(Protocol):
+    """The approvals side's answer to "what waits for this Slack user?" (App Home)."""
+
+    async def pending_for(self, user_id: str) -> Sequence[PendingApproval]:
+        """Prompts `user_id` may decide and nobody has yet, newest first."""
+        ...
+
 
 MAX_RUNS = 20
 MAX_APPROVALS = 20
@@ -84,8 +110,8 @@ def home_view(
             blocks.append(_section(text, _link_button("Answer", url, primary=True)))
     else:
         blocks.append(ContextBlock(elements=[MarkdownTextObject(text="Nothing waits for you.")]))
-    open_runs = [(t, p) for t, p in runs if (p.parent_status or "Queued") not in TERMINAL]
-    ended = [(t, p) for t, p in runs if (p.parent_status or "Queued") in TERMINAL]
+    open_runs = [(t, p) for t, p in runs if not is_terminal_status(p.parent_status)]
+    ended = [(t, p) for t, p in runs if is_terminal_status(p.parent_status)]
     for title, items in (("Your open runs", open_runs), ("Your recent runs", ended)):
         blocks += [DividerBlock(), HeaderBlock(text=title)]
         if not items:

@@ -1,5 +1,7 @@
-"""Who someone is, as a Slack message shows them: a mention when their Slack account is known.
+"""Who someone is: the label the bot acts for, and how a Slack message shows a label.
 
+`slack_label(user_id)` is the one way the bot names a Slack user to Airplane (`slack:U…`, sent
+as `X-Airplane-Acting-For`), and `slack_user(label)` the one way it reads such a label back.
 Runs, prompts and decisions name people by label: `slack:U…` (the bot acted for them), an
 Airplane user ID (`usr…`, someone in the Airplane app or the API) or, for reviewers, an email.
 `users/get` and Slack's `users.lookupByEmail` turn the last two into a mention or a name. Both
@@ -13,6 +15,9 @@ from __future__ import annotations
 import logging
 from collections.abc import Awaitable, Callable, Iterable, Mapping
 
+from slack_sdk.errors import SlackApiError
+from slack_sdk.web.async_client import AsyncWebClient
+
 from airplane_api.models import User
 
 log = logging.getLogger(__name__)
@@ -23,6 +28,12 @@ GetUser = Callable[[str], Awaitable[User]]
 SlackUserOf = Callable[[str], Awaitable[str | None]]
 GroupMembers = Callable[[str], Awaitable[frozenset[str] | None]]
 GROUP_PREFIX = "group:"
+
+
+def slack_label(user_id: str) -> str:
+    """The acting-for label of a Slack user: what Airplane records as `createdBy`,
+    `submittedBy` or `cancelledBy` when the bot acts for them."""
+    return f"{SLACK_PREFIX}{user_id}"
 
 
 def slack_user(label: str) -> str | None:
@@ -43,6 +54,20 @@ def person(label: str, names: Mapping[str, str]) -> str:
     if user is not None:
         return f"<@{user}>"
     return label or "someone"
+
+
+async def slack_email(slack: AsyncWebClient, user_id: str) -> str | None:
+    """A Slack user's profile email (`users.info`), when the bot may read it: sent with the
+    acting-for label, and how a clicker is matched to a prompt's reviewers."""
+    try:
+        answer = await slack.users_info(user=user_id)
+    except SlackApiError as exc:
+        log.info("no email for %s: %s", user_id, exc.response.get("error"))
+        return None
+    user = answer.get("user")
+    profile = user.get("profile") if isinstance(user, dict) else None
+    email = profile.get("email") if isinstance(profile, dict) else None
+    return email.strip() or None if isinstance(email, str) else None
 
 
 class People:

@@ -29,8 +29,8 @@ from typing import Any
 
 from slack_sdk.errors import SlackApiError
 
-from .. import metrics
-from .budget import TokenBucket
+from . import metrics
+from .tracking.budget import TokenBucket
 
 log = logging.getLogger(__name__)
 
@@ -108,10 +108,8 @@ class Outbox:
         self._sleep = sleep
         self._channels: dict[str, _Channel] = {}
         self._order = itertools.count()
-        self.sent = 0
         self.folded = 0
         self.rate_limited = 0
-        self.expedited = 0
         # Queued calls by priority, kept as they change: the depth gauge is read on every
         # write, and counting the queues each time would cost O(queued) on the hot path.
         self._depth = dict.fromkeys(Priority, 0)
@@ -159,7 +157,6 @@ class Outbox:
             if job.owner == owner and job.priority > priority:
                 self._reprioritize(job, priority)
                 raised += 1
-        self.expedited += raised
         return raised
 
     def pending(self, priority: Priority | None = None) -> int:
@@ -204,7 +201,6 @@ class Outbox:
                     job.future.set_exception(error)
                 continue
             self._finish(state, job)
-            self.sent += 1
             if not job.future.done():
                 job.future.set_result(result)
 
