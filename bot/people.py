@@ -6,6 +6,8 @@ Runs, prompts and decisions name people by label: `slack:U…` (the bot acted fo
 Airplane user ID (`usr…`, someone in the Airplane app or the API) or, for reviewers, an email.
 `users/get` and Slack's `users.lookupByEmail` turn the last two into a mention or a name. Both
 are cached for the process (a miss too), so a run's every edit costs no lookup after the first.
+A reviewer group (`group:<slug>`) reads as its members' mentions when approvals can name them
+(`bot/approvals/groups.py`, which keeps its own short-lived cache), else as the group's name.
 """
 
 from __future__ import annotations
@@ -26,6 +28,8 @@ SLACK_PREFIX = "slack:"
 
 GetUser = Callable[[str], Awaitable[User]]
 SlackUserOf = Callable[[str], Awaitable[str | None]]
+GroupMembers = Callable[[str], Awaitable[frozenset[str] | None]]
+GROUP_PREFIX = "group:"
 
 
 def slack_label(user_id: str) -> str:
@@ -71,21 +75,43 @@ async def slack_email(slack: AsyncWebClient, user_id: str) -> str | None:
 class People:
     """Labels to mentions or names, through Airplane's `users/get` and Slack's email lookup."""
 
-    def __init__(self, get_user: GetUser | None, slack_user_of: SlackUserOf | None) -> None:
+    def __init__(
+        self,
+        get_user: GetUser | None,
+        slack_user_of: SlackUserOf | None,
+        group_members: GroupMembers | None = None,
+    ) -> None:
         self._get_user = get_user
         self._slack_user_of = slack_user_of
+        self._group_members = group_members
         self._known: dict[str, str] = {}
 
     async def names(self, labels: Iterable[str]) -> dict[str, str]:
         """The text to show for each label that needs a lookup (the rest show as they are)."""
         found: dict[str, str] = {}
         for label in labels:
-            if not label or slack_user(label) is not None or label.startswith("group:"):
+            if label.startswith(GROUP_PREFIX):
+                members = await self._members(label.removeprefix(GROUP_PREFIX))
+                if members:
+                    found[label] = members
+                continue
+            if not label or slack_user(label) is not None:
                 continue
             if label not in self._known:
                 self._known[label] = await self._resolve(label)
             found[label] = self._known[label]
         return found
+
+    async def _members(self, group: str) -> str:
+        """A reviewer group's members as mentions, or "" when they cannot be named."""
+        if self._group_members is None:
+            return ""
+        try:
+            members = await self._group_members(group)
+        except Exception as error:  # a mention is a nicety: the group's name still says who
+            log.info("members of reviewer group %s unknown: %s", group, type(error).__name__)
+            return ""
+        return ", ".join(f"<@{user}>" for user in sorted(members or ()))
 
     async def _resolve(self, label: str) -> str:
         if "@" in label:

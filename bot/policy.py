@@ -11,8 +11,8 @@
         runbooks: ["release"]
         groups: [oncall]                 # policy groups or Slack user group IDs (S...)
         channels: [C0OPS]                # ... or anyone in these channels
-    reviewer_groups:                     # Airplane prompt reviewer groups -> Slack users
-      ops: [U0123ABC]
+    reviewer_groups:                     # Airplane prompt reviewer groups -> Slack users or
+      ops: [U0123ABC, S0456GHI]          #   Slack user groups (S...), read when a prompt shows
 
 A rule grants a request when one of its target globs matches and the requester matches one of
 its subjects (user, group or channel); a rule with no subjects matches everyone.

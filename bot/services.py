@@ -109,7 +109,6 @@ async def open_services(settings: Settings) -> Services:
     slack = slack_client(settings, aiohttp.ClientSession())
     outbox = Outbox()
     directory = SlackDirectory(slack)
-    people = People(airplane.get_user, directory.user_of)
     approvals = Approvals(
         store=store,
         airplane=airplane,
@@ -120,6 +119,8 @@ async def open_services(settings: Settings) -> Services:
         reminder_after=settings.approval_reminder_minutes * 60,
         reminders=settings.approval_reminders,
     )
+    # The parent's "Waiting for approval from …" names a reviewer group's members (issue 16).
+    people = People(airplane.get_user, directory.user_of, approvals.groups.members)
     return Services(
         settings=settings,
         airplane=airplane,

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from .ids import (
+from ..ids import (
     ApprovalAction,
     ApprovalBlock,
     ApprovalCallback,
     PromptModalMetadata,
     PromptRef,
-    param_block_id,
+    prompt_param_block_id,
 )
 from .render import (
     ApprovalMessage,
@@ -50,9 +50,9 @@ __all__ = [
     "layout_of",
     "may_decide",
     "modal_errors",
-    "param_block_id",
     "pending_message",
     "prompt_modal",
+    "prompt_param_block_id",
     "requester_of",
     "reviewer_emails",
     "reviewer_slack_users",

@@ -7,15 +7,14 @@ with no Slack account costs one call, not one per prompt.
 
 from __future__ import annotations
 
-import asyncio
 import logging
 
-from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
-__all__ = ["SlackDirectory"]
+from ..people import slack_email
+from .slack import refused_as
 
-log = logging.getLogger(__name__)
+__all__ = ["SlackDirectory"]
 
 
 class SlackDirectory:
@@ -25,19 +24,13 @@ class SlackDirectory:
         self._slack = slack
         self._email_of: dict[str, str | None] = {}
         self._user_of: dict[str, str | None] = {}
-        self._lock = asyncio.Lock()
 
     async def email_of(self, user_id: str) -> str | None:
         """The user's profile email, or None when Slack shows none."""
         if user_id in self._email_of:
             return self._email_of[user_id]
-        try:
-            answer = await self._slack.users_info(user=user_id)
-            profile = (answer.get("user") or {}).get("profile") or {}
-            email = str(profile.get("email") or "").strip().lower() or None
-        except SlackApiError as exc:
-            log.info("users.info %s failed: %s", user_id, exc.response.get("error"))
-            email = None
+        found = await slack_email(self._slack, user_id)  # the bot's one users.info lookup
+        email = found.lower() if found else None
         self._email_of[user_id] = email
         if email:
             self._user_of.setdefault(email, user_id)
@@ -48,12 +41,13 @@ class SlackDirectory:
         key = email.strip().lower()
         if key in self._user_of:
             return self._user_of[key]
-        try:
+
+        async def call() -> str | None:
             answer = await self._slack.users_lookupByEmail(email=key)
-            user_id = str((answer.get("user") or {}).get("id") or "") or None
-        except SlackApiError as exc:
-            log.info("users.lookupByEmail failed: %s", exc.response.get("error"))
-            user_id = None
+            return str((answer.get("user") or {}).get("id") or "") or None
+
+        # A reviewer without a Slack account is normal: INFO, once (the miss is cached).
+        user_id = await refused_as("look up a reviewer by email", call, None, level=logging.INFO)
         self._user_of[key] = user_id
         return user_id
 

@@ -8,8 +8,8 @@ from slack_sdk.models.blocks import InputBlock
 
 from airplane_api.models import Parameter
 
+from ..ids import ApprovalAction, prompt_param_block_id
 from ..param_inputs import param_input
-from .ids import ApprovalAction, param_block_id
 
 __all__ = ["input_block"]
 
@@ -18,7 +18,7 @@ def input_block(index: int, param: Parameter, *, value: Any = None, error: str =
     """The input for the `index`-th parameter, showing `value` (the default when None)."""
     return param_input(
         param,
-        block_id=param_block_id(index),
+        block_id=prompt_param_block_id(index),
         action_id=str(ApprovalAction.VALUE),
         value=value,
         error=error,

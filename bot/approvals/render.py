@@ -30,14 +30,14 @@ from slack_sdk.models.views import View
 from airplane_api.models import Prompt, PromptState
 
 from ..blocks.runs import params_text
-from ..tracking.people import slack_user
-from .ids import (
+from ..ids import (
     ApprovalAction,
     ApprovalBlock,
     ApprovalCallback,
     PromptModalMetadata,
     PromptRef,
 )
+from ..people import slack_user
 from .inputs import input_block
 from .markdown import to_mrkdwn
 from .text import actor_mention, clip
@@ -92,6 +92,8 @@ class PromptContext:
     thread_url: str = ""  # a permalink to the run's thread
     # Reviewer email -> Slack user ID, for those whose Slack account is known.
     reviewer_users: Mapping[str, str] = field(default_factory=dict)
+    # Reviewer group -> its Slack users, for groups whose members are known (`groups.py`).
+    group_members: Mapping[str, frozenset[str]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -266,14 +268,18 @@ def _details(
 
 
 def _reviewers_text(prompt: Prompt, context: PromptContext) -> str:
-    """Reviewers as mentions when their Slack account is known, else as Airplane names them."""
+    """Reviewers as mentions when their Slack account is known, else as Airplane names them;
+    a group as its members' mentions (and its name) when they are known, else its name."""
     reviewers = prompt.reviewers
     found = {email.lower(): user for email, user in context.reviewer_users.items()}
     named = [
         f"<@{found[email.strip().lower()]}>" if email.strip().lower() in found else email
         for email in reviewers.users
     ]
-    named += [f"group `{g}`" for g in reviewers.groups]
+    for group in reviewers.groups:
+        members = sorted(context.group_members.get(group, ()))
+        mentions = " ".join(f"<@{user}>" for user in members)
+        named.append(f"{mentions} (group `{group}`)" if members else f"group `{group}`")
     return ", ".join(named) if named else "anyone"
 
 

@@ -17,7 +17,7 @@ from enum import StrEnum
 
 from airplane_api.models import Reviewers
 
-from .text import slack_user_of
+from ..people import slack_user
 
 __all__ = [
     "Clicker",
@@ -55,7 +55,7 @@ class ReviewDecision:
 
 def requester_of(*, started_by_slack_user: str | None, created_by: str) -> str | None:
     """The Slack user who started the run: the store's record first, else `createdBy`."""
-    return started_by_slack_user or slack_user_of(created_by)
+    return started_by_slack_user or slack_user(created_by)
 
 
 def _normal_email(email: str) -> str:

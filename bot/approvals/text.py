@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-__all__ = ["ELLIPSIS", "actor_mention", "clip", "slack_user_of"]
+from ..people import slack_user
+
+__all__ = ["ELLIPSIS", "actor_mention", "clip"]
 
 ELLIPSIS = "…"
-SLACK_ACTOR_PREFIX = "slack:"
 
 
 def clip(text: str, limit: int) -> str:
@@ -15,16 +16,9 @@ def clip(text: str, limit: int) -> str:
     return text[: max(limit - 1, 0)] + ELLIPSIS
 
 
-def slack_user_of(actor: str) -> str | None:
-    """The Slack user ID in an actor label `slack:<USERID>` (the bot's acting-for), else None."""
-    if actor.startswith(SLACK_ACTOR_PREFIX) and len(actor) > len(SLACK_ACTOR_PREFIX):
-        return actor[len(SLACK_ACTOR_PREFIX) :]
-    return None
-
-
 def actor_mention(actor: str) -> str:
     """How a submitter/canceller reads in mrkdwn: a mention for Slack users, else the label."""
-    user = slack_user_of(actor)
+    user = slack_user(actor)
     if user is not None:
         return f"<@{user}>"
     return f"`{actor}`" if actor else "someone outside Slack"

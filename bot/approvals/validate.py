@@ -14,8 +14,8 @@ from typing import Any
 
 from airplane_api.models import ParameterSchema
 
+from ..ids import prompt_param_block_id
 from ..param_inputs import read_state
-from .ids import param_block_id
 
 __all__ = ["CheckedValues", "check_values", "modal_errors"]
 
@@ -37,7 +37,7 @@ class CheckedValues:
 def check_values(schema: ParameterSchema, state: Mapping[str, Any]) -> CheckedValues:
     """Check every parameter of `schema` against the submitted `state.values`."""
     params = schema.parameters
-    checked = read_state(params, state, lambda index, _param: param_block_id(index))
+    checked = read_state(params, state, lambda index, _param: prompt_param_block_id(index))
     shown: dict[int, Any] = {}
     errors: dict[int, str] = {}
     for index, param in enumerate(params):
@@ -50,4 +50,4 @@ def check_values(schema: ParameterSchema, state: Mapping[str, Any]) -> CheckedVa
 
 def modal_errors(checked: CheckedValues) -> dict[str, str]:
     """Errors keyed by block ID, as a modal's `response_action: errors` wants them."""
-    return {param_block_id(index): message for index, message in checked.errors.items()}
+    return {prompt_param_block_id(index): message for index, message in checked.errors.items()}

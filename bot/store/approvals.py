@@ -8,6 +8,10 @@ a bot restarted between the click and Airplane's answer replays the same call (`
 and Airplane applies it once. `approval_copies` has one row per message showing the prompt
 (the run's thread and each reviewer's DM): a copy is reserved before it is posted, so a prompt
 seen again is not posted again, and a copy whose post never finished is retried.
+
+Reminders are counted in the row (`reminders_sent`, `reminded_at`), not in a process, so a
+restart or another replica neither reminds early nor past the limit; taking the next reminder
+is a conditional UPDATE on the count, so two replicas cannot both send it.
 """
 
 from __future__ import annotations
@@ -62,6 +66,11 @@ MIGRATIONS = register_migrations(
             );
             CREATE INDEX approval_copies_user ON approval_copies (dm_user_id)
             """,
+            # Reminders survive restarts and are shared by replicas (issue 16).
+            """
+            ALTER TABLE approval_prompts ADD COLUMN reminders_sent INTEGER NOT NULL DEFAULT 0;
+            ALTER TABLE approval_prompts ADD COLUMN reminded_at TEXT
+            """,
         ),
     )
 )
@@ -102,6 +111,8 @@ class ApprovalRecord:
     state: ApprovalState = ApprovalState.PENDING
     claim: Claim | None = None
     created_at: datetime = field(default_factory=lambda: datetime.now(UTC))
+    reminders_sent: int = 0
+    reminded_at: datetime | None = None  # when the last reminder went out
 
 
 @dataclass(frozen=True)
@@ -136,6 +147,8 @@ def _record(row: Row) -> ApprovalRecord:
         state=ApprovalState(row["state"]),
         claim=claim,
         created_at=datetime.fromisoformat(row["created_at"]),
+        reminders_sent=int(row["reminders_sent"]),
+        reminded_at=datetime.fromisoformat(row["reminded_at"]) if row["reminded_at"] else None,
     )
 
 
@@ -185,7 +198,8 @@ class ApprovalStore:
         return [_record(row) for row in rows]
 
     async def claim(self, prompt_id: str, claim: Claim) -> bool:
-        """Take the decision of a pending prompt; False when someone else's claim came first."""
+        """Take the decision of a pending prompt; False when someone else's claim came first.
+        Stamped `claim.claimed_at` (the caller's clock), else now."""
         changed = await self._db.execute(
             "UPDATE approval_prompts SET state = ?, intent = ?, actor_id = ?, actor_email = ?,"
             " values_json = ?, claim_key = ?, claimed_at = ? WHERE prompt_id = ? AND state = ?",
@@ -196,7 +210,7 @@ class ApprovalStore:
                 claim.actor_email,
                 json.dumps(claim.values, sort_keys=True, default=str),
                 claim.key,
-                datetime.now(UTC).isoformat(),
+                (claim.claimed_at or datetime.now(UTC)).isoformat(),
                 prompt_id,
                 ApprovalState.PENDING.value,
             ),
@@ -235,6 +249,16 @@ class ApprovalStore:
             "UPDATE approval_prompts SET state = ?, decided_at = ? WHERE prompt_id = ?",
             (state.value, datetime.now(UTC).isoformat(), prompt_id),
         )
+
+    async def take_reminder(self, prompt_id: str, sent_before: int, at: datetime) -> bool:
+        """Count the next reminder of a pending prompt, before sending it; False when another
+        replica (or an earlier round) counted it first, or the prompt no longer waits."""
+        changed = await self._db.execute(
+            "UPDATE approval_prompts SET reminders_sent = ?, reminded_at = ?"
+            " WHERE prompt_id = ? AND state = ? AND reminders_sent = ?",
+            (sent_before + 1, at.isoformat(), prompt_id, ApprovalState.PENDING.value, sent_before),
+        )
+        return changed > 0
 
     async def reserve_copy(self, prompt_id: str, channel_id: str, dm_user_id: str | None) -> bool:
         """Reserve the copy in `channel_id` before posting it; False when it exists already."""

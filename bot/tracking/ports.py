@@ -13,9 +13,6 @@ from typing import Any, Protocol
 
 from airplane_api.models import GetLogsResponse, Prompt, Run, Session
 
-# App Home's port for approvals moved to `bot.home`; re-exported only for bot/approvals/service.py
-# until it imports `bot.home` itself (then delete this import).
-from ..home import PendingApproval as PendingApproval
 from .model import Progress, Tracked
 from .render import FileBody, Message
 

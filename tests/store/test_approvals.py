@@ -1,12 +1,14 @@
 """The approvals store on each backend: one claim wins, copies are reserved once, state
-survives a restart."""
+(reminders included) survives a restart."""
 
 from __future__ import annotations
 
 import asyncio
 from dataclasses import replace
+from datetime import UTC, datetime, timedelta
 
-from bot.store import Store
+from bot.store import Migrations, Store, open_database
+from bot.store.approvals import MIGRATIONS as APPROVALS
 from bot.store.approvals import ApprovalRecord, ApprovalState, Claim
 
 
@@ -101,3 +103,41 @@ async def test_a_claim_is_settled_once_and_only_by_its_key(store: Store) -> None
     settled = await store.approvals.get("pmt1")
     assert settled is not None
     assert settled.state is ApprovalState.DECIDED
+
+
+async def test_reminders_are_counted_once_each_and_survive_a_restart(db_location: str) -> None:
+    """Each reminder is taken once (two replicas asking together: one wins), and the count and
+    its time are read back after a restart, so nobody reminds again early or past the limit."""
+    store = await Store.open(db_location)
+    await store.approvals.remember(_record())
+    at = datetime(2026, 1, 1, 12, 30, tzinfo=UTC)
+    won = await asyncio.gather(*(store.approvals.take_reminder("pmt1", 0, at) for _ in range(5)))
+    assert sum(won) == 1
+    assert not await store.approvals.take_reminder("pmt1", 0, at)  # counted already
+    await store.close()
+    store = await Store.open(db_location)
+    got = await store.approvals.get("pmt1")
+    assert got is not None
+    assert (got.reminders_sent, got.reminded_at) == (1, at)
+    assert await store.approvals.take_reminder("pmt1", 1, at + timedelta(minutes=30))
+    await store.approvals.finish("pmt1", ApprovalState.DECIDED)
+    assert not await store.approvals.take_reminder("pmt1", 2, at)  # no longer waiting
+    await store.close()
+
+
+async def test_a_version_1_approvals_table_gains_reminder_columns(db_location: str) -> None:
+    """A database made before reminders were stored keeps its prompts, counted from zero."""
+    first = Migrations("approvals", APPROVALS.steps[:1])
+    db = await open_database(db_location, (first,))
+    await db.execute(
+        "INSERT INTO approval_prompts (prompt_id, run_id, channel_id, thread_ts, state,"
+        " created_at) VALUES ('pmt_old', 'run1', 'C1', '1.0', 'pending', ?)",
+        (datetime(2026, 1, 1, tzinfo=UTC).isoformat(),),
+    )
+    await db.close()
+    store = await Store.open(db_location)
+    assert await store.db.version("approvals") == len(APPROVALS.steps)
+    got = await store.approvals.get("pmt_old")
+    assert got is not None
+    assert (got.reminders_sent, got.reminded_at) == (0, None)
+    await store.close()

@@ -1,4 +1,8 @@
-"""Approval buttons and the prompt modal: ack at once, then decide through `Approvals`."""
+"""Approval buttons and the prompt modal: ack at once, then hand the click to `Approvals`.
+
+What happens on Approve: `on_approve` -> `Approvals.decide` -> `approvals/deciding.py` (the
+I/O, in order) following `approvals/decision.py` (the rules). See docs/architecture.md.
+"""
 
 from __future__ import annotations
 
@@ -46,10 +50,7 @@ def register(app: AsyncApp, services: Services) -> None:
     async def tell(body: dict[str, Any], outcome: Outcome) -> None:
         user = str(body["user"]["id"])
         channel = str((body.get("channel") or {}).get("id") or "")
-        if outcome.message and channel:
-            await services.slack.chat_postEphemeral(
-                channel=channel, user=user, text=outcome.message
-            )
+        await approvals.tell(channel, user, outcome)
 
     def prompt_ref(body: dict[str, Any]) -> PromptRef | None:
         # A button this bot did not render (a forged or stale payload): one line, no trace.
@@ -98,12 +99,14 @@ def register(app: AsyncApp, services: Services) -> None:
         if refusal is not None:
             await tell(body, refusal)
             return
-        await approvals.open_modal(
+        trouble = await approvals.open_modal(
             ref.prompt_id,
             str(body["trigger_id"]),
             channel=str((body.get("channel") or {}).get("id") or ""),
             message_ts=str((body.get("container") or {}).get("message_ts") or ""),
         )
+        if trouble is not None:
+            await tell(body, trouble)
 
     @app.action(ApprovalAction.VALUE)
     async def on_value(ack: AsyncAck) -> None:
@@ -138,7 +141,4 @@ def register(app: AsyncApp, services: Services) -> None:
             state,
             channel=metadata.channel or None,
         )
-        if outcome.message and metadata.channel:
-            await services.slack.chat_postEphemeral(
-                channel=metadata.channel, user=user, text=outcome.message
-            )
+        await approvals.tell(metadata.channel, user, outcome)

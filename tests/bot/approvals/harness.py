@@ -17,8 +17,8 @@ from bot.approvals.service import Approvals
 from bot.config import Settings
 from bot.policy import Policy
 from bot.services import Services, slack_client
+from bot.slack_outbox import Outbox
 from bot.store import Store
-from bot.tracking.outbox import Outbox
 from slackbox import ALICE, CAROL, GENERAL, Message, SlackEmulator
 from tests.support.airfield import AirfieldProcess
 from tests.support.bolt_server import serve_bolt

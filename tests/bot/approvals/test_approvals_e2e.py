@@ -150,6 +150,9 @@ async def test_double_click_and_slack_retry_decide_once(bot: Bot) -> None:
     assert "already answered" in notices[0]
     assert await bot.audit(run_id) == [("approve", BOB)]
     assert (await bot.airplane.get_prompt(prompt.id)).submitted_by == f"slack:{BOB}"
+    # Nothing of the prompt is left in memory once decided: no lock, no context.
+    assert len(bot.approvals.posting.locks) == 0
+    assert bot.approvals.posting.waiting() == 0
 
 
 def _answered_notices(bot: Bot, user: str) -> list[str]:
@@ -228,11 +231,12 @@ async def test_a_claim_left_by_a_restart_is_replayed_once(bot: Bot) -> None:
 
     with pytest.raises(asyncio.CancelledError):
         await restarted.run_upkeep(sleep=two_rounds)
-    await bot.approvals.resume()  # nothing left to do: the claim was settled
+    # The restarted upkeep itself sent and settled it (its first round takes every claim).
     assert (await bot.airplane.get_prompt(prompt.id)).cancelled_by == f"slack:{BOB}"
     record = await bot.services.store.approvals.get(prompt.id)
     assert record is not None
     assert record.state is ApprovalState.DECIDED
+    await bot.approvals.resume()  # nothing left to do: the claim was settled
     await bot.slack.wait_for(lambda: outcome_text(bot.slack.message(GENERAL, message.ts)))
     assert await bot.audit(run_id) == [("reject", BOB)]
 
