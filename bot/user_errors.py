@@ -184,3 +184,26 @@ def form_not_opened(command_name: str, slug: str, subcommand: str = "run") -> st
         ":hourglass: Airplane answered too slowly to open the form. Try again, or "
         f"give every value: `{command_name} {subcommand} {slug} key=value ...`"
     )
+
+
+# -- what a reviewer is told when an answer to a prompt does not go through ------------------
+
+ANSWER_KEPT = "Airplane did not answer; your answer is kept and will be sent again shortly."
+ANSWER_BEING_RECORDED = "An answer to this prompt is being recorded right now."
+ANSWERED_A_MOMENT_AGO = "This prompt was answered a moment ago; nothing more to do."
+PROMPT_NOT_WAITING = "This prompt is no longer waiting."
+PROMPT_UNKNOWN = "I don't know this prompt any more."
+FIX_VALUES = "Fix the highlighted values."
+AIRPLANE_NO_ANSWER = "Airplane did not answer; try again in a moment."
+PROMPT_FORM_NOT_OPENED = "Slack would not open the form; press Respond again."
+
+
+def may_not_answer(reason: str) -> str:
+    """The clicker is not among the prompt's reviewers (or is its requester)."""
+    return f"You can't answer this prompt: {reason}."
+
+
+def decided_elsewhere(*, rejected: bool) -> str:
+    """The prompt was decided (in Airplane, or by someone else) before this click."""
+    what = "rejected" if rejected else "answered"
+    return f"This prompt was already {what}, so your answer was not sent."

@@ -26,6 +26,14 @@ from ..ids import PromptModalMetadata
 from ..people import slack_label
 from ..store import AuditAction, AuditEntry
 from ..store.approvals import ApprovalRecord, ApprovalState, Claim
+from ..user_errors import (
+    AIRPLANE_NO_ANSWER,
+    ANSWERED_A_MOMENT_AGO,
+    FIX_VALUES,
+    PROMPT_FORM_NOT_OPENED,
+    PROMPT_UNKNOWN,
+    may_not_answer,
+)
 from . import decision
 from .airplane import attempt
 from .decision import CallFailure, ClaimFate, Outcome, OutcomeKind, Verdict
@@ -48,8 +56,6 @@ from .validate import CheckedValues, check_values
 __all__ = ["Deciding"]
 
 log = logging.getLogger(__name__)
-
-NO_ANSWER = "Airplane did not answer; try again in a moment."
 
 
 class Deciding:
@@ -115,11 +121,11 @@ class Deciding:
         if intent is Intent.APPROVE:
             checked = check_values(prompt.schema_, state_values or {})
             if not checked.ok:
-                return Outcome(OutcomeKind.INVALID, decision.FIX_VALUES, checked)
+                return Outcome(OutcomeKind.INVALID, FIX_VALUES, checked)
             values = checked.values
         claim = decision.claim_for(clicker, intent, values, key=self._new_key(), now=self._clock())
         if not await self._records.claim(prompt_id, claim):
-            return Outcome(OutcomeKind.BUSY, decision.BUSY_ANSWERED)
+            return Outcome(OutcomeKind.BUSY, ANSWERED_A_MOMENT_AGO)
         return await self.apply(record, claim, channel)
 
     async def _preflight(
@@ -128,10 +134,10 @@ class Deciding:
         """Steps 1-2: still pending here and in Airplane, and the clicker may decide."""
         record = await self._records.get(prompt_id)
         if record is None:
-            return Outcome(OutcomeKind.UNKNOWN, decision.UNKNOWN_PROMPT)
+            return Outcome(OutcomeKind.UNKNOWN, PROMPT_UNKNOWN)
         prompt = await attempt("read a prompt", self._airplane.get_prompt(prompt_id))
         if isinstance(prompt, CallFailure):
-            return Outcome(OutcomeKind.FAILED, NO_ANSWER)
+            return Outcome(OutcomeKind.FAILED, AIRPLANE_NO_ANSWER)
         verdict, outcome = decision.before_claim(record, prompt)
         if verdict is Verdict.SETTLE:
             await self.settle_elsewhere(record, prompt)
@@ -157,7 +163,7 @@ class Deciding:
                     detail={"reason": review.reason, "intent": intent.value},
                 )
             )
-            return Outcome(OutcomeKind.REFUSED, f"You can't answer this prompt: {review.reason}.")
+            return Outcome(OutcomeKind.REFUSED, may_not_answer(review.reason))
         return record, prompt, clicker
 
     async def may_respond(self, prompt_id: str, user_id: str) -> Outcome | None:
@@ -255,15 +261,13 @@ class Deciding:
         the submission's check; None when it opened, else what to tell the clicker."""
         prompt = await attempt("read a prompt", self._airplane.get_prompt(prompt_id))
         if isinstance(prompt, CallFailure):
-            return Outcome(OutcomeKind.FAILED, NO_ANSWER)
+            return Outcome(OutcomeKind.FAILED, AIRPLANE_NO_ANSWER)
         metadata = PromptModalMetadata(
             prompt_id=prompt_id, run_id=prompt.run_id, channel=channel, message_ts=message_ts
         )
         await self._forms.keep_prompt_schema(prompt_id, prompt.schema_)
         if not await self._slack.open_view(trigger_id, prompt_modal(prompt, metadata).to_dict()):
-            return Outcome(
-                OutcomeKind.FAILED, "Slack would not open the form; press Respond again."
-            )
+            return Outcome(OutcomeKind.FAILED, PROMPT_FORM_NOT_OPENED)
         return None
 
     async def check_modal(self, prompt_id: str, state_values: Mapping[str, Any]) -> CheckedValues:

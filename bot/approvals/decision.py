@@ -23,11 +23,11 @@ from airplane_api.models import Prompt, PromptState
 
 from ..people import slack_label
 from ..store.approvals import ApprovalRecord, ApprovalState, Claim
+from ..user_errors import ANSWER_BEING_RECORDED, ANSWER_KEPT, PROMPT_NOT_WAITING, decided_elsewhere
 from .reviewers import Clicker, Intent
 from .validate import CheckedValues
 
 __all__ = [
-    "ENDED",
     "AfterCall",
     "Answer",
     "CallFailure",
@@ -46,16 +46,6 @@ __all__ = [
     "upkeep_delay",
     "waited_text",
 ]
-
-# A run's or runbook session's statuses after which its prompts can no longer be answered.
-ENDED = frozenset({"Succeeded", "Failed", "Cancelled"})
-
-RETRYING = "Airplane did not answer; your answer is kept and will be sent again shortly."
-BUSY_RECORDING = "An answer to this prompt is being recorded right now."
-BUSY_ANSWERED = "This prompt was answered a moment ago; nothing more to do."
-NO_LONGER_WAITING = "This prompt is no longer waiting."
-UNKNOWN_PROMPT = "I don't know this prompt any more."
-FIX_VALUES = "Fix the highlighted values."
 
 
 class OutcomeKind(StrEnum):
@@ -95,9 +85,9 @@ def before_claim(record: ApprovalRecord, prompt: Prompt) -> tuple[Verdict, Outco
     if prompt.state is not PromptState.PENDING:
         return Verdict.SETTLE, Outcome(OutcomeKind.ELSEWHERE, elsewhere_note(prompt))
     if record.state is ApprovalState.CLAIMED:
-        return Verdict.STOP, Outcome(OutcomeKind.BUSY, BUSY_RECORDING)
+        return Verdict.STOP, Outcome(OutcomeKind.BUSY, ANSWER_BEING_RECORDED)
     if record.state is not ApprovalState.PENDING:
-        return Verdict.STOP, Outcome(OutcomeKind.ELSEWHERE, NO_LONGER_WAITING)
+        return Verdict.STOP, Outcome(OutcomeKind.ELSEWHERE, PROMPT_NOT_WAITING)
     return Verdict.PROCEED, None
 
 
@@ -178,7 +168,7 @@ def after_call(
     """What a claim comes to, given Airplane's answer and (see `needs_prompt`) the prompt read
     after it; None when that read failed, so the claim is kept for upkeep to finish."""
     if answer is Answer.UNANSWERED or (needs_prompt(answer) and prompt is None):
-        return AfterCall(ClaimFate.KEEP, Outcome(OutcomeKind.FAILED, RETRYING))
+        return AfterCall(ClaimFate.KEEP, Outcome(OutcomeKind.FAILED, ANSWER_KEPT))
     refused = AfterCall(
         ClaimFate.RELEASE, Outcome(OutcomeKind.FAILED, f"Airplane refused the answer: {error}")
     )
@@ -204,9 +194,7 @@ def decided_by(prompt: Prompt, claim: Claim) -> bool:
 
 def elsewhere_note(prompt: Prompt) -> str:
     """What a clicker is told when the prompt was decided before their click."""
-    if prompt.state is PromptState.CANCELLED:
-        return "This prompt was already rejected, so your answer was not sent."
-    return "This prompt was already answered, so your answer was not sent."
+    return decided_elsewhere(rejected=prompt.state is PromptState.CANCELLED)
 
 
 # -- upkeep ---------------------------------------------------------------------------------

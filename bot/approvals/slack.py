@@ -1,9 +1,9 @@
 """`SlackApprovals`: approvals' Slack calls, with Slack's refusals caught in one place.
 
-Every call goes through `refused_as`, the one seam where a `SlackApiError` becomes a logged
-line and a plain value (None, False, ""): callers decide on values, never inside `except`.
-Channel writes go through the per-channel outbox when there is one, at prompt priority: a
-person is waiting to act on them.
+Every call goes through `refused_as`, the one seam where Slack's refusal (`SlackRefused`, as
+`slack_errors` translates it) becomes a logged line and a plain value (None, False, ""):
+callers decide on values, never inside `except`. Channel writes go through the per-channel
+outbox when there is one, at prompt priority: a person is waiting to act on them.
 """
 
 from __future__ import annotations
@@ -12,9 +12,10 @@ import logging
 from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
-from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
+from ..errors import SlackRefused
+from ..slack_errors import slack_call
 from ..slack_outbox import Outbox, Priority
 from .render import ApprovalMessage
 
@@ -29,9 +30,9 @@ async def refused_as(
 ) -> T:
     """`call()`'s result, or `fallback` (logged with Slack's reason) when Slack refuses."""
     try:
-        return await call()
-    except SlackApiError as exc:
-        log.log(level, "slack refused to %s: %s", what, exc.response.get("error"))
+        return await slack_call(call())
+    except SlackRefused as refused:  # a 429 is a refusal too (SlackRateLimited)
+        log.log(level, "slack refused to %s: %s", what, refused.code)
         return fallback
 
 

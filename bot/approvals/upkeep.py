@@ -13,7 +13,7 @@ import asyncio
 import logging
 from collections.abc import Awaitable, Callable, Mapping
 
-from airplane_api.models import Prompt, PromptState
+from airplane_api.models import Prompt, PromptState, is_terminal_status
 
 from ..store.approvals import ApprovalRecord, ApprovalState
 from . import decision
@@ -140,7 +140,7 @@ class Upkeep:
             status = await self._status_of(record.run_id)
             if isinstance(status, CallFailure):
                 problems[f"sweep: runs/get answered {status.status or 'nothing'}"] = None
-            elif status in decision.ENDED:
+            elif is_terminal_status(status):
                 await self._close(record, prompt, f"the run ended ({status})")
             else:
                 await self._remind(record, prompt)

@@ -55,6 +55,34 @@ def test_the_pause_doubles_with_each_failure_up_to_the_cap_and_resets() -> None:
     assert troubles.pause(1.0) == 1.0
 
 
+def test_a_loop_failing_for_days_keeps_its_capped_pause() -> None:
+    """Thousands of failures in a row (Airplane gone for days) still pause the cap: the
+    doubling must not overflow a float (2.0**1024 raises)."""
+    troubles = Troubles(log, "poller", base=30.0, cap=300.0)
+    for _ in range(5_000):
+        pause = troubles.failed(RuntimeError("x"))
+    assert pause == 300.0
+
+
+def test_a_turn_of_several_steps_logs_each_reason_once_while_it_lasts(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """A turn may fail for several reasons at once (approvals' upkeep: its sweep and its
+    resume): each new one is a warning, one that goes on is DEBUG, one that comes back is new."""
+    troubles = Troubles(log, "upkeep")
+    with caplog.at_level(logging.DEBUG, logger="tests.loops"):
+        troubles.failed_for({"sweep: no answer": None, "resume: no answer": None})
+        troubles.failed_for({"sweep: no answer": None})
+        troubles.failed_for({"sweep: no answer": None, "resume: no answer": None})
+    warned = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
+    assert warned == [
+        "upkeep failed (resume: no answer); carrying on with backoff",
+        "upkeep failed (sweep: no answer); carrying on with backoff",
+        "upkeep failed (resume: no answer); carrying on with backoff",
+    ]
+    assert troubles.failures == 3
+
+
 def test_recovery_is_logged_once(caplog: pytest.LogCaptureFixture) -> None:
     """Back to normal: one line, and none for turns that were never failing."""
     troubles = Troubles(log, "poller")

@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from bot.approvals.decision import (
-    RETRYING,
+    ANSWER_KEPT,
     Answer,
     CallFailure,
     ClaimFate,
@@ -96,7 +96,7 @@ def test_an_accepted_decision_is_settled() -> None:
 
 def test_no_answer_keeps_the_claim_for_a_replay_with_the_same_key() -> None:
     after = after_call(Answer.UNANSWERED, BOB_APPROVES, None)
-    assert (after.fate, after.outcome.message) == (ClaimFate.KEEP, RETRYING)
+    assert (after.fate, after.outcome.message) == (ClaimFate.KEEP, ANSWER_KEPT)
     # Accepted, but the prompt could not be read back to show it: keep, upkeep finishes it.
     assert after_call(Answer.ACCEPTED, BOB_APPROVES, None).fate is ClaimFate.KEEP
 
