@@ -43,7 +43,6 @@ __all__ = [
     "decided_by",
     "elsewhere_note",
     "reminder_due",
-    "upkeep_delay",
     "waited_text",
 ]
 
@@ -234,9 +233,3 @@ def waited_text(seconds: float) -> str:
     if minutes < 60:
         return f"{minutes} min"
     return f"{minutes // 60} h {minutes % 60:02d} min"
-
-
-def upkeep_delay(interval: float, failures: int, *, cap: float) -> float:
-    """Seconds until the next upkeep round: `interval`, doubled for each round in a row that
-    failed, at most `cap` (so an outage is not hammered, and recovery is noticed)."""
-    return min(interval * (1 << min(failures, 16)), max(cap, interval))

@@ -11,10 +11,11 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable
 
 from airplane_api.models import Prompt, PromptState, is_terminal_status
 
+from ..loops import Troubles
 from ..store.approvals import ApprovalRecord, ApprovalState
 from . import decision
 from .airplane import attempt
@@ -28,22 +29,8 @@ __all__ = ["Upkeep"]
 
 log = logging.getLogger(__name__)
 
-# reason -> the exception behind it (None: a reason without one); see `_Reasons`.
+# reason -> the exception behind it (None: a reason without one); see `Troubles.failed_for`.
 Problems = dict[str, BaseException | None]
-
-
-class _Reasons:
-    """Logs each reason a round failed once while it lasts, and when rounds work again."""
-
-    def __init__(self) -> None:
-        self._last: frozenset[str] = frozenset()
-
-    def round_ended(self, problems: Mapping[str, BaseException | None]) -> None:
-        for reason in sorted(problems.keys() - self._last):
-            log.warning("approvals upkeep: %s", reason, exc_info=problems[reason])
-        if self._last and not problems:
-            log.info("approvals upkeep works again")
-        self._last = frozenset(problems)
 
 
 class Upkeep:
@@ -69,7 +56,6 @@ class Upkeep:
         self._reminder_after = reminder_after
         self._reminders = reminders
         self._max_delay = max_delay
-        self._reasons = _Reasons()
 
     async def run(
         self,
@@ -81,23 +67,20 @@ class Upkeep:
         """Resume claims left by a restart, then every `interval` s (longer while rounds fail)
         sweep and resume. With replicas, `turn(interval)` says whether this one has the
         fleet's turn this period, so the work runs once across them."""
-        failures = 0 if await self._round(resume_all=True) else 1
+        troubles = Troubles(log, "approvals upkeep", base=interval, cap=self._max_delay)
+        _round_ended(troubles, await self._round(resume_all=True))
         while True:
-            await sleep(decision.upkeep_delay(interval, failures, cap=self._max_delay))
+            await sleep(troubles.pause(interval))
             try:
                 ours = turn is None or await turn(interval)
             except Exception as exc:  # the store holding the turn is down: try later
-                self._reasons.round_ended({f"taking the turn failed: {type(exc).__name__}": exc})
-                failures += 1
+                troubles.failed_for({f"taking the turn failed: {type(exc).__name__}": exc})
                 continue
-            if ours:
-                failures = 0 if await self._round(interval=interval) else failures + 1
-            else:  # another replica's turn, and the store answered
-                self._reasons.round_ended({})
-                failures = 0
+            # Another replica's turn, and the store answered: nothing failed here.
+            _round_ended(troubles, await self._round(interval=interval) if ours else {})
 
-    async def _round(self, *, resume_all: bool = False, interval: float = 0.0) -> bool:
-        """One round; True when nothing in it failed for want of Airplane or the store."""
+    async def _round(self, *, resume_all: bool = False, interval: float = 0.0) -> Problems:
+        """One round; what in it failed for want of Airplane or the store (nothing: it worked)."""
         problems: Problems = {}
         steps: list[tuple[str, Callable[[], Awaitable[Problems]]]] = [
             ("resume", lambda: self.resume(older_than=0.0 if resume_all else interval))
@@ -109,8 +92,7 @@ class Upkeep:
                 problems.update(await step())
             except Exception as exc:
                 problems[f"{name} failed: {type(exc).__name__}"] = exc
-        self._reasons.round_ended(problems)
-        return not problems
+        return problems
 
     async def resume(self, *, older_than: float = 0.0) -> Problems:
         """Finish claimed decisions (a restart, or Airplane not answering): replay each with
@@ -179,3 +161,11 @@ class Upkeep:
             return run
         session = await attempt("read a session", self._airplane.get_session(run_id))
         return session if isinstance(session, CallFailure) else session.status.value
+
+
+def _round_ended(troubles: Troubles, problems: Problems) -> None:
+    """Log a round's new reasons for failing (and back off), or that upkeep works again."""
+    if problems:
+        troubles.failed_for(problems)
+    else:
+        troubles.recovered()

@@ -20,7 +20,6 @@ from bot.approvals.decision import (
     claim_for,
     claims_to_replay,
     reminder_due,
-    upkeep_delay,
     waited_text,
 )
 from bot.approvals.reviewers import Clicker, Intent
@@ -169,9 +168,3 @@ def test_waited_reads_in_minutes_then_hours() -> None:
         "30 min",
         "1 h 05 min",
     ]
-
-
-def test_upkeep_backs_off_while_rounds_fail_up_to_a_cap() -> None:
-    delays = [upkeep_delay(30.0, failures, cap=300.0) for failures in range(6)]
-    assert delays == [30.0, 60.0, 120.0, 240.0, 300.0, 300.0]
-    assert upkeep_delay(30.0, 10_000, cap=300.0) == 300.0

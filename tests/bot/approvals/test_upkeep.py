@@ -110,12 +110,12 @@ async def test_the_loop_survives_every_error_logs_each_reason_once_and_backs_off
         await parts.upkeep.run(interval=30.0, sleep=sleep)
     warnings = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
     assert warnings == [
-        "approvals upkeep: sweep: prompts/get answered nothing",
-        "approvals upkeep: resume failed: RuntimeError",
-        "approvals upkeep: sweep failed: RuntimeError",
+        "approvals upkeep failed (sweep: prompts/get answered nothing); carrying on with backoff",
+        "approvals upkeep failed (resume failed: RuntimeError); carrying on with backoff",
+        "approvals upkeep failed (sweep failed: RuntimeError); carrying on with backoff",
     ]
     assert delays == [30.0, 60.0, 120.0, 240.0, 300.0, 300.0, 300.0, 30.0, 30.0]
-    assert "approvals upkeep works again" in caplog.messages
+    assert any(m.startswith("approvals upkeep works again") for m in caplog.messages)
 
 
 async def test_a_failing_turn_is_logged_once_and_retried(
@@ -141,5 +141,8 @@ async def test_a_failing_turn_is_logged_once_and_retried(
     with pytest.raises(asyncio.CancelledError):
         await parts.upkeep.run(interval=10.0, sleep=sleep, turn=turn)
     warnings = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
-    assert warnings == ["approvals upkeep: taking the turn failed: ConnectionError"]
+    assert warnings == [
+        "approvals upkeep failed (taking the turn failed: ConnectionError);"
+        " carrying on with backoff"
+    ]
     assert delays[:5] == [10.0, 20.0, 40.0, 80.0, 10.0]  # the store answers again: no backoff
