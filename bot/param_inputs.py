@@ -58,6 +58,8 @@ from airplane_api.params import (
     same_value,
 )
 
+from .slack_clip import clip
+
 __all__ = [
     "MAX_OPTIONS",
     "MAX_TEXT_VALUE",
@@ -77,11 +79,6 @@ TRUE_OPTION_VALUE = "true"
 MAX_EPOCH = 9_999_999_999  # Slack's datetimepicker: 1970 to 2286
 
 _JSON_TYPES = {ParamType.JSON, ParamType.ANY, ParamType.LIST, ParamType.MAP, ParamType.OBJECT}
-_ELLIPSIS = "…"
-
-
-def _clip(text: str, limit: int) -> str:
-    return text if len(text) <= limit else text[: max(limit - 1, 0)] + _ELLIPSIS
 
 
 def uses_select(param: Parameter) -> bool:
@@ -113,9 +110,9 @@ def param_input(
     hint = "\n".join(part for part in hint_parts if part)
     return InputBlock(
         block_id=block_id,
-        label=PlainTextObject(text=_clip(param.label, MAX_LABEL)),
+        label=PlainTextObject(text=clip(param.label, MAX_LABEL)),
         element=_element(param, shown, action_id),
-        hint=PlainTextObject(text=_clip(hint, MAX_LABEL)) if hint else None,
+        hint=PlainTextObject(text=clip(hint, MAX_LABEL)) if hint else None,
         # Slack itself refuses empty required inputs in modals before we see them; booleans are
         # never required (an unticked box is `false`).
         optional=not param.required or _is_checkbox(param),
@@ -195,7 +192,7 @@ def _option(index: int, option: ConstraintOption) -> Option:
     label = option.label or (option.value if isinstance(option.value, str) else "")
     if not label:
         label = display_text(Parameter(slug="_", type=ParamType.JSON), option.value)
-    return Option(value=str(index), label=_clip(label, MAX_OPTION_TEXT) or str(index))
+    return Option(value=str(index), label=clip(label, MAX_OPTION_TEXT) or str(index))
 
 
 def _initial_text(param: Parameter, value: Any) -> str | None:

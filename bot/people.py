@@ -138,3 +138,11 @@ class People:
             log.info("slack lookup of a reviewer failed: %s", type(error).__name__)
             return None
         return f"<@{user}>" if user else None
+
+
+def actor_mention(actor: str) -> str:
+    """How a submitter/canceller reads in mrkdwn: a mention for Slack users, else the label."""
+    user = slack_user(actor)
+    if user is not None:
+        return f"<@{user}>"
+    return f"`{actor}`" if actor else "someone outside Slack"

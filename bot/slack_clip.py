@@ -46,7 +46,7 @@ _VIEW_METHODS = frozenset({"views.open", "views.update", "views.push", "views.pu
 
 def clip(text: str, limit: int) -> str:
     """`text` cut to `limit` characters, the cut marked with `…`."""
-    return text if len(text) <= limit else text[: limit - 1] + "…"
+    return text if len(text) <= limit else text[: max(limit - 1, 0)] + "…"
 
 
 def _clip_text(value: Any, limit: int) -> Any:

@@ -37,10 +37,10 @@ from ..ids import (
     PromptModalMetadata,
     PromptRef,
 )
-from ..people import slack_user
+from ..people import actor_mention, slack_user
+from ..slack_clip import clip
 from .inputs import input_block
 from .markdown import to_mrkdwn
-from .text import actor_mention, clip
 
 __all__ = [
     "MAX_MESSAGE_BLOCKS",
