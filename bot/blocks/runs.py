@@ -269,9 +269,12 @@ def list_line(run: RunSummary) -> str:
         if run.requester_id
         else (run.started_in_airplane_by or "someone in Airplane")
     )
-    parts = [f"{status_emoji(shown)} *{run.slug}* `{run.run_id}` {shown}", f"by {who}"]
+    # Who ended it is named with the status, so "by" is never read as the rejecter.
+    ended_by = {"Rejected": run.rejected_by, "Cancelled": run.cancelled_by}.get(shown, "")
+    status = f"{shown} by {ended_by}" if ended_by else shown
+    parts = [f"{status_emoji(shown)} *{run.slug}* `{run.run_id}` {status}", f"started by {who}"]
     if run.started_at is not None:
-        parts.append(f"started {slack_date(run.started_at)}")
+        parts.append(slack_date(run.started_at))
     if run.duration:
         parts.append(f"took {run.duration}")
     elif run.elapsed:

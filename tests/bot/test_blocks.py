@@ -218,7 +218,7 @@ def test_rejected_reads_rejected_unless_someone_cancelled_the_run() -> None:
     rejected = RunSummary(run_id="run1", slug="deploy", status="Failed", rejected_by="<@U0C>")
     assert rejected.shown_status == "Rejected"
     line = runs_list_message("Recent runs", [rejected])["blocks"][1]["text"]["text"]
-    assert ":no_entry: *deploy* `run1` Rejected" in line
+    assert ":no_entry: *deploy* `run1` Rejected by <@U0C> · started by someone in Airplane" in line
     assert "*Rejected* by <@U0C>" in str(run_message(rejected)["blocks"])
     cancelled = RunSummary(
         run_id="run2",
@@ -229,6 +229,8 @@ def test_rejected_reads_rejected_unless_someone_cancelled_the_run() -> None:
     )
     assert cancelled.shown_status == "Cancelled"
     assert "*Cancelled* by <@U0A>" in str(run_message(cancelled)["blocks"])
+    listed = runs_list_message("Recent runs", [cancelled])["blocks"][1]["text"]["text"]
+    assert "`run2` Cancelled by <@U0A> · started by" in listed
     unattributed = RunSummary(run_id="run3", slug="d", status="Cancelled", rejected_by="<@U0C>")
     assert unattributed.shown_status == "Rejected"
     assert RunSummary(run_id="run4", slug="d", status="Failed").shown_status == "Failed"

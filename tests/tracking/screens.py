@@ -2,7 +2,8 @@
 `scripts/screens.py`, which writes it to docs/screens.md.
 
 ALICE mistypes a command, greets someone, asks to deploy (CAROL, a reviewer, rejects it), runs a
-task that fails, then lists her runs and the tasks she may run. Every message is read from the
+task that fails, lists her runs and what she may run, and starts a runbook without every value
+(the form asks for the rest). Every message is read from the
 Slack stand-in (slackbox) after a real bot, against a real airfield, wrote it.
 """
 
@@ -12,6 +13,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from slackbox import ALICE, CAROL, GENERAL, Message, SlackEmulator
 from slackbox.records import block_text
@@ -31,7 +33,34 @@ class Screen:
 
 
 def _read(message: Message) -> str:
-    return block_text(message.versions[-1].blocks) or message.text
+    return block_text(_shown(message.versions[-1].blocks)) or message.text
+
+
+def _form_text(view: dict[str, Any]) -> str:
+    """A modal as it opens: its title, then each input's label and what it is prefilled with
+    (`[ ]` when empty), each other block's text."""
+    lines = [str((view.get("title") or {}).get("text") or "")]
+    for block in view.get("blocks") or []:
+        if block.get("type") != "input":
+            lines.append(block_text([block]))
+            continue
+        element = block.get("element") or {}
+        initial = element.get("initial_value") or (element.get("initial_option") or {}).get("value")
+        optional = " (optional)" if block.get("optional") else ""
+        lines.append(f"{block['label']['text']}{optional}: [{initial or ' '}]")
+        if block.get("hint"):
+            lines.append(f"  {block['hint']['text']}")
+    lines.append(f"[{(view.get('submit') or {}).get('text') or 'Submit'}]")
+    return "\n".join(line for line in lines if line)
+
+
+def _shown(node: Any) -> Any:
+    """Blocks as they show before anyone clicks: a button's confirm dialog opens only then."""
+    if isinstance(node, dict):
+        return {key: _shown(value) for key, value in node.items() if key != "confirm"}
+    if isinstance(node, list):
+        return [_shown(item) for item in node]
+    return node
 
 
 @asynccontextmanager
@@ -137,8 +166,19 @@ async def session(slack: SlackEmulator) -> list[Screen]:
         Screen("`/airplane run always_fails`", "#general", (_read(failed), *_thread(slack, failed)))
     )
     screens.append(Screen("`/airplane runs`", "alice", (await _say(slack, "runs"),)))
-    screens.append(Screen("`/airplane tasks dep`", "alice", (await _say(slack, "tasks dep"),)))
+    screens.append(Screen("`/airplane tasks`", "alice", (await _say(slack, "tasks"),)))
     screens.append(Screen("`/airplane runs nope`", "alice", (await _say(slack, "runs nope"),)))
+    await slack.slash_command(
+        "/airplane", "runbook release service=web", user=ALICE, channel=GENERAL
+    )
+    form = await slack.wait_for_view(ALICE, callback_id="run_modal", timeout=WAIT)
+    screens.append(
+        Screen(
+            "`/airplane runbook release service=web`: the form asks for what is missing",
+            "alice",
+            (_form_text(form.view),),
+        )
+    )
     return screens
 
 

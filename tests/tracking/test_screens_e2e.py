@@ -22,7 +22,8 @@ async def test_a_session_reads_well(tmp_path: Path) -> None:
     assert "Output of `hello`" in hello
     waiting = screens["`/airplane run deploy service=api version=v1.4.0`, waiting"]
     assert "*Waiting for approval* from" in waiting
-    assert "group `ops`" in waiting
+    assert "*Waiting for approval* from lead@example.com, <@U0CAROL>" in waiting  # ops's member
+    assert "Reviewers: lead@example.com, <@U0CAROL> (group `ops`)" in waiting
     dm = screens["The reviewer's DM"]
     assert "Deploy *api* v1.4.0?" in dm  # Airplane's Markdown as mrkdwn
     assert "asked by <@U0ALICE>" in dm
@@ -35,6 +36,14 @@ async def test_a_session_reads_well(tmp_path: Path) -> None:
     assert "*Failed* after" in failed
     assert ": the disk is full" in failed
     assert "task_shim" not in failed
-    assert "by <@U0ALICE> · started <!date^" in screens["`/airplane runs`"]
-    assert "Deploy service" in screens["`/airplane tasks dep`"]
+    listed = screens["`/airplane runs`"]
+    assert "Failed · started by <@U0ALICE> · <!date^" in listed
+    assert "Rejected by <@U0CAROL> · started by <@U0ALICE> · <!date^" in listed
+    listing = screens["`/airplane tasks`"]
+    assert "*Deploy service* `/airplane run deploy`" in listing
+    assert "*Release* (runbook) `/airplane runbook release`" in listing
+    form = screens["`/airplane runbook release service=web`: the form asks for what is missing"]
+    assert "Run runbook Release" in form
+    assert "Service (optional): [web]" in form  # what was typed is kept (it has a default)
+    assert "Version: [ ]" in form  # what is missing is asked for
     assert "There is no task `nope`" in screens["`/airplane runs nope`"]
