@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+from airplane_api import AirplaneClient
 from bot.kinds import Kind
 from bot.services import Services
 from slackbox import ALICE, BOB, CAROL, GENERAL, Message, SlackEmulator
@@ -202,6 +203,38 @@ async def test_rejected_run_reads_rejected_in_runs_and_status(
         await slack.slash_command("/airplane", f"status {rejected_id}")
         status = await slack.wait_for_ephemeral(ALICE, contains=f"run `{rejected_id}`")
         assert f"*Rejected* by <@{CAROL}>" in status.rendered
+    assert slack.rejected == []
+
+
+async def test_a_run_rejected_in_airplane_reads_rejected_in_runs(
+    airfield: AirfieldProcess, tmp_path: Path
+) -> None:
+    """A deploy started and rejected in Airplane itself (no Slack click, so no audit entry):
+    `runs deploy` asks its prompts and reads "Rejected by" whoever Airplane says, not Failed."""
+    async with (
+        reviewing_bot(airfield, tmp_path, CAROL) as (slack, _services),
+        AirplaneClient(airfield.api_key, host=airfield.url) as api,
+    ):
+        run_id = await api.execute_task(
+            "deploy", param_values={"service": "api", "version": "v8.0.0"}
+        )
+
+        async def waiting_prompt() -> str | None:
+            prompts = await api.list_prompts(run_id)
+            return next((p.id for p in prompts if p.state.value == "pending"), None)
+
+        prompt_id = await eventually(waiting_prompt, within=60.0)
+        await api.cancel_prompt(prompt_id, acting_for="lead@example.com")
+
+        async def failed() -> bool:
+            return (await api.get_run(run_id)).status.value == "Failed"
+
+        await eventually(failed, within=60.0)
+        await slack.slash_command("/airplane", "runs deploy")
+        listing = await slack.wait_for_ephemeral(ALICE, contains="Recent runs of deploy")
+        [line] = [line for line in listing.rendered.splitlines() if run_id in line]
+        assert "Rejected by" in line
+        assert "Failed" not in line
     assert slack.rejected == []
 
 

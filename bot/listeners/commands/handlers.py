@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -10,7 +11,7 @@ from typing import Any
 from slack_bolt.async_app import AsyncRespond
 
 from airplane_api import AirplaneError, InvalidRequestError, NotFoundError
-from airplane_api.models import Run, Runbook, Session, Task
+from airplane_api.models import PromptState, Run, Runbook, RunStatus, Session, Task
 from airplane_api.params import read_texts
 
 from ...blocks.help import help_message
@@ -321,7 +322,7 @@ async def status(context: CommandContext, command: StatusCommand) -> None:
                 params=session.param_values,
                 link=run_link(app_url, session.id, Kind.SESSION),
                 kind=Kind.SESSION,
-                rejected_by=(await _rejected_by(services, [session.id])).get(session.id, ""),
+                rejected_by=(await _rejected_by(services, [session])).get(session.id, ""),
                 **_times(session),
                 **await _who_started(
                     services, known.requester_id if known else None, session.created_by
@@ -337,7 +338,7 @@ async def status(context: CommandContext, command: StatusCommand) -> None:
                 params=run.param_values,
                 link=run_link(app_url, run.id),
                 cancelled_by=await _person(services, run.cancelled_by),
-                rejected_by=(await _rejected_by(services, [run.id])).get(run.id, ""),
+                rejected_by=(await _rejected_by(services, [run])).get(run.id, ""),
                 **_times(run),
                 **await _who_started(
                     services, known.requester_id if known else None, run.created_by
@@ -412,7 +413,7 @@ async def runs(context: CommandContext, command: RunsCommand) -> None:
         found = await services.airplane.list_runs(task_slug=command.slug, limit=10)
     except NotFoundError:
         raise await _no_such_task(context, command.slug or "", "runs") from None
-    rejected = await _rejected_by(services, [run.id for run in found])
+    rejected = await _rejected_by(services, found)
     summaries = []
     for run in found:
         known = await services.store.runs.get(run.id)
@@ -435,13 +436,28 @@ async def runs(context: CommandContext, command: RunsCommand) -> None:
     await context.say(**runs_list_message(title, summaries, empty=empty))
 
 
-async def _rejected_by(services: Services, run_ids: list[str]) -> dict[str, str]:
-    """Who rejected a prompt of each run (or session), as a mention, for the runs whose
-    rejection was decided through this bot: its audit log records each settled decision, so a
-    list costs one store query and no Airplane call. A rejection made in Airplane itself is not
-    known here; that run reads as Airplane's status says."""
-    actors = await services.store.audit.last_actors(AuditAction.REJECT, run_ids)
-    return {run_id: person(actor, {}) for run_id, actor in actors.items()}
+async def _rejected_by(services: Services, runs: Sequence[Run | Session]) -> dict[str, str]:
+    """Who rejected a prompt of each run (or session), as a mention.
+
+    A rejection decided through this bot is in its audit log (one store query for the whole
+    list). A run that failed with no such entry may have been rejected in Airplane itself: its
+    prompts (`prompts/list`, documented) say so, one call per such run; sessions fail for a
+    rejected step's run, which is listed on its own."""
+    actors = await services.store.audit.last_actors(AuditAction.REJECT, [r.id for r in runs])
+    labels = dict(actors)
+    for run in runs:
+        if run.id in labels or not isinstance(run, Run) or run.status is not RunStatus.FAILED:
+            continue
+        try:
+            prompts = await services.airplane.list_prompts(run.id)
+        except AirplaneError as error:  # a nicety: the run reads Failed without it
+            log.debug("prompts/list for %s failed: %s", run.id, error)
+            continue
+        rejected = [p for p in prompts if p.state is PromptState.CANCELLED and p.cancelled_by]
+        if rejected:
+            labels[run.id] = rejected[-1].cancelled_by
+    names = await services.people.names([label for label in labels.values() if label])
+    return {run_id: person(label, names) for run_id, label in labels.items()}
 
 
 async def _person(services: Services, label: str) -> str:
