@@ -245,18 +245,11 @@ async def _open_form(
         await context.say(text=form_not_opened(context.command_name, target.slug, verb))
 
 
-class _NoSuchRunbook(LookupError):
-    """The API lists runbooks and `slug` is not one of them."""
-
-    def __init__(self, known: list[str]) -> None:
-        super().__init__()
-        self.known = known
-
-
-async def _runbook(services: Services, slug: str) -> Runbook | None:
+async def _runbook(context: CommandContext, slug: str) -> Runbook | None:
     """The runbook and its parameters; None when this API cannot describe runbooks (no
-    runbooks/get nor runbooks/list: they are not in the documented v0 contract). Raises
-    _NoSuchRunbook when the API lists runbooks and this is not one."""
+    runbooks/get nor runbooks/list: they are not in the documented v0 contract). When the API
+    lists runbooks and this is not one, the usage error, with the closest slugs there are."""
+    services = context.services
     try:
         return await services.catalog.runbook(services.airplane, slug)
     except NotFoundError:
@@ -268,17 +261,14 @@ async def _runbook(services: Services, slug: str) -> Runbook | None:
     for runbook in listed:
         if slug in (runbook.slug, runbook.id):
             return runbook
-    raise _NoSuchRunbook([runbook.slug for runbook in listed])
+    guesses = close_matches(slug, [runbook.slug for runbook in listed])
+    raise no_such("runbook", slug, guesses, context.command_name, "runbook")
 
 
 async def run_runbook(context: CommandContext, command: RunbookCommand) -> None:
     """`runbook <slug> ...`: like `run`, the form asks for missing values. On an API that cannot
     describe runbooks, the values go as typed and Airplane checks them."""
-    try:
-        runbook = await _runbook(context.services, command.slug)
-    except _NoSuchRunbook as unknown:
-        guesses = close_matches(command.slug, unknown.known)
-        raise no_such("runbook", command.slug, guesses, context.command_name, "runbook") from None
+    runbook = await _runbook(context, command.slug)
     if runbook is not None:
         await _start_or_ask(context, Kind.SESSION, runbook, command)
         return
