@@ -43,10 +43,11 @@ class Priority(IntEnum):
     """What a person is waiting for; lower goes first."""
 
     PROMPT = 0  # a prompt message, or the decision written onto it
-    FINAL = 1  # the parent's edit that shows a run ended: the requester waits for it
-    STATUS = 2  # the parent message's first post and its other status edits
-    THREAD = 3  # thread lines, steps, outputs, log tails, notes
-    COSMETIC = 4  # elapsed-time refreshes of the parent
+    FINAL = 1  # the parent's edit that shows a run ended: everyone in the channel sees it
+    ENDING = 2  # the thread line that tells the requester it ended (it @-mentions them)
+    STATUS = 3  # the parent message's first post and its other status edits
+    THREAD = 4  # steps, outputs, log tails, notes
+    COSMETIC = 5  # elapsed-time refreshes of the parent
 
 
 @dataclass

@@ -28,8 +28,9 @@ class Lane(IntEnum):
 
     FEED = 0  # runs/list, sessions/list: every status change is learned here
     PROMPTS = 1  # prompts/list, prompts/get: someone may be waiting to approve
-    DETAILS = 2  # first fetch of an item, final outputs, log tails, child runs
-    SAFETY = 3  # slow safety polls, anything cosmetic: only what is left over
+    REASONS = 2  # a failed run's error and prompts: its requester waits to read why
+    DETAILS = 3  # first fetch of an item, final outputs, log tails, child runs
+    SAFETY = 4  # slow safety polls, anything cosmetic: only what is left over
 
 
 @dataclass

@@ -17,6 +17,7 @@ from enum import StrEnum
 
 from ..kinds import Kind
 from ..slack_outbox import Priority
+from .budget import Lane
 from .model import Loaded, Observation, Progress, Tracked
 from .render import (
     FileBody,
@@ -157,11 +158,13 @@ def plan(
     # neither in the v0 API (their steps already showed in the thread), so they end at the line.
     # A failure's line waits for its error and prompts; any other ending is known at once
     # (the outputs follow it), so the requester is not kept waiting behind output fetches.
-    line_waits = bool(needs) and status == "Failed"
+    line_waits = status == "Failed" and bool(needs & LINE_NEEDS)
     if seen.terminal and not line_waits and progress.thread_status != status:
         seq = progress.status_seq + 1
         ending = end_message(tracked, seen, now, mention=mention_on_end)
-        ops.append(Post(f"status:{seq}:{status}", ending, priority=Priority.STATUS))
+        # The line is what tells the requester (it @-mentions them): right after the channel's
+        # final edits, ahead of its other runs' status edits.
+        ops.append(Post(f"status:{seq}:{status}", ending, priority=Priority.ENDING))
         progress = replace(progress, thread_status=status, status_seq=seq)
     if seen.terminal and not needs:
         if tracked.kind is Kind.RUN and status == "Succeeded" and seen.output is not None:
@@ -180,6 +183,19 @@ def plan(
             ops.append(Post(LOGTAIL_KEY, log_tail_body(tracked.id, lines)))
         progress = replace(progress, done=True)
     return Plan(tuple(ops), progress, frozenset(needs), None)
+
+
+# What a failure's ending line says: its `error` output and whether a reviewer rejected it.
+LINE_NEEDS = frozenset({Need.OUTPUT, Need.PROMPTS})
+
+
+def next_needs(needs: frozenset[Need], status: str) -> tuple[Lane, frozenset[Need]]:
+    """Which of `needs` to fetch first, and in which budget lane. A failure's reason is what
+    its ending line tells the requester, so it is fetched first, in its own lane behind prompt
+    checks only; everything else (a success's outputs, a log tail) waits in DETAILS, after it.
+    Fetched in two steps, a failure's line no longer waits for its log tail."""
+    urgent = needs & LINE_NEEDS if status == "Failed" else frozenset()
+    return (Lane.REASONS, urgent) if urgent else (Lane.DETAILS, needs)
 
 
 def _needs(tracked: Tracked, seen: Observation) -> set[Need]:

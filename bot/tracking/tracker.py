@@ -49,7 +49,7 @@ from .observe import (
     session_fingerprint,
     waiting_prompt_ids,
 )
-from .plan import ELAPSED_EDIT_EVERY, PARENT_KEY, Edit, Need, Plan, Post, plan
+from .plan import ELAPSED_EDIT_EVERY, PARENT_KEY, Edit, Need, Plan, Post, next_needs, plan
 from .ports import AirplaneSource, PromptSink, SlackWriter, Subscription, TrackingStore
 from .render import (
     Message,
@@ -564,11 +564,12 @@ class Tracker:
         seen = await self._with_people(item, seen)
         mention = self.settings.mention_requester_on_end
         decided = plan(tracked, item.progress, seen, now, mention_on_end=mention)
-        if decided.needs:
-            # Show what is known (the parent's final status above all) before fetching the
-            # outputs or log tail the ending needs; then plan the rest from there.
+        while decided.needs:
+            # Show what is known (the parent's final status above all) before fetching what
+            # the ending needs, the most urgent first (`next_needs`); plan again after each.
             await self._apply(item, decided)
-            seen = await self._details(item, seen, decided.needs)
+            lane, needs = next_needs(decided.needs, seen.status)
+            seen = await self._details(item, seen, needs, lane)
             seen = await self._with_people(item, seen)
             decided = plan(tracked, item.progress, seen, now, mention_on_end=mention)
         await self._apply(item, decided)
@@ -592,10 +593,12 @@ class Tracker:
         names = await self.people.names(people_of(seen, item.tracked.requested_by))
         return replace(seen, names=names)
 
-    async def _details(self, item: _Item, seen: Observation, needs: frozenset[Need]) -> Observation:
+    async def _details(
+        self, item: _Item, seen: Observation, needs: frozenset[Need], lane: Lane
+    ) -> Observation:
         tracked = item.tracked
         if Need.PROMPTS in needs:
-            await self.budget.acquire(Lane.DETAILS)
+            await self.budget.acquire(lane)
             try:
                 if tracked.kind is Kind.RUN:
                     fetched = await self.source.list_prompts(tracked.id)
@@ -608,7 +611,7 @@ class Tracker:
                 log.warning("prompts of %s unavailable: %s", tracked.id, one_line(error))
             seen = replace(seen, prompts=item.prompts, final_prompts=True)
         if Need.OUTPUT in needs:
-            await self.budget.acquire(Lane.DETAILS)
+            await self.budget.acquire(lane)
             try:
                 output = await self.source.get_run_outputs(tracked.id)
             except APIError as error:
@@ -618,7 +621,7 @@ class Tracker:
                 output = None
             seen = replace(seen, output=Loaded(output))
         if Need.LOG_TAIL in needs:
-            await self.budget.acquire(Lane.DETAILS)
+            await self.budget.acquire(lane)
             try:
                 page = await self.source.get_run_logs(tracked.id)
                 lines = [line.text for line in page.logs]

@@ -6,8 +6,9 @@ from datetime import UTC, datetime
 
 from bot.kinds import Kind
 from bot.slack_outbox import Priority
+from bot.tracking.budget import Lane
 from bot.tracking.model import Loaded, Observation, Progress, PromptFact, Step, Tracked
-from bot.tracking.plan import Edit, Need, Post, plan
+from bot.tracking.plan import Edit, Need, Post, next_needs, plan
 from bot.tracking.render import FileBody, Message
 
 RUN = Tracked(kind=Kind.RUN, id="run_1", channel="C1", label="deploy", requested_by="<@U1>")
@@ -228,6 +229,26 @@ def test_a_success_line_does_not_wait_for_the_outputs() -> None:
     ended = Observation("Succeeded", started_at=at(0), ended_at=at(5))
     first = plan(RUN, Progress(), ended, T0.timestamp() + 6)
     assert first.needs == {Need.OUTPUT}
-    assert any(op.key.endswith(":Succeeded") for op in first.ops)
+    [line] = [op for op in first.ops if op.key.endswith(":Succeeded")]
+    # It tells the requester: it outranks the channel's other status writes.
+    assert line.priority is Priority.ENDING
     failed = plan(RUN, Progress(), Observation("Failed", started_at=at(0)), T0.timestamp() + 6)
     assert not any(op.key.startswith("status:") for op in failed.ops)
+
+
+def test_a_failures_reason_is_fetched_first_and_its_line_does_not_wait_for_the_log() -> None:
+    """A failure's error and prompts are what its line says, so they are fetched first, in
+    their own lane (behind prompt checks, ahead of outputs and logs); once known, the line
+    goes out, and the log tail (fetched after) follows it."""
+    asked = plan(RUN, Progress(), Observation("Failed"), 0)
+    assert next_needs(asked.needs, "Failed") == (Lane.REASONS, {Need.OUTPUT, Need.PROMPTS})
+    assert next_needs(frozenset({Need.LOG_TAIL}), "Failed") == (Lane.DETAILS, {Need.LOG_TAIL})
+    assert next_needs(frozenset({Need.OUTPUT}), "Succeeded") == (Lane.DETAILS, {Need.OUTPUT})
+    reason_known = Observation(
+        "Failed", started_at=at(0), output=Loaded({"error": ["disk full"]}), final_prompts=True
+    )
+    told = plan(RUN, asked.progress, reason_known, 6)
+    assert told.needs == {Need.LOG_TAIL}
+    [line] = [op for op in told.ops if op.key.startswith("status:")]
+    assert line.priority is Priority.ENDING
+    assert not any(op.key == "logtail" for op in told.ops)
