@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from enum import StrEnum
-from typing import Any
+from typing import Annotated, Any
 
-from pydantic import Field, field_validator
+from pydantic import BeforeValidator, Field, field_validator
 
 from ._base import Text, WireModel
 
@@ -127,6 +127,19 @@ class ParameterSchema(WireModel):
     @classmethod
     def _null_parameters(cls, value: object) -> object:
         return [] if value is None else value
+
+
+def _parameter_list(value: object) -> object:
+    if value is None:
+        return []
+    if isinstance(value, dict):
+        return ParameterSchema.model_validate(value).parameters
+    return value
+
+
+ParameterList = Annotated[list[Parameter], BeforeValidator(_parameter_list)]
+"""A task's or runbook's parameters, sent as a list or wrapped as `{"parameters": [...]}`
+(and null for none)."""
 
 
 class Permission(WireModel):

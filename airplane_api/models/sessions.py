@@ -8,7 +8,7 @@ from typing import Any
 from pydantic import Field, field_validator, model_validator
 
 from ._base import JsonObject, Text, Timestamp, WireModel
-from .common import Parameter, ParameterSchema, Permission
+from .common import Parameter, ParameterList, Permission
 from .runs import is_terminal_status
 
 
@@ -39,7 +39,7 @@ class Runbook(WireModel):
     slug: str
     name: Text = ""
     description: Text = ""
-    parameters: list[Parameter] = Field(default_factory=list)
+    parameters: ParameterList = Field(default_factory=list)
     is_archived: bool = False
 
     @model_validator(mode="before")
@@ -51,15 +51,6 @@ class Runbook(WireModel):
             if "id" not in data and "runbookID" in data:
                 data = {**data, "id": data["runbookID"]}
         return data
-
-    @field_validator("parameters", mode="before")
-    @classmethod
-    def _unwrap_parameters(cls, value: object) -> object:
-        if value is None:
-            return []
-        if isinstance(value, dict):
-            return ParameterSchema.model_validate(value).parameters
-        return value
 
 
 class GetRunbookQuery(WireModel):

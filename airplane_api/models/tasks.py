@@ -7,7 +7,7 @@ from typing import Any
 from pydantic import Field, field_validator, model_validator
 
 from ._base import JsonObject, Text, Timestamp, WireModel
-from .common import Parameter, ParameterSchema
+from .common import ParameterList
 
 
 class ExecuteRules(WireModel):
@@ -26,7 +26,7 @@ class Task(WireModel):
     slug: str
     name: Text = ""
     description: Text = ""
-    parameters: list[Parameter] = Field(default_factory=list)
+    parameters: ParameterList = Field(default_factory=list)
     kind: Text = ""
     runtime: Text = ""
     timeout: int | None = None
@@ -42,15 +42,6 @@ class Task(WireModel):
         if isinstance(data, dict) and "id" not in data and "taskID" in data:
             return {**data, "id": data["taskID"]}
         return data
-
-    @field_validator("parameters", mode="before")
-    @classmethod
-    def _unwrap_parameters(cls, value: object) -> object:
-        if value is None:
-            return []
-        if isinstance(value, dict):
-            return ParameterSchema.model_validate(value).parameters
-        return value
 
     @field_validator("execute_rules", mode="before")
     @classmethod
