@@ -42,7 +42,7 @@ from bench.tracking import RUNS_PER_CHANNEL, SEED, SlackStandIn, _p95, shows_end
 from bot.http import BoundedTransport
 from bot.kinds import Kind
 from bot.services import AIRPLANE_CONCURRENCY
-from bot.slack_outbox import Outbox
+from bot.slack.outbox import Outbox
 from bot.store import Store
 from bot.store.leases import new_holder_id
 from bot.tracking.leasing import StoreLeasing

@@ -58,7 +58,7 @@ from airplane_api.models import Prompt, PromptState
 from bot.http import BoundedTransport
 from bot.kinds import Kind
 from bot.services import AIRPLANE_CONCURRENCY
-from bot.slack_outbox import Outbox, Priority
+from bot.slack.outbox import Outbox, Priority
 from bot.tracking.memory import MemoryTrackingStore
 from bot.tracking.model import Tracked
 from bot.tracking.render import FileBody, Message

@@ -12,7 +12,7 @@ BotError                     raised on purpose; anything else is a bug (logged w
 │   ├── InvalidLocation      BOT_DB names no backend the bot knows
 │   ├── TransferError        migrate-state cannot copy into that database
 │   └── PlaygroundError      the playground cannot start (its port is taken)
-├── SlackError               Slack said no or did not answer: slack_errors.slack_error, once
+├── SlackError               Slack said no or did not answer: slack.errors.slack_error, once
 │   ├── SlackRefused         Slack answered ok=false (code: Slack's error string)
 │   │   ├── SlackRateLimited 429: retry after `retry_after` seconds
 │   │   └── ChannelGone      the bot can write to that channel no more (removed, archived)

@@ -22,7 +22,7 @@ from .people import slack_email, slack_label
 from .policy import Requester
 from .requests import idempotency_key
 from .services import Services
-from .slack_errors import slack_call
+from .slack.errors import slack_call
 from .store import AuditAction, AuditEntry, SlackRun
 from .tracking.model import Tracked
 

@@ -58,7 +58,7 @@ from airplane_api.params import (
     same_value,
 )
 
-from .slack_clip import clip
+from .slack.clip import clip
 
 __all__ = [
     "MAX_OPTIONS",

@@ -20,7 +20,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from airplane_api.models import User
 
 from .errors import SlackRefused
-from .slack_errors import slack_call
+from .slack.errors import slack_call
 
 log = logging.getLogger(__name__)
 

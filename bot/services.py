@@ -19,8 +19,8 @@ from .metrics import AirplaneCallMetrics
 from .people import People
 from .policy import Policy, load_policy
 from .requests import InFlight, RequestGuard
-from .slack_outbox import Outbox
-from .slack_web import MeteredWebClient
+from .slack.client import MeteredWebClient
+from .slack.outbox import Outbox
 from .store import Store
 from .store.leases import new_holder_id
 from .tracking.leasing import StoreLeasing
@@ -81,8 +81,8 @@ def slack_client(
     base_url = settings.slack_api_url
     if not base_url.endswith("/"):
         base_url += "/"
-    # Metered (every Web API call counted and timed, bot/slack_web.py) and clipped to Slack's
-    # limits (bot/slack_clip.py).
+    # Metered (every Web API call counted and timed, bot/slack/client.py) and clipped to Slack's
+    # limits (bot/slack/clip.py).
     return MeteredWebClient(token=token, base_url=base_url, session=session)
 
 

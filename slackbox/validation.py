@@ -21,7 +21,7 @@ from slack_sdk.errors import SlackObjectFormationError
 from slack_sdk.models.blocks import Block
 from slack_sdk.models.views import View
 
-from bot import slack_limits as limits
+from foundation import slack_limits as limits
 
 # Slack's limits, shared with the bot's clipping so the two cannot disagree: what the bot clips
 # people's texts to, plus the data strings it must keep within them itself.

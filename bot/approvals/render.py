@@ -38,7 +38,7 @@ from ..ids import (
     PromptRef,
 )
 from ..people import actor_mention, slack_user
-from ..slack_clip import clip
+from ..slack.clip import clip
 from .inputs import input_block
 from .markdown import to_mrkdwn
 

@@ -18,7 +18,7 @@ from airplane_api import AirplaneClient
 from airplane_api.models import Prompt
 
 from ..home import PendingApproval
-from ..slack_outbox import Outbox
+from ..slack.outbox import Outbox
 from ..store import Store
 from .deciding import Deciding
 from .decision import Outcome, OutcomeKind

@@ -1,7 +1,7 @@
 """`SlackApprovals`: approvals' Slack calls, with Slack's refusals caught in one place.
 
 Every call goes through `refused_as`, the one seam where Slack's refusal (`SlackRefused`, as
-`slack_errors` translates it) becomes a logged line and a plain value (None, False, ""):
+`bot.slack.errors` translates it) becomes a logged line and a plain value (None, False, ""):
 callers decide on values, never inside `except`. Channel writes go through the per-channel
 outbox when there is one, at prompt priority: a person is waiting to act on them.
 """
@@ -15,8 +15,8 @@ from typing import Any, TypeVar
 from slack_sdk.web.async_client import AsyncWebClient
 
 from ..errors import SlackRefused
-from ..slack_errors import slack_call
-from ..slack_outbox import Outbox, Priority
+from ..slack.errors import slack_call
+from ..slack.outbox import Outbox, Priority
 from .render import ApprovalMessage
 
 __all__ = ["SlackApprovals", "refused_as"]

@@ -7,7 +7,7 @@ from typing import Any
 
 from slack_sdk.models.blocks import MarkdownTextObject, SectionBlock
 
-from ..slack_clip import TEXT_LIMITS, clip
+from ..slack.clip import TEXT_LIMITS, clip
 
 __all__ = ["SUBCOMMANDS", "Subcommand", "help_message", "hint_line", "usage_lines"]
 

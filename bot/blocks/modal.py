@@ -28,7 +28,7 @@ from airplane_api.params import Checked, visible_params
 from ..ids import ActionId, BlockId, CallbackId, param_block_id
 from ..kinds import Kind
 from ..param_inputs import param_input, read_state
-from ..slack_clip import clip
+from ..slack.clip import clip
 
 __all__ = ["ModalMetadata", "read_modal_state", "read_modal_values", "run_modal", "task_option"]
 

@@ -20,11 +20,11 @@ from slack_sdk.models.blocks import (
 )
 
 from airplane_api.models import is_terminal_status
+from foundation.slack_limits import SECTION_TEXT
 
 from ..ids import ActionId
 from ..kinds import Kind
-from ..slack_clip import clip
-from ..slack_limits import SECTION_TEXT
+from ..slack.clip import clip
 
 __all__ = [
     "RunSummary",

@@ -9,7 +9,7 @@ from slack_sdk.models.blocks import ContextBlock, MarkdownTextObject, SectionBlo
 
 from airplane_api.models import Runbook, Task
 
-from ..slack_clip import clip
+from ..slack.clip import clip
 
 __all__ = ["MAX_ITEMS", "matches", "tasks_message"]
 

@@ -1,7 +1,7 @@
 """The tracker's Airplane request budget: one token bucket, served to lanes in priority order.
 
-`TokenBucket` is pure arithmetic on an injected clock. `RequestBudget` hands its tokens out by
-lane: whenever a token is free, the waiting request of the most urgent lane gets it (first come,
+`TokenBucket` (`foundation/token_bucket.py`) is pure arithmetic on an injected clock.
+`RequestBudget` hands its tokens out by lane: whenever a token is free, the waiting request of the most urgent lane gets it (first come,
 first served within a lane), so the change feed that reports status changes never waits behind
 output fetches or safety polls, and the global rate still holds. `try_acquire` takes a token
 only when nobody waits and one is free now: work that should use only the budget left over.
@@ -17,6 +17,8 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from enum import IntEnum
 
+from foundation.token_bucket import TokenBucket
+
 from .. import metrics
 from ..loops import Troubles
 
@@ -31,38 +33,6 @@ class Lane(IntEnum):
     REASONS = 2  # a failed run's error and prompts: its requester waits to read why
     DETAILS = 3  # first fetch of an item, final outputs, log tails, child runs
     SAFETY = 4  # slow safety polls, anything cosmetic: only what is left over
-
-
-@dataclass
-class TokenBucket:
-    """`rate` tokens per second, holding at most `burst`; reservations may go into debt."""
-
-    rate: float
-    burst: float
-    tokens: float = -1.0
-    stamp: float = 0.0
-
-    def __post_init__(self) -> None:
-        if self.rate <= 0 or self.burst < 1:
-            raise ValueError("rate must be positive and burst at least 1")
-        if self.tokens < 0:
-            self.tokens = self.burst
-
-    def _refill(self, now: float) -> None:
-        if now > self.stamp:
-            self.tokens = min(self.burst, self.tokens + (now - self.stamp) * self.rate)
-            self.stamp = now
-
-    def reserve(self, now: float) -> float:
-        """Take one token; return how many seconds to wait before using it."""
-        self._refill(now)
-        self.tokens -= 1
-        return 0.0 if self.tokens >= 0 else -self.tokens / self.rate
-
-    def wait_for_token(self, now: float) -> float:
-        """Seconds until a whole token is free (0 when one is free now); takes nothing."""
-        self._refill(now)
-        return 0.0 if self.tokens >= 1 else (1 - self.tokens) / self.rate
 
 
 @dataclass

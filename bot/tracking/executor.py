@@ -14,8 +14,8 @@ from dataclasses import dataclass
 from typing import TypeVar
 
 from ..errors import ChannelGone, NotLeased
-from ..slack_errors import slack_error
-from ..slack_outbox import Outbox
+from ..slack.errors import slack_error
+from ..slack.outbox import Outbox
 from .model import Tracked
 from .plan import PARENT_KEY, Edit, Plan, Post
 from .ports import SlackWriter, TrackingStore

@@ -8,10 +8,11 @@ from typing import Any
 
 from slack_sdk.models.blocks import MarkdownTextObject, SectionBlock
 
+from foundation.slack_limits import SECTION_TEXT
+
 from ..blocks.runs import RunSummary, run_message, status_emoji, status_line
 from ..kinds import Kind
 from ..people import person, slack_user
-from ..slack_limits import SECTION_TEXT
 from .model import Observation, PromptFact, Step, Tracked
 
 # Slack's limit for a section's text is 3,000 characters; longer outputs become a file.

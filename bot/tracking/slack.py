@@ -12,7 +12,7 @@ from typing import Any
 from slack_sdk.web.async_client import AsyncWebClient
 
 from ..errors import SlackRateLimited, SlackRefused
-from ..slack_errors import slack_error
+from ..slack.errors import slack_error
 from .render import FileBody, Message
 
 log = logging.getLogger(__name__)

@@ -33,7 +33,7 @@ from ..errors import ChannelGone, FeedUnsupported, NotLeased
 from ..kinds import Kind
 from ..loops import Troubles, one_line
 from ..people import People, slack_user
-from ..slack_outbox import Outbox, Priority
+from ..slack.outbox import Outbox, Priority
 from .budget import Lane, RequestBudget
 from .executor import Executor, writer_of
 from .feed import Cadence, ChangeFeed

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from bot.edge import payload_problem, signature_problem
-from bot.slack_clip import clip_blocks, clip_message, clip_payload
-from bot.slack_limits import DATA_LIMITS
+from bot.slack.clip import clip_blocks, clip_message, clip_payload
+from foundation.slack_limits import DATA_LIMITS
 from slackbox.payloads import signature
 from slackbox.validation import validate_blocks
 
@@ -104,7 +104,7 @@ def test_views_are_clipped_and_ids_left_alone() -> None:
 
 def test_data_is_refused_rather_than_clipped() -> None:
     """A button's value is data: the bot never cuts it, and the local Slack refuses it whole,
-    from the one table of limits both read (`bot/slack_limits.py`)."""
+    from the one table of limits both read (`foundation/slack_limits.py`)."""
     too_long = "v" * (DATA_LIMITS[("button", "value")] + 1)
     blocks = [
         {

@@ -1,4 +1,4 @@
-"""The one translation of Slack's failures into the bot's errors (`bot.slack_errors`)."""
+"""The one translation of Slack's failures into the bot's errors (`bot.slack.errors`)."""
 
 from __future__ import annotations
 
@@ -11,8 +11,8 @@ from slack_sdk.web.async_slack_response import AsyncSlackResponse
 
 from bot.errors import ChannelGone, SlackRateLimited, SlackRefused, SlackUnreachable
 from bot.people import slack_email
-from bot.slack_errors import DEFAULT_RETRY_AFTER, slack_call, slack_error
-from bot.slack_web import call_outcome
+from bot.slack.client import call_outcome
+from bot.slack.errors import DEFAULT_RETRY_AFTER, slack_call, slack_error
 from bot.tracking.slack import SlackWebWriter
 
 

@@ -12,7 +12,7 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_slack_response import AsyncSlackResponse
 
 from bot import metrics
-from bot.slack_outbox import Outbox, Priority
+from bot.slack.outbox import Outbox, Priority
 
 
 class FakeTime:
@@ -229,7 +229,7 @@ async def test_the_worker_outlives_a_bug_in_its_own_bookkeeping(
 
     monkeypatch.setattr(metrics, "outbox_sent", failing)
     sent: list[str] = []
-    with caplog.at_level(logging.DEBUG, logger="bot.slack_outbox"):
+    with caplog.at_level(logging.DEBUG, logger="bot.slack.outbox"):
         results = await asyncio.wait_for(
             asyncio.gather(
                 *[outbox.send("C", recorder(sent)(f"m{n}")) for n in range(4)],

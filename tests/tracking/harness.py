@@ -12,7 +12,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from airplane_api import AirplaneClient
 from bot.kinds import Kind
-from bot.slack_outbox import Outbox
+from bot.slack.outbox import Outbox
 from bot.store import Store
 from bot.tracking.model import Tracked
 from bot.tracking.ports import TrackingStore

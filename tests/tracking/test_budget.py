@@ -9,7 +9,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bot.tracking.budget import Lane, RequestBudget, TokenBucket
+from bot.tracking.budget import Lane, RequestBudget
+from foundation.token_bucket import TokenBucket
 
 
 @given(

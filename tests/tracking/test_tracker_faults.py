@@ -20,7 +20,7 @@ from slack_sdk.web.async_slack_response import AsyncSlackResponse
 from airplane_api.errors import NotFoundError, ServerError
 from airplane_api.models import GetLogsResponse, Prompt, Run, Session
 from bot.kinds import Kind
-from bot.slack_outbox import Outbox
+from bot.slack.outbox import Outbox
 from bot.tracking.memory import MemoryTrackingStore
 from bot.tracking.model import Tracked
 from bot.tracking.render import FileBody, Message

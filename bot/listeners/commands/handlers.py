@@ -41,8 +41,8 @@ from ...parsing import (
 from ...people import person, slack_user
 from ...requests import command_request_key
 from ...services import Services
-from ...slack_clip import clip_message
-from ...slack_errors import slack_call
+from ...slack.clip import clip_message
+from ...slack.errors import slack_call
 from ...store import AuditAction
 from ...tracking.render import elapsed_text
 from ...user_errors import (

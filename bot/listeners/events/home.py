@@ -9,7 +9,7 @@ from slack_bolt.async_app import AsyncApp
 from ...errors import SlackRefused
 from ...home import MAX_RUNS, approval_key, home_view, run_key
 from ...services import Services
-from ...slack_errors import slack_call
+from ...slack.errors import slack_call
 from ...tracking.plan import PARENT_KEY
 from ..tracked import tracked
 

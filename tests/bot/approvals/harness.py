@@ -17,7 +17,7 @@ from bot.approvals.service import Approvals
 from bot.config import Settings
 from bot.policy import Policy
 from bot.services import Services, slack_client
-from bot.slack_outbox import Outbox
+from bot.slack.outbox import Outbox
 from bot.store import Store
 from slackbox import ALICE, CAROL, GENERAL, Message, SlackEmulator
 from tests.support.airfield import AirfieldProcess

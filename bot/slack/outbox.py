@@ -27,11 +27,12 @@ from dataclasses import dataclass, field
 from enum import IntEnum
 from typing import Any
 
-from . import metrics
-from .errors import SlackRateLimited
-from .loops import Troubles
-from .slack_errors import slack_error
-from .tracking.budget import TokenBucket
+from foundation.token_bucket import TokenBucket
+
+from .. import metrics
+from ..errors import SlackRateLimited
+from ..loops import Troubles
+from .errors import slack_error
 
 log = logging.getLogger(__name__)
 

@@ -6,7 +6,7 @@ slack_sdk refuses it before sending; the user then gets no answer at all. Clippi
 values, URLs and `private_metadata` are data, and a clipped one would be wrong rather than
 short.
 
-The limits themselves are in `bot/slack_limits.py`, which the local Slack checks against too.
+The limits themselves are in `foundation/slack_limits.py`, which the local Slack checks against too.
 `ClippingWebClient` applies `clip_payload` to every Web API call the bot makes (chat.*,
 views.*); `clip_message` is for what goes through a `response_url` (`respond`).
 """
@@ -19,7 +19,7 @@ from typing import Any
 from slack_sdk.web.async_client import AsyncWebClient
 from slack_sdk.web.async_slack_response import AsyncSlackResponse
 
-from .slack_limits import (
+from foundation.slack_limits import (
     CONTEXT_TEXT,
     FIELD_TEXT,
     MAX_BLOCKS,

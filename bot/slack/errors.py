@@ -17,7 +17,7 @@ from typing import Any, TypeVar
 import aiohttp
 from slack_sdk.errors import SlackApiError
 
-from .errors import ChannelGone, SlackError, SlackRateLimited, SlackRefused, SlackUnreachable
+from ..errors import ChannelGone, SlackError, SlackRateLimited, SlackRefused, SlackUnreachable
 
 __all__ = ["CHANNEL_GONE_CODES", "DEFAULT_RETRY_AFTER", "slack_call", "slack_error"]
 

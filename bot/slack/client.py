@@ -10,10 +10,10 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from . import metrics
-from .errors import SlackRateLimited, SlackUnreachable
-from .slack_clip import ClippingWebClient
-from .slack_errors import slack_error
+from .. import metrics
+from ..errors import SlackRateLimited, SlackUnreachable
+from .clip import ClippingWebClient
+from .errors import slack_error
 
 __all__ = ["MeteredWebClient", "call_outcome"]
 

@@ -1,0 +1,57 @@
+"""One token bucket: `rate` tokens a second, holding at most `burst`. Pure arithmetic on a
+clock the caller passes in, so the bot's pacing and the stand-in's enforcement are the same
+rule and tests need no real time."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass
+class TokenBucket:
+    """`rate` tokens per second, holding at most `burst`; reservations may go into debt."""
+
+    rate: float
+    burst: float
+    tokens: float = -1.0
+    stamp: float = 0.0
+
+    def __post_init__(self) -> None:
+        if self.rate <= 0 or self.burst < 1:
+            raise ValueError("rate must be positive and burst at least 1")
+        if self.tokens < 0:
+            self.tokens = self.burst
+
+    def _refill(self, now: float) -> None:
+        if now > self.stamp:
+            self.tokens = min(self.burst, self.tokens + (now - self.stamp) * self.rate)
+            self.stamp = now
+
+    def reserve(self, now: float) -> float:
+        """Take one token; return how many seconds to wait before using it."""
+        self._refill(now)
+        self.tokens -= 1
+        return 0.0 if self.tokens >= 0 else -self.tokens / self.rate
+
+    def wait_for_token(self, now: float) -> float:
+        """Seconds until a whole token is free (0 when one is free now); takes nothing."""
+        self._refill(now)
+        return 0.0 if self.tokens >= 1 else (1 - self.tokens) / self.rate
+
+    def take(self, now: float) -> float:
+        """Take a token if a whole one is free (0.0), else take nothing: the seconds to wait.
+
+        What an enforcer does: a refused call spends nothing.
+        """
+        wait = self.wait_for_token(now)
+        if wait == 0.0:
+            self.tokens -= 1
+        return wait
+
+    def resize(self, rate: float, burst: float, now: float) -> None:
+        """Change the rate and size (a replica's share of a budget), keeping what is saved."""
+        if rate <= 0 or burst < 1:
+            raise ValueError("rate must be positive and burst at least 1")
+        self._refill(now)
+        self.rate, self.burst = rate, burst
+        self.tokens = min(self.tokens, burst)
