@@ -2,9 +2,10 @@
 
 `TokenBucket` (`foundation/token_bucket.py`) is pure arithmetic on an injected clock.
 `RequestBudget` hands its tokens out by lane: whenever a token is free, the waiting request of
-the most urgent lane gets it (first come, first served within a lane), so the change feed that reports status changes never waits behind
-output fetches or safety polls, and the global rate still holds. `try_acquire` takes a token
-only when nobody waits and one is free now: work that should use only the budget left over.
+the most urgent lane gets it (first come, first served within a lane), so the change feed that
+reports status changes never waits behind output fetches or safety polls, and the global rate
+still holds. `try_acquire` takes a token only when nobody waits and one is free now: work that
+should use only the budget left over.
 """
 
 from __future__ import annotations
