@@ -6,7 +6,7 @@ values (a Slack method, an endpoint, a status, a kind), never a user, run, promp
 
 Code elsewhere calls the small functions below (`command_handled`, `run_started`, ...) rather
 than touching the metric objects, so names and labels are decided in this one module. The
-tracker-side functions (`run_end_shown`, `prompt_shown`, `set_items_followed`, the outbox,
+tracker-side functions (`run_end_shown`, `prompt_shown`, `set_items_followed`, the Slack queue,
 budget and lease ones) are for `bot/tracking/`.
 """
 
@@ -31,12 +31,12 @@ __all__ = [
     "REGISTRY",
     "AirplaneCallMetrics",
     "approval_decided",
+    "change_slack_queue_depth",
     "command_handled",
     "dependency_checked",
     "exposition",
     "interaction",
     "lease_taken_over",
-    "outbox_sent",
     "policy_refused",
     "prompt_shown",
     "request_budget_waited",
@@ -45,8 +45,11 @@ __all__ = [
     "run_started",
     "set_items_followed",
     "set_leases_owned",
-    "set_outbox_depth",
+    "set_slack_budget",
     "slack_call",
+    "slack_call_shed",
+    "slack_queue_waited",
+    "slack_rate_limited",
 ]
 
 # The bot's own registry (not prometheus_client's global one): `airplane-bot dev` runs airfield
@@ -241,17 +244,36 @@ _ITEMS_FOLLOWED = Gauge(
     ["kind"],
     registry=REGISTRY,
 )
-_OUTBOX_DEPTH = Gauge(
-    "airplane_bot_outbox_queue_depth",
-    "Slack writes waiting in the outbox now, by priority.",
-    ["priority"],
+_SLACK_QUEUE_DEPTH = Gauge(
+    "airplane_bot_slack_queue_depth",
+    "Slack Web API calls waiting for their method's workspace budget now, by method and priority.",
+    ["method", "priority"],
     registry=REGISTRY,
 )
-_OUTBOX_WAIT = Histogram(
-    "airplane_bot_outbox_wait_seconds",
-    "From a Slack write entering the outbox to its call starting, by priority.",
+_SLACK_QUEUE_WAIT = Histogram(
+    "airplane_bot_slack_queue_wait_seconds",
+    "From a Slack call entering its method's queue to the call starting, by priority.",
     ["priority"],
     buckets=_WAIT_BUCKETS,
+    registry=REGISTRY,
+)
+_SLACK_BUDGET = Gauge(
+    "airplane_bot_slack_budget_per_minute",
+    "Calls a minute this replica may make, by method: its share of Slack's workspace tier.",
+    ["method"],
+    registry=REGISTRY,
+)
+_SLACK_RATE_LIMITED = Counter(
+    "airplane_bot_slack_rate_limited_total",
+    "429s from Slack by method: each paused the method for the workspace (0 when paced right).",
+    ["method"],
+    registry=REGISTRY,
+)
+_SLACK_SHED = Counter(
+    "airplane_bot_slack_calls_shed_total",
+    "Slack calls not made as queued, by method and reason (folded: into a newer edit of the"
+    " same message; dropped_backlog: a cosmetic call dropped under a backlog).",
+    ["method", "reason"],
     registry=REGISTRY,
 )
 _BUDGET_WAIT = Histogram(
@@ -288,14 +310,29 @@ def set_items_followed(kind: str, count: int) -> None:
     _ITEMS_FOLLOWED.labels(kind).set(count)
 
 
-def set_outbox_depth(priority: str, depth: int) -> None:
-    """`depth` writes of `priority` wait in the outbox now."""
-    _OUTBOX_DEPTH.labels(priority).set(depth)
+def change_slack_queue_depth(method: str, priority: str, change: int) -> None:
+    """`change` calls of `method` at `priority` joined (+) or left (-) the queue."""
+    _SLACK_QUEUE_DEPTH.labels(method, priority).inc(change)
 
 
-def outbox_sent(priority: str, waited: float) -> None:
-    """A write of `priority` left the outbox after waiting `waited` seconds."""
-    _OUTBOX_WAIT.labels(priority).observe(max(waited, 0.0))
+def slack_queue_waited(priority: str, waited: float) -> None:
+    """A call of `priority` left its queue after waiting `waited` seconds."""
+    _SLACK_QUEUE_WAIT.labels(priority).observe(max(waited, 0.0))
+
+
+def set_slack_budget(method: str, per_minute: float) -> None:
+    """This replica may call `method` `per_minute` times a minute now."""
+    _SLACK_BUDGET.labels(method).set(per_minute)
+
+
+def slack_rate_limited(method: str) -> None:
+    """Slack answered a call of `method` with 429."""
+    _SLACK_RATE_LIMITED.labels(method).inc()
+
+
+def slack_call_shed(method: str, reason: str) -> None:
+    """A queued call of `method` was folded or dropped, for `reason`."""
+    _SLACK_SHED.labels(method, reason).inc()
 
 
 def request_budget_waited(lane: str, seconds: float) -> None:

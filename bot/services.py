@@ -19,8 +19,7 @@ from .metrics import AirplaneCallMetrics
 from .people import People
 from .policy import Policy, load_policy
 from .requests import InFlight, RequestGuard
-from .slack.client import MeteredWebClient
-from .slack.outbox import Outbox
+from .slack.client import SlackClient
 from .store import Store
 from .store.leases import new_holder_id
 from .tracking.leasing import StoreLeasing
@@ -45,8 +44,6 @@ class Services:
     policy: Policy
     catalog: TaskCatalog = field(default_factory=TaskCatalog)
     guard: RequestGuard = field(default_factory=RequestGuard)
-    # Slack writes to channels go through the outbox (~1/s per channel, 429-aware).
-    outbox: Outbox = field(default_factory=Outbox)
     tracker: Tracker | None = None
     # Set by approvals: what waits for a user's decision (App Home lists it).
     pending_approvals: PendingApprovals | None = None
@@ -61,7 +58,9 @@ class Services:
         """Close what `open_services` opened."""
         if self.tracker is not None:
             await self.tracker.stop()
-        await self.outbox.aclose()
+        scheduler = getattr(self.slack, "scheduler", None)
+        if scheduler is not None:
+            await scheduler.aclose()
         await self.airplane.aclose()
         await self.store.close()
         session = self.slack.session
@@ -69,9 +68,7 @@ class Services:
             await session.close()
 
 
-def slack_client(
-    settings: Settings, session: aiohttp.ClientSession | None = None
-) -> AsyncWebClient:
+def slack_client(settings: Settings, session: aiohttp.ClientSession | None = None) -> SlackClient:
     """The Web API client, pointed at `SLACK_API_URL` (an emulator in tests).
 
     Pass one shared aiohttp session: without it slack_sdk opens a session (and a connection)
@@ -81,9 +78,9 @@ def slack_client(
     base_url = settings.slack_api_url
     if not base_url.endswith("/"):
         base_url += "/"
-    # Metered (every Web API call counted and timed, bot/slack/client.py) and clipped to Slack's
-    # limits (bot/slack/clip.py).
-    return MeteredWebClient(token=token, base_url=base_url, session=session)
+    # Every call waits for its method's workspace budget, clipped to Slack's limits and
+    # measured (bot/slack/client.py).
+    return SlackClient(token=token, base_url=base_url, session=session)
 
 
 def airplane_client(settings: Settings) -> AirplaneClient:
@@ -107,7 +104,6 @@ async def open_services(settings: Settings) -> Services:
     store = await Store.open(settings.bot_db, pool_size=settings.bot_db_pool_size)
     airplane = airplane_client(settings)
     slack = slack_client(settings, aiohttp.ClientSession())
-    outbox = Outbox()
     directory = SlackDirectory(slack)
     approvals = Approvals(
         store=store,
@@ -115,7 +111,6 @@ async def open_services(settings: Settings) -> Services:
         slack=slack,
         reviewer_groups=policy.reviewer_groups,
         directory=directory,
-        outbox=outbox,
         reminder_after=settings.approval_reminder_minutes * 60,
         reminders=settings.approval_reminders,
     )
@@ -127,13 +122,11 @@ async def open_services(settings: Settings) -> Services:
         store=store,
         slack=slack,
         policy=policy,
-        outbox=outbox,
         tracker=build_tracker(
             settings,
             airplane,
             store,
             slack,
-            outbox,
             holder=holder,
             prompt_sink=approvals,
             people=people,
@@ -150,7 +143,6 @@ def build_tracker(
     airplane: AirplaneClient,
     store: Store,
     slack: AsyncWebClient,
-    outbox: Outbox,
     *,
     holder: str,
     prompt_sink: PromptSink | None = None,
@@ -168,8 +160,8 @@ def build_tracker(
         airplane,
         store.tracking,
         SlackWebWriter(slack),
-        outbox,
         tracker_settings,
+        scheduler=getattr(slack, "scheduler", None),
         prompt_sink=prompt_sink,
         # Leases let any number of replicas share the store: one works each item.
         leasing=StoreLeasing(store.leases, holder, settings.bot_lease_seconds),

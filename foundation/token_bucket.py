@@ -6,6 +6,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+# Refills are float arithmetic: a bucket that should hold exactly one token may hold
+# 0.9999999999999998, and a wait of 2e-16 s added to a clock near 3.6 does not move it. A
+# token this close to whole counts as whole, so no caller spins on a wait too small to pass.
+WHOLE = 1.0 - 1e-9
+
 
 @dataclass
 class TokenBucket:
@@ -36,7 +41,7 @@ class TokenBucket:
     def wait_for_token(self, now: float) -> float:
         """Seconds until a whole token is free (0 when one is free now); takes nothing."""
         self._refill(now)
-        return 0.0 if self.tokens >= 1 else (1 - self.tokens) / self.rate
+        return 0.0 if self.tokens >= WHOLE else (1 - self.tokens) / self.rate
 
     def take(self, now: float) -> float:
         """Take a token if a whole one is free (0.0), else take nothing: the seconds to wait.

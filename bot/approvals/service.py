@@ -18,7 +18,6 @@ from airplane_api import AirplaneClient
 from airplane_api.models import Prompt
 
 from ..home import PendingApproval
-from ..slack.outbox import Outbox
 from ..store import Store
 from .deciding import Deciding
 from .decision import Outcome, OutcomeKind
@@ -45,13 +44,12 @@ class Approvals:
         slack: AsyncWebClient,
         reviewer_groups: Mapping[str, Iterable[str]],
         directory: SlackDirectory | None = None,
-        outbox: Outbox | None = None,
         reminder_after: float = 30 * 60.0,
         reminders: int = 3,
         clock: Clock = utc_now,
     ) -> None:
         self._store = store
-        self._slack = writer = SlackApprovals(slack, outbox)
+        self._slack = writer = SlackApprovals(slack)
         directory = directory or SlackDirectory(slack)
         self.groups = ReviewerGroups(reviewer_groups, writer.usergroup_members, clock=clock)
         self.posting = Posting(

@@ -3,7 +3,7 @@
 Every call goes through `refused_as`, the one seam where Slack's refusal (`SlackRefused`, as
 `bot.slack.errors` translates it) becomes a logged line and a plain value (None, False, ""):
 callers decide on values, never inside `except`. Channel writes go through the per-channel
-outbox when there is one, at prompt priority: a person is waiting to act on them.
+workspace's Slack scheduler at prompt priority: a person is waiting to act on them.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from ..errors import SlackRefused
 from ..slack.errors import slack_call
-from ..slack.outbox import Outbox, Priority
+from ..slack.queueing import Priority, queued_as
 from .render import ApprovalMessage
 
 __all__ = ["SlackApprovals", "refused_as"]
@@ -39,16 +39,15 @@ async def refused_as(
 class SlackApprovals:
     """The Slack side of approvals (satisfies `ports.ApprovalSlack`)."""
 
-    def __init__(self, slack: AsyncWebClient, outbox: Outbox | None = None) -> None:
+    def __init__(self, slack: AsyncWebClient) -> None:
         self._slack = slack
-        self._outbox = outbox
 
     async def _write(
         self, channel: str, call: Callable[[], Awaitable[Any]], fold_key: str | None = None
     ) -> Any:
-        if self._outbox is None:
+        """A prompt's post or edit, ahead of everything but a person's own interaction."""
+        with queued_as(Priority.PROMPT, fold_key=fold_key):
             return await call()
-        return await self._outbox.send(channel, call, fold_key=fold_key, priority=Priority.PROMPT)
 
     async def post(
         self, channel: str, message: ApprovalMessage, thread_ts: str | None

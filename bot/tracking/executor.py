@@ -8,20 +8,24 @@ again, so a kill -9 at any point neither loses nor doubles a post. Edits are ide
 
 from __future__ import annotations
 
+import asyncio
 import logging
+import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import TypeVar
 
 from ..errors import ChannelGone, NotLeased
 from ..slack.errors import slack_error
-from ..slack.outbox import Outbox
+from ..slack.queueing import Priority, queued_as
 from .model import Tracked
 from .plan import PARENT_KEY, Edit, Plan, Post
 from .ports import SlackWriter, TrackingStore
 from .render import FileBody, Message
 
 log = logging.getLogger(__name__)
+# Seconds a write may wait for Slack's budget before its lease is checked again.
+FENCE_AGAIN_AFTER = 1.0
 T = TypeVar("T")
 
 
@@ -31,55 +35,83 @@ def metadata_key(tracked: Tracked, key: str) -> str:
 
 
 def writer_of(tracked: Tracked) -> str:
-    """The outbox owner of a tracked item's writes (see `Outbox.expedite`)."""
+    """The owner of a tracked item's Slack calls (see `SlackScheduler.expedite`)."""
     return f"{tracked.kind.value}:{tracked.id}:{tracked.channel}"
 
 
 @dataclass
 class Executor:
-    """Applies plans through the outbox, keeping the store's post ledger exact."""
+    """Applies plans through Slack's scheduler, keeping the store's post ledger exact."""
 
     store: TrackingStore
     slack: SlackWriter
-    outbox: Outbox
     # Checked right before each Slack write (replicas: does this one still hold the lease?).
     fence: Callable[[Tracked], Awaitable[bool]] | None = None
 
-    def _fenced(
-        self, tracked: Tracked, call: Callable[[], Awaitable[T]]
-    ) -> Callable[[], Awaitable[T]]:
-        """`call`, run only while the fence lets this replica write `tracked`."""
+    async def _write(
+        self,
+        tracked: Tracked,
+        priority: Priority,
+        call: Callable[[], Awaitable[T]],
+        *,
+        fold_key: str | None = None,
+    ) -> T:
+        """`call` (one writer call: one or two Web API calls) queued at `priority`, made only
+        while the fence lets this replica write `tracked`: asked now, and again when a Web
+        API call's turn comes after waiting for Slack's budget (a lease can lapse meanwhile)."""
         fence = self.fence
-        if fence is None:
-            return call
+        if fence is not None and not await fence(tracked):
+            raise NotLeased(tracked.id)
+        asked = time.monotonic()
 
-        async def checked() -> T:
+        async def guard() -> None:
+            if fence is None or time.monotonic() - asked < FENCE_AGAIN_AFTER:
+                return
             if not await fence(tracked):
                 raise NotLeased(tracked.id)
-            return await call()
 
-        return checked
+        with queued_as(
+            priority,
+            fold_key=fold_key,
+            owner=writer_of(tracked),
+            origin=tracked.origin,
+            guard=guard if fence is not None else None,
+        ):
+            return await call()
 
     async def apply(self, tracked: Tracked, plan: Plan) -> None:
         """Run every operation of `plan`, then store its progress.
 
+        Edits go beside the posts, not after them: each method has its own Slack budget, so
+        a run's ending line (chat.postMessage) is not held behind its parent's edit
+        (chat.update) when edits are the ones backed up, and the other way round.
+
         Raises ChannelGone when Slack refuses the channel itself.
         """
         posts = dict(await self.store.posts(tracked))
+        edits = [
+            asyncio.ensure_future(self._edit(tracked, op, posts))
+            for op in plan.ops
+            if isinstance(op, Edit)
+        ]
         try:
             for op in plan.ops:
                 if isinstance(op, Post):
                     await self._post(tracked, op, posts)
-                else:
-                    await self._edit(tracked, op, posts)
-        except Exception as error:
-            gone = slack_error(error, channel=tracked.channel)
-            if not isinstance(gone, ChannelGone) or gone is error:
-                raise
-            raise gone from error
+        finally:  # a failed post still lets the edits land (they are idempotent)
+            results = await asyncio.gather(*edits, return_exceptions=True)
+        failed = [error for error in results if isinstance(error, BaseException)]
+        if failed:
+            raise _channel_gone(tracked, failed[0])
         await self.store.save_progress(tracked, plan.progress)
 
     async def _post(self, tracked: Tracked, op: Post, posts: dict[str, str | None]) -> None:
+        try:
+            await self._post_once(tracked, op, posts)
+        except Exception as error:
+            raise _channel_gone(tracked, error) from error
+
+    async def _post_once(self, tracked: Tracked, op: Post, posts: dict[str, str | None]) -> None:
         channel = tracked.channel
         thread = posts.get(PARENT_KEY) if op.in_thread else None
         if op.in_thread and thread is None:
@@ -89,7 +121,9 @@ class Executor:
         if op.key in posts:
             ts = posts[op.key]
             if ts is None:
-                ts = await self.slack.find(channel, thread, key)
+                ts = await self._write(
+                    tracked, op.priority, lambda: self.slack.find(channel, thread, key)
+                )
                 if ts is not None:
                     log.info("reconciled %s from Slack after a restart", key)
                     posts[op.key] = ts
@@ -103,20 +137,13 @@ class Executor:
             await self.store.record_intent(tracked, op.key)
             posts[op.key] = None
         body = op.body
-        owner = writer_of(tracked)
         if isinstance(body, FileBody):
-            ts = await self.outbox.send(
-                channel,
-                self._fenced(tracked, lambda: self.slack.upload(channel, thread, body, key)),
-                priority=op.priority,
-                owner=owner,
+            ts = await self._write(
+                tracked, op.priority, lambda: self.slack.upload(channel, thread, body, key)
             )
         else:
-            ts = await self.outbox.send(
-                channel,
-                self._fenced(tracked, lambda: self.slack.post(channel, thread, body, key)),
-                priority=op.priority,
-                owner=owner,
+            ts = await self._write(
+                tracked, op.priority, lambda: self.slack.post(channel, thread, body, key)
             )
         posts[op.key] = ts
         await self.store.record_ts(tracked, op.key, ts)
@@ -132,10 +159,17 @@ class Executor:
             log.warning("cannot edit %s of %s: never posted", op.key, tracked.id)
             return
         channel, body = tracked.channel, op.body
-        await self.outbox.send(
-            channel,
-            self._fenced(tracked, lambda: self.slack.update(channel, ts, body)),
+        await self._write(
+            tracked,
+            op.priority,
+            lambda: self.slack.update(channel, ts, body),
             fold_key=f"{channel}:{ts}",
-            priority=op.priority,
-            owner=writer_of(tracked),
         )
+
+
+def _channel_gone(tracked: Tracked, error: BaseException) -> BaseException:
+    """`error`, or the ChannelGone it means when Slack refused the channel itself."""
+    if not isinstance(error, Exception):
+        return error
+    gone = slack_error(error, channel=tracked.channel)
+    return gone if isinstance(gone, ChannelGone) else error

@@ -15,6 +15,7 @@ from typing import Any
 from airplane_api.models import is_terminal_status
 
 from ..kinds import Kind
+from ..slack.queueing import Origin
 
 
 @dataclass(frozen=True)
@@ -33,6 +34,9 @@ class Tracked:
     # What the parent shows from the first post on (launch knows them; watch may not).
     name: str = ""
     params: Mapping[str, Any] = field(default_factory=dict, hash=False)
+    # Why it is followed here: within a priority, Slack writes for runs people started go
+    # before copies for subscribed channels (not stored: after a restart all count as PERSON).
+    origin: Origin = field(default=Origin.PERSON, compare=False)
 
 
 Identity = tuple[str, str, str]

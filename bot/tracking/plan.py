@@ -16,7 +16,7 @@ from dataclasses import dataclass, replace
 from enum import StrEnum
 
 from ..kinds import Kind
-from ..slack.outbox import Priority
+from ..slack.queueing import Priority
 from .budget import Lane
 from .model import Loaded, Observation, Progress, Tracked
 from .render import (

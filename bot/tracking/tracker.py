@@ -33,7 +33,8 @@ from ..errors import ChannelGone, FeedUnsupported, NotLeased
 from ..kinds import Kind
 from ..loops import Troubles, one_line
 from ..people import People, slack_user
-from ..slack.outbox import Outbox, Priority
+from ..slack.queueing import Origin, Priority
+from ..slack.scheduler import SlackScheduler
 from .budget import Lane, RequestBudget
 from .executor import Executor, writer_of
 from .feed import Cadence, ChangeFeed
@@ -124,9 +125,9 @@ class Tracker:
         source: AirplaneSource,
         store: TrackingStore,
         slack: SlackWriter,
-        outbox: Outbox,
         settings: TrackerSettings | None = None,
         *,
+        scheduler: SlackScheduler | None = None,
         prompt_sink: PromptSink | None = None,
         leasing: Leasing | None = None,
         people: People | None = None,
@@ -139,9 +140,9 @@ class Tracker:
         self.slack = slack
         self.budget = RequestBudget(self.settings.requests_per_second)
         self.leasing = leasing
-        self.executor = Executor(
-            store, slack, outbox, fence=leasing.holds if leasing is not None else None
-        )
+        self.executor = Executor(store, slack, fence=leasing.holds if leasing is not None else None)
+        # The workspace's Slack scheduler, to raise an item's queued writes (`expedite`).
+        self.scheduler = scheduler
         self.prompt_sink = prompt_sink
         self.people = people or People(None, None)
         self._clock = clock
@@ -442,9 +443,8 @@ class Tracker:
                     # an elapsed-time refresh) before it can edit the parent with this status:
                     # those writes go at the status edit's priority, not at the channel's back.
                     urgent = Priority.FINAL if latest.status.is_terminal else Priority.STATUS
-                    self.executor.outbox.expedite(
-                        item.tracked.channel, writer_of(item.tracked), urgent
-                    )
+                    if self.scheduler is not None:
+                        self.scheduler.expedite(writer_of(item.tracked), urgent)
                     if latest.status.is_terminal:
                         # The end need not wait for the worker to get through its earlier
                         # writes (one a second in a busy channel): the parent shows it now.
@@ -464,6 +464,7 @@ class Tracker:
                     label=sub.task_slug,
                     requested_by=run.created_by,
                     task_id=run.task_id,
+                    origin=Origin.SUBSCRIPTION,
                 )
                 await self.watch(tracked)
 

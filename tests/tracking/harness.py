@@ -8,11 +8,9 @@ from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
 
-from slack_sdk.web.async_client import AsyncWebClient
-
 from airplane_api import AirplaneClient
 from bot.kinds import Kind
-from bot.slack.outbox import Outbox
+from bot.slack.client import SlackClient
 from bot.store import Store
 from bot.tracking.model import Tracked
 from bot.tracking.ports import TrackingStore
@@ -38,11 +36,11 @@ async def running_tracker(
     """A started tracker; stopped (gracefully) on exit."""
     store = await Store.open(db_path)
     client = AirplaneClient(api_key, host=airplane_url)
-    web = AsyncWebClient(token=slack.bot_token, base_url=slack.api_url)
+    web = SlackClient(token=slack.bot_token, base_url=slack.api_url)
     tracking: TrackingStore = store.tracking
     if wrap_store is not None:
         tracking = wrap_store(tracking)
-    tracker = Tracker(client, tracking, SlackWebWriter(web), Outbox(per_second=20.0), settings)
+    tracker = Tracker(client, tracking, SlackWebWriter(web), settings, scheduler=web.scheduler)
     await tracker.start()
     try:
         yield tracker

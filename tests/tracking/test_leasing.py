@@ -9,7 +9,6 @@ from __future__ import annotations
 import asyncio
 from pathlib import Path
 
-from bot.slack.outbox import Outbox
 from bot.store import Store
 from bot.store.leases import new_holder_id
 from bot.tracking.leasing import StoreLeasing
@@ -27,7 +26,6 @@ async def replica(path: Path, airplane: FakeAirplane, slack: FakeSlack) -> tuple
         airplane,
         store.tracking,
         slack,
-        Outbox(per_second=1000.0, burst=100),
         TrackerSettings(requests_per_second=1000.0),
         leasing=StoreLeasing(store.leases, new_holder_id(), ttl=TTL),
     )

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from bot.kinds import Kind
-from bot.slack.outbox import Priority
+from bot.slack.queueing import Priority
 from bot.tracking.budget import Lane
 from bot.tracking.model import Loaded, Observation, Progress, PromptFact, Step, Tracked
 from bot.tracking.plan import Edit, Need, Post, next_needs, plan

@@ -20,11 +20,13 @@ from slack_sdk.web.async_slack_response import AsyncSlackResponse
 from airplane_api.errors import NotFoundError, ServerError
 from airplane_api.models import GetLogsResponse, Prompt, Run, Session
 from bot.kinds import Kind
-from bot.slack.outbox import Outbox
+from bot.slack.queueing import Queueing, current
+from bot.slack.scheduler import SlackScheduler
 from bot.tracking.memory import MemoryTrackingStore
 from bot.tracking.model import Tracked
 from bot.tracking.render import FileBody, Message
 from bot.tracking.tracker import Tracker, TrackerSettings
+from foundation.slack_limits import Tier
 from tests.support.eventually import eventually
 
 T0 = datetime(2026, 1, 1, tzinfo=UTC).timestamp()
@@ -182,7 +184,6 @@ def build(
         airplane,
         MemoryTrackingStore(),
         slack,
-        Outbox(per_second=1000.0, burst=100),
         TrackerSettings(requests_per_second=1000.0, **settings),
         prompt_sink=sink,
         clock=clock,
@@ -317,21 +318,50 @@ async def test_a_repeat_from_the_overlap_window_is_not_a_new_prompt() -> None:
     assert airplane.count("prompts/list", "run_p") == asked + 1
 
 
+class PacedSlack(FakeSlack):
+    """FakeSlack behind a workspace scheduler that allows one edit every half second."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.scheduler = SlackScheduler(tiers=lambda method: Tier("test", 120, 2))
+
+    async def post(self, channel: str, thread_ts: str | None, body: Message, key: str) -> str:
+        async def call() -> str:
+            return await FakeSlack.post(self, channel, thread_ts, body, key)
+
+        answer: str = await self.scheduler.call(
+            "chat.postMessage", call, channel=channel, queueing=current()
+        )
+        return answer
+
+    async def update(self, channel: str, ts: str, body: Message) -> None:
+        async def call() -> None:
+            await FakeSlack.update(self, channel, ts, body)
+
+        await self.scheduler.call("chat.update", call, channel=channel, queueing=current())
+
+
 async def test_the_end_shows_before_the_worker_gets_through_its_queued_writes() -> None:
-    """A run ends while its worker waits for its Active edit in a busy channel (Slack's pace):
-    the parent's next write shows the end, not Active first and the end a token later."""
-    airplane, slack, clock = FakeAirplane(), FakeSlack(), Clock()
+    """A run ends while its worker waits for its Active edit behind the workspace's chat.update
+    budget: the parent's next edit shows the end, not Active first and the end a token later."""
+    airplane, slack, clock = FakeAirplane(), PacedSlack(), Clock()
     airplane.runs = {"run_e": run("run_e", "Queued")}
     tracker = Tracker(
         airplane,
         MemoryTrackingStore(),
         slack,
-        Outbox(per_second=2.0, burst=1),  # real time: one write every half second
         TrackerSettings(requests_per_second=1000.0),
+        scheduler=slack.scheduler,
         clock=clock,
     )
     await tracker.watch(watched("run_e"), initial_status="Queued")
-    await asyncio.sleep(0.05)  # the parent is posted with the only token
+    await asyncio.sleep(0.05)  # the parent is posted
+
+    async def elsewhere() -> None:
+        await FakeSlack.update(slack, "C_OTHER", "1.0", Message(text="other"))
+
+    # Another run's edit takes the only chat.update token (real time: the next in 0.5 s).
+    await slack.scheduler.call("chat.update", elsewhere, channel="C_OTHER", queueing=Queueing())
     airplane.runs["run_e"] = run("run_e", "Active")
     airplane.listed = [airplane.runs["run_e"]]
     await tracker.cycle()  # the Active edit queues for the next token
@@ -340,9 +370,11 @@ async def test_the_end_shows_before_the_worker_gets_through_its_queued_writes() 
     airplane.listed = [airplane.runs["run_e"]]
     await tracker.cycle()  # the worker still waits for its Active edit
     await asyncio.sleep(0.7)  # one token later
-    assert slack.edits, "no edit reached Slack"
-    assert "Succeeded" in slack.edits[0][2]  # the first edit already shows the end
+    edits = [edit for edit in slack.edits if edit[0] != "C_OTHER"]
+    assert edits, "no edit reached Slack"
+    assert "Succeeded" in edits[0][2]  # the first edit already shows the end
     await settle(tracker)
+    await slack.scheduler.aclose()
 
 
 # -- the tracker's own loops outlive any error, log it once and back off ------------------------
@@ -395,7 +427,6 @@ async def test_the_cycle_loop_survives_a_bug_logs_it_once_and_backs_off(
         airplane,
         MemoryTrackingStore(),
         slack,
-        Outbox(per_second=1000.0, burst=100),
         TrackerSettings(requests_per_second=1000.0, max_backoff=30.0),
         clock=clock,
         sleep=time.sleep,
@@ -455,7 +486,6 @@ async def test_the_lease_loop_survives_failing_rounds_and_logs_once(
         airplane,
         MemoryTrackingStore(),
         slack,
-        Outbox(per_second=1000.0, burst=100),
         TrackerSettings(requests_per_second=1000.0),
         leasing=leasing,
         clock=clock,
@@ -494,7 +524,6 @@ async def test_a_job_whose_failure_escapes_is_logged_once(
         airplane,
         store,
         slack,
-        Outbox(per_second=1000.0, burst=100),
         TrackerSettings(requests_per_second=1000.0),
         clock=clock,
     )

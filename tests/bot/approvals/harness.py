@@ -17,7 +17,6 @@ from bot.approvals.service import Approvals
 from bot.config import Settings
 from bot.policy import Policy
 from bot.services import Services, slack_client
-from bot.slack.outbox import Outbox
 from bot.store import Store
 from slackbox import ALICE, CAROL, GENERAL, Message, SlackEmulator
 from tests.support.airfield import AirfieldProcess
@@ -125,7 +124,6 @@ async def running_bot(tmp_path: Path, airfield: AirfieldProcess) -> AsyncIterato
             airplane=airplane,
             slack=web,
             reviewer_groups=REVIEWER_GROUPS,
-            outbox=Outbox(per_second=1000.0, burst=100),
         )
         services = Services(
             settings=settings,

@@ -1,0 +1,214 @@
+"""One Web API method's budget for the workspace and its queue: pure decisions, no I/O.
+
+A `Lane` answers the scheduler's one question, "what may be sent now, or how long until
+something may?": the most urgent queued call (priority, then people's runs before
+subscriptions, then first come) whose method has a token, whose channel has one where the
+method is paced per channel (`chat.postMessage`), and whose older edit of the same message is
+not still on its way. The budget is paced before calling, so a 429 is a fault, not the pace:
+it pauses the whole method (`rate_limited`), as Slack counts calls per workspace.
+
+Budgets come from `foundation/slack_limits.py`, the table the local Slack enforces, minus one
+token of burst: calls reach Slack a little later than they leave, and unevenly, so a bucket
+the same size as Slack's would sometimes be a token ahead of it. `share` is this replica's
+part of the workspace budget when several replicas call Slack for the same app.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Awaitable, Callable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from foundation.slack_limits import CHANNEL_PACE, ChannelPace, Tier
+from foundation.token_bucket import TokenBucket
+
+from .queueing import Origin, Priority, Queueing
+
+__all__ = ["Job", "Lane", "budget_of"]
+
+Call = Callable[[], Awaitable[Any]]
+# Tokens of burst kept back from Slack's own bucket (see the module's docstring).
+BURST_MARGIN = 1.0
+# A lane blocked only by channel paces looks again this often: a call for another channel
+# may arrive meanwhile and could go at once.
+CHANNEL_NAP = 0.1
+
+
+def budget_of(per_second: float, burst: float, share: float) -> tuple[float, float]:
+    """This replica's (rate, burst) of a budget of `per_second` with `burst`."""
+    return per_second * share, max(1.0, burst * share - BURST_MARGIN)
+
+
+@dataclass(eq=False)
+class Job:
+    """One queued Web API call and the future its callers await."""
+
+    method: str
+    channel: str | None
+    priority: Priority
+    origin: Origin
+    fold_key: str | None
+    owner: str | None
+    order: int
+    queued_at: float
+    call: Call
+    future: Any  # asyncio.Future of the call's result; the lane never touches it
+    guard: Callable[[], Awaitable[None]] | None = None
+    rate_limited: int = 0
+
+    @classmethod
+    def of(
+        cls,
+        method: str,
+        channel: str | None,
+        queueing: Queueing,
+        order: int,
+        now: float,
+        call: Call,
+        future: Any,
+    ) -> Job:
+        """A job for a call queued as `queueing`."""
+        return cls(
+            method,
+            channel,
+            queueing.priority,
+            queueing.origin,
+            queueing.fold_key,
+            queueing.owner,
+            order,
+            now,
+            call,
+            future,
+            queueing.guard,
+        )
+
+    def rank(self) -> tuple[int, int, int]:
+        """Lower goes first: priority, then people's runs before subscriptions, then order."""
+        return (self.priority, self.origin, self.order)
+
+
+@dataclass
+class Lane:
+    """A method's budget (this replica's share), its queue and its pause after a 429."""
+
+    method: str
+    tier: Tier
+    share: float
+    now: float
+    pace: ChannelPace | None = None
+    bucket: TokenBucket = field(init=False)
+    channels: dict[str, TokenBucket] = field(default_factory=dict)
+    queue: list[Job] = field(default_factory=list)
+    in_flight: set[str] = field(default_factory=set)  # fold keys of edits on their way
+    paused_until: float = 0.0
+
+    def __post_init__(self) -> None:
+        rate, burst = budget_of(self.tier.per_second, self.tier.burst, self.share)
+        self.bucket = TokenBucket(rate, burst, stamp=self.now)
+
+    # -- what is queued ------------------------------------------------------------------------
+
+    def add(self, job: Job) -> None:
+        """Queue a call."""
+        self.queue.append(job)
+
+    def folds_into(self, fold_key: str) -> Job | None:
+        """The queued call a new one with `fold_key` replaces (not one already on its way)."""
+        for job in self.queue:
+            if job.fold_key == fold_key:
+                return job
+        return None
+
+    def owned_by(self, owner: str) -> Iterator[Job]:
+        """The queued calls of one owner."""
+        return (job for job in self.queue if job.owner == owner)
+
+    def backlog_seconds(self) -> float:
+        """How long this replica's share of the budget takes to drain what is queued."""
+        return len(self.queue) / self.bucket.rate
+
+    def shed(self, after_seconds: float) -> list[Job]:
+        """Take out what nobody waits for (COSMETIC calls) once the backlog is longer than
+        `after_seconds`: under load their tokens go to final states, prompts and decisions."""
+        if self.backlog_seconds() <= after_seconds:
+            return []
+        dropped = [job for job in self.queue if job.priority is Priority.COSMETIC]
+        for job in dropped:
+            self.queue.remove(job)
+        return dropped
+
+    # -- what goes now -------------------------------------------------------------------------
+
+    def ready(self, now: float) -> tuple[Job | None, float]:
+        """The call to send now (its tokens taken, out of the queue), or None and the seconds
+        until one may be: the pause after a 429, the method's budget, or channel paces."""
+        if not self.queue:
+            return None, math.inf
+        wait = max(self.paused_until - now, self.bucket.wait_for_token(now))
+        if wait > 0:
+            return None, wait
+        best: Job | None = None
+        channel_wait = math.inf
+        for job in self.queue:
+            if job.fold_key is not None and job.fold_key in self.in_flight:
+                channel_wait = min(channel_wait, CHANNEL_NAP)  # its older edit is on its way
+                continue
+            if best is not None and job.rank() >= best.rank():
+                continue
+            paced = self._channel_bucket(job, now)
+            if paced is not None and (pace_wait := paced.wait_for_token(now)) > 0:
+                channel_wait = min(channel_wait, pace_wait, CHANNEL_NAP)
+                continue
+            best = job
+        if best is None:
+            return None, channel_wait
+        self.bucket.reserve(now)
+        paced = self._channel_bucket(best, now)
+        if paced is not None:
+            paced.reserve(now)
+        self.queue.remove(best)
+        if best.fold_key is not None:
+            self.in_flight.add(best.fold_key)
+        return best, 0.0
+
+    def sent(self, job: Job) -> None:
+        """A call came back (whatever its answer): a newer edit of its message may go."""
+        if job.fold_key is not None:
+            self.in_flight.discard(job.fold_key)
+
+    def rate_limited(self, job: Job, retry_after: float, now: float) -> bool:
+        """Slack answered 429: the whole method waits `retry_after`, and the call goes back in
+        its place. True when this started the pause (the first 429 of a burst of them)."""
+        self.sent(job)
+        job.rate_limited += 1
+        self.queue.append(job)
+        started = self.paused_until <= now
+        self.paused_until = max(self.paused_until, now + retry_after)
+        # Slack says the budget is spent, whatever our count: start again from empty.
+        self.bucket.tokens = min(self.bucket.tokens, 0.0)
+        return started
+
+    def resize(self, share: float, now: float) -> None:
+        """Take `share` of the workspace budget (replicas came or went)."""
+        self.share = share
+        rate, burst = budget_of(self.tier.per_second, self.tier.burst, share)
+        self.bucket.resize(rate, burst, now)
+        if self.pace is not None:
+            rate, burst = budget_of(self.pace.per_second, self.pace.burst, share)
+            for bucket in self.channels.values():
+                bucket.resize(rate, burst, now)
+
+    def _channel_bucket(self, job: Job, now: float) -> TokenBucket | None:
+        if self.pace is None or job.channel is None:
+            return None
+        bucket = self.channels.get(job.channel)
+        if bucket is None:
+            rate, burst = budget_of(self.pace.per_second, self.pace.burst, self.share)
+            bucket = self.channels[job.channel] = TokenBucket(rate, burst, stamp=now)
+        return bucket
+
+
+def channel_pace_of(method: str, paced: frozenset[str]) -> ChannelPace | None:
+    """The per-channel pace a method has on top of its workspace budget, if any."""
+    return CHANNEL_PACE if method in paced else None
