@@ -20,9 +20,11 @@ Scenarios:
 - `per-run`: per-run polling (`TrackerSettings(feed="per_run")`, default cadence: each run
   every second, its prompts every 10 s) with no budget: the naive baseline.
 - `documented+429` (`--paced-counts`): as `documented`, with a Slack stand-in that enforces
-  Slack's posting pace (the emulator's `ChannelPace`: 1/s per channel, burst 3) at the moment a
-  call arrives after 20-150 ms of network each way, and raises slack_sdk's `SlackApiError`
-  with a 429 and `Retry-After` past it, as slack_sdk does.
+  Slack's documented rate limits (the emulator's `RateLimiter`, from
+  `foundation/slack_limits.py`: each method's tier for the workspace, e.g. chat.update 50/min,
+  and chat.postMessage also about 1/s per channel) at the moment a call arrives after 20-150 ms
+  of network each way, and raises slack_sdk's `SlackApiError` with a 429 and `Retry-After` past
+  it, as slack_sdk does.
 
 Printed per scenario: Airplane requests per minute (counted by the server) and their ratio to
 per-run polling's, p95 delays from a run's end to the parent edit showing it and to its final
@@ -63,7 +65,7 @@ from bot.tracking.memory import MemoryTrackingStore
 from bot.tracking.model import Tracked
 from bot.tracking.render import FileBody, Message
 from bot.tracking.tracker import Tracker, TrackerSettings
-from slackbox.limits import ChannelPace, RateLimiter
+from slackbox.limits import RateLimiter
 
 HERE = Path(__file__).resolve().parent
 FINAL = ("Succeeded", "Failed")
@@ -108,19 +110,23 @@ SCENARIOS = {
 
 
 class SlackStandIn:
-    """A SlackWriter that records when each write reached Slack, optionally enforcing its pace.
+    """A SlackWriter that records when each write reached Slack, optionally enforcing its limits.
 
-    With a `pace`, a call first spends `latency` seconds on the network, then meets Slack's
-    per-channel token bucket and gets a 429 with `Retry-After` when past it, raised as slack_sdk
-    raises it; then it spends the network time back.
+    With `limits`, a call first spends `latency` seconds on the network, then meets Slack's rate
+    limits (its method's workspace budget, and a post its channel's pace) and gets a 429 with
+    `Retry-After` when past them, raised as slack_sdk raises it; then it spends the network time
+    back.
     """
 
     def __init__(
-        self, expected: int, pace: ChannelPace | None = None, latency: tuple[float, float] = (0, 0)
+        self,
+        expected: int,
+        limits: RateLimiter | None = None,
+        latency: tuple[float, float] = (0, 0),
     ) -> None:
         self.expected = expected
         self.all_ended = asyncio.Event()
-        self._pace = pace
+        self._limits = limits
         self._latency = latency
         self._rng = random.Random(SEED)
         self._parents: dict[str, str] = {}
@@ -146,7 +152,7 @@ class SlackStandIn:
         await self._network()
 
     async def upload(self, channel: str, thread_ts: str | None, body: FileBody, key: str) -> str:
-        """A file upload (its message counts against the channel's pace)."""
+        """A file upload (files.completeUploadExternal's budget, Tier 4)."""
         file_id = await self._arrive("files.completeUploadExternal", channel)
         self.posted_at[key] = time.time()
         await self._network()
@@ -161,14 +167,14 @@ class SlackStandIn:
         self.writes += 1
 
     async def _network(self) -> None:
-        if self._pace is not None:
+        if self._limits is not None:
             await asyncio.sleep(self._rng.uniform(*self._latency))
 
     async def _arrive(self, method: str, channel: str) -> str:
-        """Reach Slack: wait out the network, meet the pace; a new ts for the write."""
+        """Reach Slack: wait out the network, meet the limits; a new ts for the write."""
         await self._network()
-        if self._pace is not None:
-            wait = self._pace.retry_after(method, {"channel": channel}, time.monotonic())
+        if self._limits is not None:
+            wait = self._limits.check(method, {"channel": channel})
             if wait is not None:
                 self.rate_limited += 1
                 response = AsyncSlackResponse(
@@ -245,11 +251,11 @@ async def _launch(tracker: Tracker, runs: list[dict[str, Any]]) -> None:
 
 async def bot(url: str, scenario: Scenario) -> dict[str, Any]:
     """Launch and follow every scripted run; return the figures."""
-    pace = RateLimiter().pace_channels(per_second=1.0, burst=3) if scenario.paced_slack else None
+    limits = RateLimiter() if scenario.paced_slack else None
     async with httpx.AsyncClient() as http:
         runs: list[dict[str, Any]] = (await http.post(f"{url}/bench/start")).json()
         await http.get(f"{url}/bench/stats", params={"reset": "1"})
-    slack = SlackStandIn(len(runs), pace, latency=(0.02, 0.15))
+    slack = SlackStandIn(len(runs), limits, latency=(0.02, 0.15))
     outbox = Outbox()
     sink = BenchPromptSink(outbox, slack)
     started = time.time()

@@ -1,4 +1,4 @@
-"""`SlackEmulator`: the one object tests use (server, state, client side, 429 switches)."""
+"""`SlackEmulator`: the one object tests use (server, state, client side, rate limits)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from typing import TypeVar
 
 import aiohttp
 
-from .limits import RateLimitRule
+from .limits import Clock, RateLimitRule
 from .response_urls import ResponseUrls
 from .server import DEFAULT_SCOPES, EmulatorServer
 from .shortcuts import ShortcutsAndEvents
@@ -22,6 +22,7 @@ from .state import (
     Ephemeral,
     Message,
     MessageVersion,
+    MethodCount,
     User,
     ViewRecord,
     Workspace,
@@ -31,7 +32,13 @@ T = TypeVar("T")
 
 
 class SlackEmulator(ShortcutsAndEvents):
-    """A local Slack: `async with SlackEmulator() as slack:`, the app pointed at `slack.api_url`."""
+    """A local Slack: `async with SlackEmulator() as slack:`, the app pointed at `slack.api_url`.
+
+    Like Slack, it enforces the Web API rate tiers of `foundation/slack_limits.py` (per method
+    for the workspace, and chat.postMessage per channel too), answering 429 with `Retry-After`;
+    `enforce_limits=False` switches that off for a test that must call faster than Slack allows.
+    `limits_clock` (monotonic seconds) lets a test step the budgets' time instead of sleeping.
+    """
 
     def __init__(
         self,
@@ -41,11 +48,17 @@ class SlackEmulator(ShortcutsAndEvents):
         trigger_ttl: float = 3.0,
         scopes: list[str] | None = None,
         port: int = 0,
+        enforce_limits: bool = True,
+        limits_clock: Clock | None = None,
     ) -> None:
         self.port = port
         self.workspace = Workspace()
         self.server = EmulatorServer(
-            self.workspace, trigger_ttl=trigger_ttl, scopes=scopes or list(DEFAULT_SCOPES)
+            self.workspace,
+            trigger_ttl=trigger_ttl,
+            scopes=scopes or list(DEFAULT_SCOPES),
+            enforce_limits=enforce_limits,
+            limits_clock=limits_clock,
         )
         self.context = self.server.context
         self.response_urls = ResponseUrls(self.workspace)
@@ -142,19 +155,28 @@ class SlackEmulator(ShortcutsAndEvents):
         retry_after: int = 1,
     ) -> RateLimitRule:
         """Answer 429 + `Retry-After` to `method` (None: all) calls, per channel if given,
-        for the next `count` calls and/or `seconds`; `slack.rate_limited` records them."""
+        for the next `count` calls and/or `seconds`; `slack.rate_limited` records them.
+        Checked before Slack's tiers; a call it refuses spends no tier budget."""
         return self.server.limiter.add(
             method, channel=channel, count=count, seconds=seconds, retry_after=retry_after
         )
 
-    def pace_channels(self, *, per_second: float = 1.0, burst: int = 3) -> None:
-        """Enforce Slack's ~1 post per second per channel: faster posts (chat.postMessage,
-        chat.update, chat.postEphemeral, file shares) answer 429 with `Retry-After`."""
-        self.server.limiter.pace_channels(per_second=per_second, burst=burst)
+    @property
+    def enforce_limits(self) -> bool:
+        """Whether Slack's documented rate tiers answer 429 (on unless switched off)."""
+        return self.server.limiter.enforce_tiers
+
+    @enforce_limits.setter
+    def enforce_limits(self, on: bool) -> None:
+        self.server.limiter.enforce_tiers = on
 
     def clear_rate_limits(self) -> None:
-        """Stop answering 429."""
+        """Drop the `rate_limit` rules and refill every tier budget (enforcement stays as is)."""
         self.server.limiter.clear()
+
+    def method_counts(self) -> dict[str, MethodCount]:
+        """Per Web API method (sorted by name): calls served, and refused with 429."""
+        return self.workspace.method_counts()
 
     # -- reading state ----------------------------------------------------------------------------
 

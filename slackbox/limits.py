@@ -1,21 +1,39 @@
-"""Rate limits tests switch on: answer 429 with `Retry-After` for some calls.
+"""Slack's Web API rate limits, enforced: 429 with `Retry-After` for calls past a budget.
 
-A rule matches a method (or every method), optionally one channel, for the next `count` calls
-or until `seconds` have passed (or both: whichever ends first). Rules are checked in the order
-they were added; the first match answers.
+Two sources of 429, checked in this order:
 
-`ChannelPace` is Slack's own posting limit: about one message per second per channel with short
-bursts. Switched on, it answers 429 to posts that come faster (a token bucket per channel), so a
-test can check the bot paces its writes and honours `Retry-After` without timing anything itself.
+1. Rules a test adds (`RateLimiter.add`): a method (or every method), optionally one channel,
+   for the next `count` calls or until `seconds` have passed (whichever ends first). Checked in
+   the order added; the first match answers with its own `retry_after`.
+2. Slack's documented tiers (`TierLimits`), read from the one table in
+   `foundation/slack_limits.py` (the same the bot paces itself by): a token bucket per method
+   for the workspace (`tier_of(method)`: refill `per_second`, capacity `burst`), and for the
+   methods in `CHANNEL_PACED` (chat.postMessage) a bucket per channel too (`CHANNEL_PACE`: about
+   one message a second). A call needs a whole token in every bucket it meets; past one it gets
+   `Retry-After` = the wait rounded up to whole seconds (at least 1) and spends no token at all.
+
+The clock is injected (`time.monotonic` by default), so tests step time instead of sleeping.
 """
 
 from __future__ import annotations
 
 import math
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 
+from foundation.slack_limits import CHANNEL_PACE, CHANNEL_PACED, tier_of
+from foundation.token_bucket import TokenBucket
+
 from .state import JSON
+
+Clock = Callable[[], float]
+
+
+def channel_of(params: JSON) -> str | None:
+    """The channel a call is about (`channel`, or `channel_id` for file shares)."""
+    channel = params.get("channel") or params.get("channel_id")
+    return channel if isinstance(channel, str) and channel else None
 
 
 @dataclass
@@ -36,51 +54,61 @@ class RateLimitRule:
             return False
         if self.method is not None and self.method != method:
             return False
-        channel = params.get("channel") or params.get("channel_id")
-        return self.channel is None or self.channel == channel
+        return self.channel is None or self.channel == channel_of(params)
 
 
-@dataclass
-class ChannelPace:
-    """A token bucket per channel for posting methods: `per_second` refill, `burst` capacity."""
+class TierLimits:
+    """Slack's budgets per method (workspace) and, for posting, per channel: token buckets."""
 
-    methods: frozenset[str]
-    per_second: float
-    burst: int
-    buckets: dict[str, tuple[float, float]]  # channel -> (tokens, last refill time)
+    def __init__(self) -> None:
+        self.methods: dict[str, TokenBucket] = {}
+        self.channels: dict[tuple[str, str], TokenBucket] = {}  # (method, channel)
 
-    def retry_after(self, method: str, params: JSON, now: float) -> int | None:
-        """Seconds to wait when this post would exceed the pace (and take a token otherwise)."""
-        channel = params.get("channel") or params.get("channel_id")
-        if method not in self.methods or not isinstance(channel, str):
-            return None
-        tokens, last = self.buckets.get(channel, (float(self.burst), now))
-        tokens = min(float(self.burst), tokens + (now - last) * self.per_second)
-        if tokens < 1.0:
-            self.buckets[channel] = (tokens, now)
-            return max(1, math.ceil((1.0 - tokens) / self.per_second))
-        self.buckets[channel] = (tokens - 1.0, now)
+    def _buckets(self, method: str, channel: str | None, now: float) -> list[TokenBucket]:
+        method_bucket = self.methods.get(method)
+        if method_bucket is None:
+            tier = tier_of(method)
+            method_bucket = TokenBucket(tier.per_second, tier.burst, stamp=now)
+            self.methods[method] = method_bucket
+        buckets = [method_bucket]
+        if method in CHANNEL_PACED and channel is not None:
+            channel_bucket = self.channels.get((method, channel))
+            if channel_bucket is None:
+                channel_bucket = TokenBucket(CHANNEL_PACE.per_second, CHANNEL_PACE.burst, stamp=now)
+                self.channels[(method, channel)] = channel_bucket
+            buckets.append(channel_bucket)
+        return buckets
+
+    def retry_after(self, method: str, channel: str | None, now: float) -> int | None:
+        """Whole seconds to wait when this call is past a budget (nothing spent), else None
+        (a token taken from every bucket the call meets)."""
+        buckets = self._buckets(method, channel, now)
+        wait = max(bucket.wait_for_token(now) for bucket in buckets)
+        if wait > 0:
+            return max(1, math.ceil(wait))
+        for bucket in buckets:
+            bucket.take(now)
         return None
 
 
-POSTING_METHODS = frozenset(
-    {"chat.postMessage", "chat.update", "chat.postEphemeral", "files.completeUploadExternal"}
-)
-
-
 class RateLimiter:
-    """The active 429 rules."""
+    """Test rules first, then Slack's tiers (when `enforce_tiers`), on one injected clock."""
 
-    def __init__(self) -> None:
+    def __init__(self, *, enforce_tiers: bool = True, clock: Clock | None = None) -> None:
+        self.clock: Clock = clock or time.monotonic
         self.rules: list[RateLimitRule] = []
-        self.pace: ChannelPace | None = None
+        self.tiers: TierLimits | None = TierLimits() if enforce_tiers else None
 
-    def pace_channels(
-        self, *, per_second: float = 1.0, burst: int = 3, methods: frozenset[str] = POSTING_METHODS
-    ) -> ChannelPace:
-        """Answer 429 to posts in one channel faster than `per_second` after a `burst`."""
-        self.pace = ChannelPace(methods, per_second, burst, {})
-        return self.pace
+    @property
+    def enforce_tiers(self) -> bool:
+        """Whether Slack's documented tiers answer 429 (test rules apply either way)."""
+        return self.tiers is not None
+
+    @enforce_tiers.setter
+    def enforce_tiers(self, on: bool) -> None:
+        # Switching on starts from full buckets, as after a quiet while.
+        if on != self.enforce_tiers:
+            self.tiers = TierLimits() if on else None
 
     def add(
         self,
@@ -92,7 +120,7 @@ class RateLimiter:
         retry_after: int = 1,
     ) -> RateLimitRule:
         """Answer 429 to matching calls; `count=None` with `seconds` limits by time only."""
-        until = time.monotonic() + seconds if seconds is not None else None
+        until = self.clock() + seconds if seconds is not None else None
         if count is None and until is None:
             raise ValueError("a rate limit needs a count, a period, or both")
         rule = RateLimitRule(method, channel, retry_after, count, until)
@@ -100,16 +128,20 @@ class RateLimiter:
         return rule
 
     def check(self, method: str, params: JSON) -> int | None:
-        """The `Retry-After` seconds when this call is limited (and count it), else None."""
-        now = time.monotonic()
+        """The `Retry-After` seconds when this call is limited, else None (the call is counted
+        against its budgets)."""
+        now = self.clock()
         for rule in self.rules:
             if rule.matches(method, params, now):
                 if rule.remaining is not None:
                     rule.remaining -= 1
                 return rule.retry_after
-        return self.pace.retry_after(method, params, now) if self.pace else None
+        if self.tiers is None:
+            return None
+        return self.tiers.retry_after(method, channel_of(params), now)
 
     def clear(self) -> None:
-        """Drop every rule and the channel pace."""
+        """Drop every test rule and refill Slack's budgets (enforcement stays as it was)."""
         self.rules.clear()
-        self.pace = None
+        if self.tiers is not None:
+            self.tiers = TierLimits()

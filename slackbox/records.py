@@ -292,6 +292,14 @@ class ApiCall:
 
 
 @dataclass(frozen=True)
+class MethodCount:
+    """How one Web API method fared: calls served (past the rate limits) and refused (429)."""
+
+    served: int = 0
+    refused: int = 0
+
+
+@dataclass(frozen=True)
 class ResponseUrlPost:
     """A POST to a `response_url` the emulator handed out (with the JSON body sent)."""
 

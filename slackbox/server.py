@@ -9,7 +9,7 @@ from typing import Any
 from aiohttp import web
 
 from . import web_chat, web_history, web_views, web_workspace  # noqa: F401  (they register their methods)
-from .limits import RateLimiter
+from .limits import Clock, RateLimiter
 from .state import APP_TOKEN, BOT_TOKEN, JSON, ApiCall, UploadedFile, Workspace
 from .web_common import APP_TOKEN_METHODS, METHODS, ApiContext, ApiError
 
@@ -31,11 +31,19 @@ DEFAULT_SCOPES = [
 class EmulatorServer:
     """Owns the aiohttp app and answers Web API calls against a `Workspace`."""
 
-    def __init__(self, workspace: Workspace, *, trigger_ttl: float, scopes: list[str]) -> None:
+    def __init__(
+        self,
+        workspace: Workspace,
+        *,
+        trigger_ttl: float,
+        scopes: list[str],
+        enforce_limits: bool = True,
+        limits_clock: Clock | None = None,
+    ) -> None:
         self.workspace = workspace
         self.bot_tokens = {BOT_TOKEN}
         self.app_tokens = {APP_TOKEN}
-        self.limiter = RateLimiter()
+        self.limiter = RateLimiter(enforce_tiers=enforce_limits, clock=limits_clock)
         self.context = ApiContext(workspace, base_url="", trigger_ttl=trigger_ttl, scopes=scopes)
         self.app = web.Application(client_max_size=64 * 1024 * 1024)
         self.app.router.add_route("*", "/api/{method}", self._api)
@@ -68,10 +76,8 @@ class EmulatorServer:
         params.pop("token", None)
         status, body, headers = await self._answer(method, params, token)
         call = ApiCall(method, params, token, status, body)
-        self.workspace.calls.append(call)
-        if status == 429:
-            self.workspace.rate_limited.append(call)
-        elif body.get("error") in ("invalid_blocks", "invalid_arguments"):
+        self.workspace.record_call(call)
+        if body.get("error") in ("invalid_blocks", "invalid_arguments"):
             self.workspace.rejected.append(call)
         await self.workspace.touch()
         headers["x-oauth-scopes"] = ",".join(self.context.scopes)

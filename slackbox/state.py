@@ -34,6 +34,7 @@ from .records import (
     Ephemeral,
     Message,
     MessageVersion,
+    MethodCount,
     ResponseUrlPost,
     UploadedFile,
     User,
@@ -64,6 +65,7 @@ __all__ = [
     "IdMaker",
     "Message",
     "MessageVersion",
+    "MethodCount",
     "ResponseUrlPost",
     "TsClock",
     "UploadedFile",
@@ -114,6 +116,7 @@ class Workspace:
         self.calls: list[ApiCall] = []
         self.response_url_posts: list[ResponseUrlPost] = []
         self.rate_limited: list[ApiCall] = []
+        self._counts: dict[str, MethodCount] = {}  # method -> served / refused (429)
         self.rejected: list[ApiCall] = []
         self.clock = TsClock()
         self.ids = IdMaker()
@@ -207,9 +210,25 @@ class Workspace:
             if not v.closed and v.type == "modal" and (user is None or v.user == user)
         ]
 
+    def method_counts(self) -> dict[str, MethodCount]:
+        """Per Web API method, calls served and refused with 429, by method name (a copy)."""
+        return dict(sorted(self._counts.items()))
+
     def calls_to(self, method: str) -> list[ApiCall]:
         """Every call of one Web API method, in order."""
         return [c for c in self.calls if c.method == method]
+
+    # -- recording --------------------------------------------------------------------------------
+
+    def record_call(self, call: ApiCall) -> None:
+        """Keep a Web API call and count it for its method (a 429 as refused)."""
+        self.calls.append(call)
+        count = self._counts.get(call.method, MethodCount())
+        if call.status == 429:
+            self.rate_limited.append(call)
+            self._counts[call.method] = MethodCount(count.served, count.refused + 1)
+        else:
+            self._counts[call.method] = MethodCount(count.served + 1, count.refused)
 
     # -- change notification --------------------------------------------------------------------
 

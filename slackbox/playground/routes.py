@@ -95,6 +95,7 @@ class Playground:
             commands=self.commands,
             notice=self.notice,
             app_connected=self._app_reachable(),
+            limits_enforced=self.slack.enforce_limits,
         )
         return web.json_response(body, headers={"Cache-Control": "no-store"})
 

@@ -33,8 +33,11 @@ def snapshot(
     commands: Sequence[SlashCommand],
     notice: str,
     app_connected: bool,
+    limits_enforced: bool = True,
 ) -> JSON:
-    """All `user` sees: people, channels, messages, ephemerals, modals, App Home, refusals."""
+    """All `user` sees: people, channels, messages, ephemerals, modals, App Home, refusals,
+    and how the app fared against Slack's rate limits (whether enforced; per method, calls
+    served and refused with 429)."""
     channels = visible_channels(workspace, user)
     ids = {c.id for c in channels}
     return {
@@ -69,6 +72,13 @@ def snapshot(
             if _refusal_concerns(call, user, ids)
         ],
         "commands": [c.to_json() for c in commands],
+        "limits": {
+            "enforced": limits_enforced,
+            "methods": [
+                {"method": method, "served": count.served, "refused": count.refused}
+                for method, count in workspace.method_counts().items()
+            ],
+        },
     }
 
 

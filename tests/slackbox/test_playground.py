@@ -8,6 +8,7 @@ from typing import Any
 import httpx
 import pytest
 
+from foundation.slack_limits import CHANNEL_PACE
 from slackbox import ALICE, BOB, GENERAL, SlackEmulator
 from slackbox.playground import Playground, SlashCommand, SlashSubcommand
 
@@ -61,6 +62,26 @@ async def test_invalid_blocks_are_shown_as_refused(slack: SlackEmulator) -> None
     assert refusal["method"] == "chat.postMessage"
     assert refusal["channel"] == GENERAL
     assert refusal["errors"]
+
+
+async def test_page_shows_the_rate_limits_per_method() -> None:
+    """The state says the tiers are enforced and, per method, the calls served and refused."""
+    emulator = SlackEmulator(limits_clock=lambda: 0.0)  # time stands still: no refill
+    Playground(emulator, commands=[]).install()
+    async with emulator, httpx.AsyncClient() as client:
+        assert (await state(emulator))["limits"] == {"enforced": True, "methods": []}
+        for number in range(CHANNEL_PACE.burst + 1):
+            await client.post(
+                f"{emulator.api_url}chat.postMessage",
+                headers={"Authorization": f"Bearer {emulator.bot_token}"},
+                json={"channel": GENERAL, "text": str(number)},
+            )
+        limits = (await state(emulator))["limits"]
+        assert limits["methods"] == [
+            {"method": "chat.postMessage", "served": CHANNEL_PACE.burst, "refused": 1}
+        ]
+        emulator.enforce_limits = False
+        assert (await state(emulator))["limits"]["enforced"] is False
 
 
 async def test_commands_get_slacks_own_answers(slack: SlackEmulator) -> None:

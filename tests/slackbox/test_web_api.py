@@ -298,23 +298,6 @@ async def test_only_post_message_takes_names_and_user_ids(
     await client.chat_update(channel=to_user["channel"], ts=to_user["ts"], text="edited")
 
 
-async def test_channel_pace_limits_bursts_per_channel(
-    slack: SlackEmulator, client: AsyncWebClient
-) -> None:
-    """With Slack's per-channel pace on, a burst past capacity gets 429 in that channel only."""
-    slack.pace_channels(per_second=0.001, burst=2)  # refill is negligible during the test
-    await client.chat_postMessage(channel=GENERAL, text="1")
-    await client.chat_postMessage(channel=GENERAL, text="2")
-    with pytest.raises(SlackApiError) as caught:
-        await client.chat_postMessage(channel=GENERAL, text="3")
-    assert caught.value.response.status_code == 429
-    assert int(caught.value.response.headers["Retry-After"]) >= 1
-    await client.chat_postMessage(channel=OPS, text="other channel")
-    slack.clear_rate_limits()
-    await client.chat_postMessage(channel=GENERAL, text="3 again")
-    assert [m.text for m in slack.messages(GENERAL)] == ["1", "2", "3 again"]
-
-
 async def test_sdk_retry_handler_honours_retry_after(slack: SlackEmulator) -> None:
     """slack_sdk's rate-limit retry handler waits Retry-After and the post then lands once."""
     client = AsyncWebClient(token=slack.bot_token, base_url=slack.api_url)

@@ -243,6 +243,32 @@ function renderRefusals() {
   }));
 }
 
+// What Slack's rate limits did to the app's calls: whether the tiers are enforced, and per
+// Web API method the calls served and those refused with 429.
+function renderLimits() {
+  const limits = view.snapshot.limits;
+  const box = $("limits");
+  const signature = JSON.stringify(limits);
+  if (box.dataset.signature === signature) return;
+  box.dataset.signature = signature;
+  const state = document.createElement("p");
+  state.className = "limits-state";
+  state.textContent = limits.enforced ? "Rate tiers enforced, as in Slack" : "Rate tiers off";
+  const list = document.createElement("ul");
+  list.className = "limits-list";
+  list.replaceChildren(...limits.methods.map((m) => {
+    const item = document.createElement("li");
+    item.textContent = `${m.method}: ${m.served} served`;
+    if (m.refused) {
+      const refused = document.createElement("strong");
+      refused.textContent = ` · ${m.refused} refused (429)`;
+      item.append(refused);
+    }
+    return item;
+  }));
+  box.replaceChildren(state, list);
+}
+
 function renderHome() {
   const home = $("home");
   const snap = view.snapshot.home;
@@ -271,6 +297,7 @@ function render() {
   if (onHome) renderHome();
   else renderList($("timeline"), channelItems());
   renderRefusals();
+  renderLimits();
   $("thread").hidden = !view.threadTs || onHome;
   if (view.threadTs && !onHome) renderList($("thread-timeline"), threadItems());
   renderModal();
