@@ -17,6 +17,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from ..errors import SlackRefused
 from ..slack.errors import slack_call
 from ..slack.outbox import Outbox, Priority
+from ..slack.reads import reads_of
 from .render import ApprovalMessage
 
 __all__ = ["SlackApprovals", "refused_as"]
@@ -88,8 +89,7 @@ class SlackApprovals:
         """The bot's DM channel with a user, or None."""
 
         async def call() -> str | None:
-            answer = await self._slack.conversations_open(users=user_id)
-            return str(answer["channel"]["id"])
+            return await reads_of(self._slack).dm_channel(user_id)  # cached
 
         return await refused_as(f"open a DM with {user_id}", call, None)
 
