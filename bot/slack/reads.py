@@ -58,7 +58,9 @@ _NO_USER = frozenset({"user_not_found", "users_not_found"})
 class SlackReads:
     """Cached, coalesced reads through one Web API client."""
 
-    def __init__(self, client: AsyncWebClient, *, timer: Callable[[], float] = time.monotonic):
+    def __init__(
+        self, client: AsyncWebClient, *, timer: Callable[[], float] = time.monotonic
+    ) -> None:
         self._client = client
         self._emails: CoalescingCache[str, str | None] = CoalescingCache(
             maxsize=PEOPLE_MAXSIZE, ttl=PEOPLE_TTL, timer=timer
