@@ -22,7 +22,7 @@ from .people import slack_email, slack_label
 from .policy import Requester
 from .requests import idempotency_key
 from .services import Services
-from .slack.errors import slack_call
+from .slack.reads import reads_of
 from .store import AuditAction, AuditEntry, SlackRun
 from .tracking.model import Tracked
 
@@ -69,15 +69,16 @@ class Refused:
 
 
 async def _slack_groups(services: Services, user_id: str) -> frozenset[str]:
-    """The policy's Slack user groups that `user_id` is in (unreadable groups count as not)."""
+    """The policy's Slack user groups that `user_id` is in (unreadable groups count as not);
+    their members are cached (`bot/slack/reads.py`), so a command costs no Slack call."""
     groups = set()
     for group in services.policy.slack_group_ids():
         try:
-            answer = await slack_call(services.slack.usergroups_users_list(usergroup=group))
-        except SlackRefused as refused:
+            members = await reads_of(services.slack).usergroup_members(group)
+        except SlackRefused as refused:  # not cached: the next command asks again
             log.warning("cannot read user group %s: %s", group, refused.code)
             continue
-        if user_id in (answer.get("users") or []):
+        if user_id in members:
             groups.add(group)
     return frozenset(groups)
 

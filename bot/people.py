@@ -4,8 +4,10 @@
 as `X-Airplane-Acting-For`), and `slack_user(label)` the one way it reads such a label back.
 Runs, prompts and decisions name people by label: `slack:U…` (the bot acted for them), an
 Airplane user ID (`usr…`, someone in the Airplane app or the API) or, for reviewers, an email.
-`users/get` and Slack's `users.lookupByEmail` turn the last two into a mention or a name. Both
-are cached for the process (a miss too), so a run's every edit costs no lookup after the first.
+`users/get` and Slack's `users.lookupByEmail` turn the last two into a mention or a name. What
+a label reads as is kept 10 minutes (`PEOPLE_TTL`, a miss too; `foundation.cache`), so a run's
+every edit costs no lookup after the first, and the Slack reads themselves are cached and
+shared process-wide (`bot/slack/reads.py`).
 A reviewer group (`group:<slug>`) reads as its members' mentions when approvals can name them
 (`bot/approvals/groups.py`, which keeps its own short-lived cache), else as the group's name.
 """
@@ -14,13 +16,15 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable, Callable, Iterable, Mapping
+from functools import partial
 
 from slack_sdk.web.async_client import AsyncWebClient
 
 from airplane_api.models import User
+from foundation.cache import CoalescingCache
 
 from .errors import SlackRefused
-from .slack.errors import slack_call
+from .slack.reads import PEOPLE_MAXSIZE, PEOPLE_TTL, reads_of
 
 log = logging.getLogger(__name__)
 
@@ -59,17 +63,14 @@ def person(label: str, names: Mapping[str, str]) -> str:
 
 
 async def slack_email(slack: AsyncWebClient, user_id: str) -> str | None:
-    """A Slack user's profile email (`users.info`), when the bot may read it: sent with the
-    acting-for label, and how a clicker is matched to a prompt's reviewers."""
+    """A Slack user's profile email (`users.info`, cached: `bot/slack/reads.py`), when the bot
+    may read it: sent with the acting-for label, and how a clicker is matched to a prompt's
+    reviewers. A refusal (not cached) means no email; Slack unreachable is raised."""
     try:
-        answer = await slack_call(slack.users_info(user=user_id))
+        return await reads_of(slack).email_of(user_id)
     except SlackRefused as refused:
         log.info("no email for %s: %s", user_id, refused.code)
         return None
-    user = answer.get("user")
-    profile = user.get("profile") if isinstance(user, dict) else None
-    email = profile.get("email") if isinstance(profile, dict) else None
-    return email.strip() or None if isinstance(email, str) else None
 
 
 class People:
@@ -84,7 +85,10 @@ class People:
         self._get_user = get_user
         self._slack_user_of = slack_user_of
         self._group_members = group_members
-        self._known: dict[str, str] = {}
+        # label -> how it reads; `_resolve` never raises, so every answer is kept.
+        self._known: CoalescingCache[str, str] = CoalescingCache(
+            maxsize=PEOPLE_MAXSIZE, ttl=PEOPLE_TTL
+        )
 
     async def names(self, labels: Iterable[str]) -> dict[str, str]:
         """The text to show for each label that needs a lookup (the rest show as they are)."""
@@ -97,9 +101,7 @@ class People:
                 continue
             if not label or slack_user(label) is not None:
                 continue
-            if label not in self._known:
-                self._known[label] = await self._resolve(label)
-            found[label] = self._known[label]
+            found[label] = await self._known.get(label, partial(self._resolve, label))
         return found
 
     async def _members(self, group: str) -> str:

@@ -3,7 +3,7 @@
 `/healthz` is liveness (the process serves HTTP) and never calls out. Readiness asks each
 dependency one cheap question (store: `SELECT 1`; Slack: `auth.test`; Airplane: `auth/info`),
 all at once, each within `timeout`; the answer is kept `ttl` seconds, and probes that arrive
-while a check runs wait for that check instead of starting their own.
+while a check runs wait for that check instead of starting their own (`foundation.cache`).
 """
 
 from __future__ import annotations
@@ -13,6 +13,8 @@ import time
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
+
+from foundation.cache import CoalescingCache
 
 from . import metrics
 from .logs import redact
@@ -72,19 +74,15 @@ class Readiness:
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self._checks = dict(checks)
-        self._ttl = ttl
         self._timeout = timeout
-        self._clock = clock
-        self._last: tuple[float, ReadyReport] | None = None
-        self._running: asyncio.Task[ReadyReport] | None = None
+        # One entry: the last report, and the check in flight that every probe shares.
+        self._reports: CoalescingCache[str, ReadyReport] = CoalescingCache(
+            maxsize=1, ttl=ttl, timer=clock
+        )
 
     async def report(self) -> ReadyReport:
         """The last report if younger than `ttl`, else a fresh one, shared by concurrent callers."""
-        if self._last is not None and self._clock() - self._last[0] < self._ttl:
-            return self._last[1]
-        if self._running is None or self._running.done():
-            self._running = asyncio.create_task(self._check_all())
-        return await asyncio.shield(self._running)
+        return await self._reports.get("report", self._check_all)
 
     async def _check_all(self) -> ReadyReport:
         names = list(self._checks)
@@ -92,9 +90,7 @@ class Readiness:
         down = {name: reason for name, reason in zip(names, results, strict=True) if reason}
         for name in names:
             metrics.dependency_checked(name, name not in down)
-        report = ReadyReport(checked=tuple(names), down=down)
-        self._last = (self._clock(), report)
-        return report
+        return ReadyReport(checked=tuple(names), down=down)
 
     async def _check_one(self, check: Check) -> str | None:
         try:

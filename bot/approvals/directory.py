@@ -1,17 +1,17 @@
-"""Slack profile emails, cached: who a clicker is (users.info), who a reviewer is (lookupByEmail).
+"""Slack profile emails: who a clicker is (users.info), who a reviewer is (lookupByEmail).
 
-Airplane names reviewers by email; Slack knows users by ID. Both lookups are cached for the
-process (emails change rarely; a restart refreshes them) and a miss is cached too, so a reviewer
-with no Slack account costs one call, not one per prompt.
+Airplane names reviewers by email; Slack knows users by ID. Both reads are the process-wide
+cached ones of `bot/slack/reads.py` (kept 10 minutes, a miss too, and shared with launch and
+the parent's names), so a reviewer with no Slack account costs one call, not one per prompt.
+A refusal (a 429, say) reads as "no such user" here but is not cached.
 """
 
 from __future__ import annotations
 
-import logging
-
 from slack_sdk.web.async_client import AsyncWebClient
 
 from ..people import slack_email
+from ..slack.reads import reads_of
 from .slack import refused_as
 
 __all__ = ["SlackDirectory"]
@@ -22,34 +22,20 @@ class SlackDirectory:
 
     def __init__(self, slack: AsyncWebClient) -> None:
         self._slack = slack
-        self._email_of: dict[str, str | None] = {}
-        self._user_of: dict[str, str | None] = {}
 
     async def email_of(self, user_id: str) -> str | None:
-        """The user's profile email, or None when Slack shows none."""
-        if user_id in self._email_of:
-            return self._email_of[user_id]
+        """The user's profile email (lower case), or None when Slack shows none."""
         found = await slack_email(self._slack, user_id)  # the bot's one users.info lookup
-        email = found.lower() if found else None
-        self._email_of[user_id] = email
-        if email:
-            self._user_of.setdefault(email, user_id)
-        return email
+        return found.lower() if found else None
 
     async def user_of(self, email: str) -> str | None:
         """The Slack user with this profile email, or None."""
-        key = email.strip().lower()
-        if key in self._user_of:
-            return self._user_of[key]
 
         async def call() -> str | None:
-            answer = await self._slack.users_lookupByEmail(email=key)
-            return str((answer.get("user") or {}).get("id") or "") or None
+            return await reads_of(self._slack).user_of(email)
 
-        # A reviewer without a Slack account is normal: INFO, once (the miss is cached).
-        user_id = await refused_as("look up a reviewer by email", call, None, level=logging.INFO)
-        self._user_of[key] = user_id
-        return user_id
+        # A reviewer without a Slack account is an answer (None, cached), not a refusal.
+        return await refused_as("look up a reviewer by email", call, None)
 
     async def users_by_email(self, emails: frozenset[str]) -> dict[str, str]:
         """The Slack users of those emails that have one."""

@@ -3,15 +3,19 @@
 The policy maps a group slug to Slack user IDs and Slack user groups (`S…` IDs); a user group is
 read through `usergroups.users.list`, so its members follow Slack without editing the policy.
 Answers are kept for `ttl` seconds (membership changes, but not between two edits of a
-message). A group the policy does not map, or whose Slack user groups cannot be read and
-name nobody else, has no known members (None): messages then show the group's name, and only
-listed emails may decide.
+message; 10 minutes, `bot/slack/reads.py`'s `GROUP_TTL`), an unreadable user group's too, and
+concurrent renders share one read (`foundation.cache.CoalescingCache`). A group the policy
+does not map, or whose Slack user groups cannot be read and name nobody else, has no known
+members (None): messages then show the group's name, and only listed emails may decide.
 """
 
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Iterable, Mapping
 
+from foundation.cache import CoalescingCache
+
+from ..slack.reads import GROUP_MAXSIZE, GROUP_TTL
 from .ports import Clock, utc_now
 
 __all__ = ["ReviewerGroups", "is_user_group"]
@@ -33,13 +37,13 @@ class ReviewerGroups:
         usergroup_members: UsergroupMembers | None = None,
         *,
         clock: Clock = utc_now,
-        ttl: float = 300.0,
+        ttl: float = GROUP_TTL,
     ) -> None:
         self._mapping = {group: frozenset(entries) for group, entries in mapping.items()}
         self._usergroup_members = usergroup_members
-        self._clock = clock
-        self._ttl = ttl
-        self._expanded: dict[str, tuple[float, frozenset[str] | None]] = {}
+        self._expanded: CoalescingCache[str, frozenset[str] | None] = CoalescingCache(
+            maxsize=GROUP_MAXSIZE, ttl=ttl, timer=lambda: clock().timestamp()
+        )
 
     async def members(self, group: str) -> frozenset[str] | None:
         """The Slack users of reviewer group `group`, or None when none can be named."""
@@ -61,12 +65,7 @@ class ReviewerGroups:
         return found
 
     async def _usergroup(self, group_id: str) -> frozenset[str] | None:
-        if self._usergroup_members is None:
+        read = self._usergroup_members
+        if read is None:
             return None
-        now = self._clock().timestamp()
-        kept = self._expanded.get(group_id)
-        if kept is not None and now - kept[0] < self._ttl:
-            return kept[1]
-        members = await self._usergroup_members(group_id)
-        self._expanded[group_id] = (now, members)
-        return members
+        return await self._expanded.get(group_id, lambda: read(group_id))

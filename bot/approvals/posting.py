@@ -11,8 +11,9 @@ from __future__ import annotations
 
 import dataclasses
 import logging
-from collections import OrderedDict
 from collections.abc import Mapping, Sequence
+
+from cachetools import LRUCache
 
 from airplane_api.models import Prompt, PromptState
 
@@ -53,9 +54,10 @@ class Posting:
         self.locks = PromptLocks()
         # issue 16: what each waiting prompt is about (who asked, task, parameters, thread
         # link), learnt from the tracker, for its re-renders. Dropped when the prompt is
-        # decided or closed here; the oldest go past `MAX_CONTEXTS` (a prompt another replica
-        # decided is never closed here). A render without one still names the requester.
-        self._about: OrderedDict[str, PromptContext] = OrderedDict()
+        # decided or closed here; the least recently used go past `MAX_CONTEXTS` (a prompt
+        # another replica decided is never closed here). A render without one still names the
+        # requester.
+        self._about: LRUCache[str, PromptContext] = LRUCache(maxsize=MAX_CONTEXTS)
 
     def waiting(self) -> int:
         """Prompts whose context is held in memory (for tests: it must not grow for ever)."""
@@ -77,8 +79,6 @@ class Posting:
                     params=tracked.params,
                     thread_url=await self._slack.permalink(tracked.channel, thread_ts),
                 )
-                while len(self._about) > MAX_CONTEXTS:
-                    self._about.popitem(last=False)
             await self.show(
                 prompt,
                 run_id=prompt.run_id or tracked.id,

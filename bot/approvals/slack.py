@@ -2,7 +2,7 @@
 
 Every call goes through `refused_as`, the one seam where Slack's refusal (`SlackRefused`, as
 `bot.slack.errors` translates it) becomes a logged line and a plain value (None, False, ""):
-callers decide on values, never inside `except`. Channel writes go through the per-channel
+callers decide on values, never inside `except`. Channel writes wait in the
 workspace's Slack scheduler at prompt priority: a person is waiting to act on them.
 """
 
@@ -17,6 +17,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from ..errors import SlackRefused
 from ..slack.errors import slack_call
 from ..slack.queueing import Priority, queued_as
+from ..slack.reads import reads_of
 from .render import ApprovalMessage
 
 __all__ = ["SlackApprovals", "refused_as"]
@@ -87,8 +88,7 @@ class SlackApprovals:
         """The bot's DM channel with a user, or None."""
 
         async def call() -> str | None:
-            answer = await self._slack.conversations_open(users=user_id)
-            return str(answer["channel"]["id"])
+            return await reads_of(self._slack).dm_channel(user_id)  # cached
 
         return await refused_as(f"open a DM with {user_id}", call, None)
 

@@ -13,6 +13,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from ..errors import SlackRateLimited, SlackRefused
 from ..slack.errors import slack_error
+from ..slack.reads import reads_of
 from .render import FileBody, Message
 
 log = logging.getLogger(__name__)
@@ -59,9 +60,8 @@ class SlackWebWriter:
         return str(file.get("id") or key)
 
     async def direct_message(self, user_id: str, body: Message) -> None:
-        """conversations.open with the user, then chat.postMessage there."""
-        opened = await self._client.conversations_open(users=user_id)
-        channel = str(opened["channel"]["id"])
+        """conversations.open with the user (its channel cached), then chat.postMessage there."""
+        channel = await reads_of(self._client).dm_channel(user_id)
         await self._client.chat_postMessage(
             channel=channel, text=body.text, blocks=list(body.blocks) or None
         )

@@ -155,6 +155,25 @@ async def test_status_logs_runs_and_cancel(
         actions = [e.action for e in await bot.services.store.audit.entries(run_id=run.run_id)]
         assert actions == ["cancel", "run"]
     assert slack.rejected == []
+    # The run and the cancel both act for ALICE with her email: one users.info between them.
+    assert len(slack.calls("users.info")) == 1
+
+
+async def test_repeated_commands_read_the_sender_and_policy_groups_once(
+    slack: SlackEmulator, airfield: AirfieldProcess, tmp_path: Path
+) -> None:
+    """Each `run` needs its sender's email and policy user groups: asked of Slack once, not
+    once per command (bot/slack/reads.py)."""
+    slack.add_usergroup("S0ONCALL", [ALICE])
+    policy = tmp_path / "policy.yaml"
+    policy.write_text("default: deny\nrules:\n  - tasks: [hello]\n    groups: [S0ONCALL]\n")
+    async with running_bot(slack, airfield, tmp_path, bot_policy=str(policy)) as bot:
+        for name in ("Ada", "Grace", "Edsger"):
+            run = await start(slack, bot, f"run hello name={name}")
+            assert run.params["name"] == name
+    assert len(slack.calls("users.info")) == 1
+    assert len(slack.calls("usergroups.users.list")) == 1
+    assert slack.rejected == []
 
 
 async def test_runbook_posts_parent_message(

@@ -16,6 +16,7 @@ from ...kinds import Kind
 from ...launch import Launched, LaunchRequest, launch
 from ...requests import view_request_key
 from ...services import Services
+from ...slack.reads import reads_of
 from ...store import FormGone
 from ...user_errors import FORM_GONE, PICK_A_TASK, not_allowed
 from ..tracked import tracked
@@ -85,8 +86,7 @@ def register(app: AsyncApp, services: Services) -> None:
 
 async def _direct_channel(services: Services, user_id: str) -> str:
     """The bot's DM with the user: where runs started from the shortcut are announced."""
-    answer = await services.slack.conversations_open(users=user_id)
-    return str(answer["channel"]["id"])
+    return await reads_of(services.slack).dm_channel(user_id)  # cached
 
 
 async def _tell(services: Services, user_id: str, channel_id: str, text: str) -> None:
