@@ -64,8 +64,14 @@ def payload_problem(payload: Mapping[str, Any]) -> str | None:
     Slack always sends these fields; a payload without them is answered, not handed on.
     """
     kind = payload.get("type")
+    if kind in ("shortcut", "message_action"):
+        if not _text(payload.get("trigger_id")):
+            return f"{kind} without trigger_id"  # its listener opens a modal with it
+        return None
     if kind not in ("block_actions", "view_submission", "view_closed"):
         return None
+    if kind != "view_closed" and not _text(payload.get("trigger_id")):
+        return f"{kind} without trigger_id"
     user = payload.get("user")
     if not isinstance(user, dict) or not _text(user.get("id")):
         return f"{kind} without user.id"
@@ -92,7 +98,7 @@ def _parsed(text: str, content_type: str) -> tuple[dict[str, Any] | None, str | 
     else:
         form = parse_qs(text, keep_blank_values=True)
         if "payload" not in form:
-            return None, None
+            return None, _command_problem(form)
         source = form["payload"][0]
     try:
         value = json.loads(source)
@@ -119,6 +125,16 @@ async def bounded_body(request: Request, limit: int = MAX_BODY_BYTES) -> bytes |
     raw = b"".join(chunks)
     request._body = raw  # what `Request.body()` returns from now on
     return raw
+
+
+def _command_problem(form: Mapping[str, list[str]]) -> str | None:
+    """Why a signed slash command lacks what its listeners read (Slack always sends them)."""
+    if "command" not in form:
+        return None
+    for field in ("trigger_id", "user_id", "channel_id"):
+        if not form.get(field, [""])[0]:
+            return f"a slash command without {field}"
+    return None
 
 
 class EdgeGuard:
