@@ -18,6 +18,7 @@ from .launch import authorize
 from .people import slack_email, slack_label
 from .requests import idempotency_key
 from .services import Services
+from .slack.mrkdwn import escape
 from .store import AuditAction, AuditEntry
 from .user_errors import already_ended, may_not, no_such_run
 
@@ -42,7 +43,7 @@ async def cancel_run(
     try:
         run = await services.airplane.get_run(run_id)
     except NotFoundError:
-        return CancelAnswer(str(no_such_run(run_id, "cancel")), found=False)
+        return CancelAnswer(escape(str(no_such_run(run_id, "cancel"))), found=False)
     known = await services.store.runs.get(run.id)
     slug = known.slug if known else run.task_slug or await task_slug(services, run.task_id)
     refused = await authorize(services, Kind.RUN, slug, user_id, channel_id)
@@ -59,7 +60,8 @@ async def cancel_run(
     await services.store.audit.record(
         AuditEntry(AuditAction.CANCEL, user_id, slug, channel_id=channel_id, run_id=run.id)
     )
-    return CancelAnswer(f":no_entry_sign: Asked Airplane to cancel run `{run.id}` of `{slug}`.")
+    asked = f"run `{escape(run.id)}` of `{escape(slug)}`"
+    return CancelAnswer(f":no_entry_sign: Asked Airplane to cancel {asked}.")
 
 
 async def task_slug(services: Services, task_id: str) -> str:

@@ -5,8 +5,9 @@ UTF-8, JSON that is not an object, or a payload nested past the recursion limit;
 answers 500 and logs a multi-line traceback, so anyone could fill a disk without a signature.
 `EdgeGuard.refusal` answers those 400 or 401 first, with one log line and no traceback:
 
-    size (413) -> timestamp header (400) -> signature, on the raw bytes (401)
-    -> UTF-8 (400) -> JSON object (400) -> the fields the listeners read (400)
+    size (413, read no further than the limit) -> timestamp header (400)
+    -> signature, on the raw bytes (401) -> UTF-8 (400) -> JSON object (400)
+    -> the fields the listeners read (400)
 
 `payload_problem` and `signature_problem` are pure; the guard adds the request and the clock.
 """
@@ -63,8 +64,14 @@ def payload_problem(payload: Mapping[str, Any]) -> str | None:
     Slack always sends these fields; a payload without them is answered, not handed on.
     """
     kind = payload.get("type")
+    if kind in ("shortcut", "message_action"):
+        if not _text(payload.get("trigger_id")):
+            return f"{kind} without trigger_id"  # its listener opens a modal with it
+        return None
     if kind not in ("block_actions", "view_submission", "view_closed"):
         return None
+    if kind != "view_closed" and not _text(payload.get("trigger_id")):
+        return f"{kind} without trigger_id"
     user = payload.get("user")
     if not isinstance(user, dict) or not _text(user.get("id")):
         return f"{kind} without user.id"
@@ -91,7 +98,7 @@ def _parsed(text: str, content_type: str) -> tuple[dict[str, Any] | None, str | 
     else:
         form = parse_qs(text, keep_blank_values=True)
         if "payload" not in form:
-            return None, None
+            return None, _command_problem(form)
         source = form["payload"][0]
     try:
         value = json.loads(source)
@@ -100,6 +107,34 @@ def _parsed(text: str, content_type: str) -> tuple[dict[str, Any] | None, str | 
     if not isinstance(value, dict):
         return None, "the payload is not a JSON object"
     return value, None
+
+
+async def bounded_body(request: Request, limit: int = MAX_BODY_BYTES) -> bytes | None:
+    """The body, read no further than `limit` bytes whatever its framing (a chunked body has
+    no Content-Length to refuse it by), or None when it is longer: the rest is never read.
+
+    The bytes are left in Starlette's cache of the body, so Bolt reads the same ones.
+    """
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            return None
+        chunks.append(chunk)
+    raw = b"".join(chunks)
+    request._body = raw  # what `Request.body()` returns from now on
+    return raw
+
+
+def _command_problem(form: Mapping[str, list[str]]) -> str | None:
+    """Why a signed slash command lacks what its listeners read (Slack always sends them)."""
+    if "command" not in form:
+        return None
+    for field in ("trigger_id", "user_id", "channel_id"):
+        if not form.get(field, [""])[0]:
+            return f"a slash command without {field}"
+    return None
 
 
 class EdgeGuard:
@@ -114,8 +149,8 @@ class EdgeGuard:
         declared = request.headers.get("content-length", "")
         if declared.isdigit() and int(declared) > MAX_BODY_BYTES:
             return self._refuse(request, 413, "the body is larger than 1 MiB")
-        raw = await request.body()  # cached by Starlette; Bolt reads the same bytes
-        if len(raw) > MAX_BODY_BYTES:
+        raw = await bounded_body(request)
+        if raw is None:
             return self._refuse(request, 413, "the body is larger than 1 MiB")
         if self._secret:
             problem = signature_problem(self._secret, request.headers, raw, self._now())

@@ -25,6 +25,7 @@ from airplane_api.models import is_terminal_status
 
 from .blocks.runs import slack_date, status_emoji
 from .ids import ActionId
+from .slack.mrkdwn import escape
 from .tracking.model import Progress, Tracked
 
 
@@ -85,10 +86,10 @@ def _link_button(label: str, url: str, *, primary: bool = False) -> ButtonElemen
 def _run_line(tracked: Tracked, progress: Progress) -> str:
     status = progress.parent_status or "Queued"
     started = f" · started {slack_date(tracked.since)}" if tracked.since else ""
-    name = f"*{tracked.name}* (`{tracked.label}`)" if tracked.name else f"*{tracked.label}*"
-    return (
-        f"{status_emoji(status)} {name} `{tracked.id}` · {status}{started}{_where(tracked.channel)}"
-    )
+    label = escape(tracked.label)
+    name = f"*{escape(tracked.name)}* (`{label}`)" if tracked.name else f"*{label}*"
+    ident, shown = escape(tracked.id), escape(status)
+    return f"{status_emoji(status)} {name} `{ident}` · {shown}{started}{_where(tracked.channel)}"
 
 
 def home_view(
@@ -101,9 +102,9 @@ def home_view(
     blocks: list[Any] = [HeaderBlock(text="Waiting for your approval")]
     if approvals:
         for approval in approvals[:MAX_APPROVALS]:
-            run = f" · run `{approval.run_id}`" if approval.run_id else ""
+            run = f" · run `{escape(approval.run_id)}`" if approval.run_id else ""
             text = (
-                f":double_vertical_bar: {approval.description or 'A prompt'}{run}"
+                f":double_vertical_bar: {escape(approval.description) or 'A prompt'}{run}"
                 f"{_where(approval.channel)}"
             )
             url = links.get(approval_key(approval), "")

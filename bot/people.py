@@ -24,6 +24,7 @@ from airplane_api.models import User
 from foundation.cache import CoalescingCache
 
 from .errors import SlackRefused
+from .slack.mrkdwn import escape
 from .slack.reads import PEOPLE_MAXSIZE, PEOPLE_TTL, reads_of
 
 log = logging.getLogger(__name__)
@@ -51,15 +52,16 @@ def slack_user(label: str) -> str | None:
 
 
 def person(label: str, names: Mapping[str, str]) -> str:
-    """How `label` reads in mrkdwn: a resolved name or mention, else the label itself."""
+    """How `label` reads in mrkdwn: a resolved name or mention, else the label itself (escaped:
+    a label comes from Airplane)."""
     if label in names:
         return names[label]
     if label.startswith("group:"):
-        return f"group `{label.removeprefix('group:')}`"
+        return f"group `{escape(label.removeprefix('group:'))}`"
     user = slack_user(label)
     if user is not None:
         return f"<@{user}>"
-    return label or "someone"
+    return escape(label) or "someone"
 
 
 async def slack_email(slack: AsyncWebClient, user_id: str) -> str | None:
@@ -116,20 +118,21 @@ class People:
         return ", ".join(f"<@{user}>" for user in sorted(members or ()))
 
     async def _resolve(self, label: str) -> str:
+        """A mention, or the name Airplane gives (mrkdwn: escaped, as it is someone's text)."""
         if "@" in label:
-            return await self._by_email(label) or label
+            return await self._by_email(label) or escape(label)
         if self._get_user is None:
-            return label
+            return escape(label)
         try:
             user = await self._get_user(label)
         except Exception as error:  # a name is a nicety: the ID still says who
             log.info("users/get %s failed: %s", label, type(error).__name__)
-            return label
+            return escape(label)
         if user.email:
             mention = await self._by_email(user.email)
             if mention:
                 return mention
-        return user.name or user.email or label
+        return escape(user.name or user.email or label)
 
     async def _by_email(self, email: str) -> str | None:
         if self._slack_user_of is None:
@@ -147,4 +150,4 @@ def actor_mention(actor: str) -> str:
     user = slack_user(actor)
     if user is not None:
         return f"<@{user}>"
-    return f"`{actor}`" if actor else "someone outside Slack"
+    return f"`{escape(actor)}`" if actor else "someone outside Slack"

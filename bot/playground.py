@@ -74,7 +74,7 @@ async def serve_playground(settings: Settings) -> None:
     """Serve the local Slack and its page on 127.0.0.1:PORT, and the bot against it."""
     from .serve import serve
 
-    slack = SlackEmulator(port=settings.port)
+    slack = SlackEmulator(port=settings.port, secret_tokens=True)
     Playground(slack, commands=[playground_command(settings.bot_command)]).install()
     try:
         await slack.__aenter__()

@@ -35,6 +35,7 @@ from .errors import (
     UsageError,
     UserError,
 )
+from .slack.mrkdwn import escape
 
 __all__ = [
     "FORM_GONE",
@@ -68,7 +69,7 @@ def _bot_message(error: BaseException) -> str | None:
     if isinstance(error, FormGone):
         return FORM_GONE
     if isinstance(error, UserError):
-        return str(error)
+        return escape(str(error))  # it quotes what the user typed, or what Airplane said
     if isinstance(error, SetupError):
         return ":no_entry: The bot is not set up right. Ask whoever runs it to check its logs."
     if isinstance(error, SlackRateLimited):
@@ -79,7 +80,7 @@ def _bot_message(error: BaseException) -> str | None:
             "not in it). Invite the bot, or use another channel."
         )
     if isinstance(error, SlackRefused):
-        return f":warning: Slack refused the bot's request (`{error.code}`). Try again."
+        return f":warning: Slack refused the bot's request (`{escape(error.code)}`). Try again."
     if isinstance(error, SlackUnreachable):
         return ":warning: Slack did not answer the bot. Try again in a minute."
     if isinstance(error, StoreError):
@@ -89,9 +90,9 @@ def _bot_message(error: BaseException) -> str | None:
 
 def _airplane_message(error: BaseException) -> str | None:
     if isinstance(error, NotFoundError):
-        return f":warning: Airplane says it does not know that: {error.error}"
+        return f":warning: Airplane says it does not know that: {escape(error.error)}"
     if isinstance(error, InvalidRequestError):
-        return f":warning: Airplane refused the request: {error.error}"
+        return f":warning: Airplane refused the request: {escape(error.error)}"
     if isinstance(error, UnauthorizedError | ForbiddenError):
         return (
             ":no_entry: The bot's Airplane API key was refused. "
@@ -160,29 +161,29 @@ def runbook_refused(slug: str, error: AirplaneError) -> UsageError:
 
 def not_allowed(reason: str) -> str:
     """The policy refused to start a run."""
-    return f":no_entry: Not allowed: {reason}."
+    return f":no_entry: Not allowed: {escape(reason)}."
 
 
 def may_not(verb: str, slug: str, reason: str) -> str:
     """The policy refused another action (`follow`, `cancel runs of`) on `slug` here."""
-    return f":no_entry: You may not {verb} `{slug}` here: {reason}"
+    return f":no_entry: You may not {verb} `{escape(slug)}` here: {escape(reason)}"
 
 
 def run_gone(run_id: str) -> str:
     """A button on a run that Airplane no longer has."""
-    return f"There is no run `{run_id}` any more."
+    return f"There is no run `{escape(run_id)}` any more."
 
 
 def already_ended(run_id: str, status: str) -> str:
     """Cancel of a run that ended."""
-    return f"Run `{run_id}` already ended: {status}."
+    return f"Run `{escape(run_id)}` already ended: {escape(status)}."
 
 
 def form_not_opened(command_name: str, slug: str, subcommand: str = "run") -> str:
     """Slack's trigger expired before the form could open (Airplane took too long)."""
     return (
         ":hourglass: Airplane answered too slowly to open the form. Try again, or "
-        f"give every value: `{command_name} {subcommand} {slug} key=value ...`"
+        f"give every value: `{command_name} {subcommand} {escape(slug)} key=value ...`"
     )
 
 
@@ -200,7 +201,7 @@ PROMPT_FORM_NOT_OPENED = "Slack would not open the form; press Respond again."
 
 def may_not_answer(reason: str) -> str:
     """The clicker is not among the prompt's reviewers (or is its requester)."""
-    return f"You can't answer this prompt: {reason}."
+    return f"You can't answer this prompt: {escape(reason)}."
 
 
 def decided_elsewhere(*, rejected: bool) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 from collections.abc import Callable
 from types import TracebackType
 from typing import TypeVar
@@ -50,6 +51,7 @@ class SlackEmulator(ShortcutsAndEvents):
         port: int = 0,
         enforce_limits: bool = True,
         limits_clock: Clock | None = None,
+        secret_tokens: bool = False,
     ) -> None:
         self.port = port
         self.workspace = Workspace()
@@ -70,6 +72,13 @@ class SlackEmulator(ShortcutsAndEvents):
         self.events_url = events_url
         self.bot_token = BOT_TOKEN
         self.app_token = APP_TOKEN
+        if secret_tokens:
+            # Fixed tokens are for tests; a server a browser can reach (the playground) takes
+            # only tokens made for this start, so no page elsewhere can call its Web API.
+            self.bot_token = f"xoxb-{secrets.token_urlsafe(24)}"
+            self.app_token = f"xapp-1-{secrets.token_urlsafe(24)}"
+            self.server.bot_tokens = {self.bot_token}
+            self.server.app_tokens = {self.app_token}
         self._session: aiohttp.ClientSession | None = None
 
     async def __aenter__(self) -> SlackEmulator:

@@ -22,6 +22,7 @@ from typing import Any
 from airplane_api.models import Prompt, PromptState
 
 from ..people import slack_label
+from ..slack.mrkdwn import escape
 from ..store.approvals import ApprovalRecord, ApprovalState, Claim
 from ..user_errors import ANSWER_BEING_RECORDED, ANSWER_KEPT, PROMPT_NOT_WAITING, decided_elsewhere
 from .reviewers import Clicker, Intent
@@ -169,7 +170,8 @@ def after_call(
     if answer is Answer.UNANSWERED or (needs_prompt(answer) and prompt is None):
         return AfterCall(ClaimFate.KEEP, Outcome(OutcomeKind.FAILED, ANSWER_KEPT))
     refused = AfterCall(
-        ClaimFate.RELEASE, Outcome(OutcomeKind.FAILED, f"Airplane refused the answer: {error}")
+        ClaimFate.RELEASE,
+        Outcome(OutcomeKind.FAILED, f"Airplane refused the answer: {escape(error)}"),
     )
     if answer is Answer.REFUSED or prompt is None:
         return refused

@@ -39,6 +39,7 @@ from ..ids import (
 )
 from ..people import actor_mention, slack_user
 from ..slack.clip import clip
+from ..slack.mrkdwn import escape
 from .inputs import input_block
 from .markdown import to_mrkdwn
 
@@ -134,7 +135,7 @@ def pending_message(prompt: Prompt, context: PromptContext | None = None) -> App
 def _pending_text(prompt: Prompt, context: PromptContext) -> str:
     """The notification: which task waits and for whom (the requester's mention tells them, in
     the thread copy, that their run needs a decision)."""
-    what = f"`{context.task}`" if context.task else "A run"
+    what = f"`{escape(context.task)}`" if context.task else "A run"
     who = f" (started by {_who(context.requester)})" if context.requester else ""
     ask = prompt.description.strip().splitlines()[0] if prompt.description.strip() else ""
     text = f":double_vertical_bar: {what}{who} needs a decision"
@@ -168,7 +169,11 @@ def decided_message(prompt: Prompt, context: PromptContext | None = None) -> App
         icon, verb = ":white_check_mark:", _confirm_text(prompt)
         actor, when = prompt.submitted_by, prompt.submitted_at
     word = "Rejected" if prompt.state is PromptState.CANCELLED else "Approved"
-    how = f" ({verb})" if verb != word and verb not in (DEFAULT_CONFIRM, DEFAULT_CANCEL) else ""
+    how = (
+        f" ({escape(verb)})"
+        if verb != word and verb not in (DEFAULT_CONFIRM, DEFAULT_CANCEL)
+        else ""
+    )
     outcome = f"{icon} *{word}* by {actor_mention(actor)}{how}{_when(when)}"
     if prompt.state is PromptState.CANCELLED and context.requester:
         outcome += f" · {_who(context.requester)}"  # a rejection tells the requester
@@ -190,7 +195,7 @@ def closed_message(
 ) -> ApprovalMessage:
     """A prompt nobody can answer any more (its run ended): the reason, no buttons."""
     context = context or PromptContext()
-    outcome = f":heavy_minus_sign: *No longer waiting*: {reason}"
+    outcome = f":heavy_minus_sign: *No longer waiting*: {escape(reason)}"
     blocks: list[Block] = [
         SectionBlock(
             block_id=ApprovalBlock.OUTCOME, text=MarkdownTextObject(text=clip(outcome, MAX_SECTION))
@@ -198,13 +203,13 @@ def closed_message(
         _description(prompt, context),
         _details(prompt, context, with_reviewers=False),
     ]
-    return ApprovalMessage(text=clip(f"No longer waiting: {reason}", 3000), blocks=blocks)
+    return ApprovalMessage(text=clip(f"No longer waiting: {escape(reason)}", 3000), blocks=blocks)
 
 
 def reminder_message(prompt: Prompt, waited: str, context: PromptContext) -> ApprovalMessage:
     """A reminder of a prompt still pending: how long it has waited, who may answer, where."""
     where = f" <{context.thread_url}|Answer in the thread>." if context.thread_url else ""
-    what = f" `{context.task}`" if context.task else ""
+    what = f" `{escape(context.task)}`" if context.task else ""
     who = f" (started by {_who(context.requester)})" if context.requester else ""
     text = (
         f":alarm_clock: Still waiting for approval{what}{who} after {waited}, from "
@@ -233,11 +238,8 @@ def _cancel_text(prompt: Prompt) -> str:
 def _description(prompt: Prompt, context: PromptContext) -> SectionBlock:
     body = to_mrkdwn(prompt.description.strip()) or "A run is waiting for a response."
     if context.task:
-        name = (
-            f"*{context.task_name}* (`{context.task}`)"
-            if context.task_name
-            else f"`{context.task}`"
-        )
+        task = escape(context.task)
+        name = f"*{escape(context.task_name)}* (`{task}`)" if context.task_name else f"`{task}`"
         asked = f" · asked by {_who(context.requester)}" if context.requester else ""
         body = f"{body}\n{name}{asked}"
         if context.params:
@@ -255,12 +257,12 @@ def _details(
     if context.thread_url:
         parts.append(f"<{context.thread_url}|Open the thread>")
     if context.run_url:
-        parts.append(f"<{context.run_url}|Run {prompt.run_id or 'in Airplane'}>")
+        parts.append(f"<{context.run_url}|Run {escape(prompt.run_id) or 'in Airplane'}>")
     elif prompt.run_id:
-        parts.append(f"Run `{prompt.run_id}`")
+        parts.append(f"Run `{escape(prompt.run_id)}`")
     if with_reviewers:
         parts.append(_reviewers_line(prompt, context))
-    text = " · ".join(parts) or f"Prompt `{prompt.id}`"
+    text = " · ".join(parts) or f"Prompt `{escape(prompt.id)}`"
     return ContextBlock(
         block_id=ApprovalBlock.DETAILS,
         elements=[MarkdownTextObject(text=clip(text, MAX_CONTEXT))],
@@ -273,13 +275,14 @@ def _reviewers_text(prompt: Prompt, context: PromptContext) -> str:
     reviewers = prompt.reviewers
     found = {email.lower(): user for email, user in context.reviewer_users.items()}
     named = [
-        f"<@{found[email.strip().lower()]}>" if email.strip().lower() in found else email
+        f"<@{found[email.strip().lower()]}>" if email.strip().lower() in found else escape(email)
         for email in reviewers.users
     ]
     for group in reviewers.groups:
         members = sorted(context.group_members.get(group, ()))
         mentions = " ".join(f"<@{user}>" for user in members)
-        named.append(f"{mentions} (group `{group}`)" if members else f"group `{group}`")
+        shown = escape(group)
+        named.append(f"{mentions} (group `{shown}`)" if members else f"group `{shown}`")
     return ", ".join(named) if named else "anyone"
 
 
@@ -336,7 +339,9 @@ def _buttons(prompt: Prompt, layout: str) -> ActionsBlock:
             style="danger",
             confirm=ConfirmObject(
                 title=clip(f"{cancel}?", 100),
-                text=clip(f"This answers the prompt with “{cancel}”; it cannot be undone.", 300),
+                text=clip(
+                    f"This answers the prompt with “{escape(cancel)}”; it cannot be undone.", 300
+                ),
                 confirm=clip(cancel, 30),
                 deny="Back",
                 style="danger",
@@ -349,7 +354,8 @@ def _buttons(prompt: Prompt, layout: str) -> ActionsBlock:
 def _values(prompt: Prompt) -> SectionBlock:
     labels = {param.slug: param.label for param in prompt.schema_.parameters}
     lines = [
-        f"*{labels.get(slug, slug)}*: {_value_text(value)}" for slug, value in prompt.values.items()
+        f"*{escape(labels.get(slug, slug))}*: {_value_text(value)}"
+        for slug, value in prompt.values.items()
     ]
     return SectionBlock(
         block_id=ApprovalBlock.VALUES,
@@ -361,7 +367,8 @@ def _value_text(value: Any) -> str:
     if value is None or value == "":
         return "_empty_"
     text = value if isinstance(value, str) else json.dumps(value)
-    return clip(text, 500)
+    # A reviewer's note is shown as typed: escaped, so `<script>` keeps its brackets.
+    return escape(clip(text, 500))
 
 
 def _when(moment: datetime | None) -> str:

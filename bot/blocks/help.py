@@ -8,6 +8,7 @@ from typing import Any
 from slack_sdk.models.blocks import MarkdownTextObject, SectionBlock
 
 from ..slack.clip import TEXT_LIMITS, clip
+from ..slack.mrkdwn import escape
 
 __all__ = ["SUBCOMMANDS", "Subcommand", "help_message", "hint_line", "usage_lines"]
 
@@ -82,7 +83,9 @@ def help_message(
 ) -> dict[str, Any]:
     """Help with examples; with `problem`, what was wrong and one line of what to do instead."""
     if problem:
-        # A problem can quote the user's whole input; slack_sdk refuses a section over its limit.
+        # A problem can quote the user's whole input (escaped: nothing in it is live); slack_sdk
+        # refuses a section over its limit.
+        problem = escape(problem)
         text = f":warning: {problem[:1].upper()}{problem[1:]}\n{hint_line(command, subcommand)}"
         shown = clip(text, TEXT_LIMITS[("section", "text")])
         return {

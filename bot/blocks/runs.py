@@ -25,6 +25,7 @@ from foundation.slack_limits import SECTION_TEXT
 from ..ids import ActionId
 from ..kinds import Kind
 from ..slack.clip import clip
+from ..slack.mrkdwn import code_text, escape
 
 __all__ = [
     "RunSummary",
@@ -134,7 +135,7 @@ def value_text(name: str, value: Any) -> str:
         return "`••••••`"
     text = value if isinstance(value, str) else json.dumps(value, sort_keys=True, default=str)
     text = clip(" ".join(text.split()), VALUE_LIMIT)
-    text = text.replace("`", "'")  # a backtick would end the code span early
+    text = escape(text.replace("`", "'"))  # a backtick would end the code span early
     return f"`{text}`" if text else "_empty_"
 
 
@@ -142,7 +143,7 @@ def params_text(params: Mapping[str, Any], *, separator: str = "\n") -> str:
     """Parameters as `name` = value lines (or one line with another separator)."""
     if not params:
         return "_no parameters_"
-    parts = [f"{key} = {value_text(key, value)}" for key, value in sorted(params.items())]
+    parts = [f"{escape(key)} = {value_text(key, value)}" for key, value in sorted(params.items())]
     return clip(separator.join(parts), 1900)
 
 
@@ -165,7 +166,7 @@ def status_line(run: RunSummary) -> str:
         line = f"{emoji} *Waiting for approval* from {whom}"
         return line + (f" · {run.elapsed}" if run.elapsed else "")
     if shown == "Rejected":
-        how = f" ({run.rejected_as})" if run.rejected_as else ""
+        how = f" ({escape(run.rejected_as)})" if run.rejected_as else ""
         line = f"{emoji} *Rejected* by {run.rejected_by}{how}"
     elif run.status == "Cancelled" and run.cancelled_by:
         line = f"{emoji} *Cancelled* by {run.cancelled_by}"
@@ -176,7 +177,7 @@ def status_line(run: RunSummary) -> str:
     elif run.elapsed and not is_terminal_status(shown):
         line += f" · running for {run.elapsed}"
     if run.error and shown == "Failed":
-        line += f": {clip(run.error, 500)}"
+        line += f": {escape(clip(run.error, 500))}"
     return line
 
 
@@ -192,22 +193,21 @@ def started_text(run: RunSummary) -> str:
 def run_message(run: RunSummary, *, cancellable: bool = True) -> dict[str, Any]:
     """`text` and `blocks` of a run's message: what, who, where, with what, and how it goes."""
     what = "Runbook" if run.kind is Kind.SESSION else "Task"
-    title = f"*{run.name}* (`{run.slug}`)" if run.name and run.name != run.slug else f"`{run.slug}`"
+    name, slug, run_id = escape(run.name), escape(run.slug), escape(run.run_id)
+    title = f"*{name}* (`{slug}`)" if run.name and run.name != run.slug else f"`{slug}`"
     started = started_text(run)
     if run.started_at is not None:
         started += f" {slack_date(run.started_at)}"
     context_parts = [
         started,
-        f"env `{run.env or 'default'}`",
-        f"{run.kind.value} `{run.run_id}`",
+        f"env `{escape(run.env or 'default')}`",
+        f"{run.kind.value} `{run_id}`",
     ]
     if run.approved_by:
         context_parts.append("approved by " + ", ".join(run.approved_by))
     if run.thread_link and not run.link:
         context_parts.append(f"<{run.thread_link}|thread>")
-    text = clip(
-        f"{what} {run.name or run.slug}: {plain(status_line(run))} · {plain(started)}", 3000
-    )
+    text = clip(f"{what} {name or slug}: {plain(status_line(run))} · {plain(started)}", 3000)
     blocks: list[Block] = [
         SectionBlock(text=MarkdownTextObject(text=clip(f"{what} {title}", 3000))),
         SectionBlock(text=MarkdownTextObject(text=clip(status_line(run), 3000))),
@@ -230,7 +230,7 @@ def run_message(run: RunSummary, *, cancellable: bool = True) -> dict[str, Any]:
                 style="danger",
                 confirm=ConfirmObject(
                     title="Cancel this run?",
-                    text=f"Cancel run {run.run_id} of {run.slug}?",
+                    text=f"Cancel run {run_id} of {slug}?",
                     confirm="Cancel run",
                     deny="Keep it",
                 ),
@@ -246,14 +246,14 @@ def logs_message(run_id: str, lines: Sequence[str], *, more: bool) -> dict[str, 
     if not lines:
         body = "_no log lines yet_"
     else:
-        tail = "\n".join(lines).replace("```", "` ` `")  # a fence in a log line would end ours
+        tail = code_text("\n".join(lines))  # escaped; a fence in a log line cannot end ours
         limit = SECTION_TEXT - 20
         if len(tail) > limit:
             tail = "…" + tail[-(limit - 1) :]
             more = True
         body = f"```{tail}```"
     blocks: list[Block] = [
-        SectionBlock(text=MarkdownTextObject(text=f"*Logs of* `{run_id}`")),
+        SectionBlock(text=MarkdownTextObject(text=f"*Logs of* `{escape(run_id)}`")),
         SectionBlock(text=MarkdownTextObject(text=body)),
     ]
     if more:
@@ -272,7 +272,8 @@ def list_line(run: RunSummary) -> str:
     # Who ended it is named with the status, so "by" is never read as the rejecter.
     ended_by = {"Rejected": run.rejected_by, "Cancelled": run.cancelled_by}.get(shown, "")
     status = f"{shown} by {ended_by}" if ended_by else shown
-    parts = [f"{status_emoji(shown)} *{run.slug}* `{run.run_id}` {status}", f"started by {who}"]
+    slug, run_id = escape(run.slug), escape(run.run_id)
+    parts = [f"{status_emoji(shown)} *{slug}* `{run_id}` {status}", f"started by {who}"]
     if run.started_at is not None:
         parts.append(slack_date(run.started_at))
     if run.duration:

@@ -10,6 +10,7 @@ from slack_sdk.models.blocks import ContextBlock, MarkdownTextObject, SectionBlo
 from airplane_api.models import Runbook, Task
 
 from ..slack.clip import clip
+from ..slack.mrkdwn import escape
 
 __all__ = ["MAX_ITEMS", "matches", "tasks_message"]
 
@@ -24,11 +25,12 @@ def matches(needle: str, item: Task | Runbook) -> bool:
 
 def _line(command: str, item: Task | Runbook) -> str:
     """One item: the name people know, whether it is a runbook, and the command that starts it."""
-    start = f"runbook {item.slug}" if isinstance(item, Runbook) else f"run {item.slug}"
+    slug = escape(item.slug)
+    start = f"runbook {slug}" if isinstance(item, Runbook) else f"run {slug}"
     kind = " (runbook)" if isinstance(item, Runbook) else ""
-    line = f"*{item.name or item.slug}*{kind} `{command} {start}`"
+    line = f"*{escape(item.name) or slug}*{kind} `{command} {start}`"
     about = " ".join(item.description.split())
-    return line + (f"\n{clip(about, 150)}" if about else "")
+    return line + (f"\n{escape(clip(about, 150))}" if about else "")
 
 
 def tasks_message(
@@ -44,7 +46,7 @@ def tasks_message(
     `runbooks_unlisted` says why runbooks could not be listed (the tasks are shown anyway).
     """
     what = "Tasks and runbooks" if runbooks else "Tasks"
-    title = f"{what} you may run matching “{needle}”" if needle else f"{what} you may run"
+    title = f"{what} you may run matching “{escape(needle)}”" if needle else f"{what} you may run"
     items: list[Task | Runbook] = [*tasks, *runbooks]
     if not items:
         hint = "Try a shorter filter." if needle else "Ask an admin which tasks you may run."
@@ -59,7 +61,7 @@ def tasks_message(
     if len(items) > MAX_ITEMS:
         notes.append(f"{len(items) - MAX_ITEMS} more: narrow it with `{command} tasks <filter>`.")
     if runbooks_unlisted:
-        notes.append(f":warning: Runbooks could not be listed: {runbooks_unlisted}.")
+        notes.append(f":warning: Runbooks could not be listed: {escape(runbooks_unlisted)}.")
     if notes:
         blocks.append(ContextBlock(elements=[MarkdownTextObject(text=n) for n in notes]))
     return {"text": title, "blocks": [block.to_dict() for block in blocks]}

@@ -13,6 +13,7 @@ from foundation.slack_limits import SECTION_TEXT
 from ..blocks.runs import RunSummary, run_message, status_emoji, status_line
 from ..kinds import Kind
 from ..people import person, slack_user
+from ..slack.mrkdwn import code_block, code_span, escape, unescape
 from .model import Observation, PromptFact, Step, Tracked
 
 # Slack's limit for a section's text is 3,000 characters; longer outputs become a file.
@@ -154,8 +155,9 @@ def step_message(step: Step, kind: Kind) -> Message:
     """A thread line for a child run (of a run) or a step (of a session), edited in place."""
     noun = "Child run" if kind is Kind.RUN else "Step"
     emoji = status_emoji(step.status)
-    ident = f" `{step.run_id}`" if step.run_id.startswith("run") else ""
-    return Message(text=f"{emoji} {noun} *{step.label}*{ident}: {step.status}")
+    ident = f" `{escape(step.run_id)}`" if step.run_id.startswith("run") else ""
+    label, status = escape(step.label), escape(step.status)
+    return Message(text=f"{emoji} {noun} *{label}*{ident}: {status}")
 
 
 def _table(rows: list[dict[str, Any]]) -> str:
@@ -189,7 +191,7 @@ PREVIEW_ROWS = 3
 def output_body(run_id: str, value: Any, label: str = "") -> Message | FileBody:
     """Outputs on success, titled: a table for a list of objects, JSON otherwise, a file (with
     its row count and a short preview) when too long."""
-    what = f"Output of `{label}`" if label else "Output"
+    what = f"Output of {code_span(label)}" if label else "Output"
     if is_table(value):
         body, ext = _table(value), "txt"
         rows = len(value)
@@ -197,15 +199,18 @@ def output_body(run_id: str, value: Any, label: str = "") -> Message | FileBody:
     else:
         body, ext = json.dumps(value, indent=2, ensure_ascii=False, default=str), "json"
         title = what
-    fenced = f":page_facing_up: *{title}*\n```\n{body}\n```"
+    fenced = f":page_facing_up: *{title}*\n{code_block(body)}"
     plain_title = title.replace("`", "")
     if len(fenced) > SECTION_TEXT:
         preview_lines = body.splitlines()[: PREVIEW_ROWS + 2 if is_table(value) else PREVIEW_ROWS]
         preview = "\n".join(line[:150] for line in preview_lines)
         comment = f":page_facing_up: *{title}*, too long for a message: in the file. First lines:"
-        comment += f"\n```\n{preview}\n```"
+        comment += f"\n{code_block(preview)}"
         return FileBody(
-            filename=f"output-{run_id}.{ext}", title=plain_title, content=body, comment=comment
+            filename=f"output-{run_id}.{ext}",
+            title=unescape(plain_title),
+            content=body,
+            comment=comment,
         )
     block = SectionBlock(text=MarkdownTextObject(text=fenced)).to_dict()
     return Message(text=plain_title, blocks=(block,))
@@ -236,14 +241,17 @@ def log_tail_body(run_id: str, lines: list[str]) -> Message | FileBody:
     """The last log lines of a failed run, as a code block or a file when too long."""
     tail = without_internal_frames(lines)[-LOG_TAIL_LINES:]
     body = "\n".join(tail) if tail else "(no log lines)"
-    title = f"Last {len(tail)} log line{'s' if len(tail) != 1 else ''} of `{run_id}`"
-    fenced = f":scroll: *{title}*\n```\n{body}\n```"
+    title = f"Last {len(tail)} log line{'s' if len(tail) != 1 else ''} of {code_span(run_id)}"
+    fenced = f":scroll: *{title}*\n{code_block(body)}"
     plain_title = title.replace("`", "")
     if len(fenced) > SECTION_TEXT:
         preview = "\n".join(line[:150] for line in tail[-PREVIEW_ROWS:])
-        comment = f":scroll: *{title}*, in the file. The very last:\n```\n{preview}\n```"
+        comment = f":scroll: *{title}*, in the file. The very last:\n{code_block(preview)}"
         return FileBody(
-            filename=f"logs-{run_id}.txt", title=plain_title, content=body, comment=comment
+            filename=f"logs-{run_id}.txt",
+            title=unescape(plain_title),
+            content=body,
+            comment=comment,
         )
     block = SectionBlock(text=MarkdownTextObject(text=fenced)).to_dict()
     return Message(text=plain_title, blocks=(block,))
@@ -264,7 +272,7 @@ def _noun(tracked: Tracked) -> str:
 def trouble_message(tracked: Tracked, reason: str) -> Message:
     """A thread note: following this run keeps failing (said once, while retries go on)."""
     text = (
-        f":warning: I keep failing to follow this {_noun(tracked)} (`{reason}`). "
+        f":warning: I keep failing to follow this {_noun(tracked)} (`{escape(reason)}`). "
         "I will keep trying every few minutes; "
         f"`/airplane status {tracked.id}` asks Airplane directly."
     )
@@ -274,7 +282,7 @@ def trouble_message(tracked: Tracked, reason: str) -> Message:
 def vanished_message(tracked: Tracked) -> Message:
     """A thread note: the run or session no longer exists in Airplane."""
     text = (
-        f":grey_question: Airplane no longer knows {_noun(tracked)} `{tracked.id}`, "
+        f":grey_question: Airplane no longer knows {_noun(tracked)} `{escape(tracked.id)}`, "
         "so I stopped following it."
     )
     return Message(text=text)
@@ -283,9 +291,9 @@ def vanished_message(tracked: Tracked) -> Message:
 def channel_gone_message(tracked: Tracked, reason: str) -> Message:
     """A DM to the requester: their run's channel no longer takes the bot's messages."""
     text = (
-        f":warning: I can no longer post in <#{tracked.channel}> (Slack says `{reason}`: I was "
-        f"removed, or the channel was archived), so updates of {_noun(tracked)} "
-        f"`{tracked.id}` ({tracked.label}) stop there. To follow it elsewhere, type "
-        f"`/airplane watch {tracked.id}` in another channel."
+        f":warning: I can no longer post in <#{tracked.channel}> (Slack says `{escape(reason)}`: "
+        f"I was removed, or the channel was archived), so updates of {_noun(tracked)} "
+        f"`{escape(tracked.id)}` ({escape(tracked.label)}) stop there. To follow it elsewhere, "
+        f"type `/airplane watch {escape(tracked.id)}` in another channel."
     )
     return Message(text=text)

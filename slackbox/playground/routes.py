@@ -4,14 +4,22 @@ Every action goes through the emulator's own client side (`slash_command`, `send
 `submit_view`...), so the app sees exactly the payloads the tests send, over Socket Mode or HTTP.
 The page is static files (`static/`); it reads `GET /ui/state` after each change the feed
 announces and posts a person's actions to `/ui/...`.
+
+Only this page may act: a page on another origin, or one reached through a rebinding host
+name, could otherwise start runs on the machine. Every request to the page and `/ui/` must name
+this server by `Host` (127.0.0.1, localhost or [::1], with its port); every POST must be JSON,
+come from the same origin when the browser says (`Origin`), and carry the token made for this
+start (`X-Playground-Token`), which only the served page holds (a `<meta>` in it).
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import hmac
 import logging
-from collections.abc import Callable, Sequence
+import secrets
+from collections.abc import Awaitable, Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -25,7 +33,7 @@ from ..state import JSON, Ephemeral, ViewRecord, Workspace
 from .commands import SlashCommand
 from .snapshot import snapshot, visible_channels
 
-__all__ = ["NOTICE", "Playground"]
+__all__ = ["NOTICE", "TOKEN_HEADER", "Playground", "page_token"]
 
 log = logging.getLogger(__name__)
 
@@ -35,6 +43,23 @@ NOTICE = "Local playground: a stand-in for Slack on this computer, not Slack. No
 
 # How often the live feed says it is still there when nothing changes (proxies drop idle streams).
 KEEPALIVE_SECONDS = 15.0
+
+# The header every POST from the page carries, with the token in the page's <meta>.
+TOKEN_HEADER = "X-Playground-Token"
+_TOKEN_META = '<meta name="playground-token" content="{token}">'
+_LOCAL_HOSTS = ("127.0.0.1", "localhost", "[::1]")
+
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+
+
+def page_token(page: str) -> str:
+    """The token in a served page (what the page's script sends), or "" when there is none."""
+    start = page.find('<meta name="playground-token" content="')
+    if start < 0:
+        return ""
+    start = page.index('content="', start) + len('content="')
+    return page[start : page.index('"', start)]
+
 
 # What Slack itself answers when a command's app does not ack in time or cannot be reached.
 _COMMAND_FAILURES = {504: "operation_timeout"}
@@ -60,10 +85,12 @@ class Playground:
         self.slack = slack
         self.commands = tuple(commands)
         self.notice = notice
+        self.token = secrets.token_urlsafe(32)  # made for this start; only the page holds it
         self._feeds: set[asyncio.Task[Any]] = set()
 
     def install(self) -> None:
         """Register the routes and give each seeded person a DM with the app."""
+        self.slack.server.app.middlewares.append(self._guard)
         router = self.slack.server.app.router
         router.add_get("/", self._index)
         router.add_static("/static/", STATIC, show_index=False)
@@ -82,10 +109,50 @@ class Playground:
             if not user.is_bot:
                 workspace.im_with(user.id)
 
+    # -- who may use it ---------------------------------------------------------------------------
+
+    @web.middleware
+    async def _guard(self, request: web.Request, handler: Handler) -> web.StreamResponse:
+        """Refuses (403) what is not this page on this computer; the Web API is not affected."""
+        path = request.path
+        if path == "/" or path.startswith(("/ui/", "/static/")):
+            problem = self._problem(request)
+            if problem is not None:
+                log.warning("playground refused %s %s: %s", request.method, path, problem)
+                raise web.HTTPForbidden(text=problem, content_type="text/plain")
+        return await handler(request)
+
+    def _problem(self, request: web.Request) -> str | None:
+        host = request.headers.get("Host", "")
+        if host not in self._hosts(request):
+            return f"Host {host!r} is not this playground (open it at 127.0.0.1 or localhost)"
+        if request.method in ("GET", "HEAD"):
+            return None
+        if request.content_type != "application/json":
+            return "send JSON (Content-Type: application/json)"
+        origin = request.headers.get("Origin")
+        if origin is not None and origin != f"http://{host}":
+            return f"Origin {origin!r} is not this playground"
+        token = request.headers.get(TOKEN_HEADER, "")
+        if not hmac.compare_digest(token.encode(), self.token.encode()):
+            return f"no {TOKEN_HEADER} of this playground's page (reload the page)"
+        return None
+
+    @staticmethod
+    def _hosts(request: web.Request) -> set[str]:
+        """The Host values naming this server: a local name and the port it listens on."""
+        sockname = request.transport.get_extra_info("sockname") if request.transport else None
+        port = sockname[1] if isinstance(sockname, tuple) and len(sockname) >= 2 else None
+        return {f"{name}:{port}" for name in _LOCAL_HOSTS} if port is not None else set()
+
     # -- reading --------------------------------------------------------------------------------
 
     async def _index(self, request: web.Request) -> web.StreamResponse:
-        return web.FileResponse(STATIC / "index.html", headers={"Cache-Control": "no-cache"})
+        page = (STATIC / "index.html").read_text(encoding="utf-8")
+        page = page.replace("</head>", _TOKEN_META.format(token=self.token) + "\n</head>", 1)
+        return web.Response(
+            text=page, content_type="text/html", headers={"Cache-Control": "no-store"}
+        )
 
     async def _state(self, request: web.Request) -> web.Response:
         user = self._user(request.query.get("user"))

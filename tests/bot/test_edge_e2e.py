@@ -57,6 +57,51 @@ DEEP = "[" * 5000 + "]" * 5000
             FORM,
             400,
         ),
+        (
+            "a slash command without trigger_id",
+            urlencode(
+                {
+                    "command": "/airplane",
+                    "text": "run hello",
+                    "user_id": ALICE,
+                    "channel_id": "C0GENERAL",
+                    "team_id": "T0",
+                    "response_url": "",
+                }
+            ).encode(),
+            FORM,
+            400,
+        ),
+        (
+            "block_actions without trigger_id",
+            _form(
+                {
+                    "type": "block_actions",
+                    "user": {"id": ALICE},
+                    "actions": [{"action_id": "approve_prompt", "value": "{}"}],
+                }
+            ),
+            FORM,
+            400,
+        ),
+        (
+            "a shortcut without trigger_id",
+            _form({"type": "shortcut", "callback_id": "run_task", "user": {"id": ALICE}}),
+            FORM,
+            400,
+        ),
+        (
+            "view_submission without trigger_id",
+            _form(
+                {
+                    "type": "view_submission",
+                    "user": {"id": ALICE},
+                    "view": {"callback_id": "run_modal", "private_metadata": ""},
+                }
+            ),
+            FORM,
+            400,
+        ),
     ],
 )
 async def test_malformed_signed_requests_are_400_with_one_line(
@@ -150,6 +195,7 @@ async def test_odd_view_submissions_are_answered(
     payload = {
         "type": "view_submission",
         "user": {"id": ALICE},
+        "trigger_id": "1.2.3",
         "view": {"type": "modal", "state": {"values": {}}, **view},
     }
     body = _form(payload)
@@ -173,6 +219,7 @@ async def test_button_with_a_forged_value_is_acknowledged(
     payload = {
         "type": "block_actions",
         "user": {"id": ALICE},
+        "trigger_id": "1.2.3",
         "actions": [{"action_id": ApprovalAction.APPROVE.value, "value": "not json"}],
     }
     body = _form(payload)

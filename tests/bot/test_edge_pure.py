@@ -47,11 +47,19 @@ def test_payload_problems() -> None:
     )
     assert (
         payload_problem(
-            {"type": "block_actions", "user": {"id": "U"}, "actions": [{"action_id": "a"}]}
+            {
+                "type": "block_actions",
+                "user": {"id": "U"},
+                "trigger_id": "t",
+                "actions": [{"action_id": "a"}],
+            }
         )
         is None
     )
     assert payload_problem({"type": "event_callback"}) is None
+    # Slack sends a trigger_id with each of these; its listeners open modals with it.
+    for kind in ("block_actions", "view_submission", "shortcut", "message_action"):
+        assert "without trigger_id" in str(payload_problem({"type": kind, "user": {"id": "U"}}))
 
 
 def test_clipped_blocks_pass_the_emulators_slack_rules() -> None:

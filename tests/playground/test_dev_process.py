@@ -7,6 +7,8 @@ from pathlib import Path
 
 import httpx
 
+from slackbox.playground.routes import TOKEN_HEADER, page_token
+
 from .process import playground_process
 
 RUN_SECONDS = 60.0
@@ -25,6 +27,7 @@ def test_dev_without_tokens_serves_the_playground_and_runs_a_command(tmp_path: P
 
         sent = httpx.post(
             f"{playground.url}ui/send",
+            headers={TOKEN_HEADER: page_token(page.text)},
             json={
                 "user": "U0ALICE",
                 "channel": "C0GENERAL",

@@ -11,6 +11,7 @@ import pytest
 from foundation.slack_limits import CHANNEL_PACE
 from slackbox import ALICE, BOB, GENERAL, SlackEmulator
 from slackbox.playground import Playground, SlashCommand, SlashSubcommand
+from slackbox.playground.routes import TOKEN_HEADER, page_token
 
 
 @pytest.fixture
@@ -30,8 +31,10 @@ async def state(slack: SlackEmulator, user: str = ALICE) -> Any:
 
 
 async def post(slack: SlackEmulator, path: str, body: Any) -> httpx.Response:
+    """What the page sends: JSON, with the token the served page holds."""
     async with httpx.AsyncClient(base_url=slack.base_url) as client:
-        return await client.post(path, json=body)
+        token = page_token((await client.get("/")).text)
+        return await client.post(path, json=body, headers={TOKEN_HEADER: token})
 
 
 async def test_page_and_state_say_it_is_a_local_playground(slack: SlackEmulator) -> None:
@@ -117,3 +120,73 @@ async def test_bad_requests_say_what_was_wrong(
     reply = await post(slack, path, body)
     assert reply.status_code == 400
     assert says in reply.text
+
+
+SEND = {"user": ALICE, "channel": GENERAL, "text": "hello from elsewhere"}
+UI_POSTS = ["/ui/send", "/ui/action", "/ui/options", "/ui/submit", "/ui/close", "/ui/home"]
+
+
+@pytest.mark.parametrize("path", UI_POSTS)
+@pytest.mark.parametrize(
+    ("case", "headers", "says"),
+    [
+        ("no token", {}, TOKEN_HEADER),
+        ("a wrong token", {TOKEN_HEADER: "guess"}, TOKEN_HEADER),
+        ("another origin", {"Origin": "https://evil.example"}, "Origin"),
+        ("a rebinding host", {"Host": "evil.example"}, "Host"),
+        ("a text/plain body", {"Content-Type": "text/plain"}, "JSON"),
+    ],
+)
+async def test_what_is_not_this_page_cannot_act(
+    slack: SlackEmulator, path: str, case: str, headers: dict[str, str], says: str
+) -> None:
+    """A page on another origin (a simple cross-site POST: no token, text/plain, its own
+    Origin), or this server reached under another name, is refused before anything happens."""
+    async with httpx.AsyncClient(base_url=slack.base_url) as client:
+        token = page_token((await client.get("/")).text)
+        # Each case is wrong in one way only: the others carry the page's token.
+        sent = (
+            headers if case in ("no token", "a wrong token") else {TOKEN_HEADER: token, **headers}
+        )
+        reply = await client.post(
+            path,
+            content=b'{"user": "U0ALICE", "channel": "C0GENERAL", "text": "hi"}',
+            headers={"Content-Type": "application/json", **sent},
+        )
+    assert reply.status_code == 403, case
+    assert says in reply.text
+    assert (await state(slack))["messages"] == []
+
+
+async def test_the_page_holds_a_token_made_for_this_start(slack: SlackEmulator) -> None:
+    async with httpx.AsyncClient(base_url=slack.base_url) as client:
+        token = page_token((await client.get("/")).text)
+        assert len(token) >= 32
+        other = Playground(SlackEmulator())
+        assert other.token != token
+        # localhost with the port is this server too; the page's own origin may be given.
+        port = slack.base_url.rstrip("/").rsplit(":", 1)[1]
+        reply = await client.post(
+            "/ui/send",
+            json=SEND,
+            headers={
+                TOKEN_HEADER: token,
+                "Host": f"localhost:{port}",
+                "Origin": f"http://localhost:{port}",
+            },
+        )
+    assert reply.json()["ok"] is True
+    assert (await state(slack))["messages"][0]["text"] == "hello from elsewhere"
+
+
+async def test_a_playgrounds_web_api_takes_no_fixed_token() -> None:
+    """The playground's emulator takes only tokens made for its start, not the tests' constant."""
+    async with SlackEmulator(secret_tokens=True) as slack, httpx.AsyncClient() as client:
+        fixed = await client.post(
+            f"{slack.api_url}auth.test", headers={"Authorization": "Bearer xoxb-emulator-bot-token"}
+        )
+        own = await client.post(
+            f"{slack.api_url}auth.test", headers={"Authorization": f"Bearer {slack.bot_token}"}
+        )
+    assert fixed.json()["ok"] is False
+    assert own.json()["ok"] is True

@@ -43,6 +43,7 @@ from ...requests import command_request_key
 from ...services import Services
 from ...slack.clip import clip_message
 from ...slack.errors import slack_call
+from ...slack.mrkdwn import escape
 from ...store import AuditAction
 from ...tracking.render import elapsed_text
 from ...user_errors import (
@@ -421,8 +422,9 @@ async def runs(context: CommandContext, command: RunsCommand) -> None:
                 ),
             )
         )
-    title = f"Recent runs of {command.slug}" if command.slug else "Recent runs"
-    empty = f"_`{command.slug}` has not run yet_" if command.slug else "_no runs yet_"
+    slug = escape(command.slug or "")
+    title = f"Recent runs of {slug}" if slug else "Recent runs"
+    empty = f"_`{slug}` has not run yet_" if slug else "_no runs yet_"
     await context.say(**runs_list_message(title, summaries, empty=empty))
 
 

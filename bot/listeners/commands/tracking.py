@@ -7,6 +7,7 @@ from airplane_api import NotFoundError
 from ...kinds import Kind
 from ...launch import authorize
 from ...parsing import SubscribeCommand, UnsubscribeCommand, WatchCommand
+from ...slack.mrkdwn import escape
 from ...tracking.model import Tracked
 from ...tracking.ports import Subscription
 from ...user_errors import NO_TRACKER, may_not, no_such_run, no_such_task
@@ -42,9 +43,10 @@ async def watch(context: CommandContext, command: WatchCommand) -> None:
         kind=kind, id=target, channel=context.channel_id, label=label, requested_by=context.user_id
     )
     if await services.tracker.watch(tracked):
-        await context.say(text=f":eyes: Following `{target}` ({label}) in this channel.")
+        shown = f"`{escape(target)}` ({escape(label)})"
+        await context.say(text=f":eyes: Following {shown} in this channel.")
     else:
-        await context.say(text=f"`{target}` is already followed in this channel.")
+        await context.say(text=f"`{escape(target)}` is already followed in this channel.")
 
 
 async def subscribe(context: CommandContext, command: SubscribeCommand) -> None:
@@ -62,10 +64,11 @@ async def subscribe(context: CommandContext, command: SubscribeCommand) -> None:
         await context.say(text=may_not("follow", command.slug, refused.reason))
         return
     subscription = Subscription(context.channel_id, command.slug, task.id, context.user_id)
+    slug = escape(command.slug)
     if await services.tracker.subscribe(subscription):
-        await context.say(text=f":bell: Every new run of `{command.slug}` will be shown here.")
+        await context.say(text=f":bell: Every new run of `{slug}` will be shown here.")
     else:
-        await context.say(text=f"This channel already follows `{command.slug}`.")
+        await context.say(text=f"This channel already follows `{slug}`.")
 
 
 async def unsubscribe(context: CommandContext, command: UnsubscribeCommand) -> None:
@@ -74,9 +77,8 @@ async def unsubscribe(context: CommandContext, command: UnsubscribeCommand) -> N
     if services.tracker is None:
         await context.say(text=NO_TRACKER)
         return
+    slug = escape(command.slug)
     if await services.tracker.unsubscribe(context.channel_id, command.slug):
-        await context.say(
-            text=f":no_bell: New runs of `{command.slug}` will no longer be shown here."
-        )
+        await context.say(text=f":no_bell: New runs of `{slug}` will no longer be shown here.")
     else:
-        await context.say(text=f"This channel does not follow `{command.slug}`.")
+        await context.say(text=f"This channel does not follow `{slug}`.")
