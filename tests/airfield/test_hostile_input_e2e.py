@@ -227,3 +227,78 @@ async def test_displays_need_an_existing_run(api: httpx.AsyncClient) -> None:
         json={"runID": "run20200101zmissing00", "display": {"kind": "markdown", "content": "x"}},
     )
     assert _is_clear_4xx(missing, 404)["code"] == "not_found"
+
+
+BODY_BYTES = 64 * 1024
+
+
+def _padded(prefix: bytes, unit: bytes, suffix: bytes = b"") -> bytes:
+    """`prefix` + `unit` repeated + `suffix`, about BODY_BYTES long."""
+    return prefix + unit * ((BODY_BYTES - len(prefix) - len(suffix)) // len(unit)) + suffix
+
+
+PATHOLOGICAL_BODIES = {
+    "escaped-quotes": _padded(b'"', b'\\"'),
+    "escaped-quotes-in-a-slug": _padded(b'{"slug": "', b'\\"', b'"}'),
+    "deep-arrays": _padded(b"", b"["),
+    "deep-objects": _padded(b"", b'{"a":'),
+    "deep-closed": b"[" * (BODY_BYTES // 2) + b"]" * (BODY_BYTES // 2),
+    "commas-and-brackets": _padded(b'{"slug": "x", "a": [', b",]"),
+    "commas-and-braces": _padded(b'{"slug": "x", "a": ', b",}"),
+    "commas-brackets-in-a-string": _padded(b'{"slug": "x", "a": "', b",],}", b'"}'),
+    "many-small-arrays": _padded(b'{"slug": "no_such_task", "a": [', b"[],", b"[]]}"),
+}
+
+
+async def _best_seconds(api: httpx.AsyncClient, body: bytes, tries: int = 3) -> float:
+    """The fastest of `tries` posts of `body` to tasks/execute; each must be a 4xx."""
+    best = float("inf")
+    for _ in range(tries):
+        began = asyncio.get_running_loop().time()
+        response = await api.post("/v0/tasks/execute", content=body, timeout=10.0)
+        best = min(best, asyncio.get_running_loop().time() - began)
+        assert 400 <= response.status_code < 500, response.text[:300]
+    return best
+
+
+async def test_pathological_bodies_cost_what_a_plain_body_costs(api: httpx.AsyncClient) -> None:
+    """64 KB of escaped quotes, nesting, or commas and brackets is answered (4xx) about as fast
+    as a plain 64 KB body; the JSON checks are linear (each once took 25 s and held the loop)."""
+    plain = _padded(b'{"slug": "no_such_task", "pad": "', b"x", b'"}')
+    assert (await api.post("/v0/tasks/execute", content=plain)).status_code == 404
+    # Floor of 20 ms: on a loaded machine a fast request's time is mostly noise.
+    baseline = max(await _best_seconds(api, plain), 0.02)
+    for name, body in PATHOLOGICAL_BODIES.items():
+        assert abs(len(body) - BODY_BYTES) < 64, name
+        seconds = await _best_seconds(api, body)
+        assert seconds < 10 * baseline, f"{name}: {seconds:.3f} s vs {baseline:.3f} s plain"
+
+
+async def test_healthz_answers_while_pathological_bodies_are_parsed(
+    airfield: AirfieldProcess,
+) -> None:
+    """While pathological bodies are in flight, /healthz still answers within a second."""
+    async with client_for(airfield) as api, httpx.AsyncClient(base_url=airfield.url) as probe:
+        posts = [
+            asyncio.create_task(api.post("/v0/tasks/execute", content=body, timeout=10.0))
+            for body in PATHOLOGICAL_BODIES.values()
+        ]
+        await asyncio.sleep(0)
+        began = asyncio.get_running_loop().time()
+        health = await probe.get("/healthz", timeout=5.0)
+        assert health.status_code == 200
+        assert asyncio.get_running_loop().time() - began < 1.0
+        for response in await asyncio.gather(*posts):
+            assert 400 <= response.status_code < 500, response.text[:300]
+
+
+async def test_trailing_commas_are_refused_and_strings_kept(api: httpx.AsyncClient) -> None:
+    """A trailing comma is a 400 that says so (never silently edited), and commas and brackets
+    inside strings are stored exactly as sent."""
+    text = "keep , ] and ,}"
+    body = {"slug": "hello", "paramValues": {"name": text}}
+    comma = await api.post("/v0/tasks/execute", content=json.dumps(body)[:-1] + ",}")
+    assert "trailing comma" in _is_clear_4xx(comma)["error"]
+    run_id = await execute(api, "hello", name=text)
+    run = await api.get("/v0/runs/get", params={"id": run_id})
+    assert run.json()["paramValues"]["name"] == text

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from airfield.errors import ApiError
-from airfield.request_body import MAX_DEPTH, nesting_depth, parse_json_object
+from airfield.request_body import MAX_DEPTH, parse_json_object
 from airfield.resource_config import REDACTED, keep_write_only, may_read, public_view
 from airfield.secret_box import SecretBox, SecretKeyError, new_key
 from airfield.timeutil import parse_query_time
@@ -14,8 +14,9 @@ from airplane_api.params import MAX_VALUES_BYTES, ParamError, check_values
 
 
 def test_nesting_depth_ignores_brackets_in_strings() -> None:
-    assert nesting_depth('{"a": "[[[[{{{{", "b": [[1]]}') == 3
-    assert nesting_depth('"\\"[[["') == 0
+    deep = "[" * (MAX_DEPTH - 1) + "]" * (MAX_DEPTH - 1)
+    text = '{"a": "[[[[{{{{", "b": ' + deep + ', "c": "\\"[[["}'
+    assert parse_json_object(text.encode())["c"] == '"[[['
 
 
 @pytest.mark.parametrize(
@@ -28,6 +29,12 @@ def test_nesting_depth_ignores_brackets_in_strings() -> None:
         (b'{"a": "\xff"}', 400, "UTF-8"),
         (b"null", 400, "JSON object"),
         (b"x" * (1024 * 1024 + 1), 413, "larger than"),
+        (b'{"a": [1, 2],}', 400, "trailing comma before '}'"),
+        (b'{"a": [1, 2 , ] }', 400, "trailing comma before ']'"),
+        (b'{"a": "\\ud800"}', 400, "lone surrogate"),
+        (b'{"a": {"\\udfff": 1}}', 400, "lone surrogate"),
+        (b'"' + b'\\"' * 32000, 400, "not JSON"),
+        (b"[" * 500_000, 400, "nested deeper"),
     ],
 )
 def test_bodies_refused_with_the_reason(raw: bytes, status: int, words: str) -> None:
@@ -38,7 +45,9 @@ def test_bodies_refused_with_the_reason(raw: bytes, status: int, words: str) -> 
 
 
 def test_bodies_accepted() -> None:
-    assert parse_json_object(b'{"a": [1, 2.5, {"b": null}],}') == {"a": [1, 2.5, {"b": None}]}
+    assert parse_json_object(b'{"a": [1, 2.5, {"b": null}]}') == {"a": [1, 2.5, {"b": None}]}
+    assert parse_json_object(b'{"a": "keep , ] and ,}"}') == {"a": "keep , ] and ,}"}
+    assert parse_json_object(b'{"a": "\\ud83d\\ude00"}') == {"a": "\U0001f600"}
     assert parse_json_object(b"  ") == {}
 
 
