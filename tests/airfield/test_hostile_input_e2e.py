@@ -302,3 +302,64 @@ async def test_trailing_commas_are_refused_and_strings_kept(api: httpx.AsyncClie
     run_id = await execute(api, "hello", name=text)
     run = await api.get("/v0/runs/get", params={"id": run_id})
     assert run.json()["paramValues"]["name"] == text
+
+
+async def test_log_tokens_out_of_range_are_400(api: httpx.AsyncClient) -> None:
+    """A log token past 64 bits, or with non-ASCII digits, is 400 naming it (was a 500)."""
+    run_id = await execute(api, "hello", name="tokens")
+    for token in ("lt_" + "9" * 20, "lt_" + "1" * 400, "lt_²", "lt_١٢"):
+        for name in ("prev_token", "next_token"):
+            response = await api.get("/v0/runs/getLogs", params={"runID": run_id, name: token})
+            assert name in _is_clear_4xx(response)["error"], token
+    ok = await api.get("/v0/runs/getLogs", params={"runID": run_id, "prev_token": "lt_0"})
+    assert ok.status_code == 200
+
+
+LONE_SURROGATE = "\\ud800"  # as JSON text: an escape that decodes to no character
+
+
+async def test_lone_surrogates_are_400_everywhere(api: httpx.AsyncClient) -> None:
+    """An ID, name or parameter value holding a lone surrogate is 400 invalid_body on every
+    endpoint (each of these once answered 500, or failed the run inside airfield)."""
+    run_id = await execute(api, "hello", name="surrogates")
+    bad = LONE_SURROGATE
+    cases = [
+        ("/v0/runs/cancel", '{"runID": "run' + bad + '"}'),
+        ("/v0/prompts/submit", '{"id": "prm' + bad + '", "values": {}}'),
+        ("/v0/prompts/cancel", '{"id": "prm' + bad + '"}'),
+        ("/v0/sessions/cancel", '{"id": "ses' + bad + '"}'),
+        (
+            "/v0/displays/create",
+            '{"runID": "'
+            + run_id
+            + '", "display": {"kind": "markdown", "content": "'
+            + bad
+            + '"}}',
+        ),
+        ("/v0/displays/create", '{"runID": "' + bad + '", "display": {"kind": "markdown"}}'),
+        ("/v0/resources/create", '{"kind": "rest", "name": "' + bad + '", "resource": {}}'),
+        ("/v0/resources/update", '{"id": "res' + bad + '", "kind": "rest", "name": "x"}'),
+        ("/v0/tasks/execute", '{"slug": "hello", "paramValues": {"name": "' + bad + '"}}'),
+        ("/v0/tasks/execute", '{"slug": "hello", "paramValues": {"' + bad + '": "x"}}'),
+    ]
+    for path, body in cases:
+        response = await api.post(path, content=body.encode())
+        body_json = _is_clear_4xx(response)
+        assert body_json["code"] == "invalid_body", (path, body_json)
+        assert "lone surrogate" in body_json["error"]
+
+
+async def test_sleeps_create_refuses_durations_past_64_bits(api: httpx.AsyncClient) -> None:
+    """sleeps/create with durationMs of 2^63 or more is 400 naming it (was a 500)."""
+    calls = [
+        ["POST", "/v0/sleeps/create", {"durationMs": 2**63, "until": "2030-01-01T00:00:00Z"}],
+        ["POST", "/v0/sleeps/create", {"durationMs": 10**30, "until": "2030-01-01T00:00:00Z"}],
+        ["POST", "/v0/sleeps/create", {"durationMs": 2**63 - 1, "until": "2030-01-01T00:00:00Z"}],
+    ]
+    run_id = await execute(api, "probe", calls=json.dumps(calls))
+    assert (await wait_run(api, run_id))["status"] == "Succeeded"
+    first, second, at_bound = await output_of(api, run_id)
+    for answer in (first, second):
+        assert answer["status"] == 400, answer
+        assert "durationMs" in answer["body"]["error"]
+    assert at_bound["status"] == 200, at_bound
