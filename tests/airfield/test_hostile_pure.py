@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from airfield.errors import ApiError
+from airfield.processes import base_environment
 from airfield.request_body import MAX_DEPTH, parse_json_object
 from airfield.resource_config import REDACTED, keep_write_only, may_read, public_view
 from airfield.secret_box import SecretBox, SecretKeyError, new_key
@@ -158,3 +159,30 @@ def test_parameter_values_at_the_bounds_accepted() -> None:
     assert check_values([_param("integer")], {"p": "-9223372036854775808"}) == {"p": -(2**63)}
     assert check_values([_param("integer")], {"p": "000042"}) == {"p": 42}
     assert check_values([_param("string")], {"p": "x" * 99_000}) == {"p": "x" * 99_000}
+
+
+def test_tasks_inherit_an_allowlisted_environment() -> None:
+    server = {
+        "PATH": "/usr/bin",
+        "HOME": "/home/af",
+        "LC_ALL": "C.UTF-8",
+        "TZ": "UTC",
+        "PYTHONPATH": "/app",
+        "SLACK_BOT_TOKEN": "xoxb-1",
+        "SLACK_APP_TOKEN": "xapp-1",
+        "SLACK_SIGNING_SECRET": "s",
+        "AWS_SECRET_ACCESS_KEY": "a",
+        "AIRFIELD_SECRET_KEY": "k",
+        "AIRFIELD_TASK_ENV": "SSL_CERT_FILE, AIRFIELD_API_KEY",
+        "AIRFIELD_API_KEY": "tkn_x",
+        "SSL_CERT_FILE": "/etc/ca.pem",
+        "AIRPLANE_TOKEN": "t",
+    }
+    assert base_environment(server) == {
+        "PATH": "/usr/bin",
+        "HOME": "/home/af",
+        "LC_ALL": "C.UTF-8",
+        "TZ": "UTC",
+        "PYTHONPATH": "/app",
+        "SSL_CERT_FILE": "/etc/ca.pem",
+    }
