@@ -363,3 +363,27 @@ async def test_sleeps_create_refuses_durations_past_64_bits(api: httpx.AsyncClie
         assert answer["status"] == 400, answer
         assert "durationMs" in answer["body"]["error"]
     assert at_bound["status"] == 200, at_bound
+
+
+async def test_time_filters_before_year_1000(api: httpx.AsyncClient) -> None:
+    """`since` and `until` before year 1000 compare as times: since lists every run, until
+    none, and a sleep's `until` is served with four digits (years were stored unpadded)."""
+    run_id = await execute(api, "hello", name="old times")
+    await wait_run(api, run_id)
+    for path, after, before in (
+        ("/v0/runs/list", "since", "until"),
+        ("/v0/sessions/list", "updatedAfter", "updatedBefore"),
+    ):
+        early = "0999-01-01T00:00:00Z"
+        everything = await api.get(path, params={after: early})
+        nothing = await api.get(path, params={before: early})
+        key = "runs" if "runs" in path else "sessions"
+        assert nothing.json()[key] == [], path
+        if key == "runs":
+            assert everything.json()[key], path
+    calls = [["POST", "/v0/sleeps/create", {"durationMs": 1, "until": "0999-01-01T00:00:00Z"}]]
+    probe = await execute(api, "probe", calls=json.dumps(calls))
+    assert (await wait_run(api, probe))["status"] == "Succeeded"
+    [answer] = await output_of(api, probe)
+    sleep = await api.get("/v0/sleeps/get", params={"id": answer["body"]["id"]})
+    assert sleep.json()["until"].startswith("0999-01-01T00:00:00")

@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import sqlite3
+from pathlib import Path
+
 import pytest
 
 from airfield.errors import ApiError
+from airfield.migrations import MIGRATIONS
 from airfield.processes import base_environment
 from airfield.request_body import MAX_DEPTH, parse_json_object
 from airfield.resource_config import REDACTED, keep_write_only, may_read, public_view
 from airfield.secret_box import SecretBox, SecretKeyError, new_key
+from airfield.store import Store
 from airfield.timeutil import parse_query_time
 from airplane_api.models import Parameter
 from airplane_api.params import MAX_VALUES_BYTES, ParamError, check_values
@@ -59,6 +64,9 @@ def test_bodies_accepted() -> None:
         ("2022-01-11 22:32:45.707231+00", "2022-01-11T22:32:45.707231Z"),
         ("2022-01-11T22:32:45 02:00", "2022-01-11T20:32:45.000000Z"),
         ("2022-01-11t22:32:45.123456789-01:30", "2022-01-12T00:02:45.123456Z"),
+        ("0999-01-01T00:00:00Z", "0999-01-01T00:00:00.000000Z"),
+        ("0001-01-01T00:00:00Z", "0001-01-01T00:00:00.000000Z"),
+        ("0099-12-31T23:00:00-00:30", "0099-12-31T23:30:00.000000Z"),
     ],
 )
 def test_times_accepted(text: str, stored: str) -> None:
@@ -186,3 +194,28 @@ def test_tasks_inherit_an_allowlisted_environment() -> None:
         "PYTHONPATH": "/app",
         "SSL_CERT_FILE": "/etc/ca.pem",
     }
+
+
+async def test_unpadded_years_stored_before_are_padded(tmp_path: Path) -> None:
+    """A sleep's `until` stored as `999-...` by an older airfield is read back as `0999-...`."""
+    path = tmp_path / "old.db"
+    with sqlite3.connect(path) as conn:
+        for script in MIGRATIONS[:4]:
+            conn.executescript(script)
+        conn.execute("PRAGMA user_version = 4")
+        conn.execute(
+            "INSERT INTO sleeps VALUES ('slp1', 'run1', 1, '999-01-01T00:00:00.000000Z', 'x')"
+        )
+        conn.execute(
+            "INSERT INTO sleeps VALUES ('slp2', 'run1', 1, '2024-01-01T00:00:00.000000Z', 'x')"
+        )
+    conn.close()
+    store = await Store.open(path)
+    try:
+        old, new = await store.sleeps.get("slp1"), await store.sleeps.get("slp2")
+    finally:
+        await store.close()
+    assert old is not None
+    assert old.until == "0999-01-01T00:00:00.000000Z"
+    assert new is not None
+    assert new.until == "2024-01-01T00:00:00.000000Z"
