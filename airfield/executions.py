@@ -9,11 +9,24 @@ from airplane_api.params import ParamError, check_values
 
 from .definitions import TaskDef
 from .envs import Environment
-from .errors import bad_request
+from .errors import ApiError, bad_request
 from .ids import new_id
 from .runner import Runner
 from .store import NewRun, RunRecord, Store
 from .views import parameter_wire
+
+
+def check_may_start(task: TaskDef, *, parent_id: str | None) -> None:
+    """The one permission check for starting a task, however it starts (tasks/execute, a
+    runbook's step, a run's child): a task with `requireRequests` is started only by a run
+    (`parent_id`, a task already running calling airplane.execute), never by a key or a
+    session a key started. 403 `task_must_be_requested` otherwise."""
+    if task.require_requests and parent_id is None:
+        raise ApiError(
+            403,
+            f"task {task.slug!r} requires a request and cannot be executed directly",
+            "task_must_be_requested",
+        )
 
 
 async def start_run(
@@ -28,7 +41,9 @@ async def start_run(
     session_id: str | None = None,
     resources: Mapping[str, str] | None = None,
 ) -> RunRecord:
-    """Validate `values` against the task (400 naming the parameter) and queue a run."""
+    """Check the caller may start `task` (check_may_start), validate `values` against it
+    (400 naming the parameter) and queue a run."""
+    check_may_start(task, parent_id=parent_id)
     try:
         checked = check_values(task.parameters, values)
     except ParamError as exc:

@@ -160,4 +160,11 @@ MIGRATIONS: tuple[str, ...] = (
     """
     ALTER TABLE users ADD COLUMN acting_for INTEGER NOT NULL DEFAULT 0;
     """,
+    # 5: times are stored with four-digit years; a sleep's `until` before year 1000 was stored
+    # as `999-...` (unpadded), which sorts after every later year as text.
+    """
+    UPDATE sleeps SET until = '0' || until WHERE instr(until, '-') = 4;
+    UPDATE sleeps SET until = '00' || until WHERE instr(until, '-') = 3;
+    UPDATE sleeps SET until = '000' || until WHERE instr(until, '-') = 2;
+    """,
 )

@@ -37,12 +37,47 @@ def command_for(task: TaskDef, param_values: Mapping[str, Any]) -> tuple[list[st
     return ["bash", str(task.entrypoint)], env
 
 
-def base_environment() -> dict[str, str]:
-    """airfield's own environment minus its secrets and any Airplane settings."""
+# What a task process takes from airfield's environment: what is needed to find programs,
+# write temporary files, format text and run Python. Nothing else (the Slack tokens of a bot in
+# the same container, airfield's own AIRFIELD_* secrets, cloud credentials) reaches a task;
+# a task's own settings belong in its definition's `envVars`.
+_PASSED_NAMES = frozenset(
+    {
+        "PATH",
+        "HOME",
+        "USER",
+        "LOGNAME",
+        "LANG",
+        "LANGUAGE",
+        "TZ",
+        "TMPDIR",
+        "TEMP",
+        "TMP",
+        "PYTHONPATH",
+        "PYTHONHOME",
+        "PYTHONIOENCODING",
+        "PYTHONUTF8",
+        "PYTHONDONTWRITEBYTECODE",
+        "PYTHONPYCACHEPREFIX",
+        "VIRTUAL_ENV",
+    }
+)
+_PASSED_PREFIXES = ("LC_",)
+# Extra names an operator lets through (comma-separated), e.g. SSL_CERT_FILE or HTTPS_PROXY.
+EXTRA_NAMES_VARIABLE = "AIRFIELD_TASK_ENV"
+
+
+def base_environment(environ: Mapping[str, str] | None = None) -> dict[str, str]:
+    """The part of airfield's environment a task inherits: an allowlist (_PASSED_NAMES, LC_*,
+    and the names listed in AIRFIELD_TASK_ENV), never airfield's own AIRFIELD_* settings nor
+    AIRPLANE_*/PARAM_* values (airfield sets those per run)."""
+    source = os.environ if environ is None else environ
+    extra = {n.strip() for n in source.get(EXTRA_NAMES_VARIABLE, "").split(",") if n.strip()}
     return {
         name: value
-        for name, value in os.environ.items()
-        if not name.startswith(("AIRFIELD_", "AIRPLANE_", "PARAM_"))
+        for name, value in source.items()
+        if (name in _PASSED_NAMES or name.startswith(_PASSED_PREFIXES) or name in extra)
+        and not name.startswith(("AIRFIELD_", "AIRPLANE_", "PARAM_"))
     }
 
 

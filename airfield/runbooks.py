@@ -19,7 +19,7 @@ from airplane_api.params import ParamError, check_values
 from .definitions import Catalog, PromptStep, RunbookDef, TaskStep
 from .envs import Environment, environment_by_id
 from .errors import ApiError, bad_request, conflict, not_found
-from .executions import start_run
+from .executions import check_may_start, start_run
 from .ids import new_id
 from .notify import Notifier
 from .runner import Runner
@@ -71,7 +71,12 @@ class SessionEngine:
     async def execute(
         self, runbook: RunbookDef, values: Mapping[str, Any], env: Environment, created_by: str
     ) -> SessionRecord:
-        """Check parameters (400 naming the parameter) and start a session."""
+        """Check parameters (400 naming the parameter) and that every task step may be started
+        (check_may_start: a session's runs have no parent run), then start a session."""
+        for step in runbook.steps:
+            task = self.catalog.task_by_ref(step.task) if isinstance(step, TaskStep) else None
+            if task is not None:
+                check_may_start(task, parent_id=None)
         try:
             checked = check_values(runbook.parameters, values)
         except ParamError as exc:

@@ -11,8 +11,12 @@ from datetime import UTC, datetime, timedelta
 
 
 def to_text(moment: datetime) -> str:
-    """Format a datetime as `2022-01-11T22:32:45.601486Z`."""
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    """Format a datetime as `2022-01-11T22:32:45.601486Z`, the year always four digits.
+
+    strftime's `%Y` writes year 999 as `999` (glibc), which sorts after `2022` as text, so a
+    filter `since=0999-...` listed nothing and `until=0999-...` everything."""
+    utc = moment.astimezone(UTC)
+    return f"{utc.year:04d}-{utc:%m-%dT%H:%M:%S.%f}Z"
 
 
 def now_text() -> str:

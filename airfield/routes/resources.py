@@ -84,10 +84,14 @@ async def create(ctx: Ctx) -> dict[str, Any]:
 
 
 async def update(ctx: Ctx) -> dict[str, Any]:
-    """Replace a resource; its kind must stay the same, stored secrets stay unless replaced."""
+    """Replace a resource; its kind must stay the same, stored secrets stay unless replaced.
+
+    A caller may only update what it may read: a private resource it cannot see is 404 here
+    exactly as on resources/get, so a key cannot repoint one at a host of its own and keep the
+    stored password."""
     request = parse_model(UpdateResourceRequest, ctx.body)
     old = await _stored(ctx, request.id)
-    if old is None or old.id != request.id:
+    if old is None or old.id != request.id or not await _readable(ctx, [old]):
         raise not_found(f"resource {request.id!r} not found")
     if request.kind != old.kind:
         raise bad_request(f"kind must match the resource's kind {old.kind!r}")

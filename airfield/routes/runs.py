@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import time
 from typing import Any
 
@@ -16,6 +17,8 @@ from ..views import run_wire
 _LOG_PAGE = 1000
 HOLD_SECONDS = 5.0  # below airplanesdk's 10 s request timeout
 _TOKEN_PREFIX = "lt_"
+_TOKEN = re.compile(r"lt_([0-9]{1,19})")
+_MAX_SEQUENCE = 2**63 - 1
 
 
 async def find_run(ctx: Ctx, run_id: str) -> RunRecord:
@@ -81,12 +84,17 @@ async def list_runs(ctx: Ctx) -> dict[str, Any]:
 
 
 def _read_token(ctx: Ctx, name: str) -> int | None:
+    """A log page token: `lt_` and a log line's sequence number, a SQLite integer (64-bit).
+
+    ASCII digits only (str.isdigit also takes `²`, which int() refuses) and within 64 bits
+    (SQLite refuses a larger parameter), so no token can turn into a 500."""
     text = ctx.arg(name)
     if not text:
         return None
-    if not text.startswith(_TOKEN_PREFIX) or not text[len(_TOKEN_PREFIX) :].isdigit():
-        raise bad_request(f"{name} is not a token this server gave out: {text!r}")
-    return int(text[len(_TOKEN_PREFIX) :])
+    match = _TOKEN.fullmatch(text)
+    if match is None or int(match[1]) > _MAX_SEQUENCE:
+        raise bad_request(f"{name} is not a token this server gave out: {text[:60]!r}")
+    return int(match[1])
 
 
 async def get_logs(ctx: Ctx) -> dict[str, Any]:

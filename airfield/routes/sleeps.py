@@ -10,6 +10,9 @@ from ..ids import new_id
 from ..pipeline import Ctx, Endpoint
 from ..timeutil import parse_query_time
 
+# SQLite stores 64-bit integers; a larger duration would fail the insert.
+MAX_DURATION_MS = 2**63 - 1
+
 
 async def create(ctx: Ctx) -> dict[str, Any]:
     """Record a sleep of the calling run (airplanesdk then sleeps in the task's process)."""
@@ -17,8 +20,15 @@ async def create(ctx: Ctx) -> dict[str, Any]:
     if run_id is None:
         raise forbidden("sleeps are created by runs, with their run token")
     duration = ctx.body.get("durationMs")
-    if isinstance(duration, bool) or not isinstance(duration, int) or duration < 0:
-        raise bad_request("durationMs must be a whole number of milliseconds", "invalid_param")
+    if (
+        isinstance(duration, bool)
+        or not isinstance(duration, int)
+        or not 0 <= duration <= MAX_DURATION_MS
+    ):
+        raise bad_request(
+            f"durationMs must be a whole number of milliseconds from 0 to {MAX_DURATION_MS}",
+            "invalid_param",
+        )
     try:
         until = parse_query_time(str(ctx.body.get("until") or ""))
     except ValueError as exc:

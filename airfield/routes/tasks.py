@@ -8,7 +8,7 @@ from airplane_api.models import ExecuteTaskRequest
 
 from ..auth import Right
 from ..definitions import TaskDef
-from ..errors import ApiError, not_found
+from ..errors import not_found
 from ..executions import start_run
 from ..pipeline import Ctx, Endpoint, parse_model
 from ..views import task_wire
@@ -23,16 +23,11 @@ def find_task(ctx: Ctx, ref: str) -> TaskDef:
 
 
 async def execute(ctx: Ctx) -> dict[str, Any]:
-    """Start a run of a task; a run token makes it a child of the calling run."""
+    """Start a run of a task; a run token makes it a child of the calling run. Who may start
+    it is decided in start_run (check_may_start), the same for every way a task starts."""
     request = parse_model(ExecuteTaskRequest, ctx.body)
     ref = request.slug or request.id or ""
     task = find_task(ctx, ref)
-    if task.require_requests and ctx.caller.run_id is None:
-        raise ApiError(
-            403,
-            f"task {task.slug!r} requires a request and cannot be executed directly",
-            "task_must_be_requested",
-        )
     run = await start_run(
         ctx.services.store,
         ctx.services.runner,

@@ -13,13 +13,22 @@ from tests.support.airfield import EXAMPLES, AirfieldProcess
 from tests.support.openapi import checking_responses
 
 TEST_TASKS = Path(__file__).with_name("tasks")
+# Secrets a bot in the same container would hold: tasks must never inherit them.
+SERVER_SECRETS = {
+    "SLACK_BOT_TOKEN": "xoxb-server-only",
+    "SLACK_APP_TOKEN": "xapp-server-only",
+    "SLACK_SIGNING_SECRET": "server-only-signing-secret",
+    "CLOUD_SECRET": "server-only",
+}
 
 
 @pytest.fixture(scope="session")
 def airfield(tmp_path_factory: pytest.TempPathFactory) -> Iterator[AirfieldProcess]:
     """One airfield (examples + test tasks) shared by the tests that do not restart it."""
     with AirfieldProcess(
-        tmp_path_factory.mktemp("airfield"), tasks_dirs=[EXAMPLES, TEST_TASKS]
+        tmp_path_factory.mktemp("airfield"),
+        tasks_dirs=[EXAMPLES, TEST_TASKS],
+        env=SERVER_SECRETS,
     ) as server:
         yield server
 

@@ -227,3 +227,163 @@ async def test_displays_need_an_existing_run(api: httpx.AsyncClient) -> None:
         json={"runID": "run20200101zmissing00", "display": {"kind": "markdown", "content": "x"}},
     )
     assert _is_clear_4xx(missing, 404)["code"] == "not_found"
+
+
+BODY_BYTES = 64 * 1024
+
+
+def _padded(prefix: bytes, unit: bytes, suffix: bytes = b"") -> bytes:
+    """`prefix` + `unit` repeated + `suffix`, about BODY_BYTES long."""
+    return prefix + unit * ((BODY_BYTES - len(prefix) - len(suffix)) // len(unit)) + suffix
+
+
+PATHOLOGICAL_BODIES = {
+    "escaped-quotes": _padded(b'"', b'\\"'),
+    "escaped-quotes-in-a-slug": _padded(b'{"slug": "', b'\\"', b'"}'),
+    "deep-arrays": _padded(b"", b"["),
+    "deep-objects": _padded(b"", b'{"a":'),
+    "deep-closed": b"[" * (BODY_BYTES // 2) + b"]" * (BODY_BYTES // 2),
+    "commas-and-brackets": _padded(b'{"slug": "x", "a": [', b",]"),
+    "commas-and-braces": _padded(b'{"slug": "x", "a": ', b",}"),
+    "commas-brackets-in-a-string": _padded(b'{"slug": "x", "a": "', b",],}", b'"}'),
+    "many-small-arrays": _padded(b'{"slug": "no_such_task", "a": [', b"[],", b"[]]}"),
+}
+
+
+async def _best_seconds(api: httpx.AsyncClient, body: bytes, tries: int = 3) -> float:
+    """The fastest of `tries` posts of `body` to tasks/execute; each must be a 4xx."""
+    best = float("inf")
+    for _ in range(tries):
+        began = asyncio.get_running_loop().time()
+        response = await api.post("/v0/tasks/execute", content=body, timeout=10.0)
+        best = min(best, asyncio.get_running_loop().time() - began)
+        assert 400 <= response.status_code < 500, response.text[:300]
+    return best
+
+
+async def test_pathological_bodies_cost_what_a_plain_body_costs(api: httpx.AsyncClient) -> None:
+    """64 KB of escaped quotes, nesting, or commas and brackets is answered (4xx) about as fast
+    as a plain 64 KB body; the JSON checks are linear (each once took 25 s and held the loop)."""
+    plain = _padded(b'{"slug": "no_such_task", "pad": "', b"x", b'"}')
+    assert (await api.post("/v0/tasks/execute", content=plain)).status_code == 404
+    # Floor of 20 ms: on a loaded machine a fast request's time is mostly noise.
+    baseline = max(await _best_seconds(api, plain), 0.02)
+    for name, body in PATHOLOGICAL_BODIES.items():
+        assert abs(len(body) - BODY_BYTES) < 64, name
+        seconds = await _best_seconds(api, body)
+        assert seconds < 10 * baseline, f"{name}: {seconds:.3f} s vs {baseline:.3f} s plain"
+
+
+async def test_healthz_answers_while_pathological_bodies_are_parsed(
+    airfield: AirfieldProcess,
+) -> None:
+    """While pathological bodies are in flight, /healthz still answers within a second."""
+    async with client_for(airfield) as api, httpx.AsyncClient(base_url=airfield.url) as probe:
+        posts = [
+            asyncio.create_task(api.post("/v0/tasks/execute", content=body, timeout=10.0))
+            for body in PATHOLOGICAL_BODIES.values()
+        ]
+        await asyncio.sleep(0)
+        began = asyncio.get_running_loop().time()
+        health = await probe.get("/healthz", timeout=5.0)
+        assert health.status_code == 200
+        assert asyncio.get_running_loop().time() - began < 1.0
+        for response in await asyncio.gather(*posts):
+            assert 400 <= response.status_code < 500, response.text[:300]
+
+
+async def test_trailing_commas_are_refused_and_strings_kept(api: httpx.AsyncClient) -> None:
+    """A trailing comma is a 400 that says so (never silently edited), and commas and brackets
+    inside strings are stored exactly as sent."""
+    text = "keep , ] and ,}"
+    body = {"slug": "hello", "paramValues": {"name": text}}
+    comma = await api.post("/v0/tasks/execute", content=json.dumps(body)[:-1] + ",}")
+    assert "trailing comma" in _is_clear_4xx(comma)["error"]
+    run_id = await execute(api, "hello", name=text)
+    run = await api.get("/v0/runs/get", params={"id": run_id})
+    assert run.json()["paramValues"]["name"] == text
+
+
+async def test_log_tokens_out_of_range_are_400(api: httpx.AsyncClient) -> None:
+    """A log token past 64 bits, or with non-ASCII digits, is 400 naming it (was a 500)."""
+    run_id = await execute(api, "hello", name="tokens")
+    for token in ("lt_" + "9" * 20, "lt_" + "1" * 400, "lt_²", "lt_١٢"):
+        for name in ("prev_token", "next_token"):
+            response = await api.get("/v0/runs/getLogs", params={"runID": run_id, name: token})
+            assert name in _is_clear_4xx(response)["error"], token
+    ok = await api.get("/v0/runs/getLogs", params={"runID": run_id, "prev_token": "lt_0"})
+    assert ok.status_code == 200
+
+
+LONE_SURROGATE = "\\ud800"  # as JSON text: an escape that decodes to no character
+
+
+async def test_lone_surrogates_are_400_everywhere(api: httpx.AsyncClient) -> None:
+    """An ID, name or parameter value holding a lone surrogate is 400 invalid_body on every
+    endpoint (each of these once answered 500, or failed the run inside airfield)."""
+    run_id = await execute(api, "hello", name="surrogates")
+    bad = LONE_SURROGATE
+    cases = [
+        ("/v0/runs/cancel", '{"runID": "run' + bad + '"}'),
+        ("/v0/prompts/submit", '{"id": "prm' + bad + '", "values": {}}'),
+        ("/v0/prompts/cancel", '{"id": "prm' + bad + '"}'),
+        ("/v0/sessions/cancel", '{"id": "ses' + bad + '"}'),
+        (
+            "/v0/displays/create",
+            '{"runID": "'
+            + run_id
+            + '", "display": {"kind": "markdown", "content": "'
+            + bad
+            + '"}}',
+        ),
+        ("/v0/displays/create", '{"runID": "' + bad + '", "display": {"kind": "markdown"}}'),
+        ("/v0/resources/create", '{"kind": "rest", "name": "' + bad + '", "resource": {}}'),
+        ("/v0/resources/update", '{"id": "res' + bad + '", "kind": "rest", "name": "x"}'),
+        ("/v0/tasks/execute", '{"slug": "hello", "paramValues": {"name": "' + bad + '"}}'),
+        ("/v0/tasks/execute", '{"slug": "hello", "paramValues": {"' + bad + '": "x"}}'),
+    ]
+    for path, body in cases:
+        response = await api.post(path, content=body.encode())
+        body_json = _is_clear_4xx(response)
+        assert body_json["code"] == "invalid_body", (path, body_json)
+        assert "lone surrogate" in body_json["error"]
+
+
+async def test_sleeps_create_refuses_durations_past_64_bits(api: httpx.AsyncClient) -> None:
+    """sleeps/create with durationMs of 2^63 or more is 400 naming it (was a 500)."""
+    calls = [
+        ["POST", "/v0/sleeps/create", {"durationMs": 2**63, "until": "2030-01-01T00:00:00Z"}],
+        ["POST", "/v0/sleeps/create", {"durationMs": 10**30, "until": "2030-01-01T00:00:00Z"}],
+        ["POST", "/v0/sleeps/create", {"durationMs": 2**63 - 1, "until": "2030-01-01T00:00:00Z"}],
+    ]
+    run_id = await execute(api, "probe", calls=json.dumps(calls))
+    assert (await wait_run(api, run_id))["status"] == "Succeeded"
+    first, second, at_bound = await output_of(api, run_id)
+    for answer in (first, second):
+        assert answer["status"] == 400, answer
+        assert "durationMs" in answer["body"]["error"]
+    assert at_bound["status"] == 200, at_bound
+
+
+async def test_time_filters_before_year_1000(api: httpx.AsyncClient) -> None:
+    """`since` and `until` before year 1000 compare as times: since lists every run, until
+    none, and a sleep's `until` is served with four digits (years were stored unpadded)."""
+    run_id = await execute(api, "hello", name="old times")
+    await wait_run(api, run_id)
+    for path, after, before in (
+        ("/v0/runs/list", "since", "until"),
+        ("/v0/sessions/list", "updatedAfter", "updatedBefore"),
+    ):
+        early = "0999-01-01T00:00:00Z"
+        everything = await api.get(path, params={after: early})
+        nothing = await api.get(path, params={before: early})
+        key = "runs" if "runs" in path else "sessions"
+        assert nothing.json()[key] == [], path
+        if key == "runs":
+            assert everything.json()[key], path
+    calls = [["POST", "/v0/sleeps/create", {"durationMs": 1, "until": "0999-01-01T00:00:00Z"}]]
+    probe = await execute(api, "probe", calls=json.dumps(calls))
+    assert (await wait_run(api, probe))["status"] == "Succeeded"
+    [answer] = await output_of(api, probe)
+    sleep = await api.get("/v0/sleeps/get", params={"id": answer["body"]["id"]})
+    assert sleep.json()["until"].startswith("0999-01-01T00:00:00")

@@ -2,20 +2,27 @@
 
 from __future__ import annotations
 
+import sqlite3
+from pathlib import Path
+
 import pytest
 
 from airfield.errors import ApiError
-from airfield.request_body import MAX_DEPTH, nesting_depth, parse_json_object
+from airfield.migrations import MIGRATIONS
+from airfield.processes import base_environment
+from airfield.request_body import MAX_DEPTH, parse_json_object
 from airfield.resource_config import REDACTED, keep_write_only, may_read, public_view
 from airfield.secret_box import SecretBox, SecretKeyError, new_key
+from airfield.store import Store
 from airfield.timeutil import parse_query_time
 from airplane_api.models import Parameter
 from airplane_api.params import MAX_VALUES_BYTES, ParamError, check_values
 
 
 def test_nesting_depth_ignores_brackets_in_strings() -> None:
-    assert nesting_depth('{"a": "[[[[{{{{", "b": [[1]]}') == 3
-    assert nesting_depth('"\\"[[["') == 0
+    deep = "[" * (MAX_DEPTH - 1) + "]" * (MAX_DEPTH - 1)
+    text = '{"a": "[[[[{{{{", "b": ' + deep + ', "c": "\\"[[["}'
+    assert parse_json_object(text.encode())["c"] == '"[[['
 
 
 @pytest.mark.parametrize(
@@ -28,6 +35,12 @@ def test_nesting_depth_ignores_brackets_in_strings() -> None:
         (b'{"a": "\xff"}', 400, "UTF-8"),
         (b"null", 400, "JSON object"),
         (b"x" * (1024 * 1024 + 1), 413, "larger than"),
+        (b'{"a": [1, 2],}', 400, "trailing comma before '}'"),
+        (b'{"a": [1, 2 , ] }', 400, "trailing comma before ']'"),
+        (b'{"a": "\\ud800"}', 400, "lone surrogate"),
+        (b'{"a": {"\\udfff": 1}}', 400, "lone surrogate"),
+        (b'"' + b'\\"' * 32000, 400, "not JSON"),
+        (b"[" * 500_000, 400, "nested deeper"),
     ],
 )
 def test_bodies_refused_with_the_reason(raw: bytes, status: int, words: str) -> None:
@@ -38,7 +51,9 @@ def test_bodies_refused_with_the_reason(raw: bytes, status: int, words: str) -> 
 
 
 def test_bodies_accepted() -> None:
-    assert parse_json_object(b'{"a": [1, 2.5, {"b": null}],}') == {"a": [1, 2.5, {"b": None}]}
+    assert parse_json_object(b'{"a": [1, 2.5, {"b": null}]}') == {"a": [1, 2.5, {"b": None}]}
+    assert parse_json_object(b'{"a": "keep , ] and ,}"}') == {"a": "keep , ] and ,}"}
+    assert parse_json_object(b'{"a": "\\ud83d\\ude00"}') == {"a": "\U0001f600"}
     assert parse_json_object(b"  ") == {}
 
 
@@ -49,6 +64,9 @@ def test_bodies_accepted() -> None:
         ("2022-01-11 22:32:45.707231+00", "2022-01-11T22:32:45.707231Z"),
         ("2022-01-11T22:32:45 02:00", "2022-01-11T20:32:45.000000Z"),
         ("2022-01-11t22:32:45.123456789-01:30", "2022-01-12T00:02:45.123456Z"),
+        ("0999-01-01T00:00:00Z", "0999-01-01T00:00:00.000000Z"),
+        ("0001-01-01T00:00:00Z", "0001-01-01T00:00:00.000000Z"),
+        ("0099-12-31T23:00:00-00:30", "0099-12-31T23:30:00.000000Z"),
     ],
 )
 def test_times_accepted(text: str, stored: str) -> None:
@@ -149,3 +167,55 @@ def test_parameter_values_at_the_bounds_accepted() -> None:
     assert check_values([_param("integer")], {"p": "-9223372036854775808"}) == {"p": -(2**63)}
     assert check_values([_param("integer")], {"p": "000042"}) == {"p": 42}
     assert check_values([_param("string")], {"p": "x" * 99_000}) == {"p": "x" * 99_000}
+
+
+def test_tasks_inherit_an_allowlisted_environment() -> None:
+    server = {
+        "PATH": "/usr/bin",
+        "HOME": "/home/af",
+        "LC_ALL": "C.UTF-8",
+        "TZ": "UTC",
+        "PYTHONPATH": "/app",
+        "SLACK_BOT_TOKEN": "xoxb-1",
+        "SLACK_APP_TOKEN": "xapp-1",
+        "SLACK_SIGNING_SECRET": "s",
+        "AWS_SECRET_ACCESS_KEY": "a",
+        "AIRFIELD_SECRET_KEY": "k",
+        "AIRFIELD_TASK_ENV": "SSL_CERT_FILE, AIRFIELD_API_KEY",
+        "AIRFIELD_API_KEY": "tkn_x",
+        "SSL_CERT_FILE": "/etc/ca.pem",
+        "AIRPLANE_TOKEN": "t",
+    }
+    assert base_environment(server) == {
+        "PATH": "/usr/bin",
+        "HOME": "/home/af",
+        "LC_ALL": "C.UTF-8",
+        "TZ": "UTC",
+        "PYTHONPATH": "/app",
+        "SSL_CERT_FILE": "/etc/ca.pem",
+    }
+
+
+async def test_unpadded_years_stored_before_are_padded(tmp_path: Path) -> None:
+    """A sleep's `until` stored as `999-...` by an older airfield is read back as `0999-...`."""
+    path = tmp_path / "old.db"
+    with sqlite3.connect(path) as conn:
+        for script in MIGRATIONS[:4]:
+            conn.executescript(script)
+        conn.execute("PRAGMA user_version = 4")
+        conn.execute(
+            "INSERT INTO sleeps VALUES ('slp1', 'run1', 1, '999-01-01T00:00:00.000000Z', 'x')"
+        )
+        conn.execute(
+            "INSERT INTO sleeps VALUES ('slp2', 'run1', 1, '2024-01-01T00:00:00.000000Z', 'x')"
+        )
+    conn.close()
+    store = await Store.open(path)
+    try:
+        old, new = await store.sleeps.get("slp1"), await store.sleeps.get("slp2")
+    finally:
+        await store.close()
+    assert old is not None
+    assert old.until == "0999-01-01T00:00:00.000000Z"
+    assert new is not None
+    assert new.until == "2024-01-01T00:00:00.000000Z"

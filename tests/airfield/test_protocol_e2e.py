@@ -88,14 +88,18 @@ async def test_environment_headers(api: httpx.AsyncClient) -> None:
 
 
 async def test_curl_style_bodies_are_json(api: httpx.AsyncClient) -> None:
-    """A JSON body sent as form data (curl -d), even with the docs' trailing comma, works."""
-    body = '{"slug": "hello", "paramValues": {"name": "curl"},}'
+    """A JSON body sent as form data (curl -d) works; the docs' example with its trailing
+    comma is a 400 that names the comma (strict JSON, as Airplane's clients send)."""
+    body = '{"slug": "hello", "paramValues": {"name": "curl"}}'
     response = await api.post(
         "/v0/tasks/execute",
         content=body,
         headers={"Content-Type": "application/x-www-form-urlencoded"},
     )
     assert response.status_code == 200, response.text
+    comma = await api.post("/v0/tasks/execute", content=body[:-1] + ",}")
+    assert comma.status_code == 400
+    assert "trailing comma" in comma.json()["error"]
     broken = await api.post("/v0/tasks/execute", content="slug=hello")
     assert broken.status_code == 400
     assert broken.json()["error"].startswith("Invalid body")

@@ -162,6 +162,38 @@ async def test_update_keeps_write_only_fields(
     assert after["resource"] == {"key": "REDACTED", "domain": "mg2.example.com"}
 
 
+async def test_update_obeys_read_visibility(server: AirfieldProcess) -> None:
+    """A developer key that gets 404 on a private resource gets the same 404 on updating it:
+    it cannot make it public or repoint its host while keeping the stored password."""
+    hidden = {
+        "kind": "postgres",
+        "name": "Admins only",
+        "isPrivate": True,
+        "permissions": [{"action": "resources.get", "subUserID": "usr_nobody"}],
+        "resource": {"host": "db.internal", "password": "adm-0nly-pw"},
+    }
+    key = await asyncio.to_thread(server.create_key, "dev-updater", "developer")
+    async with (
+        client_for(server) as admin,
+        client_for(server, **{"X-Airplane-API-Key": key}) as dev,
+    ):
+        resource_id = (await admin.post("/v0/resources/create", json=hidden)).json()["id"]
+        read = await dev.get("/v0/resources/get", params={"id": resource_id})
+        assert read.status_code == 404
+        takeover = {
+            **hidden,
+            "id": resource_id,
+            "isPrivate": False,
+            "resource": {"host": "attacker.example", "password": "REDACTED"},
+        }
+        update = await dev.post("/v0/resources/update", json=takeover)
+        assert update.status_code == 404, update.text
+        assert update.json() == read.json()
+        after = (await admin.get("/v0/resources/get", params={"id": resource_id})).json()
+    assert after["resource"]["isPrivate"] is True
+    assert after["resource"]["resource"]["host"] == "db.internal"
+
+
 def _run_cli(
     server: AirfieldProcess, *args: str, key: str | None
 ) -> subprocess.CompletedProcess[str]:
@@ -191,6 +223,9 @@ async def test_database_holds_no_secret_and_the_key_is_required(
     """The database files (with WAL) hold no secret in clear text. Without the key, or with a
     wrong one, airfield refuses to start, saying why; after `secrets rotate` only the new key
     opens them. (Runs last in this module: it stops and restarts the server.)"""
+    async with client_for(server) as api:
+        count = len((await api.get("/v0/resources/list")).json()["resources"])
+    assert count >= len(created)
     await server.stop()
     raw = _database_bytes(server.db_path)
     assert raw, "no database file"
@@ -207,12 +242,12 @@ async def test_database_holds_no_secret_and_the_key_is_required(
 
     rotated = _run_cli(server, "secrets", "rotate", key=f"{new_key},{TEST_SECRET_KEY}")
     assert rotated.returncode == 0, rotated.stderr
-    assert "Re-encrypted 4 resources" in rotated.stdout
+    assert f"Re-encrypted {count} resources" in rotated.stdout
     old_only = _run_cli(server, "serve", "--port", "0", key=TEST_SECRET_KEY)
     assert old_only.returncode == 2
     server.extra_env["AIRFIELD_SECRET_KEY"] = new_key
     await server.start()
     async with client_for(server) as api:
         listed = await api.get("/v0/resources/list")
-    assert len(listed.json()["resources"]) == 4
+    assert len(listed.json()["resources"]) == count
     assert _secret_in(listed.text) == []

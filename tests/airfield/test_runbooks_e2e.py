@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import json
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -9,9 +11,11 @@ import httpx
 
 from airplane_api.models import Runbook, Session, SessionStatus
 from airplane_api.params import visible_params
+from tests.support.airfield import AirfieldProcess
 from tests.support.eventually import eventually
 
-from .helpers import wait_prompts
+from .conftest import client_for
+from .helpers import output_of, wait_prompts, wait_run
 
 
 async def _execute(api: httpx.AsyncClient, slug: str, **params: Any) -> str:
@@ -163,3 +167,27 @@ async def test_runbooks_get_and_list_answer_what_airplanes_clients_read(
     assert [r["slug"] for r in listed] == sorted(r["slug"] for r in listed)
     unknown = await api.get("/v0/runbooks/get", params={"runbookSlug": "nope"})
     assert unknown.status_code == 404
+
+
+async def test_requested_tasks_do_not_run_through_a_runbook(airfield: AirfieldProcess) -> None:
+    """A key that gets 403 on tasks/execute for a `requireRequests` task gets the same 403 on
+    a runbook with that task as a step: no session starts, no run of it exists. A running
+    task (a run token) may still start it as its child, as before."""
+    key = await asyncio.to_thread(airfield.create_key, "dev-gated", "developer")
+    async with client_for(airfield, **{"X-Airplane-API-Key": key}) as api:
+        direct = await api.post("/v0/tasks/execute", json={"slug": "gated"})
+        assert direct.status_code == 403
+        assert direct.json()["code"] == "task_must_be_requested"
+        via_runbook = await api.post("/v0/runbooks/execute", json={"slug": "gated_runbook"})
+        assert via_runbook.status_code == 403, via_runbook.text
+        assert via_runbook.json()["code"] == "task_must_be_requested"
+        sessions = await api.get("/v0/sessions/list", params={"runbookSlug": "gated_runbook"})
+        assert sessions.json()["sessions"] == []
+        child = [["POST", "/v0/tasks/execute", {"slug": "gated"}]]
+        probe = await api.post(
+            "/v0/tasks/execute", json={"slug": "probe", "paramValues": {"calls": json.dumps(child)}}
+        )
+        run_id = probe.json()["runID"]
+        assert (await wait_run(api, run_id))["status"] == "Succeeded"
+        [answer] = await output_of(api, run_id)
+    assert answer["status"] == 200, answer

@@ -59,7 +59,9 @@ async def test_python_task_with_sdk_prompt_sets_outputs(api: httpx.AsyncClient) 
 
 
 async def test_shell_task_gets_params_and_airplane_environment(api: httpx.AsyncClient) -> None:
-    """A shell task sees PARAM_<SLUG>, its envVars and the variables airplanesdk needs."""
+    """A shell task sees PARAM_<SLUG>, its envVars and the variables airplanesdk needs, and of
+    airfield's own environment only the allowlisted names (PATH, HOME, ...): never the
+    server's secrets (Slack tokens of a bot beside it, AIRFIELD_*, anything unlisted)."""
     run_id = await execute(api, "environment", who="Grace Hopper", loud=True)
     run = await wait_run(api, run_id)
     assert run["status"] == "Succeeded"
@@ -77,6 +79,12 @@ async def test_shell_task_gets_params_and_airplane_environment(api: httpx.AsyncC
         "AIRPLANE_ENV_SLUG": True,
         "AIRPLANE_TEAM_ID": True,
         "AIRFIELD_API_KEY": False,
+        "SLACK_BOT_TOKEN": False,
+        "SLACK_APP_TOKEN": False,
+        "SLACK_SIGNING_SECRET": False,
+        "CLOUD_SECRET": False,
+        "PATH": True,
+        "HOME": True,
     }
     assert "to stderr" in await logs_of(api, run_id)
 
