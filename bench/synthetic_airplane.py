@@ -125,8 +125,11 @@ def _time(moment: float, shape: Shape) -> str:
     return stamp.strftime("%Y-%m-%d %H:%M:%S.%f+00")  # the reference's examples
 
 
-def script(count: int, seed: int, start: float) -> list[ScriptedRun]:
-    """Runs created over the first 5 s, lasting 20 to 60 s; one in ten fails.
+def script(
+    count: int, seed: int, start: float, created_over: float = CREATED_OVER
+) -> list[ScriptedRun]:
+    """Runs created over the first `created_over` s (5: a burst), lasting 20 to 60 s; one in
+    ten fails.
 
     One in ten opens a prompt at least 1 s after it starts; the script answers it 10-25 s
     later and the run goes on at least 2 s more before it ends.
@@ -135,7 +138,7 @@ def script(count: int, seed: int, start: float) -> list[ScriptedRun]:
     runs = []
     for number in range(count):
         run_id = f"run_{number:05d}"
-        created = start + rng.uniform(0, CREATED_OVER)
+        created = start + rng.uniform(0, created_over)
         ends = created + rng.uniform(20, 60)
         prompt = None
         if number % PROMPT_EVERY == PROMPT_EVERY // 2:
@@ -158,7 +161,9 @@ def _moment(request: web.Request, name: str) -> float | None:
         raise web.HTTPBadRequest(text=f"{name} is not RFC 3339: {text!r}") from error
 
 
-def build(count: int, seed: int, shape: Shape) -> web.Application:
+def build(
+    count: int, seed: int, shape: Shape, created_over: float = CREATED_OVER
+) -> web.Application:
     """The aiohttp app serving the scripted runs once `/bench/start` was called."""
     runs: list[ScriptedRun] = []
     by_id: dict[str, ScriptedRun] = {}
@@ -170,7 +175,7 @@ def build(count: int, seed: int, shape: Shape) -> web.Application:
 
     async def start(request: web.Request) -> web.Response:
         if not runs:
-            runs.extend(script(count, seed, time.time()))
+            runs.extend(script(count, seed, time.time(), created_over))
             by_id.update({run.id: run for run in runs})
             prompts.update({run.prompt.id: run.prompt for run in runs if run.prompt})
         return web.json_response([asdict(run) for run in runs])
@@ -250,9 +255,11 @@ def build(count: int, seed: int, shape: Shape) -> web.Application:
     return app
 
 
-async def serve(count: int, seed: int, port_file: Path, shape: Shape) -> None:
+async def serve(
+    count: int, seed: int, port_file: Path, shape: Shape, created_over: float = CREATED_OVER
+) -> None:
     """Serve until killed, writing the chosen port to `port_file`."""
-    runner = web.AppRunner(build(count, seed, shape), access_log=None)
+    runner = web.AppRunner(build(count, seed, shape, created_over), access_log=None)
     await runner.setup()
     site = web.TCPSite(runner, "127.0.0.1", 0, backlog=4096)
     await site.start()
@@ -262,11 +269,12 @@ async def serve(count: int, seed: int, port_file: Path, shape: Shape) -> None:
 
 
 def main() -> None:
-    """`N SEED PORT_FILE SHAPE` from the command line."""
-    if len(sys.argv) != 5 or sys.argv[4] not in ("documented", "airfield"):
-        sys.exit("usage: synthetic_airplane.py N SEED PORT_FILE documented|airfield")
+    """`N SEED PORT_FILE SHAPE [CREATED_OVER]` from the command line."""
+    if len(sys.argv) not in (5, 6) or sys.argv[4] not in ("documented", "airfield"):
+        sys.exit("usage: synthetic_airplane.py N SEED PORT_FILE documented|airfield [SECONDS]")
     shape: Shape = "airfield" if sys.argv[4] == "airfield" else "documented"
-    asyncio.run(serve(int(sys.argv[1]), int(sys.argv[2]), Path(sys.argv[3]), shape))
+    over = float(sys.argv[5]) if len(sys.argv) == 6 else CREATED_OVER
+    asyncio.run(serve(int(sys.argv[1]), int(sys.argv[2]), Path(sys.argv[3]), shape, over))
 
 
 if __name__ == "__main__":

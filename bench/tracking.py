@@ -1,37 +1,33 @@
-"""Tracking bench: N runs in flight, from Airplane to Slack, by way of the change feed or not.
+"""Tracking bench: N runs in flight, from Airplane to Slack, under Slack's real limits or none.
 
-    PYTHONPATH=. python bench/tracking.py [--counts 100,1000] [--paced-counts 1000]
+    PYTHONPATH=. python bench/tracking.py [--counts 60,200] [--scenarios tiers,documented]
+                                          [--sustained]
 
-For each N and each scenario, a synthetic Airplane server (`bench/synthetic_airplane.py`, its
-own process: airfield cannot host thousands of real task processes on 2 cores) scripts N runs,
-created over 5 s, lasting 20-60 s, one in ten stopping on a prompt that the script answers in
-Airplane 10-25 s after it opened. A separate bot process launches each run at its creation
-(as `/airplane run` does: adopted with the parent posted at once, ten runs per channel) and
-follows them with the real Tracker, the real AirplaneClient over HTTP (the bot's bounded
-transport), the real Outbox, an in-memory store and a prompt sink that posts each pending prompt
-through the outbox at `Priority.PROMPT`, once per prompt ID. The Slack writer is a stand-in that
-records when each write reached Slack.
+For each N and scenario, a synthetic Airplane server (`bench/synthetic_airplane.py`, its own
+process: airfield cannot host thousands of real task processes on 2 cores) scripts N runs,
+lasting 20-60 s, one in ten stopping on a prompt that the script answers in Airplane 10-25 s
+after it opened, one in ten failing. A Slack process (`bench/slack_server.py`: slackbox, with
+20-150 ms of network per call) stands in for Slack. A bot process launches each run at its
+creation (as `/airplane run` does: adopted with the parent posted at once, ten runs per
+channel) and follows them with the real Tracker, the real AirplaneClient, and the real
+`SlackClient` with its workspace scheduler and `SlackWebWriter`; a prompt sink posts each
+pending prompt once at `Priority.PROMPT`. Every figure is read from what reached Slack.
 
 Scenarios:
-- `documented`: the server speaks only the documented v0 shapes (no `updatedAt`; a prompt is
-  seen only through the prompts endpoints; `since` counts a prompt as an update of its run);
-  the tracker's default budget, TRACKER_REQUESTS_PER_SECOND = 20.
-- `airfield`: the same with airfield's extension (`updatedAt`, moved by a prompt); budget 20.
-- `per-run`: per-run polling (`TrackerSettings(feed="per_run")`, default cadence: each run
-  every second, its prompts every 10 s) with no budget: the naive baseline.
-- `documented+429` (`--paced-counts`): as `documented`, with a Slack stand-in that enforces
-  Slack's documented rate limits (the emulator's `RateLimiter`, from
-  `foundation/slack_limits.py`: each method's tier for the workspace, e.g. chat.update 50/min,
-  and chat.postMessage also about 1/s per channel) at the moment a call arrives after 20-150 ms
-  of network each way, and raises slack_sdk's `SlackApiError` with a 429 and `Retry-After` past
-  it, as slack_sdk does.
+- `documented`: the server speaks only the documented v0 shapes (no `updatedAt`); Slack
+  without limits. `airfield`: airfield's `updatedAt` extension. `per-run`: per-run polling
+  with no Airplane budget (the naive baseline for requests a minute).
+- `tiers`: as `documented`, with slackbox enforcing Slack's tiers (`foundation/slack_limits`).
+- `sustained` (`--sustained`): tiers on, 400 runs created evenly over 10 minutes (40 a minute,
+  80% of chat.update's 50) in four channels, every fourth run also copied to a fifth channel
+  that subscribed to its task (followed at `Origin.SUBSCRIPTION`).
 
-Printed per scenario: Airplane requests per minute (counted by the server) and their ratio to
-per-run polling's, p95 delays from a run's end to the parent edit showing it and to its final
-thread line, p95 delay from a prompt's creation to its message in Slack, prompts never shown
-while pending, Slack writes lost (a final edit, final line or output/log tail missing, or a
-prompt handed to the outbox that never reached Slack), 429s, and the bot's peak RSS; then, per
-scenario, requests and mean wait by budget lane and writes and mean wait by outbox priority.
+The ideal: Slack's own budgets bound how soon an end can show. "ideal edit" is the p95 delay if
+every chat.update (50 a minute, bursts of 10) went to a final edit, in order of the runs' ends;
+"ideal sign" the same when each end may show either by that edit or by the thread line
+(chat.postMessage: 300 a minute for the workspace, 1 a second per channel), whichever is
+sooner. Ratios are measured p95 / ideal p95 (an ideal under 1 s counts as 1 s: below that the
+network and the polling interval, not Slack's budget, set the pace).
 """
 
 from __future__ import annotations
@@ -39,8 +35,8 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import copy
 import json
-import random
 import resource
 import subprocess
 import sys
@@ -51,35 +47,29 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import aiohttp
 import httpx
-from slack_sdk.errors import SlackApiError
-from slack_sdk.web.async_slack_response import AsyncSlackResponse
 
 from airplane_api import AirplaneClient
 from airplane_api.models import Prompt, PromptState
 from bot.http import BoundedTransport
 from bot.kinds import Kind
 from bot.services import AIRPLANE_CONCURRENCY
-from bot.slack.outbox import Outbox, Priority
+from bot.slack.client import SlackClient
+from bot.slack.queueing import Origin, Priority, queued_as
 from bot.tracking.memory import MemoryTrackingStore
 from bot.tracking.model import Tracked
-from bot.tracking.render import FileBody, Message
+from bot.tracking.slack import EVENT_TYPE, SlackWebWriter
 from bot.tracking.tracker import Tracker, TrackerSettings
-from slackbox.limits import RateLimiter
+from foundation.slack_limits import CHANNEL_PACE, tier_of
+from foundation.token_bucket import TokenBucket
+from slackbox.state import BOT_TOKEN
 
 HERE = Path(__file__).resolve().parent
 FINAL = ("Succeeded", "Failed")
-
-
-def shows_end(body: Message) -> bool:
-    """Whether a parent's text says its run ended (`Task x: Succeeded in 3s · ...`)."""
-    head = body.text.split(" · ", 1)[0]
-    return any(f": {status}" in head for status in FINAL)
-
-
 RUNS_PER_CHANNEL = 10
 SEED = 7
-GRACE = 20.0  # seconds after the last scripted end before giving up on what is missing
+GRACE = 30.0  # seconds past the ideal schedule's last edit before giving up on what is missing
 
 
 @dataclass(frozen=True)
@@ -89,13 +79,27 @@ class Scenario:
     name: str
     shape: str
     per_run: bool = False
-    paced_slack: bool = False
+    tiers: bool = False
+    created_over: float = 5.0
+    channels: int = 0  # 0: ten runs per channel; else runs spread over this many channels
+    subscribed_every: int = 0  # every n-th run is also copied to a subscribed channel
 
     def settings(self) -> TrackerSettings:
         """The tracker's settings: the deployment default, or per-run polling unbudgeted."""
         if self.per_run:
             return TrackerSettings(feed="per_run", requests_per_second=1e6)
         return TrackerSettings()  # requests_per_second=20, TRACKER_REQUESTS_PER_SECOND's default
+
+    def channel_of(self, number: int) -> str:
+        """The channel run `number` is started in."""
+        if self.channels:
+            return f"C{number % self.channels:05d}"
+        return f"C{number // RUNS_PER_CHANNEL:05d}"
+
+    def channel_count(self, count: int) -> int:
+        """Channels the Slack stand-in needs (the subscribed one last)."""
+        started = self.channels or (count + RUNS_PER_CHANNEL - 1) // RUNS_PER_CHANNEL
+        return started + (1 if self.subscribed_every else 0)
 
 
 SCENARIOS = {
@@ -104,107 +108,31 @@ SCENARIOS = {
         Scenario("documented", "documented"),
         Scenario("airfield", "airfield"),
         Scenario("per-run", "documented", per_run=True),
-        Scenario("documented+429", "documented", paced_slack=True),
+        Scenario("tiers", "documented", tiers=True),
+        Scenario(
+            "sustained",
+            "documented",
+            tiers=True,
+            created_over=600.0,
+            channels=4,
+            subscribed_every=4,
+        ),
     )
 }
 
 
-class SlackStandIn:
-    """A SlackWriter that records when each write reached Slack, optionally enforcing its limits.
-
-    With `limits`, a call first spends `latency` seconds on the network, then meets Slack's rate
-    limits (its method's workspace budget, and a post its channel's pace) and gets a 429 with
-    `Retry-After` when past them, raised as slack_sdk raises it; then it spends the network time
-    back.
-    """
-
-    def __init__(
-        self,
-        expected: int,
-        limits: RateLimiter | None = None,
-        latency: tuple[float, float] = (0, 0),
-    ) -> None:
-        self.expected = expected
-        self.all_ended = asyncio.Event()
-        self._limits = limits
-        self._latency = latency
-        self._rng = random.Random(SEED)
-        self._parents: dict[str, str] = {}
-        self.writes = 0
-        self.rate_limited = 0
-        self.final_edit_at: dict[str, float] = {}
-        self.posted_at: dict[str, float] = {}  # metadata key -> when it reached Slack
-
-    async def post(self, channel: str, thread_ts: str | None, body: Message, key: str) -> str:
-        """chat.postMessage; a parent is remembered by its ts."""
-        ts = await self._arrive("chat.postMessage", channel)
-        self.posted_at[key] = time.time()
-        if thread_ts is None:
-            self._parents[ts] = key.split(":")[1]
-            self._note_parent(ts, body)
-        await self._network()
-        return ts
-
-    async def update(self, channel: str, ts: str, body: Message) -> None:
-        """chat.update; notes when a parent first shows its run's end."""
-        await self._arrive("chat.update", channel)
-        self._note_parent(ts, body)
-        await self._network()
-
-    async def upload(self, channel: str, thread_ts: str | None, body: FileBody, key: str) -> str:
-        """A file upload (files.completeUploadExternal's budget, Tier 4)."""
-        file_id = await self._arrive("files.completeUploadExternal", channel)
-        self.posted_at[key] = time.time()
-        await self._network()
-        return f"F{file_id}"
-
-    async def find(self, channel: str, thread_ts: str | None, key: str) -> str | None:
-        """Nothing to reconcile in a fresh process."""
-        return None
-
-    async def direct_message(self, user_id: str, body: Message) -> None:
-        """Not expected here: no channel is refused."""
-        self.writes += 1
-
-    async def _network(self) -> None:
-        if self._limits is not None:
-            await asyncio.sleep(self._rng.uniform(*self._latency))
-
-    async def _arrive(self, method: str, channel: str) -> str:
-        """Reach Slack: wait out the network, meet the limits; a new ts for the write."""
-        await self._network()
-        if self._limits is not None:
-            wait = self._limits.check(method, {"channel": channel})
-            if wait is not None:
-                self.rate_limited += 1
-                response = AsyncSlackResponse(
-                    client=None,
-                    http_verb="POST",
-                    api_url=f"https://slack.com/api/{method}",
-                    req_args={},
-                    data={"ok": False, "error": "ratelimited"},
-                    headers={"retry-after": str(wait)},
-                    status_code=429,
-                )
-                raise SlackApiError(f"The request to the Slack API failed. ({method})", response)
-        self.writes += 1
-        return f"{self.writes}.000000"
-
-    def _note_parent(self, ts: str, body: Message) -> None:
-        run_id = self._parents.get(ts)
-        if run_id and run_id not in self.final_edit_at and shows_end(body):
-            self.final_edit_at[run_id] = time.time()
-            if len(self.final_edit_at) >= self.expected:
-                self.all_ended.set()
+def shows_end(text: str) -> bool:
+    """Whether a parent's text says its run ended (`Task x: Succeeded in 3s · ...`)."""
+    head = text.split(" · ", 1)[0]
+    return any(f": {status}" in head for status in FINAL)
 
 
 class BenchPromptSink:
-    """Posts each pending prompt once, through the outbox at the prompts' priority."""
+    """Posts each pending prompt once, in the run's thread, at the prompts' priority."""
 
-    def __init__(self, outbox: Outbox, slack: SlackStandIn) -> None:
-        self._outbox = outbox
+    def __init__(self, slack: SlackClient) -> None:
         self._slack = slack
-        self.claimed: set[str] = set()  # prompts handed to the outbox
+        self.claimed: set[str] = set()  # prompts handed to Slack's scheduler
 
     async def on_prompts(self, tracked: Tracked, thread_ts: str, prompts: Sequence[Prompt]) -> None:
         """Post the prompts not posted yet (a failed post is retried on the next sighting)."""
@@ -213,18 +141,112 @@ class BenchPromptSink:
                 continue
             self.claimed.add(prompt.id)
             try:
-                await self._post(tracked.channel, thread_ts, prompt)
+                with queued_as(Priority.PROMPT):
+                    await self._slack.chat_postMessage(
+                        channel=tracked.channel,
+                        thread_ts=thread_ts,
+                        text=f"{prompt.description} (prompt {prompt.id})",
+                        metadata={"event_type": EVENT_TYPE, "event_payload": {"key": prompt.id}},
+                    )
             except Exception:
                 self.claimed.discard(prompt.id)
                 raise
 
-    async def _post(self, channel: str, thread_ts: str, prompt: Prompt) -> None:
-        body = Message(text=f"{prompt.description} (prompt {prompt.id})")
-        await self._outbox.send(
-            channel,
-            lambda: self._slack.post(channel, thread_ts, body, f"prompt:{prompt.id}"),
-            priority=Priority.PROMPT,
+
+async def _launch(tracker: Tracker, runs: list[dict[str, Any]], scenario: Scenario) -> None:
+    """Adopt each run at its creation, as `/airplane run` does; copies for a subscription."""
+    subscribed = f"C{scenario.channel_count(len(runs)) - 1:05d}"
+    for number, run in enumerate(sorted(runs, key=lambda r: r["created"])):
+        await asyncio.sleep(max(0.0, run["created"] - time.time()))
+        channel = scenario.channel_of(number)
+        tracked = Tracked(Kind.RUN, run["id"], channel, "bench", since=run["created"])
+        await tracker.watch(tracked, initial_status="Queued")
+        if scenario.subscribed_every and number % scenario.subscribed_every == 0:
+            copy_ = Tracked(
+                Kind.RUN,
+                run["id"],
+                subscribed,
+                "bench",
+                since=run["created"],
+                origin=Origin.SUBSCRIPTION,
+            )
+            await tracker.watch(copy_, initial_status="Queued")
+
+
+@dataclass
+class Seen:
+    """What reached Slack, read from the stand-in's record of calls."""
+
+    parent_of: dict[tuple[str, str], tuple[str, str]]  # (channel, ts) -> (run, channel)
+    final_edit: dict[tuple[str, str], float]  # (run, channel) -> first edit showing the end
+    line: dict[tuple[str, str], float]  # (run, channel) -> the thread's ending line
+    tail: set[tuple[str, str]]  # (run, channel) with their output or log tail posted
+    prompt: dict[str, float]  # prompt ID -> posted
+    calls: int
+    refused: dict[str, int]
+
+    @classmethod
+    def of(cls, records: list[dict[str, Any]]) -> Seen:
+        seen = cls({}, {}, {}, set(), {}, 0, {})
+        for call in records:
+            seen.calls += 1
+            if call["status"] == 429:
+                seen.refused[call["method"]] = seen.refused.get(call["method"], 0) + 1
+                continue
+            if not call["ok"]:
+                continue
+            key, method = call["key"] or "", call["method"]
+            if method == "chat.postMessage" and key.startswith("pmt_"):
+                seen.prompt.setdefault(key, call["at"])
+            elif method == "chat.postMessage" and key.startswith("run:"):
+                _, run_id, channel, what = key.split(":", 3)
+                ident = (run_id, channel)
+                if what == "parent":
+                    seen.parent_of[(call["channel"], call["ts"])] = ident
+                elif what.startswith("status:"):
+                    seen.line.setdefault(ident, call["at"])
+                elif what in ("output", "logtail"):
+                    seen.tail.add(ident)
+            elif method == "files.completeUploadExternal":
+                continue  # a long output as a file: counted through its comment's absence
+            elif method == "chat.update":
+                ident_ = seen.parent_of.get((call["channel"], call["ts"]))
+                if ident_ is not None and shows_end(call["text"]):
+                    seen.final_edit.setdefault(ident_, call["at"])
+        return seen
+
+
+def ideal_edits(ends: list[float]) -> list[float]:
+    """Delays if every chat.update went to a final edit, in order of the runs' ends."""
+    tier = tier_of("chat.update")
+    ordered = sorted(ends)
+    bucket = TokenBucket(tier.per_second, tier.burst, stamp=ordered[0] if ordered else 0.0)
+    return [bucket.reserve(end) for end in ordered]
+
+
+def ideal_signs(ends: list[tuple[float, str]]) -> list[float]:
+    """Delays if each end showed by its edit or its thread line, whichever Slack's budgets
+    let go first (chat.update's; chat.postMessage's for the workspace and the channel)."""
+    update, post = tier_of("chat.update"), tier_of("chat.postMessage")
+    ordered = sorted(ends)
+    start = ordered[0][0] if ordered else 0.0
+    edits = TokenBucket(update.per_second, update.burst, stamp=start)
+    posts = TokenBucket(post.per_second, post.burst, stamp=start)
+    channels: dict[str, TokenBucket] = {}
+    delays = []
+    for end, channel in ordered:
+        paced = channels.setdefault(
+            channel, TokenBucket(CHANNEL_PACE.per_second, CHANNEL_PACE.burst, stamp=start)
         )
+        by_edit = copy.copy(edits).reserve(end)
+        by_line = max(copy.copy(posts).reserve(end), copy.copy(paced).reserve(end))
+        if by_edit <= by_line:
+            delays.append(edits.reserve(end))
+        else:
+            posts.reserve(end)
+            paced.reserve(end)
+            delays.append(by_line)
+    return delays
 
 
 def _p95(values: list[float]) -> float:
@@ -232,101 +254,125 @@ def _p95(values: list[float]) -> float:
     return ordered[int(0.95 * (len(ordered) - 1))] if ordered else float("nan")
 
 
-def _final_line(slack: SlackStandIn, run_id: str, status: str) -> float | None:
-    prefix = f"run:{run_id}:"
-    for key, moment in slack.posted_at.items():
-        if key.startswith(prefix) and key.endswith(f":{status}") and ":status:" in key:
-            return moment
-    return None
+async def _calls(http: httpx.AsyncClient, slack_url: str) -> list[dict[str, Any]]:
+    base = slack_url.removesuffix("api/")
+    answer = await http.get(f"{base}bench/calls", timeout=60)
+    records: list[dict[str, Any]] = answer.json()
+    return records
 
 
-async def _launch(tracker: Tracker, runs: list[dict[str, Any]]) -> None:
-    """Adopt each run at its creation, as `/airplane run` does, ten runs per channel."""
-    for number, run in enumerate(sorted(runs, key=lambda r: r["created"])):
-        await asyncio.sleep(max(0.0, run["created"] - time.time()))
-        channel = f"C{number // RUNS_PER_CHANNEL:05d}"
-        tracked = Tracked(Kind.RUN, run["id"], channel, "bench", since=run["created"])
-        await tracker.watch(tracked, initial_status="Queued")
-
-
-async def bot(url: str, scenario: Scenario) -> dict[str, Any]:
+async def bot(airplane_url: str, slack_url: str, scenario: Scenario) -> dict[str, Any]:
     """Launch and follow every scripted run; return the figures."""
-    limits = RateLimiter() if scenario.paced_slack else None
     async with httpx.AsyncClient() as http:
-        runs: list[dict[str, Any]] = (await http.post(f"{url}/bench/start")).json()
-        await http.get(f"{url}/bench/stats", params={"reset": "1"})
-    slack = SlackStandIn(len(runs), limits, latency=(0.02, 0.15))
-    outbox = Outbox()
-    sink = BenchPromptSink(outbox, slack)
+        runs: list[dict[str, Any]] = (await http.post(f"{airplane_url}/bench/start")).json()
+        await http.get(f"{airplane_url}/bench/stats", params={"reset": "1"})
+    session = aiohttp.ClientSession()
+    slack = SlackClient(token=BOT_TOKEN, base_url=slack_url, session=session)
+    sink = BenchPromptSink(slack)
     started = time.time()
-    deadline = max(run["ends"] for run in runs) + GRACE
+    expected = {
+        (run["id"], scenario.channel_of(number))
+        for number, run in enumerate(sorted(runs, key=lambda r: r["created"]))
+    }
+    ideal_end = max(r["ends"] for r in runs) + max(ideal_edits([r["ends"] for r in runs]))
+    deadline = ideal_end + GRACE + (60.0 if scenario.tiers else 0.0)
     transport = BoundedTransport(AIRPLANE_CONCURRENCY)
-    async with AirplaneClient(api_key="tkn_bench", host=url, transport=transport) as client:
+    async with (
+        AirplaneClient(api_key="tkn_bench", host=airplane_url, transport=transport) as client,
+        httpx.AsyncClient() as http,
+    ):
         tracker = Tracker(
-            client, MemoryTrackingStore(), slack, outbox, scenario.settings(), prompt_sink=sink
+            client,
+            MemoryTrackingStore(),
+            SlackWebWriter(slack),
+            scenario.settings(),
+            scheduler=slack.scheduler,
+            prompt_sink=sink,
         )
         await tracker.start()
-        launcher = asyncio.create_task(_launch(tracker, runs))
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(slack.all_ended.wait(), timeout=deadline - time.time())
-        # Requests are counted over the same window as the time (not the stop's draining).
-        async with httpx.AsyncClient() as http:
-            hits: dict[str, int] = (await http.get(f"{url}/bench/stats")).json()
+        launcher = asyncio.create_task(_launch(tracker, runs, scenario))
+        while time.time() < deadline:
+            await asyncio.sleep(5.0)
+            seen = Seen.of(await _calls(http, slack_url))
+            if expected <= set(seen.final_edit) and expected <= set(seen.line):
+                break
+        hits: dict[str, int] = (await http.get(f"{airplane_url}/bench/stats")).json()
         elapsed = time.time() - started
         launcher.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await launcher
         await tracker.stop()
-        await outbox.aclose()
-    return _figures(runs, slack, sink, tracker, outbox, hits, elapsed)
+        records = await _calls(http, slack_url)
+    scheduler = slack.scheduler
+    await scheduler.aclose()
+    await session.close()
+    return _figures(runs, scenario, Seen.of(records), sink, tracker, scheduler, hits, elapsed)
 
 
 def _figures(
     runs: list[dict[str, Any]],
-    slack: SlackStandIn,
+    scenario: Scenario,
+    seen: Seen,
     sink: BenchPromptSink,
     tracker: Tracker,
-    outbox: Outbox,
+    scheduler: Any,
     hits: dict[str, int],
     elapsed: float,
 ) -> dict[str, Any]:
     """What the scenario measured, from the script and what reached Slack."""
-    edit_delays: list[float] = []
-    line_delays: list[float] = []
-    prompt_delays: list[float] = []
+    ordered = sorted(runs, key=lambda r: r["created"])
+    window_start = min(r["created"] for r in runs)
+    window = max(r["created"] for r in runs) - window_start
+    last_third = window_start + window * 2 / 3
+    edit_delays, sign_delays, late_edits, prompt_delays = [], [], [], []
+    ends: list[tuple[float, str]] = []
     lost = never_shown = 0
-    for run in runs:
-        status = "Failed" if run["fails"] else "Succeeded"
-        ending = "logtail" if run["fails"] else "output"
-        edited = slack.final_edit_at.get(run["id"])
-        line = _final_line(slack, run["id"], status)
-        for moment, delays in ((edited, edit_delays), (line, line_delays)):
-            if moment is not None:
-                delays.append(moment - run["ends"])
-        prefix = f"run:{run['id']}:"
-        ended = any(k.startswith(prefix) and k.endswith(ending) for k in slack.posted_at)
-        lost += (edited is None) + (line is None) + (not ended)
+    for number, run in enumerate(ordered):
+        ident = (run["id"], scenario.channel_of(number))
+        ends.append((run["ends"], ident[1]))
+        edited, line = seen.final_edit.get(ident), seen.line.get(ident)
+        if edited is not None:
+            edit_delays.append(edited - run["ends"])
+            if scenario.created_over > 60 and run["created"] >= last_third:
+                late_edits.append(edited - run["ends"])
+        signs = [moment for moment in (edited, line) if moment is not None]
+        if signs:
+            sign_delays.append(min(signs) - run["ends"])
+        lost += (edited is None) + (line is None) + (ident not in seen.tail)
         prompt = run["prompt"]
         if prompt is not None:
-            shown = slack.posted_at.get(f"prompt:{prompt['id']}")
+            shown = seen.prompt.get(prompt["id"])
             if shown is None or shown > prompt["answered"]:
                 never_shown += 1
             if shown is not None:
                 prompt_delays.append(shown - prompt["created"])
             elif prompt["id"] in sink.claimed:
                 lost += 1
+    refused = sum(seen.refused.values())
+    ideal_edit = _p95(ideal_edits([end for end, _ in ends])) if scenario.tiers else 0.0
+    ideal_sign = _p95(ideal_signs(ends)) if scenario.tiers else 0.0
+    p95_edit, p95_sign = _p95(edit_delays), _p95(sign_delays)
     budget = tracker.budget
     return {
-        "requests": sum(hits.values()),
         "requests_per_minute": sum(hits.values()) * 60 / elapsed,
-        "p95_final_edit_s": _p95(edit_delays),
-        "p95_final_line_s": _p95(line_delays),
+        "slack_calls": seen.calls,
+        "rate_limited": refused,
+        "rate_limited_share": refused / max(seen.calls, 1),
+        "refused_by_method": seen.refused,
+        "p95_final_edit_s": p95_edit,
+        "ideal_final_edit_s": ideal_edit,
+        "edit_ratio": p95_edit / max(ideal_edit, 1.0),
+        "p95_first_sign_s": p95_sign,
+        "ideal_first_sign_s": ideal_sign,
+        "sign_ratio": p95_sign / max(ideal_sign, 1.0),
+        "p95_final_edit_last_third_s": _p95(late_edits),
         "p95_prompt_s": _p95(prompt_delays),
         "prompts": sum(1 for run in runs if run["prompt"]),
         "prompts_never_shown": never_shown,
         "lost": lost,
-        "rate_limited": slack.rate_limited,
-        "outbox_retries": outbox.rate_limited,
+        "max_queue_depth": scheduler.max_depth,
+        "folded": scheduler.folded,
+        "dropped": scheduler.dropped,
         "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
         "elapsed_s": elapsed,
         "hits": hits,
@@ -335,37 +381,60 @@ def _figures(
             for lane, n in budget.spent_by_lane.items()
         },
         "priorities": {
-            p.name: [n, round(outbox.waited_by_priority[p] / max(n, 1), 2)]
-            for p, n in outbox.sent_by_priority.items()
+            p.name: [n, round(scheduler.waited_by_priority[p] / max(n, 1), 2)]
+            for p, n in scheduler.sent_by_priority.items()
         },
-        "prompt_checks": tracker.prompt_checks,
-        "fell_back_to_per_run": tracker.per_run and tracker.settings.feed != "per_run",
     }
 
 
+def _start(command: list[str], port_file: Path) -> tuple[subprocess.Popen[bytes], str]:
+    process = subprocess.Popen(command)
+    deadline = time.time() + 30
+    while not port_file.exists() or not port_file.read_text():
+        if time.time() > deadline or process.poll() is not None:
+            process.kill()
+            raise RuntimeError(f"{command[1]} did not start")
+        time.sleep(0.05)
+    return process, port_file.read_text()
+
+
 def run_scenario(count: int, scenario: Scenario) -> dict[str, Any]:
-    """Start a synthetic server for `count` runs and a bot process; their figures."""
+    """Start a synthetic Airplane, a Slack and a bot process for `count` runs; their figures."""
     with tempfile.TemporaryDirectory() as tmp:
-        port_file = Path(tmp) / "port"
-        server = subprocess.Popen(
+        airplane, port = _start(
             [
                 sys.executable,
                 str(HERE / "synthetic_airplane.py"),
                 str(count),
                 str(SEED),
-                str(port_file),
+                str(Path(tmp) / "airplane"),
                 scenario.shape,
-            ]
+                str(scenario.created_over),
+            ],
+            Path(tmp) / "airplane",
+        )
+        slack, slack_url = _start(
+            [
+                sys.executable,
+                str(HERE / "slack_server.py"),
+                str(Path(tmp) / "slack"),
+                str(scenario.channel_count(count)),
+                "tiers" if scenario.tiers else "no-tiers",
+            ],
+            Path(tmp) / "slack",
         )
         try:
-            deadline = time.time() + 30
-            while not port_file.exists() or not port_file.read_text():
-                if time.time() > deadline or server.poll() is not None:
-                    raise RuntimeError("synthetic server did not start")
-                time.sleep(0.05)
-            url = f"http://127.0.0.1:{port_file.read_text()}"
             child = subprocess.run(
-                [sys.executable, __file__, "--bot", url, "--scenario", scenario.name],
+                [
+                    sys.executable,
+                    __file__,
+                    "--bot",
+                    f"http://127.0.0.1:{port}",
+                    "--slack",
+                    slack_url,
+                    "--scenario",
+                    scenario.name,
+                ],
                 capture_output=True,
                 text=True,
             )
@@ -374,50 +443,53 @@ def run_scenario(count: int, scenario: Scenario) -> dict[str, Any]:
             result: dict[str, Any] = json.loads(child.stdout.strip().splitlines()[-1])
             return result
         finally:
-            server.kill()
-            server.wait()
+            for process in (airplane, slack):
+                process.kill()
+                process.wait()
 
 
 HEADER = (
-    f"{'N':>5} {'scenario':<15} {'req/min':>8} {'ratio':>6} {'edit p95':>9} {'line p95':>9} "
-    f"{'prompt p95':>10} {'unshown':>8} {'lost':>5} {'429s':>5} {'RSS MB':>7}"
+    f"{'N':>5} {'scenario':<10} {'req/min':>7} {'429s':>11} {'edit p95':>8} {'ideal':>6} "
+    f"{'ratio':>5} {'sign p95':>8} {'ideal':>6} {'ratio':>5} {'late3rd':>7} {'prompt p95':>10} "
+    f"{'unshown':>7} {'lost':>4} {'maxq':>5}"
 )
 
 
-def _row(count: int, name: str, figures: dict[str, Any], baseline: float | None) -> str:
-    ratio = f"{figures['requests_per_minute'] / baseline:.1%}" if baseline else "-"
-    unshown = f"{figures['prompts_never_shown']}/{figures['prompts']}"
+def _row(count: int, name: str, f: dict[str, Any]) -> str:
+    limited = f"{f['rate_limited']} {f['rate_limited_share']:.1%}"
     return (
-        f"{count:>5} {name:<15} {figures['requests_per_minute']:>8.0f} {ratio:>6} "
-        f"{figures['p95_final_edit_s']:>8.2f}s {figures['p95_final_line_s']:>8.2f}s "
-        f"{figures['p95_prompt_s']:>9.2f}s {unshown:>8} {figures['lost']:>5} "
-        f"{figures['rate_limited']:>5} {figures['peak_rss_mb']:>7.0f}"
+        f"{count:>5} {name:<10} {f['requests_per_minute']:>7.0f} {limited:>11} "
+        f"{f['p95_final_edit_s']:>7.2f}s {f['ideal_final_edit_s']:>5.1f}s {f['edit_ratio']:>5.2f} "
+        f"{f['p95_first_sign_s']:>7.2f}s {f['ideal_first_sign_s']:>5.1f}s "
+        f"{f['sign_ratio']:>5.2f} {f['p95_final_edit_last_third_s']:>6.2f}s "
+        f"{f['p95_prompt_s']:>9.2f}s {f['prompts_never_shown']:>3}/{f['prompts']:<3} "
+        f"{f['lost']:>4} {f['max_queue_depth']:>5}"
     )
 
 
 def main() -> None:
     """Run every scenario and print a table (details of each as one JSON line below it)."""
     parser = argparse.ArgumentParser()
-    parser.add_argument("--counts", default="100,1000")
-    parser.add_argument("--scenarios", default="per-run,documented,airfield")
-    parser.add_argument("--paced-counts", default="1000", help="N for documented+429 ('' none)")
+    parser.add_argument("--counts", default="60,200")
+    parser.add_argument("--scenarios", default="tiers,documented")
+    parser.add_argument("--sustained", action="store_true", help="also 40 runs/min for 10 min")
     parser.add_argument("--bot", help=argparse.SUPPRESS)
+    parser.add_argument("--slack", help=argparse.SUPPRESS)
     parser.add_argument("--scenario", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.bot:
-        print(json.dumps(asyncio.run(bot(args.bot, SCENARIOS[args.scenario]))))
+        print(json.dumps(asyncio.run(bot(args.bot, args.slack, SCENARIOS[args.scenario]))))
         return
-    paced = {int(c) for c in args.paced_counts.split(",") if c}
     print(HEADER, flush=True)
-    for count in [int(c) for c in args.counts.split(",")]:
-        names = args.scenarios.split(",") + (["documented+429"] if count in paced else [])
-        baseline = None
-        for name in names:
-            figures = run_scenario(count, SCENARIOS[name])
-            if name == "per-run":
-                baseline = figures["requests_per_minute"]
-            print(_row(count, name, figures, baseline), flush=True)
-            print("      ", json.dumps(figures), flush=True)
+    plan = [
+        (int(c), name) for c in args.counts.split(",") if c for name in args.scenarios.split(",")
+    ]
+    if args.sustained:
+        plan.append((400, "sustained"))
+    for count, name in plan:
+        figures = run_scenario(count, SCENARIOS[name])
+        print(_row(count, name, figures), flush=True)
+        print("      ", json.dumps(figures), flush=True)
 
 
 if __name__ == "__main__":
