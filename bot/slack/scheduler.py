@@ -127,6 +127,11 @@ class SlackScheduler:
             lane.resize(share, now)
             metrics.set_slack_budget(lane.method, lane.bucket.rate * 60)
 
+    @property
+    def share(self) -> float:
+        """This replica's part of the workspace's budgets."""
+        return self._share
+
     def pending(self, priority: Priority | None = None) -> int:
         """Calls queued and not yet sent, in every method (of one priority, or all)."""
         return sum(

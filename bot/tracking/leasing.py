@@ -24,6 +24,8 @@ from .model import Identity, Tracked, identity
 log = logging.getLogger(__name__)
 
 PREFIX = "tracked:"
+# One lease per live replica: how many share the work, and Slack's budget (`replicas`).
+REPLICA_PREFIX = "replica:"
 
 
 def lease_name(tracked: Tracked) -> str:
@@ -54,6 +56,10 @@ class Leasing(Protocol):
 
     async def holds(self, tracked: Tracked) -> bool:
         """Whether this replica still holds the item's lease (checked before each write)."""
+        ...
+
+    async def replicas(self) -> int:
+        """Say this replica is alive; how many replicas are (itself included)."""
         ...
 
 
@@ -115,6 +121,13 @@ class StoreLeasing:
             return True
         del self._held[held[1].name]
         return False
+
+    async def replicas(self) -> int:
+        """Renew this replica's presence lease and count the live ones: Slack counts the app's
+        calls in a workspace, so each replica takes its share of the budget; a replica that
+        dies stops renewing and its share returns to the others within one lease's life."""
+        await self._leases.acquire(f"{REPLICA_PREFIX}{self._holder}", self._holder, self._ttl)
+        return max(1, len(await self._leases.live(REPLICA_PREFIX)))
 
     def _identities(self) -> set[Identity]:
         return {ident for ident, _ in self._held.values()}

@@ -492,6 +492,8 @@ class Tracker:
     async def _lease_round(self, leasing: Leasing) -> None:
         """Renew our leases, learn items other replicas recorded, take over lapsed ones."""
         held = await leasing.renew()
+        if self.scheduler is not None:
+            self.scheduler.set_share(1.0 / await leasing.replicas())
         stored = {
             identity(tracked): (tracked, progress)
             for tracked, progress in await self.store.active()

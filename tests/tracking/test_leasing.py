@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 from pathlib import Path
 
+from bot.slack.scheduler import SlackScheduler
 from bot.store import Store
 from bot.store.leases import new_holder_id
 from bot.tracking.leasing import StoreLeasing
@@ -108,5 +109,26 @@ async def test_items_are_spread_over_replicas_once_each(tmp_path: Path) -> None:
     assert sorted(channel for channel, thread, _ in slack.posts if thread is None) == [
         f"C{n}" for n in range(6)
     ]
+    await store_a.close()
+    await store_b.close()
+
+
+async def test_replicas_split_the_slack_budget_and_a_dead_one_gives_its_share_back(
+    tmp_path: Path,
+) -> None:
+    """Each replica's lease round counts the live replicas; the scheduler takes 1/count of
+    every method's budget. When one stops renewing, the other takes the whole budget back."""
+    airplane, slack = FakeAirplane(), FakeSlack()
+    path = tmp_path / "bot.db"
+    a, store_a = await replica(path, airplane, slack)
+    b, store_b = await replica(path, airplane, slack)
+    a.scheduler, b.scheduler = SlackScheduler(), SlackScheduler()
+    await cycle(a, b)
+    await cycle(a, b)
+    assert a.scheduler.share == b.scheduler.share == 0.5
+    await asyncio.sleep(TTL * 1.5)  # A dies: no more rounds, its presence lapses
+    b._next_lease_round = 0.0
+    await cycle(b)
+    assert b.scheduler.share == 1.0
     await store_a.close()
     await store_b.close()

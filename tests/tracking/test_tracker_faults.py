@@ -474,6 +474,9 @@ class FailingLeasing:
     async def holds(self, tracked: Tracked) -> bool:
         return True
 
+    async def replicas(self) -> int:
+        return 1
+
 
 async def test_the_lease_loop_survives_failing_rounds_and_logs_once(
     caplog: pytest.LogCaptureFixture,
