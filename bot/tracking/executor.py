@@ -12,10 +12,13 @@ import asyncio
 import logging
 import time
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TypeVar
 
+from cachetools import LRUCache
+
 from ..errors import ChannelGone, NotLeased
+from ..loops import one_line
 from ..slack.errors import slack_error
 from ..slack.queueing import Priority, queued_as
 from .model import Tracked
@@ -26,6 +29,8 @@ from .render import FileBody, Message
 log = logging.getLogger(__name__)
 # Seconds a write may wait for Slack's budget before its lease is checked again.
 FENCE_AGAIN_AFTER = 1.0
+# Messages whose last edit is remembered, to skip repeating it.
+SHOWN_EDITS = 10_000
 T = TypeVar("T")
 
 
@@ -47,6 +52,13 @@ class Executor:
     slack: SlackWriter
     # Checked right before each Slack write (replicas: does this one still hold the lease?).
     fence: Callable[[Tracked], Awaitable[bool]] | None = None
+    # Intermediate edits on their way, not waited for (kept so they are not collected).
+    _behind: set[asyncio.Future[None]] = field(default_factory=set)
+    # What each message (channel, ts) was last edited to: the same text again costs a
+    # chat.update token for nothing (the end shown early, then by the plan).
+    _shown: LRUCache[tuple[str, str], Message] = field(
+        default_factory=lambda: LRUCache(maxsize=SHOWN_EDITS)
+    )
 
     async def _write(
         self,
@@ -84,16 +96,24 @@ class Executor:
 
         Edits go beside the posts, not after them: each method has its own Slack budget, so
         a run's ending line (chat.postMessage) is not held behind its parent's edit
-        (chat.update) when edits are the ones backed up, and the other way round.
+        (chat.update) when edits are the ones backed up, and the other way round. An
+        intermediate edit (below FINAL: Queued to Active, a step's status) is not waited for
+        at all: the item's next plan goes ahead, and its edit of the same message folds into
+        the queued one, so a run that ends while its Active edit waits shows the end in one
+        edit. A final edit is waited for: a final state is never left unsaid.
 
         Raises ChannelGone when Slack refuses the channel itself.
         """
         posts = dict(await self.store.posts(tracked))
-        edits = [
-            asyncio.ensure_future(self._edit(tracked, op, posts))
-            for op in plan.ops
-            if isinstance(op, Edit)
-        ]
+        edits = []
+        for op in plan.ops:
+            if isinstance(op, Edit):
+                edit = asyncio.ensure_future(self._edit(tracked, op, posts))
+                if op.priority <= Priority.FINAL:
+                    edits.append(edit)
+                else:
+                    self._behind.add(edit)
+                    edit.add_done_callback(self._landed)
         try:
             for op in plan.ops:
                 if isinstance(op, Post):
@@ -104,6 +124,12 @@ class Executor:
         if failed:
             raise _channel_gone(tracked, failed[0])
         await self.store.save_progress(tracked, plan.progress)
+
+    def _landed(self, edit: asyncio.Future[None]) -> None:
+        """An intermediate edit nobody waited for came back: say why if it failed."""
+        self._behind.discard(edit)
+        if not edit.cancelled() and (error := edit.exception()) is not None:
+            log.info("an intermediate edit failed (the next one shows more): %s", one_line(error))
 
     async def _post(self, tracked: Tracked, op: Post, posts: dict[str, str | None]) -> None:
         try:
@@ -159,12 +185,15 @@ class Executor:
             log.warning("cannot edit %s of %s: never posted", op.key, tracked.id)
             return
         channel, body = tracked.channel, op.body
+        if self._shown.get((channel, ts)) == body:
+            return
         await self._write(
             tracked,
             op.priority,
             lambda: self.slack.update(channel, ts, body),
             fold_key=f"{channel}:{ts}",
         )
+        self._shown[(channel, ts)] = body
 
 
 def _channel_gone(tracked: Tracked, error: BaseException) -> BaseException:
