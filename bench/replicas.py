@@ -4,7 +4,7 @@
 
 A synthetic Airplane server (`bench/synthetic_airplane.py`, airfield's feed shape) scripts N
 runs as in `bench/tracking.py`. Each replica is its own process with the real Tracker, the
-real AirplaneClient, the real Outbox, the PostgreSQL store (`SqlTrackingStore`) and the
+real AirplaneClient, the PostgreSQL store (`SqlTrackingStore`) and the
 tracker's leases (`StoreLeasing`, `--lease` seconds, the `BOT_LEASE_SECONDS` default 15); it
 launches its share of the runs (as `/airplane run` on that replica would) and follows whatever
 its leases give it. The Slack stand-in of each replica records its writes; parents carry their
@@ -42,7 +42,6 @@ from bench.tracking import RUNS_PER_CHANNEL, SEED, SlackStandIn, _p95, shows_end
 from bot.http import BoundedTransport
 from bot.kinds import Kind
 from bot.services import AIRPLANE_CONCURRENCY
-from bot.slack.outbox import Outbox
 from bot.store import Store
 from bot.store.leases import new_holder_id
 from bot.tracking.leasing import StoreLeasing
@@ -117,13 +116,10 @@ async def replica(url: str, db: str, index: int, count: int, lease: float, out: 
     store = await Store.open(db)
     with out.open("a") as events:
         slack = ReplicaSlack(events)
-        outbox = Outbox()
         leasing = TimedLeasing(store.leases, new_holder_id(), ttl=lease, events=events)
         transport = BoundedTransport(AIRPLANE_CONCURRENCY)
         async with AirplaneClient(api_key="tkn_bench", host=url, transport=transport) as client:
-            tracker = Tracker(
-                client, store.tracking, slack, outbox, TrackerSettings(), leasing=leasing
-            )
+            tracker = Tracker(client, store.tracking, slack, TrackerSettings(), leasing=leasing)
             await tracker.start()
             ordered = sorted(runs, key=lambda r: r["created"])
             for number, run in enumerate(ordered):

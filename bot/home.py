@@ -23,8 +23,9 @@ from slack_sdk.models.views import View
 
 from airplane_api.models import is_terminal_status
 
-from .blocks.runs import slack_date, status_emoji
+from .blocks.runs import status_emoji
 from .ids import ActionId
+from .slack.dates import AGO, DATE_TIME, slack_date
 from .slack.mrkdwn import escape
 from .tracking.model import Progress, Tracked
 
@@ -85,7 +86,9 @@ def _link_button(label: str, url: str, *, primary: bool = False) -> ButtonElemen
 
 def _run_line(tracked: Tracked, progress: Progress) -> str:
     status = progress.parent_status or "Queued"
-    started = f" · started {slack_date(tracked.since)}" if tracked.since else ""
+    # An open run says how long ago it started, kept current by the reader's client.
+    fmt = DATE_TIME if is_terminal_status(status) else AGO
+    started = f" · started {slack_date(tracked.since, fmt)}" if tracked.since else ""
     label = escape(tracked.label)
     name = f"*{escape(tracked.name)}* (`{label}`)" if tracked.name else f"*{label}*"
     ident, shown = escape(tracked.id), escape(status)

@@ -39,6 +39,7 @@ from ..ids import (
 )
 from ..people import actor_mention, slack_user
 from ..slack.clip import clip
+from ..slack.dates import slack_date
 from ..slack.mrkdwn import escape
 from .inputs import input_block
 from .markdown import to_mrkdwn
@@ -374,5 +375,4 @@ def _value_text(value: Any) -> str:
 def _when(moment: datetime | None) -> str:
     if moment is None:
         return ""
-    fallback = moment.isoformat(timespec="seconds")
-    return f" on <!date^{int(moment.timestamp())}^{{date_short_pretty}} at {{time}}|{fallback}>"
+    return f" on {slack_date(moment, '{date_short_pretty} at {time}')}"

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import re
-import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -25,6 +24,7 @@ from foundation.slack_limits import SECTION_TEXT
 from ..ids import ActionId
 from ..kinds import Kind
 from ..slack.clip import clip
+from ..slack.dates import AGO, DATE_TIME, slack_date
 from ..slack.mrkdwn import code_text, escape
 
 __all__ = [
@@ -35,7 +35,6 @@ __all__ = [
     "run_link",
     "run_message",
     "runs_list_message",
-    "slack_date",
     "status_emoji",
     "status_line",
     "value_text",
@@ -74,12 +73,6 @@ def run_link(app_url: str | None, run_id: str, kind: Kind = Kind.RUN) -> str | N
     return f"{app_url.rstrip('/')}/{kind.path}/{run_id}"
 
 
-def slack_date(moment: float, fallback: str = "") -> str:
-    """A moment in the reader's own time zone: Slack's `<!date^…>` formatting."""
-    text = fallback or time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime(moment))
-    return f"<!date^{int(moment)}^{{date_short_pretty}} {{time}}|{text}>"
-
-
 @dataclass(frozen=True)
 class RunSummary:
     """What a run message shows. People are given as mrkdwn (mention or name) already."""
@@ -93,11 +86,10 @@ class RunSummary:
     params: Mapping[str, Any] = field(default_factory=dict)
     link: str | None = None
     kind: Kind = Kind.RUN
-    elapsed: str = ""
     # Who started it when that was not a Slack user of this bot (`requester_id`): a name or a
     # mention resolved through `users/get`; shown as "started in Airplane by …".
     started_in_airplane_by: str = ""
-    # Set once it ended: how long it ran.
+    # Set once it ended: how long it ran (static text; a running one shows when it started).
     duration: str = ""
     started_at: float | None = None
     error: str = ""
@@ -157,14 +149,21 @@ def plain(mrkdwn: str) -> str:
     return text.replace("*", "").strip()
 
 
+def started_ago(run: RunSummary) -> str:
+    """ " · started 3 minutes ago" while it has not ended: Slack's `{ago}`, which each client
+    keeps current, so the message never needs an edit for it; "" once ended or not started."""
+    if run.started_at is None or run.duration or is_terminal_status(run.status):
+        return ""
+    return f" · started {slack_date(run.started_at, AGO)}"
+
+
 def status_line(run: RunSummary) -> str:
     """What is going on, with who decided and how long it took: the parent's main line."""
     shown = run.shown_status
     emoji = status_emoji(shown)
     if shown == "Waiting":
         whom = ", ".join(run.waiting_for or ()) or "a reviewer"
-        line = f"{emoji} *Waiting for approval* from {whom}"
-        return line + (f" · {run.elapsed}" if run.elapsed else "")
+        return f"{emoji} *Waiting for approval* from {whom}{started_ago(run)}"
     if shown == "Rejected":
         how = f" ({escape(run.rejected_as)})" if run.rejected_as else ""
         line = f"{emoji} *Rejected* by {run.rejected_by}{how}"
@@ -174,8 +173,8 @@ def status_line(run: RunSummary) -> str:
         line = f"{emoji} *{shown}*"
     if run.duration:
         line += f" after {run.duration}" if shown != "Succeeded" else f" in {run.duration}"
-    elif run.elapsed and not is_terminal_status(shown):
-        line += f" · running for {run.elapsed}"
+    else:
+        line += started_ago(run)
     if run.error and shown == "Failed":
         line += f": {escape(clip(run.error, 500))}"
     return line
@@ -275,11 +274,11 @@ def list_line(run: RunSummary) -> str:
     slug, run_id = escape(run.slug), escape(run.run_id)
     parts = [f"{status_emoji(shown)} *{slug}* `{run_id}` {status}", f"started by {who}"]
     if run.started_at is not None:
-        parts.append(slack_date(run.started_at))
+        # A running one says how long ago it started, kept current by each reader's client.
+        running = started_ago(run) != ""
+        parts.append(slack_date(run.started_at, AGO if running else DATE_TIME))
     if run.duration:
         parts.append(f"took {run.duration}")
-    elif run.elapsed:
-        parts.append(f"running for {run.elapsed}")
     target = run.link or run.thread_link
     if target:
         parts.append(f"<{target}|open>")

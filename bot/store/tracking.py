@@ -69,8 +69,6 @@ def _progress_json(progress: Progress) -> str:
     return json.dumps(
         {
             "parent_status": progress.parent_status,
-            "parent_elapsed": progress.parent_elapsed,
-            "parent_edited_at": progress.parent_edited_at,
             "thread_status": progress.thread_status,
             "status_seq": progress.status_seq,
             "steps_shown": dict(progress.steps_shown),
@@ -83,11 +81,11 @@ def _progress_json(progress: Progress) -> str:
 
 
 def _progress(text: str) -> Progress:
+    # Keys this version no longer keeps are ignored: rows written before it (which had
+    # `parent_elapsed` and `parent_edited_at`, for elapsed-time edits now gone) still load.
     raw: dict[str, Any] = json.loads(text or "{}")
     return Progress(
         parent_status=str(raw.get("parent_status", "")),
-        parent_elapsed=str(raw.get("parent_elapsed", "")),
-        parent_edited_at=float(raw.get("parent_edited_at", 0.0)),
         thread_status=str(raw.get("thread_status", "")),
         status_seq=int(raw.get("status_seq", 0)),
         steps_shown={str(k): str(v) for k, v in dict(raw.get("steps_shown", {})).items()},

@@ -104,8 +104,6 @@ class Progress:
     """What Slack already shows for one tracked item (kept in the store between restarts)."""
 
     parent_status: str = ""
-    parent_elapsed: str = ""
-    parent_edited_at: float = 0.0
     thread_status: str = ""
     status_seq: int = 0
     steps_shown: Mapping[str, str] = field(default_factory=dict)

@@ -22,10 +22,8 @@ from .model import Loaded, Observation, Progress, Tracked
 from .render import (
     FileBody,
     Message,
-    elapsed_text,
     end_message,
     log_tail_body,
-    observed_elapsed,
     output_body,
     parent_facts,
     parent_message,
@@ -35,7 +33,6 @@ from .render import (
 PARENT_KEY = "parent"
 OUTPUT_KEY = "output"
 LOGTAIL_KEY = "logtail"
-ELAPSED_EDIT_EVERY = 30.0
 
 
 class Need(StrEnum):
@@ -102,41 +99,26 @@ def plan(
     ops: list[Op] = []
     needs = _needs(tracked, seen)
     status = seen.status
-    elapsed = elapsed_text(observed_elapsed(seen, now)) if seen.started_at else ""
     facts = parent_facts(tracked, seen)
     if status != progress.seen_status:
         progress = replace(progress, seen_status=status, seen_since=now)
 
-    # Parent: posted once, edited on every change of what it says and, while running, at most
-    # every 30 s for the elapsed time. Rendered only when sent: most plans change nothing.
+    # Parent: posted once, edited only when what it says changes. A running one says when it
+    # started as a Slack date (`{ago}`) that each client keeps current, so time passing alone
+    # never edits it: edits are kept for news. Rendered only when sent: most plans change nothing.
     def parent() -> Message:
         return parent_message(tracked, seen, now)
 
     def shown(progress: Progress) -> Progress:
-        return replace(
-            progress,
-            parent_status=status,
-            parent_elapsed=elapsed,
-            parent_edited_at=now,
-            parent_facts=facts,
-        )
+        return replace(progress, parent_status=status, parent_facts=facts)
 
     if not progress.parent_status:
         ops.append(Post(PARENT_KEY, parent(), in_thread=False, priority=Priority.STATUS))
         progress = shown(progress)
-    elif (
-        status != progress.parent_status
-        or facts != progress.parent_facts
-        or (seen.terminal and elapsed != progress.parent_elapsed)
-    ):
+    elif status != progress.parent_status or facts != progress.parent_facts:
         # The edit that shows the end outranks every other status write in the channel.
         ops.append(Edit(PARENT_KEY, parent(), Priority.FINAL if seen.terminal else Priority.STATUS))
         progress = shown(progress)
-    elif (
-        elapsed != progress.parent_elapsed and now - progress.parent_edited_at >= ELAPSED_EDIT_EVERY
-    ):
-        ops.append(Edit(PARENT_KEY, parent(), priority=Priority.COSMETIC))
-        progress = replace(progress, parent_elapsed=elapsed, parent_edited_at=now)
 
     # Child runs and session steps: one message each, edited as their status changes.
     shown_steps = dict(progress.steps_shown)

@@ -39,14 +39,15 @@ class FileBody:
     comment: str = ""
 
 
-def elapsed_text(seconds: float) -> str:
-    """Elapsed time to the granularity a 30 s refresh can show (`45s`, `3m 30s`, `1h 02m`)."""
+def duration_text(seconds: float) -> str:
+    """How long an ended run took, written once (`45s`, `3m 07s`, `1h 02m`). A running one
+    shows when it started instead (Slack's `{ago}`), which needs no edits to stay true."""
     whole = int(max(seconds, 0))
     if whole < 60:
         return f"{whole}s"
     minutes, secs = divmod(whole, 60)
     if minutes < 60:
-        return f"{minutes}m {secs // 30 * 30:02d}s"
+        return f"{minutes}m {secs:02d}s"
     hours, minutes = divmod(minutes, 60)
     return f"{hours}h {minutes:02d}m"
 
@@ -57,7 +58,6 @@ def summary(tracked: Tracked, seen: Observation, now: float) -> RunSummary:
     started_by = tracked.requested_by or seen.created_by
     user = slack_user(started_by)
     ended = seen.terminal and seen.started_at is not None
-    elapsed = elapsed_text(observed_elapsed(seen, now)) if seen.started_at else ""
     pending = [p for p in seen.prompts if p.state == "pending"]
     rejected = _rejection(seen)
     return RunSummary(
@@ -71,8 +71,7 @@ def summary(tracked: Tracked, seen: Observation, now: float) -> RunSummary:
         params=tracked.params,
         link=tracked.link or None,
         kind=tracked.kind,
-        elapsed="" if ended else elapsed,
-        duration=elapsed if ended else "",
+        duration=duration_text(observed_elapsed(seen, now)) if ended else "",
         started_at=seen.started_at.timestamp() if seen.started_at else None,
         error=error_text(seen.output.value) if seen.output and seen.status == "Failed" else "",
         waiting_for=(
@@ -108,8 +107,14 @@ def parent_message(tracked: Tracked, seen: Observation, now: float) -> Message:
 
 
 def parent_facts(tracked: Tracked, seen: Observation) -> str:
-    """What the parent shows besides status and time; when this changes, the parent is edited."""
+    """What the parent shows besides its status; when this changes, the parent is edited.
+
+    A running one's time is a Slack date token that never changes; an ended one's duration
+    counts once its end is known (an end first seen without `ended_at` is edited when it is).
+    """
     shown = summary(tracked, seen, 0.0)
+    ended = seen.terminal and seen.ended_at is not None
+    duration = [duration_text(observed_elapsed(seen, 0.0))] if ended else []
     return "|".join(
         [
             ",".join(shown.waiting_for) if shown.waiting_for is not None else "-",
@@ -118,6 +123,7 @@ def parent_facts(tracked: Tracked, seen: Observation) -> str:
             shown.cancelled_by,
             shown.error,
             shown.started_in_airplane_by,
+            *duration,
         ]
     )
 

@@ -50,7 +50,7 @@ from .observe import (
     session_fingerprint,
     waiting_prompt_ids,
 )
-from .plan import ELAPSED_EDIT_EVERY, PARENT_KEY, Edit, Need, Plan, Post, next_needs, plan
+from .plan import PARENT_KEY, Edit, Need, Plan, Post, next_needs, plan
 from .ports import AirplaneSource, PromptSink, SlackWriter, Subscription, TrackingStore
 from .render import (
     Message,
@@ -308,7 +308,7 @@ class Tracker:
                 task.cancel()
 
     async def cycle(self) -> None:
-        """One look at the world: the change feeds, fresh and due items, elapsed-time edits."""
+        """One look at the world: the change feeds, fresh items, items whose plan is due."""
         now = self._clock()
         try:
             await self._look(now)
@@ -354,14 +354,9 @@ class Tracker:
         for item in list(self._items.values()):
             if item.busy or item.retry_at > now or item.progress.done:
                 continue
-            if (
-                item.dirty
-                or (item.wake_at is not None and item.wake_at <= now)
-                or (
-                    item.latest is not None
-                    and now - item.progress.parent_edited_at >= ELAPSED_EDIT_EVERY
-                )
-            ):
+            # Time passing alone plans nothing: a running parent shows its start as a Slack
+            # date that each client keeps current, so it never needs an edit for the time.
+            if item.dirty or (item.wake_at is not None and item.wake_at <= now):
                 self._submit(item)
         if self.prompt_sink is not None:
             self._discover_prompts(now)
@@ -440,7 +435,7 @@ class Tracker:
                 item.latest = latest
                 if item.busy and latest.status.value != item.progress.parent_status:
                     # Its worker waits on one of the item's own queued writes (a thread line,
-                    # an elapsed-time refresh) before it can edit the parent with this status:
+                    # a step's edit) before it can edit the parent with this status:
                     # those writes go at the status edit's priority, not at the channel's back.
                     urgent = Priority.FINAL if latest.status.is_terminal else Priority.STATUS
                     if self.scheduler is not None:
@@ -586,7 +581,7 @@ class Tracker:
 
     async def _apply(self, item: _Item, decided: Plan) -> None:
         if decided.ops or decided.progress != item.progress:
-            # A plan with nothing to do (a Queued run's elapsed-time check) writes nothing.
+            # A plan with nothing to do (an unchanged run seen again) writes nothing.
             await self.executor.apply(item.tracked, decided)
         item.progress = decided.progress
 

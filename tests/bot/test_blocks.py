@@ -234,3 +234,17 @@ def test_rejected_reads_rejected_unless_someone_cancelled_the_run() -> None:
     unattributed = RunSummary(run_id="run3", slug="d", status="Cancelled", rejected_by="<@U0C>")
     assert unattributed.shown_status == "Rejected"
     assert RunSummary(run_id="run4", slug="d", status="Failed").shown_status == "Failed"
+
+
+def test_a_running_run_says_how_long_ago_it_started_without_an_elapsed_time() -> None:
+    """Lists and status replies stay in the channel: a running run's time is a Slack date
+    that each client keeps current ("3 minutes ago"), never a "running for" that freezes."""
+    running = RunSummary("run1", "deploy", "Active", started_at=1_767_000_000.0)
+    message = run_message(running)
+    assert "*Active* · started <!date^1767000000^{ago}|2025-12-29 09:20 UTC>" in str(message)
+    listed = runs_list_message("Recent runs", [running])["blocks"][1]["text"]["text"]
+    assert "<!date^1767000000^{ago}|" in listed
+    ended = RunSummary("run2", "deploy", "Succeeded", started_at=1_767_000_000.0, duration="4s")
+    assert "{ago}" not in str(run_message(ended))
+    assert "*Succeeded* in 4s" in str(run_message(ended))
+    assert "running for" not in str([message, listed])

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from bot.home import PendingApproval, approval_key, home_view, run_key
 from bot.kinds import Kind
 from bot.tracking.model import Progress, Tracked
@@ -31,7 +33,13 @@ def test_waiting_approvals_and_open_runs_come_first_with_buttons() -> None:
     assert "<#D9>" not in str(blocks)
     running = next(b for b in blocks if "run_open" in str(b) and "Deploy" in str(b))
     assert running["accessory"]["url"] == "https://slack.test/archives/C1/p1"
-    assert "<!date^1767000000^" in str(running)  # Slack shows it in the reader's time zone
+    # Slack shows it in the reader's time zone; an open run as "started 3 minutes ago",
+    # kept current by the client, an ended one as the moment it started.
+    assert "started <!date^1767000000^{ago}|" in str(running)
+    ended = replace(DONE, since=1_767_000_000.0)
+    done = home_view([(ended, Progress(parent_status="Succeeded"))], [])
+    assert "<!date^1767000000^{date_short_pretty} {time}|" in str(done)
+    assert "{ago}" not in str(done)
     assert texts.index(next(t for t in texts if "run_open" in t)) < texts.index(
         next(t for t in texts if "run_done" in t)
     )

@@ -123,6 +123,12 @@ def test_prompt_answered_by_switching_to_the_reviewer(page: Any) -> None:
     parent.get_by_role("button", name=re.compile("repl(y|ies), open thread")).wait_for(
         timeout=RUN_MS
     )
+    # The waiting parent says when the run started as a Slack date, shown relative, not as
+    # the raw token nor an elapsed time that freezes between edits.
+    parent.get_by_text("Waiting for approval").wait_for(timeout=RUN_MS)
+    started = parent.locator("time", has_text="ago").first
+    assert re.fullmatch(r"(a few seconds|a minute|\d+ minutes) ago", started.inner_text())
+    assert "<!date" not in parent.inner_text()
     be(page, "bob")
     go(page, "# ops")
     parent = page.locator("#timeline > li", has_text="deploy").last
@@ -138,3 +144,78 @@ def test_prompt_answered_by_switching_to_the_reviewer(page: Any) -> None:
     prompt.get_by_role("button", name="Ship it").click()
     page.locator("#thread-timeline", has_text="Succeeded").wait_for(timeout=RUN_MS)
     shoot(page, "prompt-approved")
+
+
+@pytest.fixture
+def tokyo(browser: Any, playground: RunningPlayground) -> Iterator[Any]:
+    """The page for a viewer in Tokyo (UTC+9, en-US), on a clock the test can move on."""
+    context = browser.new_context(timezone_id="Asia/Tokyo", locale="en-US")
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    page.clock.install()
+    page.goto(playground.url)
+    page.wait_for_selector("body[data-live='true']")
+    yield page
+    context.close()
+    assert errors == [], f"the page raised: {errors}"
+
+
+# 2026-11-27 20:03:46 UTC: 2026-11-28 05:03:46 in Tokyo.
+MOMENT = 1795809826
+RENDER = """async (texts) => {
+  const { mrkdwn } = await import("/static/mrkdwn.js");
+  const names = { users: {}, channels: {} };
+  return texts.map((text) => {
+    const div = document.createElement("div");
+    div.innerHTML = mrkdwn(text, names);
+    return { text: div.textContent, html: div.innerHTML };
+  });
+}"""
+
+
+def test_slack_dates_show_in_the_viewers_time_zone_or_their_fallback(tokyo: Any) -> None:
+    """Each format token is written in the viewer's zone; an unknown token or time shows the
+    fallback, as Slack does; only the first `|` ends the format."""
+    fallback = "2026-11-27 20:03 UTC"
+    shown = tokyo.evaluate(
+        RENDER,
+        [
+            f"<!date^{MOMENT}^{{date_num}} {{time_secs}}|{fallback}>",
+            f"<!date^{MOMENT}^{{date_short}} at {{time}}|{fallback}>",
+            f"<!date^{MOMENT}^{{date_long}}|{fallback}>",
+            f"started <!date^{MOMENT}^{{weekday}}|{fallback}>",
+            f"<!date^soon^{{time}}|{fallback}>",
+            f"<!date^{MOMENT}^{{nope}}|a | b &gt; c>",
+            f"<!date^{MOMENT}^{{date_num}}^https://app.airplane.test/runs/run_1|{fallback}>",
+        ],
+    )
+    assert shown[0]["text"] == "2026-11-28 5:03:46 AM"
+    assert 'datetime="2026-11-27T20:03:46.000Z"' in shown[0]["html"]
+    assert shown[1]["text"] == "Nov 28, 2026 at 5:03 AM"
+    assert shown[2]["text"] == "Saturday, November 28, 2026"
+    assert shown[3]["text"] == f"started {fallback}"
+    assert shown[4]["text"] == fallback
+    assert shown[5]["text"] == "a | b > c"
+    assert shown[6]["text"] == "2026-11-28"
+    assert 'href="https://app.airplane.test/runs/run_1"' in shown[6]["html"]
+
+
+def test_a_slack_ago_date_keeps_itself_current(tokyo: Any) -> None:
+    """`{ago}` reads "a few seconds ago", then, with no new message, "5 minutes ago"."""
+    tokyo.evaluate(
+        """async () => {
+          const { mrkdwn } = await import("/static/mrkdwn.js");
+          const now = Math.floor(Date.now() / 1000);
+          const div = document.createElement("div");
+          div.id = "ago-probe";
+          div.innerHTML = mrkdwn(`started <!date^${now}^{ago}|then>`, { users: {}, channels: {} });
+          document.body.append(div);
+        }"""
+    )
+    probe = tokyo.locator("#ago-probe")
+    assert probe.inner_text() == "started a few seconds ago"
+    tokyo.clock.run_for(5 * 60 * 1000)
+    tokyo.wait_for_function(
+        "() => document.querySelector('#ago-probe').textContent === 'started 5 minutes ago'"
+    )

@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import json
+import sqlite3
+from contextlib import closing
+from pathlib import Path
+
 from bot.kinds import Kind
 from bot.store import Store
 from bot.tracking.model import Progress, Tracked
@@ -32,3 +37,42 @@ async def test_state_survives_reopen(db_location: str) -> None:
     assert await store.tracking.active() == []
     assert await store.tracking.unsubscribe("C1", "deploy")
     await store.close()
+
+
+async def test_progress_stored_by_an_older_version_still_loads(tmp_path: Path) -> None:
+    """Rows written while the tracker refreshed elapsed times (with `parent_elapsed` and
+    `parent_edited_at`) load as they were, without those fields, and are written anew
+    without them."""
+    location = str(tmp_path / "bot.db")
+    store = await Store.open(location)
+    assert await store.tracking.track(RUN)
+    await store.close()
+    old = {
+        "parent_status": "Active",
+        "parent_elapsed": "3m 30s",
+        "parent_edited_at": 1767225600.0,
+        "thread_status": "",
+        "status_seq": 0,
+        "steps_shown": {"r2": "Active"},
+        "seen_status": "Active",
+        "seen_since": 1767225400.0,
+        "done": False,
+        "parent_facts": "-||||||",
+    }
+    with closing(sqlite3.connect(location)) as db, db:
+        db.execute("UPDATE tracked SET progress_json = ?", (json.dumps(old),))
+
+    store = await Store.open(location)
+    expected = Progress(
+        parent_status="Active",
+        steps_shown={"r2": "Active"},
+        seen_status="Active",
+        seen_since=1767225400.0,
+        parent_facts="-||||||",
+    )
+    assert await store.tracking.active() == [(RUN, expected)]
+    await store.tracking.save_progress(RUN, expected)
+    await store.close()
+    with closing(sqlite3.connect(location)) as db:
+        (written,) = db.execute("SELECT progress_json FROM tracked").fetchone()
+    assert "parent_elapsed" not in json.loads(written)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime
 
 from bot.kinds import Kind
@@ -74,19 +75,61 @@ def test_status_change_edits_parent_only() -> None:
     assert held.ops == ()
 
 
-def test_elapsed_edits_at_most_every_30_seconds() -> None:
-    """A long run's parent shows elapsed time, refreshed no more than every 30 s."""
+def test_a_long_run_plans_no_edits_for_time_passing() -> None:
+    """A run that stays Active for hours is never edited for the time: its parent says when it
+    started as a Slack date each client keeps current, so `chat.update` is kept for news."""
     seen = Observation("Active", started_at=at(0))
-    progress = plan(RUN, Progress(), seen, T0.timestamp()).progress
-    edits = []
-    for second in range(1, 181):
+    first = plan(RUN, Progress(), seen, T0.timestamp())
+    parent = first.ops[0].body
+    assert isinstance(parent, Message)
+    assert f"started <!date^{int(T0.timestamp())}^{{ago}}|" in str(parent.blocks)
+    progress, ops = first.progress, []
+    for second in range(1, 4 * 3600, 7):
         result = plan(RUN, progress, seen, T0.timestamp() + second)
-        if any(isinstance(op, Edit) for op in result.ops):
-            edits.append(second)
+        ops += result.ops
+        assert result.wake_at is None  # nothing asks to be planned again for the time either
         progress = result.progress
-    assert edits
-    assert all(b - a >= 30 for a, b in zip([0, *edits], edits, strict=False))
-    assert len(edits) >= 5
+    assert ops == []
+
+
+def test_waiting_for_approval_plans_no_edits_for_time_passing() -> None:
+    """A run waiting for a reviewer is edited when the prompt appears, then not for the time."""
+    waiting = PromptFact("pmt_1", "pending", reviewers=("slack:U2",))
+    active = plan(RUN, Progress(), Observation("Active", started_at=at(0)), T0.timestamp())
+    seen = Observation("Active", started_at=at(0), prompts=(waiting,))
+    asked = plan(RUN, active.progress, seen, T0.timestamp() + 5)
+    assert keys(asked.ops) == ["Edit:parent"]
+    later = [plan(RUN, asked.progress, seen, T0.timestamp() + s).ops for s in (60, 600, 6000)]
+    assert later == [(), (), ()]
+
+
+def test_no_edit_at_cosmetic_priority() -> None:
+    """Every parent write is a status write: none is a refresh the outbox may put off."""
+    progress, now, priorities = Progress(), T0.timestamp(), []
+    for status in ["Queued", "Active", "Active", "Active", "Succeeded"]:
+        seen = Observation(status, started_at=at(0), ended_at=None, output=Loaded(None))
+        result = plan(RUN, progress, seen, now)
+        priorities += [op.priority for op in result.ops if op.key == "parent"]
+        progress, now = result.progress, now + 45
+    assert Priority.COSMETIC not in priorities
+    assert priorities == [Priority.STATUS, Priority.STATUS, Priority.FINAL]
+
+
+def test_an_end_seen_before_its_time_is_edited_once_the_time_is_known() -> None:
+    """An ended run first seen without `ended_at` shows a duration from our clock; when
+    Airplane's end time arrives the parent is edited once to the exact duration."""
+    active = plan(RUN, Progress(), Observation("Active", started_at=at(0)), T0.timestamp())
+    unknown = Observation("Succeeded", started_at=at(0), output=Loaded(None))
+    ended = plan(RUN, active.progress, unknown, T0.timestamp() + 100)
+    assert keys(ended.ops)[0] == "Edit:parent"
+    known = Observation("Succeeded", started_at=at(0), ended_at=at(95), output=Loaded(None))
+    fixed = plan(RUN, replace(ended.progress, done=False), known, T0.timestamp() + 110)
+    assert keys(fixed.ops) == ["Edit:parent"]
+    body = fixed.ops[0].body
+    assert isinstance(body, Message)
+    assert "*Succeeded* in 1m 35s" in str(body.blocks)
+    again = plan(RUN, replace(fixed.progress, done=False), known, T0.timestamp() + 200)
+    assert again.ops == ()
 
 
 def test_success_needs_output_then_posts_a_table() -> None:

@@ -73,9 +73,30 @@ def test_queued() -> None:
     assert ":hourglass_flowing_sand: *Queued*" in text
 
 
-def test_active_shows_elapsed() -> None:
-    text = read(parent_message(ALICE, seen("Active"), NOW))
-    assert ":arrows_counterclockwise: *Active* · running for 1m 30s" in text
+STARTED_AGO = f"started <!date^{int(T0.timestamp())}^{{ago}}|2026-03-01 09:00 UTC>"
+
+
+def test_active_says_when_it_started_as_a_slack_date() -> None:
+    """Slack shows "started 3 minutes ago" in each reader's client and keeps it current; the
+    notification text reads the UTC fallback. No elapsed time that an edit must refresh."""
+    message = parent_message(ALICE, seen("Active"), NOW)
+    text = read(message)
+    assert f":arrows_counterclockwise: *Active* · {STARTED_AGO}" in text
+    assert "Active · started 2026-03-01 09:00 UTC" in message.text
+    assert "running for" not in text
+
+
+def test_a_running_parent_reads_the_same_whenever_it_is_rendered() -> None:
+    """Nothing in a running run's parent depends on the time it is rendered at."""
+    for observation in [seen("Queued"), seen("Active"), seen("Active", prompts=(WAITING,))]:
+        early = parent_message(ALICE, observation, NOW)
+        late = parent_message(ALICE, observation, NOW + 3 * 3600)
+        assert early == late, observation.status
+
+
+def test_waiting_for_approval_says_when_the_run_started() -> None:
+    text = read(parent_message(ALICE, seen("Active", prompts=(WAITING,)), NOW))
+    assert f"*Waiting for approval* from <@U0CAROL> · {STARTED_AGO}" in text
 
 
 def test_waiting_for_approval_names_the_reviewer() -> None:

@@ -23,6 +23,9 @@ async def test_a_session_reads_well(tmp_path: Path) -> None:
     waiting = screens["`/airplane run deploy service=api version=v1.4.0`, waiting"]
     assert "*Waiting for approval* from" in waiting
     assert "*Waiting for approval* from lead@example.com, <@U0CAROL>" in waiting  # ops's member
+    # When it started, as a Slack date each client keeps current: no elapsed time that freezes.
+    assert "<@U0CAROL> · started <!date^" in waiting
+    assert "^{ago}|" in waiting
     assert "Reviewers: lead@example.com, <@U0CAROL> (group `ops`)" in waiting
     dm = screens["The reviewer's DM"]
     assert "Deploy *api* v1.4.0?" in dm  # Airplane's Markdown as mrkdwn

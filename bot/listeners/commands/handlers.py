@@ -5,7 +5,6 @@ from __future__ import annotations
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from typing import Any
 
 from slack_bolt.async_app import AsyncRespond
@@ -45,7 +44,7 @@ from ...slack.clip import clip_message
 from ...slack.errors import slack_call
 from ...slack.mrkdwn import escape
 from ...store import AuditAction
-from ...tracking.render import elapsed_text
+from ...tracking.render import duration_text
 from ...user_errors import (
     form_not_opened,
     no_runbook_form,
@@ -341,7 +340,8 @@ async def status(context: CommandContext, command: StatusCommand) -> None:
 
 
 def _times(run: Run | Session) -> dict[str, Any]:
-    """Start and duration (or elapsed time) of a run or session, for its summary."""
+    """Start and, once ended, duration of a run or session, for its summary (a running one
+    shows how long ago it started as a Slack date, which stays true without edits)."""
     start = getattr(run, "active_at", None) or run.created_at
     if start is None:
         return {}
@@ -350,9 +350,10 @@ def _times(run: Run | Session) -> dict[str, Any]:
         if isinstance(run, Run)
         else (run.updated_at if run.status.is_terminal else None)
     )
-    seconds = ((ended or datetime.now(UTC)) - start).total_seconds()
-    key = "duration" if ended else "elapsed"
-    return {"started_at": start.timestamp(), key: elapsed_text(seconds)}
+    if ended is None:
+        return {"started_at": start.timestamp()}
+    took = duration_text((ended - start).total_seconds())
+    return {"started_at": start.timestamp(), "duration": took}
 
 
 async def _who_started(

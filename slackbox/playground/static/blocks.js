@@ -4,7 +4,7 @@
 // Elements that dispatch (anything in an actions block or a section accessory, inputs with
 // `dispatch_action`) call `ctx.act(block, element, entry)`, as Slack sends `block_actions`.
 
-import { escapeHtml, mrkdwn, textContent, textObject } from "./mrkdwn.js";
+import { dateHtml, escapeHtml, mrkdwn, textContent, textObject } from "./mrkdwn.js";
 
 let uniqueCounter = 0;
 function uid(prefix) {
@@ -381,6 +381,11 @@ function richText(ctx, block) {
     if (item.type === "user") return mrkdwn(`<@${item.user_id}>`, ctx.names);
     if (item.type === "channel") return mrkdwn(`<#${item.channel_id}>`, ctx.names);
     if (item.type === "emoji") return mrkdwn(`:${item.name}:`, ctx.names);
+    // A rich text date element: the same tokens as mrkdwn's <!date^…>; its fallback is plain.
+    if (item.type === "date") {
+      const fallback = String(item.fallback || "").replaceAll("&", "&amp;").replaceAll("<", "&lt;").replaceAll(">", "&gt;");
+      return dateHtml(String(item.timestamp), item.format || "", fallback, item.url || "");
+    }
     return "";
   }).join("");
   const parts = (block.elements || []).map((part) => {

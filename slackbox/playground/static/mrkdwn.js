@@ -1,6 +1,9 @@
 // Slack's mrkdwn and plain_text, rendered to safe HTML (everything the app sent is escaped first).
 // https://api.slack.com/reference/surfaces/formatting: *bold* _italic_ ~strike~ `code` ```pre```,
-// > quotes, <url|text> links, <@U…> user and <#C…> channel mentions, <!here>, :emoji: codes.
+// > quotes, <url|text> links, <@U…> user and <#C…> channel mentions, <!here>, :emoji: codes,
+// <!date^…> times in the viewer's own time zone (dates.js).
+
+import { formatDate, parseDateToken } from "./dates.js";
 
 const EMOJI = {
   arrows_counterclockwise: "🔄", bell: "🔔", eyes: "👀", grey_question: "❔",
@@ -32,9 +35,25 @@ function safeUrl(url) {
   return /^(https?:|mailto:)/i.test(url) ? url : null;
 }
 
-// `<...>` tokens: links and mentions. `names` maps user and channel IDs to names.
+// A Slack date as HTML: a <time> the page keeps current (`refreshDates`), its full moment in
+// the tooltip; the fallback, as Slack shows it, when the time or a format token is unknown.
+// `fallback` is as the app sent it (Slack-escaped).
+export function dateHtml(seconds, format, fallback, link = "") {
+  const text = formatDate(seconds, format);
+  if (text === null) return escapeHtml(decodeSlackEntities(fallback));
+  const moment = new Date(Number(seconds) * 1000);
+  const html = `<time datetime="${moment.toISOString()}" title="${escapeHtml(moment.toLocaleString())}"`
+    + ` data-seconds="${escapeHtml(seconds)}" data-format="${escapeHtml(format)}">${escapeHtml(text)}</time>`;
+  const url = safeUrl(decodeSlackEntities(link));
+  return url ? `<a href="${escapeHtml(url)}" target="_blank" rel="noopener noreferrer">${html}</a>` : html;
+}
+
+// `<...>` tokens: links, mentions and dates. `names` maps user and channel IDs to names.
 function angle(token, names) {
-  const [target, label] = token.split("|", 2);
+  // Only the first `|` separates the target from the label, which may hold more.
+  const bar = token.indexOf("|");
+  const target = bar < 0 ? token : token.slice(0, bar);
+  const label = bar < 0 ? undefined : token.slice(bar + 1);
   if (target.startsWith("@")) {
     const name = names.users[target.slice(1)] || label || target.slice(1);
     return `<span class="mention">@${escapeHtml(name)}</span>`;
@@ -45,9 +64,8 @@ function angle(token, names) {
   }
   if (target.startsWith("!date^")) {
     // <!date^1700000000^{date_short} {time}|fallback>: shown in the reader's own time zone.
-    const seconds = Number(target.split("^")[1]);
-    const shown = Number.isFinite(seconds) ? new Date(seconds * 1000).toLocaleString() : label;
-    return `<time>${escapeHtml(shown || label || "")}</time>`;
+    const { seconds, format, link, fallback } = parseDateToken(token);
+    return dateHtml(seconds, format, fallback, link);
   }
   if (target.startsWith("!")) {
     const word = target.slice(1).split("^")[0];
