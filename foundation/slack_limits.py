@@ -94,6 +94,9 @@ TIER_4 = Tier("tier4", 100, 20)
 # chat.postMessage is "special": about one message a second in a channel (below) and a
 # workspace-wide limit Slack calls "several hundred messages per minute"; we take 300.
 POST_MESSAGE = Tier("special", 300, 30)
+# apps.connections.open is Tier 1, but Socket Mode documents up to 10 open connections per app:
+# opening them together (replicas starting at once) is the "small amount of burst" allowed.
+SOCKET_OPEN = Tier("tier1", 1, 10)
 # Special methods whose pages give no figure (auth.test, chat.getPermalink): taken as Tier 4,
 # the most generous documented tier, so the stand-in never allows more than Slack says.
 SPECIAL = Tier("special", 100, 20)
@@ -112,7 +115,7 @@ CHANNEL_PACED: frozenset[str] = frozenset({"chat.postMessage"})
 
 # Every method the bot or Bolt calls, with its tier from the method's page.
 RATE_TIERS: Mapping[str, Tier] = {
-    "apps.connections.open": TIER_1,
+    "apps.connections.open": SOCKET_OPEN,
     "auth.test": SPECIAL,
     "bots.info": TIER_3,
     "chat.delete": TIER_3,

@@ -30,6 +30,11 @@ __all__ = ["Job", "Lane", "budget_of"]
 Call = Callable[[], Awaitable[Any]]
 # Tokens of burst kept back from Slack's own bucket (see the module's docstring).
 BURST_MARGIN = 1.0
+# Calls less urgent than an ending line (status edits, thread lines, cosmetic calls) may not
+# spend the last half of a method's burst: it is kept for what people wait for, so a run that
+# ends after a wave of status edits still finds tokens for its final edit at once.
+RESERVED_FOR = Priority.ENDING
+RESERVE_SHARE = 0.5
 # A lane blocked only by channel paces looks again this often: a call for another channel
 # may arrive meanwhile and could go at once.
 CHANNEL_NAP = 0.1
@@ -150,11 +155,15 @@ class Lane:
             return None, wait
         best: Job | None = None
         channel_wait = math.inf
+        reserve_wait = self._reserve_wait()
         for job in self.queue:
             if job.fold_key is not None and job.fold_key in self.in_flight:
                 channel_wait = min(channel_wait, CHANNEL_NAP)  # its older edit is on its way
                 continue
             if best is not None and job.rank() >= best.rank():
+                continue
+            if job.priority > RESERVED_FOR and reserve_wait > 0:
+                channel_wait = min(channel_wait, reserve_wait)
                 continue
             paced = self._channel_bucket(job, now)
             if paced is not None and (pace_wait := paced.wait_for_token(now)) > 0:
@@ -171,6 +180,13 @@ class Lane:
         if best.fold_key is not None:
             self.in_flight.add(best.fold_key)
         return best, 0.0
+
+    def _reserve_wait(self) -> float:
+        """Seconds until a less urgent call may take a token without touching the reserve
+        (the bucket was refilled by `ready` just before)."""
+        reserve = math.floor(self.bucket.burst * RESERVE_SHARE)
+        missing = 1.0 + reserve - self.bucket.tokens
+        return 0.0 if missing <= 1e-9 else missing / self.bucket.rate
 
     def sent(self, job: Job) -> None:
         """A call came back (whatever its answer): a newer edit of its message may go."""

@@ -14,6 +14,7 @@ from slack_sdk.web.async_slack_response import AsyncSlackResponse
 
 from bot import metrics
 from bot.errors import NotLeased
+from bot.slack.lane import Job, Lane
 from bot.slack.queueing import Origin, Priority, Queueing
 from bot.slack.scheduler import SHED_AFTER, SlackScheduler
 from foundation.slack_limits import TIER_3, tier_of
@@ -356,3 +357,29 @@ async def test_bookkeeping_failures_never_strand_calls(
     warnings = [r for r in caplog.records if r.levelno >= logging.WARNING]
     assert len(warnings) == 1
     assert "bookkeeping" in warnings[0].getMessage()
+
+
+def test_status_edits_leave_half_the_burst_for_final_edits() -> None:
+    """A wave of status edits may not spend the last half of chat.update's burst: a run that
+    ends just after still gets its final edit at once (the lane's pure decision)."""
+    lane = Lane("chat.update", tier_of("chat.update"), 1.0, 0.0)
+
+    def job(order: int, priority: Priority) -> Job:
+        return Job.of("chat.update", "C1", Queueing(priority), order, 0.0, _never, None)
+
+    for order in range(8):
+        lane.add(job(order, Priority.STATUS))
+    sent = 0
+    while lane.ready(0.0)[0] is not None:
+        sent += 1
+    assert sent == 9 - 4  # a burst of 9 (Slack's 10 less one), 4 kept back
+    assert lane.ready(0.0)[1] == pytest.approx(1.2)  # then at the refill rate
+    lane.add(job(8, Priority.FINAL))
+    final, wait = lane.ready(0.0)
+    assert final is not None
+    assert final.priority is Priority.FINAL
+    assert wait == 0.0
+
+
+async def _never() -> None:
+    raise AssertionError("a pure test makes no call")
