@@ -135,12 +135,19 @@ async def session(slack: SlackEmulator) -> list[Screen]:
         lambda: next((m for m in slack.thread(GENERAL, deploy.ts) if "Stop" in _read(m)), None),
         timeout=WAIT,
     )
-    dm = next(
-        m
-        for c in slack.workspace.channels.values()
-        if c.id.startswith("D")
-        for m in slack.messages(c.id)
-        if "Stop" in _read(m)
+    # The reviewer's DM copy is posted beside the thread's: wait for it too.
+    dm = await slack.wait_for(
+        lambda: next(
+            (
+                m
+                for c in slack.workspace.channels.values()
+                if c.id.startswith("D")
+                for m in slack.messages(c.id)
+                if "Stop" in _read(m)
+            ),
+            None,
+        ),
+        timeout=WAIT,
     )
     screens.append(
         Screen(
