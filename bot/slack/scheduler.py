@@ -273,9 +273,13 @@ class SlackScheduler:
             job.future.set_result(None)
 
     def _raise(self, job: Job, priority: Priority) -> None:
+        """Move a queued call up to `priority`, at the back of that level: among final edits,
+        first come is the run that ended first, not the one whose Active edit queued first."""
         if priority < job.priority:
             self._counted(job.method, job.priority, -1)
             job.priority = priority
+            job.order = next(self._order)
+            job.queued_at = self._clock()
             self._counted(job.method, job.priority, +1)
 
     def _counted(self, method: str, priority: Priority, change: int) -> None:

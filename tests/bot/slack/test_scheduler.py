@@ -383,3 +383,19 @@ def test_status_edits_leave_half_the_burst_for_final_edits() -> None:
 
 async def _never() -> None:
     raise AssertionError("a pure test makes no call")
+
+
+async def test_a_fold_that_raises_a_call_puts_it_at_the_back_of_its_new_level() -> None:
+    """Final edits go in the order the runs ended: a status edit queued early that becomes a
+    final one later does not jump ahead of runs that ended before it."""
+    time = FakeTime()
+    slack = scheduler(time)
+    sent: list[tuple[str, float]] = []
+    call = recorder(sent, time)
+    burst = [send(slack, "chat.update", call(f"b{n}"), "X") for n in range(9)]
+    await asyncio.sleep(0)
+    early = send(slack, "chat.update", call("a-active"), fold_key="a", priority=Priority.STATUS)
+    first_end = send(slack, "chat.update", call("b-final"), fold_key="b", priority=Priority.FINAL)
+    late_end = send(slack, "chat.update", call("a-final"), fold_key="a", priority=Priority.FINAL)
+    await asyncio.gather(*burst, early, first_end, late_end)
+    assert [name for name, _ in sent[9:]] == ["b-final", "a-final"]
