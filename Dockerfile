@@ -30,8 +30,10 @@ VOLUME ["/data"]
 EXPOSE 3000 3001
 # Liveness, never readiness: /healthz calls nothing, so a Slack or Airplane outage does not get
 # the container restarted (a restart cannot fix them). Orchestrators should send traffic by
-# /readyz (503 naming the dependency that is down). HTTP mode serves both on PORT; Socket Mode
-# (SLACK_APP_TOKEN set) on METRICS_PORT, beside /metrics.
+# /readyz (503 naming the dependency that is down). /readyz and /metrics are on METRICS_PORT in
+# both modes, never on PORT, bound to METRICS_HOST: 127.0.0.1 unless set (METRICS_HOST=0.0.0.0
+# for probes and scrapes from outside the container; keep 3001 off the public network). This
+# check runs inside the container: /healthz on PORT in HTTP mode, on METRICS_PORT in Socket Mode.
 HEALTHCHECK --interval=30s --timeout=3s --start-period=10s --retries=3 \
     CMD ["python", "-c", "import os, urllib.request; port = os.environ['METRICS_PORT'] if os.environ.get('SLACK_APP_TOKEN') else os.environ.get('PORT', '3000'); urllib.request.urlopen('http://127.0.0.1:' + port + '/healthz', timeout=2)"]
 CMD ["airplane-bot", "serve"]

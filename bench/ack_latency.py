@@ -13,8 +13,8 @@ Goal: bot p99 < 50 ms and <= 1.5x the bare app's p99.
 
 Metrics are on, as in production: the bot counts every command, Slack call and Airplane
 attempt (`bot/metrics.py`), and during the measurement its `/metrics` and `/readyz` are scraped
-once a second (Prometheus would scrape every 15-30 s); the figures printed at the end come
-from its last scrape.
+on its operators' port (METRICS_PORT in `airplane-bot serve`) once a second (Prometheus would
+scrape every 15-30 s); the figures printed at the end come from its last scrape.
 
 To see where the bot spends its time: `BENCH_PROFILE=/tmp/bot.prof` writes a cProfile of the
 bot's first 20 s; `BENCH_DEBUG=/tmp/bot.log` runs its loop in asyncio debug mode and logs slow
@@ -121,10 +121,14 @@ def slow_airplane(sock: socket.socket, delay: float) -> None:
     _serve(Starlette(routes=[Route("/{path:path}", answer, methods=["GET", "POST"])]), sock)
 
 
-def bot_app(sock: socket.socket, slack_url: str, airplane_url: str, db: str) -> None:
-    """The real bot over HTTP."""
+def bot_app(
+    sock: socket.socket, ops_sock: socket.socket, slack_url: str, airplane_url: str, db: str
+) -> None:
+    """The real bot over HTTP: Slack's requests on `sock`, `/metrics` and `/readyz` on
+    `ops_sock`, in one process and event loop as `airplane-bot serve` has them."""
     from bot.app import build_app
     from bot.config import Settings
+    from bot.ops import build_ops_app
     from bot.readiness import bot_readiness
     from bot.server import build_asgi_app
     from bot.services import open_services
@@ -143,9 +147,15 @@ def bot_app(sock: socket.socket, slack_url: str, airplane_url: str, db: str) -> 
         services = await open_services(settings)
         import uvicorn
 
-        app = build_asgi_app(build_app(services), bot_readiness(services))
-        config = uvicorn.Config(app, log_level="error", access_log=False, lifespan="off")
-        await uvicorn.Server(config).serve(sockets=[sock])
+        app = build_asgi_app(build_app(services), SIGNING_SECRET)
+        ops = build_ops_app(bot_readiness(services))
+        servers = [
+            uvicorn.Server(
+                uvicorn.Config(asgi, log_level="error", access_log=False, lifespan="off")
+            ).serve(sockets=[listener])
+            for asgi, listener in ((app, sock), (ops, ops_sock))
+        ]
+        await asyncio.gather(*servers)
 
     import logging
     import os
@@ -235,13 +245,18 @@ async def _wait_ready(client: httpx.AsyncClient, url: str) -> None:
 async def _scrape_every_second(client: httpx.AsyncClient, base_url: str, last: list[str]) -> None:
     """Scrape the bot as Prometheus and a readiness probe would (more often than they do)."""
     while True:
-        last[:] = [(await client.get(f"{base_url}/metrics")).text]
-        await client.get(f"{base_url}/readyz")
+        last[:] = [(await client.get(f"{base_url}/metrics")).raise_for_status().text]
+        (await client.get(f"{base_url}/readyz")).raise_for_status()
         await asyncio.sleep(1.0)
 
 
 async def measure(
-    urls: dict[str, str], requests: int, warmup: int, slack_url: str, scraped: list[str]
+    urls: dict[str, str],
+    ops_url: str,
+    requests: int,
+    warmup: int,
+    slack_url: str,
+    scraped: list[str],
 ) -> dict[str, list[float]]:
     """Round-trip times in ms per app, sending to the apps alternately, one request at a time."""
     timings: dict[str, list[float]] = {name: [] for name in urls}
@@ -253,13 +268,12 @@ async def measure(
     ):
         for url in urls.values():
             await _wait_ready(client, url)
-        bot_base = urls["bot"].removesuffix("/slack/events")
-        scraping = asyncio.create_task(_scrape_every_second(scraper, bot_base, scraped))
+        scraping = asyncio.create_task(_scrape_every_second(scraper, ops_url, scraped))
         try:
             await _send_all(client, urls, requests, warmup, response_url, timings)
         finally:
             scraping.cancel()
-            scraped.append((await scraper.get(f"{bot_base}/metrics")).text)
+            scraped.append((await scraper.get(f"{ops_url}/metrics")).text)
     return timings
 
 
@@ -335,7 +349,10 @@ def main(argv: list[str] | None = None) -> int:
             processes.append(airplane)
             airplane_url = f"http://127.0.0.1:{airplane_port}"
             db = str(Path(scratch) / "bot.db")
-            bot, bot_port = _start(bot_app, slack_url, airplane_url, db)
+            ops_sock = _listen()
+            ops_url = f"http://127.0.0.1:{ops_sock.getsockname()[1]}"
+            bot, bot_port = _start(bot_app, ops_sock, slack_url, airplane_url, db)
+            ops_sock.close()  # the child holds its own copy
             processes.append(bot)
             bare, bare_port = _start(bare_app, slack_url)
             processes.append(bare)
@@ -344,7 +361,9 @@ def main(argv: list[str] | None = None) -> int:
                 "bare": f"http://127.0.0.1:{bare_port}/slack/events",
             }
             scraped: list[str] = []
-            timings = asyncio.run(measure(urls, args.requests, args.warmup, slack_url, scraped))
+            timings = asyncio.run(
+                measure(urls, ops_url, args.requests, args.warmup, slack_url, scraped)
+            )
         finally:
             for process in processes:
                 process.terminate()

@@ -46,10 +46,13 @@ class Settings(BaseSettings):
     bot_lease_seconds: float = Field(default=15.0, gt=0)
     bot_command: str = "/airplane"
     bot_policy: str | None = None
+    # HTTP mode: POST /slack/events and GET /healthz (the public port Slack reaches).
     port: int = 3000
-    # Socket Mode: where /metrics, /readyz and /healthz listen (HTTP mode serves them on PORT).
-    # 0 turns the listener off.
+    # Both modes: the operators' listener (/metrics, /readyz, /healthz), never on PORT; 0 turns
+    # it off. Loopback by default: probes and scrapes from outside the host or pod need
+    # METRICS_HOST=0.0.0.0 (on a port kept off the public network).
     metrics_port: int = 3001
+    metrics_host: str = "127.0.0.1"
 
     # Tracking: Airplane requests per second the tracker may spend; "per_run" skips runs/list.
     tracker_requests_per_second: float = 20.0

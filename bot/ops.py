@@ -1,7 +1,9 @@
 """Endpoints for operators: `GET /metrics`, `/readyz` and `/healthz`.
 
-HTTP mode serves them beside `/slack/events` on `PORT` (`bot/server.py`); Socket Mode has no
-HTTP server of its own, so `serve` starts `build_ops_app` on `METRICS_PORT`.
+Both modes serve them with `build_ops_app` on their own listener, `METRICS_HOST:METRICS_PORT`
+(127.0.0.1:3001 by default), never on the public `PORT`: what they tell (every dependency's
+state, traffic by method and outcome) is for operators, not for whoever can reach Slack's
+request URL. `PORT` keeps only `/slack/events` and `/healthz` (`bot/server.py`).
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ from starlette.routing import Route
 from . import metrics
 from .readiness import Readiness
 
-__all__ = ["build_ops_app", "healthz", "ops_routes"]
+__all__ = ["build_ops_app", "healthz"]
 
 
 async def healthz(request: Request) -> Response:
@@ -27,9 +29,13 @@ async def metrics_endpoint(request: Request) -> Response:
     return Response(metrics.exposition(), media_type=metrics.CONTENT_TYPE)
 
 
-def ops_routes(readiness: Readiness | None) -> list[Route]:
-    """`/metrics`, and `/readyz` when there is something to check."""
-    routes = [Route("/metrics", metrics_endpoint, methods=["GET"])]
+def build_ops_app(readiness: Readiness | None) -> Starlette:
+    """The operators' app on `METRICS_PORT`: metrics, liveness, and readiness when given its
+    checks."""
+    routes = [
+        Route("/healthz", healthz, methods=["GET"]),
+        Route("/metrics", metrics_endpoint, methods=["GET"]),
+    ]
     if readiness is not None:
 
         async def readyz(request: Request) -> Response:
@@ -38,9 +44,4 @@ def ops_routes(readiness: Readiness | None) -> list[Route]:
             return JSONResponse(report.body(), status_code=200 if report.ready else 503)
 
         routes.append(Route("/readyz", readyz, methods=["GET"]))
-    return routes
-
-
-def build_ops_app(readiness: Readiness | None) -> Starlette:
-    """The small app Socket Mode serves on `METRICS_PORT`: metrics, readiness, liveness."""
-    return Starlette(routes=[Route("/healthz", healthz, methods=["GET"]), *ops_routes(readiness)])
+    return Starlette(routes=routes)

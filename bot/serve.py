@@ -57,7 +57,10 @@ def _stop_on_signals(stop: asyncio.Event) -> None:
 
 
 async def serve(settings: Settings, *, host: str = "0.0.0.0") -> None:
-    """Open the services and serve Slack until a signal arrives."""
+    """Open the services and serve Slack until a signal arrives.
+
+    `host` is where HTTP mode's public port binds; the operators' listener binds METRICS_HOST.
+    """
     stop = asyncio.Event()
     _stop_on_signals(stop)
     services = await open_services(settings)
@@ -102,45 +105,67 @@ async def _serve_slack(services: Services, stop: asyncio.Event, *, host: str) ->
     if services.tracker is not None:
         # Resumes every run the store says is still followed, before Slack can ask for more.
         await services.tracker.start()
-    readiness = bot_readiness(services)
-    if settings.mode is Mode.SOCKET and settings.slack_app_token is not None:
-        log.info("serving Slack over Socket Mode")
-        handler: _SocketModeRunner = AsyncSocketModeHandler(
-            app, settings.slack_app_token.get_secret_value()
-        )
-        await handler.connect_async()
-        try:
-            await _serve_ops(build_ops_app(readiness), host, settings.metrics_port, stop)
-        finally:
-            await handler.close_async()
-        return
-    log.info("serving Slack over HTTP on %s:%d (POST /slack/events)", host, settings.port)
-    secret = settings.slack_signing_secret
-    asgi = build_asgi_app(
-        app,
-        secret.get_secret_value() if secret else "",
-        readiness,
-        database_ping=services.store.db.ping,
+    # The operators' listener runs beside Slack in both modes, on its own port and address.
+    ops_stop = asyncio.Event()
+    ops = asyncio.create_task(
+        _serve_ops(
+            build_ops_app(bot_readiness(services)),
+            settings.metrics_host,
+            settings.metrics_port,
+            ops_stop,
+        ),
+        name="ops-listener",
     )
-    await _serve_http(asgi, host, settings.port, stop)
+    try:
+        if settings.mode is Mode.SOCKET and settings.slack_app_token is not None:
+            log.info("serving Slack over Socket Mode")
+            handler: _SocketModeRunner = AsyncSocketModeHandler(
+                app, settings.slack_app_token.get_secret_value()
+            )
+            await handler.connect_async()
+            try:
+                await stop.wait()
+            finally:
+                await handler.close_async()
+            return
+        log.info(
+            "serving Slack over HTTP on %s:%d (POST /slack/events, GET /healthz)",
+            host,
+            settings.port,
+        )
+        secret = settings.slack_signing_secret
+        asgi = build_asgi_app(
+            app,
+            secret.get_secret_value() if secret else "",
+            database_ping=services.store.db.ping,
+        )
+        await _serve_http(asgi, host, settings.port, stop)
+    finally:
+        # Also when Slack's side ended by itself: the operators' listener never outlives it.
+        ops_stop.set()
+        await ops
 
 
 async def _serve_ops(asgi_app: Any, host: str, port: int, stop: asyncio.Event) -> None:
-    """Socket Mode's listener for operators on METRICS_PORT (0: none), until `stop` is set.
+    """The operators' listener on METRICS_HOST:METRICS_PORT (port 0: none), until `stop` is set.
 
     A port that cannot be bound is logged, not fatal: Slack keeps being served, and the
     missing scrape target shows as `up == 0` in Prometheus.
     """
     if not port:
+        log.info("no listener for /metrics and /readyz (METRICS_PORT=0)")
         await stop.wait()
         return
     try:
         sock = _bind(host, port)
     except OSError as exc:
-        log.error("cannot serve /metrics on %s:%d (METRICS_PORT): %s", host, port, exc)
+        log.error(
+            "cannot serve /metrics on %s:%d (METRICS_HOST, METRICS_PORT): %s", host, port, exc
+        )
         await stop.wait()
         return
-    log.info("serving /metrics, /readyz and /healthz on %s:%d", host, port)
+    bound_host, bound_port = sock.getsockname()[:2]
+    log.info("serving /metrics, /readyz and /healthz on %s:%d", bound_host, bound_port)
     with sock:
         await _serve_http(asgi_app, host, port, stop, sock)
 

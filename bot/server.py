@@ -1,6 +1,6 @@
-"""HTTP mode: `POST /slack/events` (signatures verified), `GET /healthz` (503 while the
-database does not answer: a replica without it can do nothing useful), and the operators'
-`GET /metrics` and `GET /readyz` (`bot/ops.py`).
+"""HTTP mode's public port: `POST /slack/events` (signatures verified) and `GET /healthz` (503
+while the database does not answer: a replica without it can do nothing useful), nothing else.
+The operators' `GET /metrics` and `GET /readyz` have a listener of their own (`bot/ops.py`).
 
 `EdgeGuard` (edge.py) answers malformed and unsigned requests before Bolt parses them; anything
 that still fails inside Bolt is one log line and a 500, never uvicorn's traceback.
@@ -20,8 +20,6 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from .edge import EdgeGuard
-from .ops import ops_routes
-from .readiness import Readiness
 
 __all__ = ["build_asgi_app"]
 
@@ -34,14 +32,12 @@ HEALTH_TIMEOUT = 2.0
 def build_asgi_app(
     app: AsyncApp,
     signing_secret: str = "",
-    readiness: Readiness | None = None,
     *,
     database_ping: Callable[[], Awaitable[None]] | None = None,
 ) -> Starlette:
     """The ASGI app serving `app` over HTTP; `signing_secret` is the one `app` verifies with.
 
-    `/readyz` is served only when given its checks; `database_ping` raises when the store is
-    down, which fails `/healthz`.
+    `database_ping` raises when the store is down, which fails `/healthz`.
     """
     handler = AsyncSlackRequestHandler(app)
     guard = EdgeGuard(signing_secret)
@@ -70,6 +66,5 @@ def build_asgi_app(
         routes=[
             Route("/slack/events", events, methods=["POST"]),
             Route("/healthz", healthz, methods=["GET"]),
-            *ops_routes(readiness),
         ]
     )

@@ -3,8 +3,10 @@
     async with running_bot(slack, airfield, tmp_path, mode="http") as bot:
         await slack.slash_command("/airplane", "run hello name=Ada")
 
-HTTP mode serves the bot's ASGI app on uvicorn (127.0.0.1, ephemeral port) and points the
-emulator's `events_url` at it; Socket Mode connects Bolt's handler to the emulator's WebSocket.
+HTTP mode serves the bot's public ASGI app (`/slack/events`, `/healthz`) on uvicorn (127.0.0.1,
+ephemeral port) and points the emulator's `events_url` at it; Socket Mode connects Bolt's
+handler to the emulator's WebSocket. In both, the operators' app (`/metrics`, `/readyz`,
+`/healthz`) listens on a port of its own, as `airplane-bot serve` does on METRICS_PORT.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 
 from bot.app import build_app
 from bot.config import Settings
+from bot.ops import build_ops_app
 from bot.readiness import bot_readiness
 from bot.server import build_asgi_app
 from bot.services import Services, open_services
@@ -32,10 +35,12 @@ from tests.support.eventually import eventually
 
 @dataclass(frozen=True)
 class RunningBot:
-    """The bot's services (store, clients) and, in HTTP mode, its base URL."""
+    """The bot's services (store, clients), in HTTP mode its public base URL, and the base URL
+    of its operators' port (`/metrics`, `/readyz`)."""
 
     services: Services
     url: str | None
+    ops_url: str
 
 
 def bot_settings(
@@ -57,22 +62,21 @@ def bot_settings(
 
 @contextlib.asynccontextmanager
 async def serve_http(services: Services) -> AsyncIterator[str]:
-    """Serve the bot's ASGI app; yields its base URL."""
+    """Serve the bot's public ASGI app; yields its base URL."""
+    secret = services.settings.slack_signing_secret
+    asgi = build_asgi_app(build_app(services), secret.get_secret_value() if secret else "")
+    async with serve_asgi(asgi) as url:
+        yield url
+
+
+@contextlib.asynccontextmanager
+async def serve_asgi(asgi: Any) -> AsyncIterator[str]:
+    """Serve `asgi` on 127.0.0.1 at an ephemeral port; yields its base URL."""
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.bind(("127.0.0.1", 0))
     port = sock.getsockname()[1]
-    secret = services.settings.slack_signing_secret
-    config = uvicorn.Config(
-        build_asgi_app(
-            build_app(services),
-            secret.get_secret_value() if secret else "",
-            bot_readiness(services),
-        ),
-        log_level="warning",
-        access_log=False,
-        lifespan="off",
-    )
+    config = uvicorn.Config(asgi, log_level="warning", access_log=False, lifespan="off")
     server = uvicorn.Server(config)
     task = asyncio.create_task(server.serve(sockets=[sock]))
 
@@ -104,18 +108,19 @@ async def running_bot(
         settings.setdefault("slack_app_token", slack.app_token)
     services = await open_services(bot_settings(slack, airfield, tmp_path, **settings))
     try:
-        if mode == "http":
-            async with serve_http(services) as url:
-                slack.events_url = f"{url}/slack/events"
-                yield RunningBot(services, url)
-        else:
-            slack.events_url = None
-            handler = AsyncSocketModeHandler(build_app(services), slack.app_token)
-            await handler.connect_async()  # type: ignore[no-untyped-call]
-            try:
-                yield RunningBot(services, None)
-            finally:
-                await handler.close_async()  # type: ignore[no-untyped-call]
+        async with serve_asgi(build_ops_app(bot_readiness(services))) as ops_url:
+            if mode == "http":
+                async with serve_http(services) as url:
+                    slack.events_url = f"{url}/slack/events"
+                    yield RunningBot(services, url, ops_url)
+            else:
+                slack.events_url = None
+                handler = AsyncSocketModeHandler(build_app(services), slack.app_token)
+                await handler.connect_async()  # type: ignore[no-untyped-call]
+                try:
+                    yield RunningBot(services, None, ops_url)
+                finally:
+                    await handler.close_async()  # type: ignore[no-untyped-call]
     finally:
         await services.aclose()
 

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import signal
+import socket
 import sys
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -57,6 +59,32 @@ def base_env(slack: SlackEmulator, airfield: AirfieldProcess, tmp_path: Path) ->
         "AIRPLANE_API_HOST": airfield.url,
         "BOT_DB": str(tmp_path / "bot.db"),
         "LOG_FORMAT": "json",
-        # No Socket Mode metrics listener unless a test asks (3001 may be taken on the machine).
+        # No operators' listener unless a test asks for one with `free_port()` (3001 may be
+        # taken on the machine); the bot then logs where it bound (`ops_address`).
         "METRICS_PORT": "0",
     }
+
+
+def free_port() -> int:
+    """A port nobody listens on right now (for PORT or METRICS_PORT)."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+OPS_LISTENING = "serving /metrics, /readyz and /healthz on "
+
+
+def ops_address(log: Path) -> str | None:
+    """The `host:port` a bot started with LOG_FORMAT=json logged for its operators' listener,
+    as bound (None until it has)."""
+    if not log.exists():
+        return None
+    for line in log.read_text().splitlines():
+        try:
+            message = str(json.loads(line).get("msg", ""))
+        except ValueError:
+            continue
+        if message.startswith(OPS_LISTENING):
+            return message.removeprefix(OPS_LISTENING)
+    return None

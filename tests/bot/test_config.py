@@ -27,6 +27,16 @@ def test_missing_settings_are_named_per_mode(monkeypatch: pytest.MonkeyPatch) ->
     assert missing_settings(settings, Mode.SOCKET) == ["SLACK_APP_TOKEN", "AIRPLANE_API_KEY"]
 
 
+def test_operators_listener_is_loopback_unless_told(monkeypatch: pytest.MonkeyPatch) -> None:
+    """/metrics and /readyz bind 127.0.0.1:3001 in either mode; METRICS_HOST opens them up."""
+    settings = Settings()
+    assert (settings.metrics_host, settings.metrics_port) == ("127.0.0.1", 3001)
+    monkeypatch.setenv("SLACK_APP_TOKEN", "xapp-1")
+    assert Settings().metrics_host == "127.0.0.1"
+    monkeypatch.setenv("METRICS_HOST", "0.0.0.0")
+    assert Settings().metrics_host == "0.0.0.0"
+
+
 def test_dotenv_is_read(tmp_path: Path) -> None:
     """A .env file in the working directory supplies settings."""
     (tmp_path / ".env").write_text("BOT_COMMAND=/ops\nSLACK_SIGNING_SECRET=s3cret\n")

@@ -1,4 +1,5 @@
-"""`/metrics` of a real bot and a real airfield, scraped while things happen.
+"""`/metrics` of a real bot (on its operators' port) and a real airfield, scraped while things
+happen.
 
 Counters are read as the difference between a scrape before and one after, so they hold
 whatever else ran in this process (the bot's metrics are per process).
@@ -59,8 +60,7 @@ async def test_a_run_and_a_prompt_decided_in_slack(
 ) -> None:
     """A run and an approved prompt move the bot's and airfield's counters and histograms."""
     async with running_bot(slack, airfield, tmp_path) as bot:
-        assert bot.url is not None
-        bot_before, airfield_before = await scrape(bot.url), await scrape(airfield.url)
+        bot_before, airfield_before = await scrape(bot.ops_url), await scrape(airfield.url)
 
         await slack.slash_command("/airplane", "run hello name=Ada")
         await slack.slash_command("/airplane", "run release_gate service=api")
@@ -75,7 +75,7 @@ async def test_a_run_and_a_prompt_decided_in_slack(
         await eventually(lambda: _ended(airplane, "release_gate", 1), within=30)
         await eventually(lambda: _ended(airplane, "hello", 1), within=30)
         # The click is acked first and decided after: wait for the decision to be counted.
-        url = bot.url
+        url = bot.ops_url
         after = await eventually(
             lambda: _scrape_when(url, "airplane_bot_approvals_total", bot_before), within=20
         )
@@ -187,8 +187,7 @@ async def test_a_slack_429_storm_is_counted_per_method(
 ) -> None:
     """Every 429 Slack answers shows as outcome=ratelimited under its method."""
     async with running_bot(slack, airfield, tmp_path) as bot:
-        url = bot.url
-        assert url is not None
+        url = bot.ops_url
         before = await scrape(url)
         slack.rate_limit("chat.postMessage", count=4, retry_after=1)
         for name in ("a", "b", "c", "d"):
@@ -219,8 +218,7 @@ async def test_an_airplane_503_storm_is_counted_and_retried(
         outage_proxy(airfield.url) as (proxy_url, outage),
         running_bot(slack, airfield, tmp_path, airplane_api_host=proxy_url) as bot,
     ):
-        url = bot.url
-        assert url is not None
+        url = bot.ops_url
         # The tracker's own polls may take some of the 503s: count them all, whoever got them.
         before = await scrape(url)
         outage.remaining = 3

@@ -17,7 +17,7 @@ from tests.support.eventually import eventually
 from tests.support.metrics import scrape
 
 from .harness import running_bot
-from .processes import base_env, bot_process
+from .processes import base_env, bot_process, ops_address
 
 
 def dead_url() -> str:
@@ -104,15 +104,14 @@ async def test_ready_when_everything_answers(
 ) -> None:
     """Store, Slack auth.test and Airplane auth/info answer: 200, and the gauges say up."""
     async with running_bot(slack, airfield, tmp_path) as bot:
-        assert bot.url is not None
-        status, body, live = await _probe(bot.url)
+        status, body, live = await _probe(bot.ops_url)
         assert (status, live) == (200, 200)
         assert body == {
             "ready": True,
             "checks": {"store": "ok", "slack": "ok", "airplane": "ok"},
             "down": [],
         }
-        metrics = await scrape(bot.url)
+        metrics = await scrape(bot.ops_url)
         for name in ("store", "slack", "airplane"):
             assert metrics.value("airplane_bot_dependency_up", dependency=name) == 1
 
@@ -128,15 +127,14 @@ async def test_not_ready_names_what_is_down(
     if down == "airplane":
         settings["airplane_api_host"] = dead_url()
     async with running_bot(slack, airfield, tmp_path, **settings) as bot:
-        assert bot.url is not None
         if down == "store":
             await bot.services.store.db.close()
-        status, body, live = await _probe(bot.url)
+        status, body, live = await _probe(bot.ops_url)
         assert (status, live) == (503, 200)
         assert body["ready"] is False
         assert body["down"] == [down]
         assert body["checks"][down] != "ok"
-        metrics = await scrape(bot.url)
+        metrics = await scrape(bot.ops_url)
         assert metrics.value("airplane_bot_dependency_up", dependency=down) == 0
 
 
@@ -150,7 +148,8 @@ async def test_socket_mode_serves_metrics_and_readiness_on_metrics_port(
         "SLACK_APP_TOKEN": slack.app_token,
         "METRICS_PORT": url.rsplit(":", 1)[1],
     }
-    async with bot_process(env, tmp_path / "bot.log"), httpx.AsyncClient(timeout=10) as client:
+    log = tmp_path / "bot.log"
+    async with bot_process(env, log), httpx.AsyncClient(timeout=10) as client:
         await slack.wait_for_socket(timeout=20)
 
         async def healthy() -> bool:
@@ -166,3 +165,4 @@ async def test_socket_mode_serves_metrics_and_readiness_on_metrics_port(
     assert metrics.value("airplane_bot_slack_api_calls_total", method="auth.test") >= 1
     assert metrics.value("airplane_bot_airplane_requests_total", endpoint="auth/info") >= 1
     assert metrics.value("process_start_time_seconds") > 0
+    assert ops_address(log) == url.removeprefix("http://")  # 127.0.0.1: METRICS_HOST unset

@@ -1,8 +1,8 @@
-"""`airplane-bot serve` as a process: HTTP mode on PORT, Socket Mode with SLACK_APP_TOKEN."""
+"""`airplane-bot serve` as a process: HTTP mode on PORT, Socket Mode with SLACK_APP_TOKEN, and
+the operators' endpoints on METRICS_PORT (loopback by default), never on PORT."""
 
 from __future__ import annotations
 
-import socket
 from pathlib import Path
 
 import httpx
@@ -13,16 +13,9 @@ from slackbox import ALICE, GENERAL, SlackEmulator
 from tests.support.airfield import AirfieldProcess
 from tests.support.eventually import eventually
 
-from .processes import base_env, bot_process
+from .processes import base_env, bot_process, free_port, ops_address
 
 pytestmark = pytest.mark.usefixtures("airfield")
-
-
-def free_port() -> int:
-    """A port nobody listens on right now."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 async def assert_recorded_before_stop(db: Path, parent_ts: str) -> None:
@@ -63,6 +56,40 @@ async def test_http_mode_serves_events_and_healthz(
     assert airfield.api_key not in text
     assert all(line.startswith("{") for line in text.splitlines() if line.strip())
     assert '"msg": "stopped"' in text  # SIGINT closed the store and clients
+
+
+async def test_http_mode_keeps_metrics_and_readiness_off_the_public_port(
+    slack: SlackEmulator, airfield: AirfieldProcess, tmp_path: Path
+) -> None:
+    """PORT answers /healthz but 404 to /metrics and /readyz; METRICS_PORT, bound to 127.0.0.1
+    when METRICS_HOST is unset, answers all three."""
+    port, metrics_port = free_port(), free_port()
+    env = {
+        **base_env(slack, airfield, tmp_path),
+        "SLACK_SIGNING_SECRET": slack.signing_secret,
+        "PORT": str(port),
+        "METRICS_PORT": str(metrics_port),
+    }
+    public, private = f"http://127.0.0.1:{port}", f"http://127.0.0.1:{metrics_port}"
+    log = tmp_path / "bot.log"
+    async with bot_process(env, log), httpx.AsyncClient(timeout=10) as client:
+
+        async def up(url: str) -> bool:
+            try:
+                return (await client.get(f"{url}/healthz")).status_code == 200
+            except httpx.TransportError:
+                return False
+
+        await eventually(lambda: up(public), within=20, every=0.05)
+        await eventually(lambda: up(private), within=20, every=0.05)
+        assert (await client.get(f"{public}/metrics")).status_code == 404
+        assert (await client.get(f"{public}/readyz")).status_code == 404
+        metrics = await client.get(f"{private}/metrics")
+        assert metrics.status_code == 200
+        assert "airplane_bot_" in metrics.text
+        ready = await client.get(f"{private}/readyz")
+        assert ready.status_code == 200, ready.text
+    assert ops_address(log) == f"127.0.0.1:{metrics_port}"
 
 
 async def test_socket_mode_when_app_token_is_set(
