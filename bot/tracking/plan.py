@@ -112,10 +112,14 @@ def plan(
     def shown(progress: Progress) -> Progress:
         return replace(progress, parent_status=status, parent_facts=facts)
 
+    # A failure's reason (its error, who rejected it) is fetched first, in a fast lane; the
+    # parent waits for it so the end is shown once, with its reason, and beside the thread's
+    # ending line rather than an edit ahead of it (chat.update is the scarcest Slack budget).
+    line_waits = status == "Failed" and bool(needs & LINE_NEEDS)
     if not progress.parent_status:
         ops.append(Post(PARENT_KEY, parent(), in_thread=False, priority=Priority.STATUS))
         progress = shown(progress)
-    elif status != progress.parent_status or facts != progress.parent_facts:
+    elif (status != progress.parent_status or facts != progress.parent_facts) and not line_waits:
         # The edit that shows the end outranks every other status write in the channel.
         ops.append(Edit(PARENT_KEY, parent(), Priority.FINAL if seen.terminal else Priority.STATUS))
         progress = shown(progress)
@@ -140,7 +144,6 @@ def plan(
     # neither in the v0 API (their steps already showed in the thread), so they end at the line.
     # A failure's line waits for its error and prompts; any other ending is known at once
     # (the outputs follow it), so the requester is not kept waiting behind output fetches.
-    line_waits = status == "Failed" and bool(needs & LINE_NEEDS)
     if seen.terminal and not line_waits and progress.thread_status != status:
         seq = progress.status_seq + 1
         ending = end_message(tracked, seen, now, mention=mention_on_end)

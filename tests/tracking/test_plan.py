@@ -9,7 +9,7 @@ from bot.kinds import Kind
 from bot.slack.queueing import Priority
 from bot.tracking.budget import Lane
 from bot.tracking.model import Loaded, Observation, Progress, PromptFact, Step, Tracked
-from bot.tracking.plan import Edit, Need, Post, next_needs, plan
+from bot.tracking.plan import PARENT_KEY, Edit, Need, Post, next_needs, plan
 from bot.tracking.render import FileBody, Message
 
 RUN = Tracked(kind=Kind.RUN, id="run_1", channel="C1", label="deploy", requested_by="<@U1>")
@@ -295,3 +295,19 @@ def test_a_failures_reason_is_fetched_first_and_its_line_does_not_wait_for_the_l
     [line] = [op for op in told.ops if op.key.startswith("status:")]
     assert line.priority is Priority.ENDING
     assert not any(op.key == "logtail" for op in told.ops)
+
+
+def test_a_failures_parent_waits_for_its_reason_and_ends_beside_its_line() -> None:
+    """chat.update is Slack's scarcest budget: a failed run's parent is edited once, with its
+    reason, in the same plan as its ending line, not once before the reason and once after."""
+    shown = Progress(parent_status="Active")
+    asked = plan(RUN, shown, Observation("Failed", started_at=at(0)), 6)
+    assert not any(isinstance(op, Edit) and op.key == PARENT_KEY for op in asked.ops)
+    reason_known = Observation(
+        "Failed", started_at=at(0), output=Loaded({"error": ["disk full"]}), final_prompts=True
+    )
+    told = plan(RUN, asked.progress, reason_known, 7)
+    [edit] = [op for op in told.ops if isinstance(op, Edit) and op.key == PARENT_KEY]
+    assert edit.priority is Priority.FINAL
+    assert "disk full" in edit.body.text + str(edit.body.blocks)
+    assert any(op.key.startswith("status:") for op in told.ops)
