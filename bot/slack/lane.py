@@ -32,7 +32,9 @@ Call = Callable[[], Awaitable[Any]]
 BURST_MARGIN = 1.0
 # Calls less urgent than an ending line (status edits, thread lines, cosmetic calls) may not
 # spend the last half of a method's burst: it is kept for what people wait for, so a run that
-# ends after a wave of status edits still finds tokens for its final edit at once.
+# ends after a wave of status edits still finds tokens for its final edit at once. Under a
+# backlog they take only what would overflow a full bucket: the budget goes to final states,
+# and their edits, still queued, fold into the final ones.
 RESERVED_FOR = Priority.ENDING
 RESERVE_SHARE = 0.5
 # A lane blocked only by channel paces looks again this often: a call for another channel
@@ -145,9 +147,10 @@ class Lane:
 
     # -- what goes now -------------------------------------------------------------------------
 
-    def ready(self, now: float) -> tuple[Job | None, float]:
+    def ready(self, now: float, *, backlog_after: float = math.inf) -> tuple[Job | None, float]:
         """The call to send now (its tokens taken, out of the queue), or None and the seconds
-        until one may be: the pause after a 429, the method's budget, or channel paces."""
+        until one may be: the pause after a 429, the method's budget, or channel paces. Past
+        `backlog_after` seconds of queue, less urgent calls take only overflow tokens."""
         if not self.queue:
             return None, math.inf
         wait = max(self.paused_until - now, self.bucket.wait_for_token(now))
@@ -155,7 +158,7 @@ class Lane:
             return None, wait
         best: Job | None = None
         channel_wait = math.inf
-        reserve_wait = self._reserve_wait()
+        reserve_wait = self._reserve_wait(self.backlog_seconds() > backlog_after)
         for job in self.queue:
             if job.fold_key is not None and job.fold_key in self.in_flight:
                 channel_wait = min(channel_wait, CHANNEL_NAP)  # its older edit is on its way
@@ -181,10 +184,12 @@ class Lane:
             self.in_flight.add(best.fold_key)
         return best, 0.0
 
-    def _reserve_wait(self) -> float:
+    def _reserve_wait(self, backlogged: bool) -> float:
         """Seconds until a less urgent call may take a token without touching the reserve
-        (the bucket was refilled by `ready` just before)."""
-        reserve = math.floor(self.bucket.burst * RESERVE_SHARE)
+        (the bucket was refilled by `ready` just before): half the burst, or all but the
+        token that would overflow it under a backlog."""
+        burst = self.bucket.burst
+        reserve = burst - 1.0 if backlogged else math.floor(burst * RESERVE_SHARE)
         missing = 1.0 + reserve - self.bucket.tokens
         return 0.0 if missing <= 1e-9 else missing / self.bucket.rate
 

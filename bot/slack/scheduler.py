@@ -193,7 +193,7 @@ class SlackScheduler:
         """Start the next call `lane` may make now; else the seconds until one may go."""
         for shed in lane.shed(self._shed_after):
             self._dropped(shed)
-        job, wait = lane.ready(self._clock())
+        job, wait = lane.ready(self._clock(), backlog_after=self._shed_after)
         if job is None:
             return 0.0 if math.isinf(wait) else wait  # inf: the queue emptied (all shed)
         self._counted(job.method, job.priority, -1)

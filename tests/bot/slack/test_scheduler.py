@@ -399,3 +399,17 @@ async def test_a_fold_that_raises_a_call_puts_it_at_the_back_of_its_new_level() 
     late_end = send(slack, "chat.update", call("a-final"), fold_key="a", priority=Priority.FINAL)
     await asyncio.gather(*burst, early, first_end, late_end)
     assert [name for name, _ in sent[9:]] == ["b-final", "a-final"]
+
+
+def test_under_a_backlog_status_edits_take_only_what_would_overflow() -> None:
+    """Past SHED_AFTER seconds of queue, status edits spend a token only when the bucket is
+    full, so the burst is whole for the final edits that come next."""
+    lane = Lane("chat.update", tier_of("chat.update"), 1.0, 0.0)
+    for order in range(20):  # 20 queued: 24 s to drain at 50 a minute
+        lane.add(Job.of("chat.update", "C1", Queueing(Priority.STATUS), order, 0.0, _never, None))
+    first, _ = lane.ready(0.0, backlog_after=SHED_AFTER)
+    assert first is not None  # the bucket was full: that token would have overflowed
+    second, wait = lane.ready(0.0, backlog_after=SHED_AFTER)
+    assert second is None
+    assert wait == pytest.approx(1.2)  # until the bucket is full again
+    assert lane.bucket.tokens == pytest.approx(8.0)
