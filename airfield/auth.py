@@ -15,7 +15,7 @@ from enum import StrEnum
 
 from .errors import ApiError, forbidden
 from .ids import hash_secret, new_api_key, new_id
-from .store import KeyRecord, Store
+from .store import Binding, KeyRecord, Store
 
 TEAM_ID = "tea00000000zairfield"
 TEAM_NAME = "airfield"
@@ -83,6 +83,8 @@ class ActingFor:
 
 MAX_LABEL = 200
 MAX_EMAIL = 254  # RFC 5321's limit on a forward path
+# The shape of airfield's (and Airplane's) IDs: `usr20240101zk3j9x0q2ab`, `apk...`, `run...`.
+_ID_SHAPE = re.compile(r"[a-z]{3}[0-9]{8}z[a-z0-9]+", re.ASCII | re.IGNORECASE)
 _EMAIL = re.compile(r"[^@\s]{1,64}@[^@\s.]+(\.[^@\s.]+)+", re.ASCII)
 
 
@@ -96,6 +98,13 @@ def acting_for(headers: Mapping[str, str]) -> ActingFor | None:
             400,
             f"X-Airplane-Acting-For must be printable text of at most {MAX_LABEL} characters,"
             " such as slack:U0123",
+            "invalid_request",
+        )
+    if _ID_SHAPE.fullmatch(label) is not None:
+        raise ApiError(
+            400,
+            f"X-Airplane-Acting-For {label!r} is shaped like an airfield ID; acting-for labels"
+            " name people in the integration's own namespace, such as slack:U0123",
             "invalid_request",
         )
     email = headers.get("x-airplane-acting-for-email", "").strip()
@@ -137,13 +146,24 @@ async def apply_acting_for(caller: Caller, headers: Mapping[str, str], store: St
     if not caller.may(Right.ACT_FOR):
         raise forbidden(f"the {caller.role.value} role may not act for others")
     # The built-in admin has no users row, so the store cannot tell it is taken.
-    taken = person.label == ENV_ADMIN_USER
-    if taken or not await store.accounts.remember_acting_for(person.label, person.email):
+    if person.label == ENV_ADMIN_USER:
+        binding = Binding.NOT_A_PERSON
+    else:
+        binding = await store.accounts.remember_acting_for(
+            person.label, person.email, caller.user_id
+        )
+    if binding is Binding.NOT_A_PERSON:
         raise ApiError(
             400,
             f"X-Airplane-Acting-For {person.label!r} is the ID of an airfield user; acting-for"
             " labels name people in the integration's own namespace, such as slack:U0123",
             "invalid_request",
+        )
+    if binding is Binding.TAKEN:
+        raise forbidden(
+            f"X-Airplane-Acting-For {person.label!r} belongs to another API key's integration;"
+            " a key may act only for the people it named first (use a label of your own"
+            " integration, or that integration's key)"
         )
     return Caller(caller.scope, caller.role, caller.user_id, person.label, caller.run_id)
 

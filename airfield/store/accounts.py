@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import sqlite3
 from dataclasses import dataclass
+from enum import Enum
 from typing import Any
 
 from ..secret_box import ENV_VAR, SecretBox, SecretKeyError, is_plain_json
@@ -70,6 +71,14 @@ class ResourceRecord:
         )
 
 
+class Binding(Enum):
+    """What became of an acting-for label a key sent."""
+
+    BOUND = "bound"  # new, or already the key's user's own
+    NOT_A_PERSON = "not_a_person"  # the ID of a user that is no such person (a key's own user)
+    TAKEN = "taken"  # bound by the user of another key
+
+
 class SlugTaken(Exception):
     """Another resource already has this slug."""
 
@@ -115,22 +124,32 @@ class AccountStore:
         )
         return KeyRecord(row["id"], row["name"], row["role"], row["user_id"]) if row else None
 
-    async def remember_acting_for(self, label: str, email: str) -> bool:
-        """Create or refresh the person an integration acts for; False (and nothing written)
-        when `label` is the ID of a user that is not such a person (a key's own user)."""
+    async def remember_acting_for(self, label: str, email: str, owner: str) -> Binding:
+        """Bind `label` (a person an integration acts for) to `owner`, the user of the key
+        acting, or refresh its email when `owner` already holds it. Nothing is written unless
+        the answer is BOUND. A label bound before owners were recorded goes to its first user."""
         async with self._db.transaction() as tx:
-            row = await tx.fetch_one("SELECT acting_for FROM users WHERE id = ?", (label,))
-            if row is not None and not row["acting_for"]:
-                return False
-            await tx.execute(
-                "INSERT INTO users (id, name, email, created_at, acting_for)"
-                " VALUES (?, ?, ?, ?, 1)"
-                " ON CONFLICT (id) DO UPDATE SET email = excluded.email"
-                " WHERE users.acting_for = 1 AND excluded.email != ''"
-                " AND excluded.email != users.email",
-                (label, label, email, now_text()),
+            row = await tx.fetch_one(
+                "SELECT acting_for, acting_owner, email FROM users WHERE id = ?", (label,)
             )
-        return True
+            if row is None:
+                await tx.execute(
+                    "INSERT INTO users (id, name, email, created_at, acting_for, acting_owner)"
+                    " VALUES (?, ?, ?, ?, 1, ?)",
+                    (label, label, email, now_text(), owner),
+                )
+                return Binding.BOUND
+            if not row["acting_for"]:
+                return Binding.NOT_A_PERSON
+            if row["acting_owner"] not in ("", owner):
+                return Binding.TAKEN
+            new_email = email or row["email"]
+            if row["acting_owner"] != owner or new_email != row["email"]:
+                await tx.execute(
+                    "UPDATE users SET acting_owner = ?, email = ? WHERE id = ?",
+                    (owner, new_email, label),
+                )
+        return Binding.BOUND
 
     async def user(self, user_id: str) -> UserRecord | None:
         """A user by ID."""

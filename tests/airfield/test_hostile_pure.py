@@ -13,7 +13,7 @@ from airfield.processes import base_environment
 from airfield.request_body import MAX_DEPTH, parse_json_object
 from airfield.resource_config import REDACTED, keep_write_only, may_read, public_view
 from airfield.secret_box import SecretBox, SecretKeyError, new_key
-from airfield.store import Store
+from airfield.store import Binding, Store
 from airfield.timeutil import parse_query_time
 from airplane_api.models import Parameter
 from airplane_api.params import MAX_VALUES_BYTES, ParamError, check_values
@@ -219,3 +219,37 @@ async def test_unpadded_years_stored_before_are_padded(tmp_path: Path) -> None:
     assert old.until == "0999-01-01T00:00:00.000000Z"
     assert new is not None
     assert new.until == "2024-01-01T00:00:00.000000Z"
+
+
+async def test_acting_for_labels_from_before_owners_go_to_their_first_key(tmp_path: Path) -> None:
+    """A label stored before owners were recorded is claimed by the first key's user that uses
+    it; from then on it is that user's, and a key's own user is never a person to act for."""
+    path = tmp_path / "old.db"
+    with sqlite3.connect(path) as conn:
+        for script in MIGRATIONS[:5]:
+            conn.executescript(script)
+        conn.execute("PRAGMA user_version = 5")
+        conn.execute(
+            "INSERT INTO users (id, name, email, created_at, acting_for)"
+            " VALUES ('slack:UOLD', 'slack:UOLD', 'old@ex.com', 'x', 1)"
+        )
+        conn.execute("INSERT INTO users (id, name, created_at) VALUES ('usrkey', 'k', 'x')")
+    conn.close()
+    store = await Store.open(path)
+    try:
+        accounts = store.accounts
+        assert await accounts.remember_acting_for("slack:UOLD", "", "usrbot") is Binding.BOUND
+        taken = await accounts.remember_acting_for("slack:UOLD", "evil@ex.com", "usrevil")
+        assert taken is Binding.TAKEN
+        assert await accounts.remember_acting_for("usrkey", "", "usrbot") is Binding.NOT_A_PERSON
+        assert (
+            await accounts.remember_acting_for("slack:UNEW", "n@ex.com", "usrbot") is Binding.BOUND
+        )
+        assert await accounts.remember_acting_for("slack:UNEW", "", "usrevil") is Binding.TAKEN
+        old, new = await accounts.user("slack:UOLD"), await accounts.user("slack:UNEW")
+    finally:
+        await store.close()
+    assert old is not None
+    assert old.email == "old@ex.com"
+    assert new is not None
+    assert new.email == "n@ex.com"
