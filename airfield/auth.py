@@ -168,8 +168,12 @@ async def apply_acting_for(caller: Caller, headers: Mapping[str, str], store: St
     return Caller(caller.scope, caller.role, caller.user_id, person.label, caller.run_id)
 
 
-async def create_key(store: Store, name: str, role: str) -> str:
-    """Create an API key with a role; returns the key, which is not stored anywhere."""
+async def create_key(
+    store: Store, name: str, role: str, same_user_as: str | None = None
+) -> tuple[str, str]:
+    """Create an API key with a role; returns the key, which is not stored anywhere, and its
+    ID. `same_user_as` (a key ID) gives it that key's user, so a key that replaces another
+    keeps acting for the people the old one named."""
     try:
         checked = Role(role)
     except ValueError:
@@ -177,7 +181,22 @@ async def create_key(store: Store, name: str, role: str) -> str:
     if checked is Role.RUN:
         valid = ", ".join(r.value for r in Role if r is not Role.RUN)
         raise ValueError(f"unknown role {role!r}; use one of {valid}")
+    user_id = new_id("usr")
+    if same_user_as is not None:
+        other = await store.accounts.key_by_id(same_user_as)
+        if other is None:
+            raise ValueError(f"no API key has the ID {same_user_as!r}")
+        user_id = other.user_id
     key = new_api_key()
-    record = KeyRecord(new_id("apk"), name, checked.value, new_id("usr"))
-    await store.accounts.add_key(record, hash_secret(key))
-    return key
+    record = KeyRecord(new_id("apk"), name, checked.value, user_id)
+    await store.accounts.add_key(record, hash_secret(key), new_user=same_user_as is None)
+    return key, record.id
+
+
+async def revoke_key(store: Store, key_or_id: str) -> KeyRecord | None:
+    """Revoke a key named by its ID (`apk...`) or by the key itself (`tkn_...`): every request
+    with it is 401 from then on. None when no key in use matches."""
+    ref = key_or_id.strip()
+    if ref.startswith("tkn_"):
+        return await store.accounts.revoke_key(key_hash=hash_secret(ref))
+    return await store.accounts.revoke_key(key_id=ref)

@@ -173,4 +173,8 @@ MIGRATIONS: tuple[str, ...] = (
     """
     ALTER TABLE users ADD COLUMN acting_owner TEXT NOT NULL DEFAULT '';
     """,
+    # 7: a revoked API key is kept (who made what stays readable) but no longer authenticates.
+    """
+    ALTER TABLE api_keys ADD COLUMN revoked_at TEXT;
+    """,
 )

@@ -103,14 +103,15 @@ class AccountStore:
         self._db = db
         self.box = box  # None: no AIRFIELD_SECRET_KEY; resources can be neither read nor written
 
-    async def add_key(self, key: KeyRecord, key_hash: str) -> None:
-        """Store a new API key and the user it belongs to."""
+    async def add_key(self, key: KeyRecord, key_hash: str, *, new_user: bool = True) -> None:
+        """Store a new API key and, unless it joins an existing one, the user it belongs to."""
         now = now_text()
         async with self._db.transaction() as tx:
-            await tx.execute(
-                "INSERT INTO users (id, name, email, created_at) VALUES (?, ?, '', ?)",
-                (key.user_id, key.name, now),
-            )
+            if new_user:
+                await tx.execute(
+                    "INSERT INTO users (id, name, email, created_at) VALUES (?, ?, '', ?)",
+                    (key.user_id, key.name, now),
+                )
             await tx.execute(
                 "INSERT INTO api_keys (id, name, role, key_hash, user_id, created_at)"
                 " VALUES (?, ?, ?, ?, ?, ?)",
@@ -118,11 +119,51 @@ class AccountStore:
             )
 
     async def key_by_hash(self, key_hash: str) -> KeyRecord | None:
-        """The key with this hash."""
+        """The key with this hash, unless it is revoked."""
         row = await self._db.fetch_one(
-            "SELECT id, name, role, user_id FROM api_keys WHERE key_hash = ?", (key_hash,)
+            "SELECT id, name, role, user_id FROM api_keys"
+            " WHERE key_hash = ? AND revoked_at IS NULL",
+            (key_hash,),
         )
         return KeyRecord(row["id"], row["name"], row["role"], row["user_id"]) if row else None
+
+    async def revoke_key(self, key_id: str = "", key_hash: str = "") -> KeyRecord | None:
+        """Revoke the key with this ID or hash; from the next request on it is refused. The
+        key, or None when there is no such key that is not already revoked."""
+        async with self._db.transaction() as tx:
+            row = await tx.fetch_one(
+                "SELECT id, name, role, user_id FROM api_keys"
+                " WHERE (id = ? OR key_hash = ?) AND revoked_at IS NULL",
+                (key_id, key_hash),
+            )
+            if row is None:
+                return None
+            await tx.execute(
+                "UPDATE api_keys SET revoked_at = ? WHERE id = ?", (now_text(), row["id"])
+            )
+        return KeyRecord(row["id"], row["name"], row["role"], row["user_id"])
+
+    async def key_by_id(self, key_id: str) -> KeyRecord | None:
+        """The key with this ID, revoked or not."""
+        row = await self._db.fetch_one(
+            "SELECT id, name, role, user_id FROM api_keys WHERE id = ?", (key_id,)
+        )
+        return KeyRecord(row["id"], row["name"], row["role"], row["user_id"]) if row else None
+
+    async def keys(self) -> list[tuple[KeyRecord, str, str | None]]:
+        """Every key with when it was made and revoked (None: in use), oldest first."""
+        rows = await self._db.fetch_all(
+            "SELECT id, name, role, user_id, created_at, revoked_at FROM api_keys"
+            " ORDER BY created_at, id"
+        )
+        return [
+            (
+                KeyRecord(row["id"], row["name"], row["role"], row["user_id"]),
+                row["created_at"],
+                row["revoked_at"],
+            )
+            for row in rows
+        ]
 
     async def remember_acting_for(self, label: str, email: str, owner: str) -> Binding:
         """Bind `label` (a person an integration acts for) to `owner`, the user of the key
