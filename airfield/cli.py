@@ -163,7 +163,7 @@ def _keys(args: argparse.Namespace) -> int:
     return 0
 
 
-async def _rotate(db: Path) -> int:
+async def _rotate(db: Path) -> tuple[int, bool]:
     box = SecretBox.from_environment()
     if box is None:
         raise SecretKeyError(f"{ENV_VAR} is not set; set it to NEW_KEY,OLD_KEY to rotate")
@@ -178,9 +178,17 @@ def _secrets(args: argparse.Namespace) -> int:
     if args.secrets_command == "new-key":
         print(new_key())
         return 0
-    count = asyncio.run(_rotate(_db_path(args.db)))
+    count, compacted = asyncio.run(_rotate(_db_path(args.db)))
     print(f"Re-encrypted {count} resources under the first key of {ENV_VAR};")
     print("the keys after it are no longer needed once every airfield runs with the new one.")
+    if not compacted:
+        print(
+            "airfield: another process was reading the database, so its WAL could not be"
+            " emptied; copies under the old key stay in it until airfield stops. Run rotate"
+            " again while airfield is stopped to remove them now.",
+            file=sys.stderr,
+        )
+        return 1
     return 0
 
 

@@ -289,8 +289,10 @@ class AccountStore:
                 box.open(row["config"])
         return len(rows)
 
-    async def rotate_resources(self) -> int:
-        """Re-encrypt every configuration under the first key; how many were rewritten."""
+    async def rotate_resources(self) -> tuple[int, bool]:
+        """Re-encrypt every configuration under the first key, then compact the database so
+        no copy sealed under an older key stays in its free pages or its WAL. How many were
+        rewritten, and whether the compaction was complete (see Database.compact)."""
         box = _box_or_fail(self.box)
         rows = await self._db.fetch_all("SELECT id, config FROM resources")
         async with self._db.transaction() as tx:
@@ -299,4 +301,4 @@ class AccountStore:
                     "UPDATE resources SET config = ? WHERE id = ?",
                     (box.reseal(row["config"]), row["id"]),
                 )
-        return len(rows)
+        return len(rows), await self._db.compact()
