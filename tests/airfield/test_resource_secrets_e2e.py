@@ -37,6 +37,9 @@ SECRETS = {
     "key": "key-0b5e55ed-secret",
     "password": "pw-0b5e55ed-secret",
     "private": "prv-0b5e55ed-secret",
+    "webhook-path": "whk0b5e55edsecret",
+    "dsn": "dsn-0b5e55ed-secret",
+    "url-password-slash": "p/w-0b5e55ed",
 }
 RESOURCES: list[dict[str, Any]] = [
     {
@@ -60,6 +63,22 @@ RESOURCES: list[dict[str, Any]] = [
             "username": "app",
             "password": [SECRETS["list"], SECRETS["password"]],
             "pwd": SECRETS["pwd"],
+        },
+    },
+    {
+        "kind": "rest",
+        "name": "Webhook",
+        "slug": "webhook",
+        "resource": {"baseURL": f"https://hooks.example.com/services/T1/{SECRETS['webhook-path']}"},
+    },
+    {
+        "kind": "postgres",
+        "name": "Shapes",
+        "slug": "shapes_db",
+        "resource": {
+            "host": f"host=db password={SECRETS['dsn']}",
+            "username": f"app:{SECRETS['password']}",
+            "database": f"https://u:{SECRETS['url-password-slash']}@db.example.com/x",
         },
     },
     {
@@ -126,7 +145,7 @@ async def test_no_role_reads_a_secret(
         assert response.status_code in (200, 404), response.text
         assert _secret_in(response.text) == [], f"{role} read {response.request.url}"
     listed = {r["slug"]: r for r in reads[0].json()["resources"]}
-    assert listed["partner_api"]["resource"]["baseURL"] == "https://api.example.com/v1"
+    assert listed["partner_api"]["resource"]["baseURL"] == "REDACTED"  # it has user info
     assert listed["partner_api"]["resource"]["token"] == "REDACTED"
     assert listed["orders_db"]["resource"]["host"] == "db.internal"
     assert listed["mail"]["resource"]["domain"] == "mg.example.com"
@@ -146,7 +165,7 @@ async def test_a_run_token_reads_no_secret(
         answers = await output_of(api, run_id)
     assert _secret_in(json.dumps(answers)) == []
     slugs = {r["slug"] for r in answers[0]["body"]["resources"]}
-    assert slugs == {"partner_api", "orders_db", "mail"}
+    assert slugs == {r["slug"] for r in RESOURCES}
     assert answers[-1]["status"] == 404  # private_ai, created last
 
 
