@@ -15,7 +15,7 @@ from enum import StrEnum
 
 from .errors import ApiError, forbidden
 from .ids import hash_secret, new_api_key, new_id
-from .store import KeyRecord, Store
+from .store import Binding, KeyRecord, Store
 
 TEAM_ID = "tea00000000zairfield"
 TEAM_NAME = "airfield"
@@ -83,6 +83,8 @@ class ActingFor:
 
 MAX_LABEL = 200
 MAX_EMAIL = 254  # RFC 5321's limit on a forward path
+# The shape of airfield's (and Airplane's) IDs: `usr20240101zk3j9x0q2ab`, `apk...`, `run...`.
+_ID_SHAPE = re.compile(r"[a-z]{3}[0-9]{8}z[a-z0-9]+", re.ASCII | re.IGNORECASE)
 _EMAIL = re.compile(r"[^@\s]{1,64}@[^@\s.]+(\.[^@\s.]+)+", re.ASCII)
 
 
@@ -96,6 +98,13 @@ def acting_for(headers: Mapping[str, str]) -> ActingFor | None:
             400,
             f"X-Airplane-Acting-For must be printable text of at most {MAX_LABEL} characters,"
             " such as slack:U0123",
+            "invalid_request",
+        )
+    if _ID_SHAPE.fullmatch(label) is not None:
+        raise ApiError(
+            400,
+            f"X-Airplane-Acting-For {label!r} is shaped like an airfield ID; acting-for labels"
+            " name people in the integration's own namespace, such as slack:U0123",
             "invalid_request",
         )
     email = headers.get("x-airplane-acting-for-email", "").strip()
@@ -137,19 +146,34 @@ async def apply_acting_for(caller: Caller, headers: Mapping[str, str], store: St
     if not caller.may(Right.ACT_FOR):
         raise forbidden(f"the {caller.role.value} role may not act for others")
     # The built-in admin has no users row, so the store cannot tell it is taken.
-    taken = person.label == ENV_ADMIN_USER
-    if taken or not await store.accounts.remember_acting_for(person.label, person.email):
+    if person.label == ENV_ADMIN_USER:
+        binding = Binding.NOT_A_PERSON
+    else:
+        binding = await store.accounts.remember_acting_for(
+            person.label, person.email, caller.user_id
+        )
+    if binding is Binding.NOT_A_PERSON:
         raise ApiError(
             400,
             f"X-Airplane-Acting-For {person.label!r} is the ID of an airfield user; acting-for"
             " labels name people in the integration's own namespace, such as slack:U0123",
             "invalid_request",
         )
+    if binding is Binding.TAKEN:
+        raise forbidden(
+            f"X-Airplane-Acting-For {person.label!r} belongs to another API key's integration;"
+            " a key may act only for the people it named first (use a label of your own"
+            " integration, or that integration's key)"
+        )
     return Caller(caller.scope, caller.role, caller.user_id, person.label, caller.run_id)
 
 
-async def create_key(store: Store, name: str, role: str) -> str:
-    """Create an API key with a role; returns the key, which is not stored anywhere."""
+async def create_key(
+    store: Store, name: str, role: str, same_user_as: str | None = None
+) -> tuple[str, str]:
+    """Create an API key with a role; returns the key, which is not stored anywhere, and its
+    ID. `same_user_as` (a key ID) gives it that key's user, so a key that replaces another
+    keeps acting for the people the old one named."""
     try:
         checked = Role(role)
     except ValueError:
@@ -157,7 +181,22 @@ async def create_key(store: Store, name: str, role: str) -> str:
     if checked is Role.RUN:
         valid = ", ".join(r.value for r in Role if r is not Role.RUN)
         raise ValueError(f"unknown role {role!r}; use one of {valid}")
+    user_id = new_id("usr")
+    if same_user_as is not None:
+        other = await store.accounts.key_by_id(same_user_as)
+        if other is None:
+            raise ValueError(f"no API key has the ID {same_user_as!r}")
+        user_id = other.user_id
     key = new_api_key()
-    record = KeyRecord(new_id("apk"), name, checked.value, new_id("usr"))
-    await store.accounts.add_key(record, hash_secret(key))
-    return key
+    record = KeyRecord(new_id("apk"), name, checked.value, user_id)
+    await store.accounts.add_key(record, hash_secret(key), new_user=same_user_as is None)
+    return key, record.id
+
+
+async def revoke_key(store: Store, key_or_id: str) -> KeyRecord | None:
+    """Revoke a key named by its ID (`apk...`) or by the key itself (`tkn_...`): every request
+    with it is 401 from then on. None when no key in use matches."""
+    ref = key_or_id.strip()
+    if ref.startswith("tkn_"):
+        return await store.accounts.revoke_key(key_hash=hash_secret(ref))
+    return await store.accounts.revoke_key(key_id=ref)

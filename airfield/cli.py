@@ -1,4 +1,4 @@
-"""`airfield serve`, `airfield keys create`, `airfield secrets new-key|rotate`."""
+"""`airfield serve`, `airfield keys create|list|revoke`, `airfield secrets new-key|rotate`."""
 
 from __future__ import annotations
 
@@ -12,10 +12,10 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from .app import ServeConfig, serve
-from .auth import Role, create_key
+from .auth import Role, create_key, revoke_key
 from .runner import RunnerSettings
 from .secret_box import ENV_VAR, SecretBox, SecretKeyError, new_key
-from .store import Store
+from .store import KeyRecord, Store
 
 DEFAULT_DB = "airfield.db"
 
@@ -50,7 +50,24 @@ def _parser() -> argparse.ArgumentParser:
         default=Role.TEAM_ADMIN.value,
         choices=[r.value for r in Role if r is not Role.RUN],
     )
+    create.add_argument(
+        "--same-user-as",
+        default=None,
+        metavar="KEY_ID",
+        help="the user of this key (to replace it: the new key acts for the same people)",
+    )
     create.add_argument("--db", default=None, metavar="PATH")
+    listing = key_commands.add_parser("list", help="list API keys (never the keys themselves)")
+    listing.add_argument("--db", default=None, metavar="PATH")
+    revoke = key_commands.add_parser(
+        "revoke", help="revoke an API key: every request with it is refused (401) from now on"
+    )
+    revoke.add_argument(
+        "key",
+        metavar="KEY_ID|KEY|-",
+        help="the key's ID (apk...), the key, or - to read it from stdin",
+    )
+    revoke.add_argument("--db", default=None, metavar="PATH")
     secrets = commands.add_parser("secrets", help="the key resource secrets are encrypted with")
     secret_commands = secrets.add_subparsers(dest="secrets_command", required=True)
     secret_commands.add_parser("new-key", help=f"print a fresh key for {ENV_VAR}")
@@ -91,15 +108,62 @@ def _serve_config(args: argparse.Namespace) -> ServeConfig:
     )
 
 
-async def _create_key(db: Path, name: str, role: str) -> str:
+async def _create_key(db: Path, name: str, role: str, same_user_as: str | None) -> tuple[str, str]:
     store = await Store.open(db)
     try:
-        return await create_key(store, name, role)
+        return await create_key(store, name, role, same_user_as)
     finally:
         await store.close()
 
 
-async def _rotate(db: Path) -> int:
+async def _list_keys(db: Path) -> list[str]:
+    store = await Store.open(db)
+    try:
+        keys = await store.accounts.keys()
+    finally:
+        await store.close()
+    return [
+        f"{key.id}  {key.role:<20}  created {created}"
+        + (f"  REVOKED {revoked}" if revoked else "")
+        + f"  {key.name}"
+        for key, created, revoked in keys
+    ]
+
+
+async def _revoke_key(db: Path, key_or_id: str) -> KeyRecord | None:
+    store = await Store.open(db)
+    try:
+        return await revoke_key(store, key_or_id)
+    finally:
+        await store.close()
+
+
+def _keys(args: argparse.Namespace) -> int:
+    db = _db_path(args.db)
+    if args.keys_command == "list":
+        for line in asyncio.run(_list_keys(db)):
+            print(line)
+        return 0
+    if args.keys_command == "revoke":
+        ref = sys.stdin.readline().strip() if args.key == "-" else args.key
+        revoked = asyncio.run(_revoke_key(db, ref))
+        if revoked is None:
+            print("airfield: no API key in use matches; nothing revoked", file=sys.stderr)
+            return 1
+        print(f"Revoked API key {revoked.name!r} ({revoked.id}); it is refused from now on.")
+        return 0
+    try:
+        key, key_id = asyncio.run(_create_key(db, args.name, args.role, args.same_user_as))
+    except ValueError as exc:
+        print(f"airfield: {exc}", file=sys.stderr)
+        return 2
+    print(f"Created API key {args.name!r} ({key_id}) with role {args.role}.")
+    print("It is shown only once:")
+    print(key)
+    return 0
+
+
+async def _rotate(db: Path) -> tuple[int, bool]:
     box = SecretBox.from_environment()
     if box is None:
         raise SecretKeyError(f"{ENV_VAR} is not set; set it to NEW_KEY,OLD_KEY to rotate")
@@ -114,9 +178,17 @@ def _secrets(args: argparse.Namespace) -> int:
     if args.secrets_command == "new-key":
         print(new_key())
         return 0
-    count = asyncio.run(_rotate(_db_path(args.db)))
+    count, compacted = asyncio.run(_rotate(_db_path(args.db)))
     print(f"Re-encrypted {count} resources under the first key of {ENV_VAR};")
     print("the keys after it are no longer needed once every airfield runs with the new one.")
+    if not compacted:
+        print(
+            "airfield: another process was reading the database, so its WAL could not be"
+            " emptied; copies under the old key stay in it until airfield stops. Run rotate"
+            " again while airfield is stopped to remove them now.",
+            file=sys.stderr,
+        )
+        return 1
     return 0
 
 
@@ -137,10 +209,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except SecretKeyError as exc:
         print(f"airfield: {exc}", file=sys.stderr)
         return 2
-    key = asyncio.run(_create_key(_db_path(args.db), args.name, args.role))
-    print(f"Created API key {args.name!r} with role {args.role}. It is shown only once:")
-    print(key)
-    return 0
+    return _keys(args)
 
 
 if __name__ == "__main__":

@@ -167,4 +167,14 @@ MIGRATIONS: tuple[str, ...] = (
     UPDATE sleeps SET until = '00' || until WHERE instr(until, '-') = 3;
     UPDATE sleeps SET until = '000' || until WHERE instr(until, '-') = 2;
     """,
+    # 6: an acting-for label belongs to the user of the key that first bound it; only keys of
+    # that user may act for it or change its email. Labels bound before this have no owner ('')
+    # and are claimed by the first key that uses them.
+    """
+    ALTER TABLE users ADD COLUMN acting_owner TEXT NOT NULL DEFAULT '';
+    """,
+    # 7: a revoked API key is kept (who made what stays readable) but no longer authenticates.
+    """
+    ALTER TABLE api_keys ADD COLUMN revoked_at TEXT;
+    """,
 )

@@ -1,6 +1,6 @@
 """The request pipeline every /v0 endpoint goes through.
 
-    authenticate (401) -> rate limit (429) -> role check (403) -> acting-for (403)
+    authenticate (401) -> rate limit (429) -> role check (403) -> acting-for (400/403)
     -> environment (404) -> JSON body (400/413, request_body.py) -> Idempotency-Key replay (422)
     -> handler
 

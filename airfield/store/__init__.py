@@ -10,6 +10,7 @@ from pathlib import Path
 from ..secret_box import SecretBox
 from .accounts import (
     AccountStore,
+    Binding,
     KeyRecord,
     ResourceRecord,
     SlugTaken,
@@ -54,6 +55,7 @@ __all__ = [
     "TERMINAL",
     "WAITING",
     "AccountStore",
+    "Binding",
     "Database",
     "KeyRecord",
     "LogRecord",

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import sqlite3
 from dataclasses import dataclass
+from enum import Enum
 from typing import Any
 
 from ..secret_box import ENV_VAR, SecretBox, SecretKeyError, is_plain_json
@@ -70,6 +71,14 @@ class ResourceRecord:
         )
 
 
+class Binding(Enum):
+    """What became of an acting-for label a key sent."""
+
+    BOUND = "bound"  # new, or already the key's user's own
+    NOT_A_PERSON = "not_a_person"  # the ID of a user that is no such person (a key's own user)
+    TAKEN = "taken"  # bound by the user of another key
+
+
 class SlugTaken(Exception):
     """Another resource already has this slug."""
 
@@ -94,14 +103,15 @@ class AccountStore:
         self._db = db
         self.box = box  # None: no AIRFIELD_SECRET_KEY; resources can be neither read nor written
 
-    async def add_key(self, key: KeyRecord, key_hash: str) -> None:
-        """Store a new API key and the user it belongs to."""
+    async def add_key(self, key: KeyRecord, key_hash: str, *, new_user: bool = True) -> None:
+        """Store a new API key and, unless it joins an existing one, the user it belongs to."""
         now = now_text()
         async with self._db.transaction() as tx:
-            await tx.execute(
-                "INSERT INTO users (id, name, email, created_at) VALUES (?, ?, '', ?)",
-                (key.user_id, key.name, now),
-            )
+            if new_user:
+                await tx.execute(
+                    "INSERT INTO users (id, name, email, created_at) VALUES (?, ?, '', ?)",
+                    (key.user_id, key.name, now),
+                )
             await tx.execute(
                 "INSERT INTO api_keys (id, name, role, key_hash, user_id, created_at)"
                 " VALUES (?, ?, ?, ?, ?, ?)",
@@ -109,28 +119,78 @@ class AccountStore:
             )
 
     async def key_by_hash(self, key_hash: str) -> KeyRecord | None:
-        """The key with this hash."""
+        """The key with this hash, unless it is revoked."""
         row = await self._db.fetch_one(
-            "SELECT id, name, role, user_id FROM api_keys WHERE key_hash = ?", (key_hash,)
+            "SELECT id, name, role, user_id FROM api_keys"
+            " WHERE key_hash = ? AND revoked_at IS NULL",
+            (key_hash,),
         )
         return KeyRecord(row["id"], row["name"], row["role"], row["user_id"]) if row else None
 
-    async def remember_acting_for(self, label: str, email: str) -> bool:
-        """Create or refresh the person an integration acts for; False (and nothing written)
-        when `label` is the ID of a user that is not such a person (a key's own user)."""
+    async def revoke_key(self, key_id: str = "", key_hash: str = "") -> KeyRecord | None:
+        """Revoke the key with this ID or hash; from the next request on it is refused. The
+        key, or None when there is no such key that is not already revoked."""
         async with self._db.transaction() as tx:
-            row = await tx.fetch_one("SELECT acting_for FROM users WHERE id = ?", (label,))
-            if row is not None and not row["acting_for"]:
-                return False
-            await tx.execute(
-                "INSERT INTO users (id, name, email, created_at, acting_for)"
-                " VALUES (?, ?, ?, ?, 1)"
-                " ON CONFLICT (id) DO UPDATE SET email = excluded.email"
-                " WHERE users.acting_for = 1 AND excluded.email != ''"
-                " AND excluded.email != users.email",
-                (label, label, email, now_text()),
+            row = await tx.fetch_one(
+                "SELECT id, name, role, user_id FROM api_keys"
+                " WHERE (id = ? OR key_hash = ?) AND revoked_at IS NULL",
+                (key_id, key_hash),
             )
-        return True
+            if row is None:
+                return None
+            await tx.execute(
+                "UPDATE api_keys SET revoked_at = ? WHERE id = ?", (now_text(), row["id"])
+            )
+        return KeyRecord(row["id"], row["name"], row["role"], row["user_id"])
+
+    async def key_by_id(self, key_id: str) -> KeyRecord | None:
+        """The key with this ID, revoked or not."""
+        row = await self._db.fetch_one(
+            "SELECT id, name, role, user_id FROM api_keys WHERE id = ?", (key_id,)
+        )
+        return KeyRecord(row["id"], row["name"], row["role"], row["user_id"]) if row else None
+
+    async def keys(self) -> list[tuple[KeyRecord, str, str | None]]:
+        """Every key with when it was made and revoked (None: in use), oldest first."""
+        rows = await self._db.fetch_all(
+            "SELECT id, name, role, user_id, created_at, revoked_at FROM api_keys"
+            " ORDER BY created_at, id"
+        )
+        return [
+            (
+                KeyRecord(row["id"], row["name"], row["role"], row["user_id"]),
+                row["created_at"],
+                row["revoked_at"],
+            )
+            for row in rows
+        ]
+
+    async def remember_acting_for(self, label: str, email: str, owner: str) -> Binding:
+        """Bind `label` (a person an integration acts for) to `owner`, the user of the key
+        acting, or refresh its email when `owner` already holds it. Nothing is written unless
+        the answer is BOUND. A label bound before owners were recorded goes to its first user."""
+        async with self._db.transaction() as tx:
+            row = await tx.fetch_one(
+                "SELECT acting_for, acting_owner, email FROM users WHERE id = ?", (label,)
+            )
+            if row is None:
+                await tx.execute(
+                    "INSERT INTO users (id, name, email, created_at, acting_for, acting_owner)"
+                    " VALUES (?, ?, ?, ?, 1, ?)",
+                    (label, label, email, now_text(), owner),
+                )
+                return Binding.BOUND
+            if not row["acting_for"]:
+                return Binding.NOT_A_PERSON
+            if row["acting_owner"] not in ("", owner):
+                return Binding.TAKEN
+            new_email = email or row["email"]
+            if row["acting_owner"] != owner or new_email != row["email"]:
+                await tx.execute(
+                    "UPDATE users SET acting_owner = ?, email = ? WHERE id = ?",
+                    (owner, new_email, label),
+                )
+        return Binding.BOUND
 
     async def user(self, user_id: str) -> UserRecord | None:
         """A user by ID."""
@@ -229,8 +289,10 @@ class AccountStore:
                 box.open(row["config"])
         return len(rows)
 
-    async def rotate_resources(self) -> int:
-        """Re-encrypt every configuration under the first key; how many were rewritten."""
+    async def rotate_resources(self) -> tuple[int, bool]:
+        """Re-encrypt every configuration under the first key, then compact the database so
+        no copy sealed under an older key stays in its free pages or its WAL. How many were
+        rewritten, and whether the compaction was complete (see Database.compact)."""
         box = _box_or_fail(self.box)
         rows = await self._db.fetch_all("SELECT id, config FROM resources")
         async with self._db.transaction() as tx:
@@ -239,4 +301,4 @@ class AccountStore:
                     "UPDATE resources SET config = ? WHERE id = ?",
                     (box.reseal(row["config"]), row["id"]),
                 )
-        return len(rows)
+        return len(rows), await self._db.compact()

@@ -54,6 +54,9 @@ class Database:
         await conn.execute("PRAGMA synchronous=NORMAL")
         await conn.execute("PRAGMA busy_timeout=5000")
         await conn.execute("PRAGMA foreign_keys=ON")
+        # A page freed by an update (a resource's old ciphertext) is zeroed, not left readable,
+        # whatever the SQLite build's default.
+        await conn.execute("PRAGMA secure_delete=ON")
         db = cls(conn)
         await db.migrate()
         return db
@@ -68,6 +71,20 @@ class Database:
                 await self._conn.executescript(
                     f"BEGIN IMMEDIATE;\n{script}\nPRAGMA user_version = {number};\nCOMMIT;"
                 )
+
+    async def compact(self) -> bool:
+        """Rewrite the database file without its free pages (VACUUM) and empty the WAL into it,
+        truncating the WAL file to nothing, so rows overwritten or deleted before (an old
+        ciphertext) are in neither file. False when another connection kept the WAL from being
+        emptied (the copies are then gone once it is checkpointed, at the latest on close)."""
+        async with self._lock:
+            # Each cursor is read to its end: VACUUM refuses to run beside an unfinished one.
+            await (await self._conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")).fetchall()
+            await self._conn.execute("VACUUM")  # in WAL mode, the new pages go to the WAL
+            cursor = await self._conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            rows = list(await cursor.fetchall())
+        # wal_checkpoint answers (busy, WAL frames, frames checkpointed); busy 0: all done.
+        return bool(rows) and int(rows[0][0]) == 0
 
     async def close(self) -> None:
         """Close the connection."""

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import os
+import subprocess
+import sys
 import uuid
 
 import httpx
@@ -122,3 +125,65 @@ async def test_auth_info_and_users_get(api: httpx.AsyncClient) -> None:
     missing = await api.get("/v0/users/get", params={"userID": "usr20200101zmissing00"})
     assert missing.status_code == 404
     assert "usr20200101zmissing00" in missing.json()["error"]
+
+
+def _keys_cli(server: AirfieldProcess, *args: str, stdin: str = "") -> tuple[int, str, str]:
+    command = [sys.executable, "-m", "airfield", "keys", *args, "--db", str(server.db_path)]
+    env = {k: v for k, v in os.environ.items() if not k.startswith("AIRFIELD_")}
+    done = subprocess.run(
+        command, input=stdin, env=env, capture_output=True, text=True, timeout=60, check=False
+    )
+    return done.returncode, done.stdout, done.stderr
+
+
+async def test_revoked_keys_are_refused_at_once(airfield: AirfieldProcess) -> None:
+    """`airfield keys revoke` by ID, or by the key read from stdin, makes the very next request
+    with that key 401 on the running server; other keys and a replacement made with
+    `--same-user-as` keep working, the replacement acting for the old key's people."""
+    by_id = await asyncio.to_thread(airfield.create_key, "revoke-by-id", "developer")
+    by_key = await asyncio.to_thread(airfield.create_key, "revoke-by-key", "developer")
+    kept = await asyncio.to_thread(airfield.create_key, "kept", "developer")
+    label = f"slack:U{uuid.uuid4().hex[:8].upper()}"
+    async with client_for(airfield, **{"X-Airplane-API-Key": by_id}) as api:
+        info = await api.get("/v0/auth/info", headers={"X-Airplane-Acting-For": label})
+        assert info.status_code == 200
+        user_id = info.json()["user"]["id"]
+        code, listed, _ = await asyncio.to_thread(_keys_cli, airfield, "list")
+        assert code == 0
+        [line] = [line for line in listed.splitlines() if line.endswith("revoke-by-id")]
+        key_id = line.split()[0]
+        assert key_id.startswith("apk")
+        assert by_id not in listed
+        code, out, _ = await asyncio.to_thread(_keys_cli, airfield, "revoke", key_id)
+        assert (code, key_id in out) == (0, True)
+        refused = await api.get("/v0/tasks/list")
+        assert refused.status_code == 401
+        assert refused.json()["code"] == "unauthorized"
+        code, _, err = await asyncio.to_thread(_keys_cli, airfield, "revoke", key_id)
+        assert (code, "nothing revoked" in err) == (1, True)
+        code, listed, _ = await asyncio.to_thread(_keys_cli, airfield, "list")
+        assert "REVOKED" in next(line for line in listed.splitlines() if key_id in line)
+
+    async with client_for(airfield, **{"X-Airplane-API-Key": by_key}) as api:
+        assert (await api.get("/v0/tasks/list")).status_code == 200
+        code, _, _ = await asyncio.to_thread(_keys_cli, airfield, "revoke", "-", stdin=by_key)
+        assert code == 0
+        assert (await api.get("/v0/tasks/list")).status_code == 401
+    async with client_for(airfield, **{"X-Airplane-API-Key": kept}) as api:
+        assert (await api.get("/v0/tasks/list")).status_code == 200
+
+    code, out, _ = await asyncio.to_thread(
+        _keys_cli,
+        airfield,
+        "create",
+        "replacement",
+        "--role",
+        "developer",
+        "--same-user-as",
+        key_id,
+    )
+    assert code == 0, out
+    async with client_for(airfield, **{"X-Airplane-API-Key": out.splitlines()[-1]}) as api:
+        again = await api.get("/v0/auth/info", headers={"X-Airplane-Acting-For": label})
+        assert again.status_code == 200, again.text
+        assert again.json()["user"]["id"] == user_id

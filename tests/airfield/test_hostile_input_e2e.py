@@ -192,6 +192,49 @@ async def test_acting_for_cannot_touch_existing_users(airfield: AirfieldProcess)
     assert admin_user["user"]["name"] == "airfield admin"
 
 
+async def test_acting_for_labels_belong_to_the_key_that_named_them(
+    airfield: AirfieldProcess,
+) -> None:
+    """A label is its first key's: another key can neither act for it nor re-point its email
+    (403, nothing written), the first key keeps using it, and ID-shaped labels are 400."""
+    slack_key = await asyncio.to_thread(airfield.create_key, "slack-bot", "developer")
+    mallory_key = await asyncio.to_thread(airfield.create_key, "mallory", "developer")
+    label = f"slack:U0ALICE{uuid.uuid4().hex[:6].upper()}"
+
+    def as_label(email: str = "") -> dict[str, str]:
+        headers = {"X-Airplane-Acting-For": label}
+        return {**headers, "X-Airplane-Acting-For-Email": email} if email else headers
+
+    async with (
+        client_for(airfield, **{"X-Airplane-API-Key": slack_key}) as slack,
+        client_for(airfield, **{"X-Airplane-API-Key": mallory_key}) as mallory,
+    ):
+        first = await slack.get("/v0/auth/info", headers=as_label("alice@corp.example"))
+        assert first.json()["actingFor"] == label
+        for headers in (as_label("mallory@attacker.example"), as_label()):
+            refused = await mallory.get("/v0/auth/info", headers=headers)
+            assert "another API key" in _is_clear_4xx(refused, 403)["error"]
+        run = await mallory.post(
+            "/v0/tasks/execute",
+            json={"slug": "hello", "paramValues": {"name": "x"}},
+            headers=as_label(),
+        )
+        _is_clear_4xx(run, 403)
+        again = await slack.get("/v0/auth/info", headers=as_label())
+        assert again.json()["actingFor"] == label
+        person = (await slack.get("/v0/users/get", params={"userID": label})).json()["user"]
+        assert person["email"] == "alice@corp.example"
+        moved = await slack.get("/v0/auth/info", headers=as_label("alice@new.example"))
+        assert moved.status_code == 200
+        person = (await slack.get("/v0/users/get", params={"userID": label})).json()["user"]
+        assert person["email"] == "alice@new.example"
+        for shaped in ("usr20240101zabcdefghij", "apk20991231z0123456789", "USR20240101ZABCDEFGH"):
+            for client in (slack, mallory):
+                bad = await client.get("/v0/auth/info", headers={"X-Airplane-Acting-For": shaped})
+                assert "shaped like an airfield ID" in _is_clear_4xx(bad)["error"], shaped
+            assert (await slack.get("/v0/users/get", params={"userID": shaped})).status_code == 404
+
+
 async def test_run_tokens_wait_only_on_their_own(api: httpx.AsyncClient) -> None:
     """A run's token is held on its own prompt or child only: another run's open prompt and an
     unrelated active run answer at once (well under the 5 s hold)."""

@@ -13,7 +13,7 @@ from airfield.processes import base_environment
 from airfield.request_body import MAX_DEPTH, parse_json_object
 from airfield.resource_config import REDACTED, keep_write_only, may_read, public_view
 from airfield.secret_box import SecretBox, SecretKeyError, new_key
-from airfield.store import Store
+from airfield.store import Binding, Store
 from airfield.timeutil import parse_query_time
 from airplane_api.models import Parameter
 from airplane_api.params import MAX_VALUES_BYTES, ParamError, check_values
@@ -99,16 +99,90 @@ def test_public_view_shows_allowlisted_fields_only() -> None:
         "empty": "",
     }
     assert public_view("rest", config) == {
-        "baseURL": "https://api.example.com/p",
+        "baseURL": REDACTED,
         "headers": REDACTED,
         "pwd": REDACTED,
         "key": REDACTED,
         "empty": "",
     }
     assert public_view("postgres", {"host": "u:pw@db", "port": 5432}) == {
-        "host": "db",
+        "host": REDACTED,
         "port": 5432,
     }
+    shown = {"host": "db-1.internal", "port": "5432", "database": "orders", "ssl": "require"}
+    assert public_view("postgres", {**shown, "username": "app@azure-db"}) == {
+        **shown,
+        "username": "app@azure-db",
+    }
+    assert public_view("rest", {"baseURL": "https://api.example.com/"}) == {
+        "baseURL": "https://api.example.com/"
+    }
+
+
+# Each shape once slipped a credential past pattern scrubbing (issue 22, item 9).
+@pytest.mark.parametrize(
+    ("kind", "field", "value", "shown"),
+    [
+        ("rest", "baseURL", "https://svc:p@ss@api.example.com/v1", REDACTED),
+        ("rest", "baseURL", "https://svc:pa/ss@api.example.com/v1", REDACTED),
+        ("rest", "baseURL", "https://svc:pa?ss@api.example.com/v1", REDACTED),
+        ("rest", "baseURL", "https://svc:pa%40ss@api.example.com", REDACTED),
+        ("rest", "baseURL", "https://a.example.com\nhttps://u:pw-s3cret@b.example.com", REDACTED),
+        ("rest", "baseURL", "https://a.example.com https://u:pw-s3cret@b.example.com", REDACTED),
+        (
+            "rest",
+            "baseURL",
+            "https://hooks.slack.com/services/T0001/B0001/s3cretWebhookToken",
+            "https://hooks.slack.com/REDACTED",
+        ),
+        (
+            "rest",
+            "baseURL",
+            "https://api.example.com/v1?key=s3cret",
+            "https://api.example.com/REDACTED",
+        ),
+        ("rest", "baseURL", "https://api.example.com#s3cret", "https://api.example.com/REDACTED"),
+        ("rest", "baseURL", "https://api.example.com:8443", "https://api.example.com:8443"),
+        ("rest", "baseURL", "api.example.com/s3cret", REDACTED),
+        (
+            "salesforce",
+            "instanceURL",
+            "https://x.my.salesforce.com/?sid=s3cret",
+            "https://x.my.salesforce.com/REDACTED",
+        ),
+        ("postgres", "host", "host=db password=s3cret", REDACTED),
+        ("postgres", "host", "db.internal password=s3cret", REDACTED),
+        ("postgres", "host", "postgresql://app:s3cret@db/orders", REDACTED),
+        ("postgres", "host", "db.internal\nhost=x password=s3cret", REDACTED),
+        ("postgres", "database", "dbname=orders password=s3cret", REDACTED),
+        ("postgres", "username", "app:s3cret", REDACTED),
+        ("mysql", "username", "app s3cret", REDACTED),
+        ("smtp", "username", "mailer:s3cret", REDACTED),
+        ("snowflake", "account", "acct/s3cret", REDACTED),
+        ("postgres", "port", "5432:s3cret", REDACTED),
+        ("postgres", "port", True, REDACTED),
+        ("postgres", "ssl", "require password=s3cret", REDACTED),
+        ("sendgrid", "fromEmail", "a@b.example password=s3cret", REDACTED),
+        ("sendgrid", "fromName", "Ops https://u:s3cret@x.example", REDACTED),
+        ("mailgun", "domain", "mg.example.com?key=s3cret", REDACTED),
+    ],
+)
+def test_shown_fields_hold_only_what_their_kind_says(
+    kind: str, field: str, value: object, shown: object
+) -> None:
+    assert public_view(kind, {field: value}) == {field: shown}
+
+
+def test_a_field_shown_with_redacted_parts_survives_a_read_modify_write() -> None:
+    """Sending back what a read showed (`https://hooks.../REDACTED`, a REDACTED host) keeps
+    the stored value; a new value replaces it."""
+    old = {"baseURL": "https://hooks.example.com/T1/s3cret", "token": "t"}
+    shown = public_view("rest", old)
+    assert keep_write_only("rest", shown, old) == old
+    changed = {**shown, "baseURL": "https://other.example.com"}
+    assert keep_write_only("rest", changed, old)["baseURL"] == "https://other.example.com"
+    old_db = {"host": "host=db password=s3cret", "port": 5432}
+    assert keep_write_only("postgres", public_view("postgres", old_db), old_db) == old_db
 
 
 def test_write_only_fields_survive_a_read_modify_write() -> None:
@@ -219,3 +293,37 @@ async def test_unpadded_years_stored_before_are_padded(tmp_path: Path) -> None:
     assert old.until == "0999-01-01T00:00:00.000000Z"
     assert new is not None
     assert new.until == "2024-01-01T00:00:00.000000Z"
+
+
+async def test_acting_for_labels_from_before_owners_go_to_their_first_key(tmp_path: Path) -> None:
+    """A label stored before owners were recorded is claimed by the first key's user that uses
+    it; from then on it is that user's, and a key's own user is never a person to act for."""
+    path = tmp_path / "old.db"
+    with sqlite3.connect(path) as conn:
+        for script in MIGRATIONS[:5]:
+            conn.executescript(script)
+        conn.execute("PRAGMA user_version = 5")
+        conn.execute(
+            "INSERT INTO users (id, name, email, created_at, acting_for)"
+            " VALUES ('slack:UOLD', 'slack:UOLD', 'old@ex.com', 'x', 1)"
+        )
+        conn.execute("INSERT INTO users (id, name, created_at) VALUES ('usrkey', 'k', 'x')")
+    conn.close()
+    store = await Store.open(path)
+    try:
+        accounts = store.accounts
+        assert await accounts.remember_acting_for("slack:UOLD", "", "usrbot") is Binding.BOUND
+        taken = await accounts.remember_acting_for("slack:UOLD", "evil@ex.com", "usrevil")
+        assert taken is Binding.TAKEN
+        assert await accounts.remember_acting_for("usrkey", "", "usrbot") is Binding.NOT_A_PERSON
+        assert (
+            await accounts.remember_acting_for("slack:UNEW", "n@ex.com", "usrbot") is Binding.BOUND
+        )
+        assert await accounts.remember_acting_for("slack:UNEW", "", "usrevil") is Binding.TAKEN
+        old, new = await accounts.user("slack:UOLD"), await accounts.user("slack:UNEW")
+    finally:
+        await store.close()
+    assert old is not None
+    assert old.email == "old@ex.com"
+    assert new is not None
+    assert new.email == "n@ex.com"

@@ -7,8 +7,10 @@ secret-named key, a list, credentials in a URL, and names a list of secret words
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import json
 import os
+import re
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -18,6 +20,9 @@ from typing import Any
 import httpx
 import pytest
 
+from airfield.secret_box import SecretBox, SecretKeyError
+from airfield.secret_box import new_key as new_fernet_key
+from airfield.store import ResourceRecord, Store
 from tests.support.airfield import EXAMPLES, TEST_SECRET_KEY, AirfieldProcess
 
 from .conftest import TEST_TASKS, client_for
@@ -32,6 +37,9 @@ SECRETS = {
     "key": "key-0b5e55ed-secret",
     "password": "pw-0b5e55ed-secret",
     "private": "prv-0b5e55ed-secret",
+    "webhook-path": "whk0b5e55edsecret",
+    "dsn": "dsn-0b5e55ed-secret",
+    "url-password-slash": "p/w-0b5e55ed",
 }
 RESOURCES: list[dict[str, Any]] = [
     {
@@ -55,6 +63,22 @@ RESOURCES: list[dict[str, Any]] = [
             "username": "app",
             "password": [SECRETS["list"], SECRETS["password"]],
             "pwd": SECRETS["pwd"],
+        },
+    },
+    {
+        "kind": "rest",
+        "name": "Webhook",
+        "slug": "webhook",
+        "resource": {"baseURL": f"https://hooks.example.com/services/T1/{SECRETS['webhook-path']}"},
+    },
+    {
+        "kind": "postgres",
+        "name": "Shapes",
+        "slug": "shapes_db",
+        "resource": {
+            "host": f"host=db password={SECRETS['dsn']}",
+            "username": f"app:{SECRETS['password']}",
+            "database": f"https://u:{SECRETS['url-password-slash']}@db.example.com/x",
         },
     },
     {
@@ -121,7 +145,7 @@ async def test_no_role_reads_a_secret(
         assert response.status_code in (200, 404), response.text
         assert _secret_in(response.text) == [], f"{role} read {response.request.url}"
     listed = {r["slug"]: r for r in reads[0].json()["resources"]}
-    assert listed["partner_api"]["resource"]["baseURL"] == "https://api.example.com/v1"
+    assert listed["partner_api"]["resource"]["baseURL"] == "REDACTED"  # it has user info
     assert listed["partner_api"]["resource"]["token"] == "REDACTED"
     assert listed["orders_db"]["resource"]["host"] == "db.internal"
     assert listed["mail"]["resource"]["domain"] == "mg.example.com"
@@ -141,7 +165,7 @@ async def test_a_run_token_reads_no_secret(
         answers = await output_of(api, run_id)
     assert _secret_in(json.dumps(answers)) == []
     slugs = {r["slug"] for r in answers[0]["body"]["resources"]}
-    assert slugs == {"partner_api", "orders_db", "mail"}
+    assert slugs == {r["slug"] for r in RESOURCES}
     assert answers[-1]["status"] == 404  # private_ai, created last
 
 
@@ -251,3 +275,87 @@ async def test_database_holds_no_secret_and_the_key_is_required(
         listed = await api.get("/v0/resources/list")
     assert len(listed.json()["resources"]) == count
     assert _secret_in(listed.text) == []
+
+
+def _pieces(sealed: set[str]) -> list[bytes]:
+    """64-byte pieces of each ciphertext: a long one is split over pages, so it is looked for
+    piece by piece (a random 64-byte base64 piece is found only where it was written)."""
+    return [c.encode()[i : i + 64] for c in sealed for i in range(0, len(c) - 63, 64)]
+
+
+_COUNT_PIECES = (
+    "import sys, pathlib; p = pathlib.Path(sys.argv[1]); pieces = sys.stdin.read().split();"
+    " raw = b''.join(f.read_bytes() for f in p.parent.glob(p.name + '*') if f.is_file());"
+    " print(sum(x.encode() in raw for x in pieces))"
+)
+
+
+async def test_rotation_leaves_no_old_ciphertext_in_the_files(tmp_path: Path) -> None:
+    """`airfield secrets rotate` beside a running airfield (an open connection) leaves no copy
+    sealed under the old key in the database file or its WAL: not the rows it rewrote, and not
+    an older version of a resource updated before; large configurations (a certificate, on
+    overflow pages) included."""
+    old_key, new_key = new_fernet_key(), new_fernet_key()
+    path = tmp_path / "rotate.db"
+    running = await Store.open(path, SecretBox([old_key]))
+    try:
+        # As in SQLite builds without SECURE_DELETE: freed pages keep what they held.
+        await running.db.fetch_all("PRAGMA secure_delete = OFF")
+        for number in range(3):
+            now = f"2024-01-0{number + 1}T00:00:00.000000Z"
+            config = {"host": "db", "password": f"pw-{number}", "sslCert": "C" * 6000 * number}
+            await running.accounts.add_resource(
+                ResourceRecord(
+                    f"res{number}", f"db{number}", "DB", "postgres", False, [], config, now, now
+                )
+            )
+        first = await running.db.fetch_all("SELECT config FROM resources")
+        # What a running airfield does every 1,000 pages: these copies are in the main file.
+        await running.db.fetch_all("PRAGMA wal_checkpoint(TRUNCATE)")
+        record = await running.accounts.resource("db2")
+        assert record is not None
+        await running.accounts.replace_resource(
+            dataclasses.replace(record, config={"host": "db", "password": "pw-new"})
+        )
+        rows = await running.db.fetch_all("SELECT config FROM resources")
+        sealed = {row["config"] for row in first + rows}
+        pieces = _pieces(sealed)
+        # Counted by another process: reading the files here would drop this process's SQLite
+        # locks (POSIX), and the rotation would then find the database unused and tidy it.
+        count = [sys.executable, "-c", _COUNT_PIECES, str(path)]
+        before = await asyncio.to_thread(
+            subprocess.run,
+            count,
+            input=" ".join(p.decode() for p in pieces),
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+        # (A piece across a page boundary is split by the page's header: most are whole.)
+        assert int(before.stdout) > len(pieces) * 0.9, "the test should see the ciphertexts"
+        env = {k: v for k, v in os.environ.items() if not k.startswith("AIRFIELD_")}
+        env["AIRFIELD_SECRET_KEY"] = f"{new_key},{old_key}"
+        rotated = await asyncio.to_thread(
+            subprocess.run,
+            [sys.executable, "-m", "airfield", "secrets", "rotate", "--db", str(path)],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
+        )
+        assert rotated.returncode == 0, rotated.stderr
+        after = _database_bytes(path)
+        assert [p for p in pieces if p in after] == []
+        old_box = SecretBox([old_key])
+        for token in re.findall(rb"gAAAAA[A-Za-z0-9_=-]{40,}", after):
+            with pytest.raises(SecretKeyError):
+                old_box.open(token.decode())
+    finally:
+        await running.close()
+    reopened = await Store.open(path, SecretBox([new_key]))
+    try:
+        configs = {r.slug: r.config["password"] for r in await reopened.accounts.resources()}
+    finally:
+        await reopened.close()
+    assert configs == {"db0": "pw-0", "db1": "pw-1", "db2": "pw-new"}
