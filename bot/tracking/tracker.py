@@ -35,6 +35,7 @@ from ..loops import Troubles, one_line
 from ..people import People, slack_user
 from ..slack.queueing import Origin, Priority
 from ..slack.scheduler import SlackScheduler
+from ..slack.share import BudgetShare
 from .budget import Lane, RequestBudget
 from .executor import Executor, writer_of
 from .feed import Cadence, ChangeFeed
@@ -163,6 +164,7 @@ class Tracker:
         self._job_troubles = Troubles(log, "tracker job")
         self._next_lease_round = 0.0
         self._leaser: asyncio.Task[None] | None = None
+        self._sharer: asyncio.Task[None] | None = None
         self._lease_lock = asyncio.Lock()
         self._wake = asyncio.Event()
         self._cycled = asyncio.Condition()
@@ -176,6 +178,13 @@ class Tracker:
         for tracked, progress in await self.store.active():
             self._add(tracked, progress)
         self._subscriptions = await self.store.subscriptions()
+        if self.leasing is not None and self.scheduler is not None:
+            # Replicas split the workspace's Slack budget: know the share before writing.
+            share = BudgetShare(
+                self.leasing.replicas, self.scheduler, every=self.leasing.ttl / 3, sleep=self._sleep
+            )
+            await share.settle()
+            self._sharer = asyncio.create_task(share.run(fast_for=self.leasing.ttl), name="share")
         self._runs.start_now()
         self._sessions.start_now()
         self._loop = asyncio.create_task(self._run_forever(), name="tracker")
@@ -184,7 +193,7 @@ class Tracker:
 
     async def stop(self) -> None:
         """Stop polling and wait for workers to finish what they are doing."""
-        for task in (self._loop, self._leaser):
+        for task in (self._loop, self._leaser, self._sharer):
             if task is not None:
                 task.cancel()
                 await asyncio.gather(task, return_exceptions=True)
@@ -487,8 +496,6 @@ class Tracker:
     async def _lease_round(self, leasing: Leasing) -> None:
         """Renew our leases, learn items other replicas recorded, take over lapsed ones."""
         held = await leasing.renew()
-        if self.scheduler is not None:
-            self.scheduler.set_share(1.0 / await leasing.replicas())
         stored = {
             identity(tracked): (tracked, progress)
             for tracked, progress in await self.store.active()

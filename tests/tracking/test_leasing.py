@@ -10,6 +10,7 @@ import asyncio
 from pathlib import Path
 
 from bot.slack.scheduler import SlackScheduler
+from bot.slack.share import BudgetShare
 from bot.store import Store
 from bot.store.leases import new_holder_id
 from bot.tracking.leasing import StoreLeasing
@@ -116,19 +117,20 @@ async def test_items_are_spread_over_replicas_once_each(tmp_path: Path) -> None:
 async def test_replicas_split_the_slack_budget_and_a_dead_one_gives_its_share_back(
     tmp_path: Path,
 ) -> None:
-    """Each replica's lease round counts the live replicas; the scheduler takes 1/count of
-    every method's budget. When one stops renewing, the other takes the whole budget back."""
-    airplane, slack = FakeAirplane(), FakeSlack()
-    path = tmp_path / "bot.db"
-    a, store_a = await replica(path, airplane, slack)
-    b, store_b = await replica(path, airplane, slack)
-    a.scheduler, b.scheduler = SlackScheduler(), SlackScheduler()
-    await cycle(a, b)
-    await cycle(a, b)
-    assert a.scheduler.share == b.scheduler.share == 0.5
-    await asyncio.sleep(TTL * 1.5)  # A dies: no more rounds, its presence lapses
-    b._next_lease_round = 0.0
-    await cycle(b)
-    assert b.scheduler.share == 1.0
+    """Each replica renews a presence lease and counts the live ones; its scheduler takes
+    1/count of every method's budget. When one stops renewing, the other takes it all back."""
+    store_a, store_b = await Store.open(tmp_path / "bot.db"), await Store.open(tmp_path / "bot.db")
+    leasing_a = StoreLeasing(store_a.leases, new_holder_id(), ttl=TTL)
+    leasing_b = StoreLeasing(store_b.leases, new_holder_id(), ttl=TTL)
+    slack_a, slack_b = SlackScheduler(), SlackScheduler()
+    share_a = BudgetShare(leasing_a.replicas, slack_a, every=TTL / 3)
+    share_b = BudgetShare(leasing_b.replicas, slack_b, every=TTL / 3)
+    await share_a.update()
+    await share_b.update()
+    await share_a.update()
+    assert slack_a.share == slack_b.share == 0.5
+    await asyncio.sleep(TTL * 1.5)  # A dies: no more renewals, its presence lapses
+    await share_b.update()
+    assert slack_b.share == 1.0
     await store_a.close()
     await store_b.close()
