@@ -755,9 +755,7 @@ class Tracker:
     async def _check_prompts(self, item: _Item, lane: Lane | None) -> None:
         sink = self.prompt_sink
         try:
-            thread = (await self.store.posts(item.tracked)).get(PARENT_KEY)
-            if sink is None or not thread:
-                item.prompt_due = lane or Lane.PROMPTS  # no thread yet: look again later
+            if sink is None:
                 return
             if lane is not None:
                 await self.budget.acquire(lane)
@@ -765,7 +763,15 @@ class Tracker:
             prompts = await self.source.list_prompts(item.tracked.id)
             self._saw_prompts(item, prompts)
             pending = [p for p in prompts if p.state is PromptState.PENDING]
-            if pending:
+            thread = (await self.store.posts(item.tracked)).get(PARENT_KEY)
+            if pending and not thread:
+                # A prompt is asked in its run's thread: the parent, still queued behind other
+                # runs' posts, goes at the prompt's priority. Look again once it is there.
+                if self.scheduler is not None:
+                    self.scheduler.expedite(writer_of(item.tracked), Priority.PROMPT)
+                item.prompt_due = lane or Lane.PROMPTS
+                return
+            if pending and thread:
                 await sink.on_prompts(item.tracked, thread, pending)
         except Exception as error:
             item.prompt_due = Lane.PROMPTS
