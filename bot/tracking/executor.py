@@ -52,8 +52,9 @@ class Executor:
     slack: SlackWriter
     # Checked right before each Slack write (replicas: does this one still hold the lease?).
     fence: Callable[[Tracked], Awaitable[bool]] | None = None
-    # Intermediate edits on their way, not waited for (kept so they are not collected).
-    _behind: set[asyncio.Future[None]] = field(default_factory=set)
+    # Intermediate edits on their way, not waited for, by the item they show (kept so they
+    # are not collected, and so an item's last plan can wait for them: see `apply`).
+    _behind: dict[str, set[asyncio.Future[None]]] = field(default_factory=dict)
     # What each message (channel, ts) was last edited to: the same text again costs a
     # chat.update token for nothing (the end shown early, then by the plan).
     _shown: LRUCache[tuple[str, str], Message] = field(
@@ -112,8 +113,7 @@ class Executor:
                 if op.priority <= Priority.FINAL:
                     edits.append(edit)
                 else:
-                    self._behind.add(edit)
-                    edit.add_done_callback(self._landed)
+                    self._leave_behind(tracked, edit)
         try:
             for op in plan.ops:
                 if isinstance(op, Post):
@@ -123,13 +123,32 @@ class Executor:
         failed = [error for error in results if isinstance(error, BaseException)]
         if failed:
             raise _channel_gone(tracked, failed[0])
+        if plan.progress.done:
+            await self._catch_up(tracked)
         await self.store.save_progress(tracked, plan.progress)
 
-    def _landed(self, edit: asyncio.Future[None]) -> None:
-        """An intermediate edit nobody waited for came back: say why if it failed."""
-        self._behind.discard(edit)
-        if not edit.cancelled() and (error := edit.exception()) is not None:
-            log.info("an intermediate edit failed (the next one shows more): %s", one_line(error))
+    def _leave_behind(self, tracked: Tracked, edit: asyncio.Future[None]) -> None:
+        """Let `edit` land on its own; `_catch_up` waits for it if the item ends first."""
+        writer = writer_of(tracked)
+        pending = self._behind.setdefault(writer, set())
+        pending.add(edit)
+
+        def landed(edit: asyncio.Future[None]) -> None:
+            pending.discard(edit)
+            if not pending and self._behind.get(writer) is pending:
+                del self._behind[writer]
+            if not edit.cancelled() and (error := edit.exception()) is not None:
+                log.info(
+                    "an intermediate edit failed (the next one shows more): %s", one_line(error)
+                )
+
+        edit.add_done_callback(landed)
+
+    async def _catch_up(self, tracked: Tracked) -> None:
+        """Wait for `tracked`'s edits still on their way (failures were logged as they came)."""
+        pending = list(self._behind.get(writer_of(tracked), ()))
+        if pending:
+            await asyncio.wait(pending)
 
     async def _post(self, tracked: Tracked, op: Post, posts: dict[str, str | None]) -> None:
         try:

@@ -646,8 +646,11 @@ class Tracker:
             if isinstance(latest, Run)
             else (observe_session(latest))
         )
-        if seen.status == "Failed":
-            return  # a failure waits for its error and prompts (a rejection reads as one)
+        if seen.status == "Failed" or (seen.status != "Succeeded" and item.prompts):
+            # A failure waits for its error; an end after a prompt for who decided it (a
+            # rejection ends a run Failed and a session Cancelled): the worker's plan
+            # re-reads both, and an early edit would show the end without them first.
+            return
         try:
             seen = await self._with_people(item, seen)
             body = parent_message(item.tracked, seen, self._clock())
