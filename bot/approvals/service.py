@@ -108,11 +108,17 @@ class Approvals:
         return await self.deciding.may_respond(prompt_id, user_id)
 
     async def open_modal(
-        self, prompt_id: str, trigger_id: str, *, channel: str = "", message_ts: str = ""
+        self,
+        prompt_id: str,
+        trigger_id: str,
+        *,
+        channel: str = "",
+        message_ts: str = "",
+        thread_ts: str = "",
     ) -> Outcome | None:
         """Open the prompt's modal; None when it opened, else what to tell the clicker."""
         return await self.deciding.open_modal(
-            prompt_id, trigger_id, channel=channel, message_ts=message_ts
+            prompt_id, trigger_id, channel=channel, message_ts=message_ts, thread_ts=thread_ts
         )
 
     async def check_modal(self, prompt_id: str, state_values: Mapping[str, Any]) -> CheckedValues:
@@ -125,10 +131,13 @@ class Approvals:
         """Rewrite the clicked copy with the values entered and an error under each bad input."""
         await self.deciding.show_errors(prompt_id, channel, ts, checked)
 
-    async def tell(self, channel: str, user_id: str, outcome: Outcome) -> None:
-        """Tell the clicker what their click came to, only to them, where they clicked."""
+    async def tell(
+        self, channel: str, user_id: str, outcome: Outcome, *, thread_ts: str | None = None
+    ) -> None:
+        """Tell the clicker what their click came to, only to them, where they clicked: in
+        the thread of the clicked message when it is in one (`thread_ts`)."""
         if outcome.message and channel:
-            await self._slack.post_ephemeral(channel, user_id, outcome.message)
+            await self._slack.post_ephemeral(channel, user_id, outcome.message, thread_ts)
 
     # -- upkeep ------------------------------------------------------------------------------
 

@@ -13,6 +13,7 @@ from ...cancel import cancel_run
 from ...ids import ActionId
 from ...services import Services
 from ...user_errors import run_gone, user_message
+from ..clicks import click_place
 from ..tracked import tracked
 
 __all__ = ["register"]
@@ -38,4 +39,6 @@ def register(app: AsyncApp, services: Services) -> None:
         except AirplaneError as error:
             log.warning("cancel of %s failed: %s", run_id, error)
             text = user_message(error)
-        await services.slack.chat_postEphemeral(channel=channel_id, user=user_id, text=text)
+        await services.slack.chat_postEphemeral(
+            channel=channel_id, user=user_id, text=text, thread_ts=click_place(body).thread_ts
+        )
