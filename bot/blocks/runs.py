@@ -96,6 +96,8 @@ class RunSummary:
     # Who must decide while a prompt is open (empty: anyone may); None: nothing waits.
     waiting_for: tuple[str, ...] | None = None
     approved_by: tuple[str, ...] = ()
+    # What the approvers chose, when the prompt asked for values (slug -> value).
+    approved_values: Mapping[str, Any] = field(default_factory=dict)
     rejected_by: str = ""
     rejected_as: str = ""  # the label of the reject button ("Stop")
     cancelled_by: str = ""
@@ -180,6 +182,22 @@ def status_line(run: RunSummary) -> str:
     return line
 
 
+APPROVED_VALUES_LIMIT = 600
+
+
+def approved_text(run: RunSummary) -> str:
+    """ "Approved by @bob", with what they chose when the prompt asked for values."""
+    text = "Approved by " + ", ".join(run.approved_by)
+    chosen: list[str] = []
+    for key, value in sorted(run.approved_values.items()):
+        part = f"{escape(key)} = {value_text(key, value)}"
+        if chosen and sum(len(c) + 2 for c in chosen) + len(part) > APPROVED_VALUES_LIMIT:
+            chosen.append("…")  # whole values only: a cut would split a code span
+            break
+        chosen.append(part)
+    return f"{text} ({', '.join(chosen)})" if chosen else text
+
+
 def started_text(run: RunSummary) -> str:
     """Who started it: a Slack user of the bot, or "started in Airplane by …"."""
     if run.requester_id:
@@ -203,7 +221,7 @@ def run_message(run: RunSummary, *, cancellable: bool = True) -> dict[str, Any]:
         f"{run.kind.value} `{run_id}`",
     ]
     if run.approved_by:
-        context_parts.append("approved by " + ", ".join(run.approved_by))
+        context_parts.append(approved_text(run))
     if run.thread_link and not run.link:
         context_parts.append(f"<{run.thread_link}|thread>")
     text = clip(f"{what} {name or slug}: {plain(status_line(run))} · {plain(started)}", 3000)

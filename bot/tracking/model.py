@@ -72,6 +72,8 @@ class PromptFact:
     reviewers: tuple[str, ...] = ()  # labels: emails, `slack:U…`, `group:<slug>`
     decided_by: str = ""
     verdict: str = ""  # the label of the button that decided it (confirmText / cancelText)
+    # What the approver chose, when the prompt asked for values (slug -> value).
+    values: Mapping[str, Any] = field(default_factory=dict, hash=False)
 
 
 @dataclass(frozen=True)

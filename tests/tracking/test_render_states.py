@@ -108,8 +108,27 @@ def test_waiting_for_approval_names_the_reviewer() -> None:
 def test_succeeded_with_duration_and_approver() -> None:
     text = read(parent_message(ALICE, seen("Succeeded", prompts=(APPROVED,)), NOW))
     assert ":white_check_mark: *Succeeded* in 1m 30s" in text
-    assert "approved by <@U0CAROL>" in text
+    assert "Approved by <@U0CAROL>" in text
     assert "running for" not in text
+
+
+def test_the_approver_is_credited_with_the_values_they_chose() -> None:
+    """The parent's context line says who approved and what they chose (secrets hidden,
+    values escaped); a prompt that asked nothing credits the approver alone."""
+    chose = PromptFact(
+        "pmt_1",
+        "submitted",
+        ("carol@example.com",),
+        "slack:U0CAROL",
+        "Ship it",
+        values={"code": "ABC", "api_token": "hunter2", "note": "<!here>", "skip": None},
+    )
+    text = read(parent_message(ALICE, seen("Succeeded", prompts=(chose,)), NOW))
+    assert (
+        "Approved by <@U0CAROL> (api_token = `••••••`, code = `ABC`, note = `&lt;!here&gt;`)"
+        in text
+    )
+    assert "hunter2" not in text
 
 
 def test_failed_with_reason_not_traceback() -> None:

@@ -44,7 +44,8 @@ from ...slack.clip import clip_message
 from ...slack.errors import slack_call
 from ...slack.mrkdwn import escape
 from ...store import AuditAction
-from ...tracking.render import duration_text
+from ...tracking.observe import prompt_fact
+from ...tracking.render import decisions, duration_text
 from ...user_errors import (
     form_not_opened,
     no_runbook_form,
@@ -328,7 +329,7 @@ async def status(context: CommandContext, command: StatusCommand) -> None:
                 params=run.param_values,
                 link=run_link(app_url, run.id),
                 cancelled_by=await _person(services, run.cancelled_by),
-                rejected_by=(await _rejected_by(services, [run])).get(run.id, ""),
+                **await _decided(services, run),
                 **_times(run),
                 **await _who_started(
                     services, known.requester_id if known else None, run.created_by
@@ -451,6 +452,26 @@ async def _rejected_by(services: Services, runs: Sequence[Run | Session]) -> dic
             labels[run.id] = rejected[-1].cancelled_by
     names = await services.people.names([label for label in labels.values() if label])
     return {run_id: person(label, names) for run_id, label in labels.items()}
+
+
+async def _decided(services: Services, run: Run) -> dict[str, Any]:
+    """Who approved (with what) or rejected the run's prompts, read as the parent reads them
+    (`tracking.render.decisions`); without its prompts, who rejected it through this bot."""
+    try:
+        prompts = await services.airplane.list_prompts(run.id)
+    except AirplaneError as error:  # a nicety: the run still reads by its status
+        log.debug("prompts/list for %s failed: %s", run.id, error)
+        return {"rejected_by": (await _rejected_by(services, [run])).get(run.id, "")}
+    facts = [prompt_fact(p) for p in prompts]
+    labels = {label for f in facts for label in (f.decided_by,) if label}
+    names = await services.people.names(sorted(labels)) if labels else {}
+    decided = decisions(facts, names, status=run.status.value, cancelled_by=run.cancelled_by)
+    return {
+        "approved_by": decided.approved_by,
+        "approved_values": decided.approved_values,
+        "rejected_by": decided.rejected_by,
+        "rejected_as": decided.rejected_as,
+    }
 
 
 async def _person(services: Services, label: str) -> str:

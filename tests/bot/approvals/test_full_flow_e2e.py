@@ -62,4 +62,13 @@ async def test_slash_command_run_is_approved_in_its_thread(
     await slack.wait_for(lambda: outcome_text(slack.message(GENERAL, prompt_message.ts)))
     assert f"<@{BOB}>" in outcome_text(slack.message(GENERAL, prompt_message.ts))
     assert await bot.approvals.pending_for(CAROL) == []
+    # The parent credits the approver, with what they chose; `status` tells the same.
+    assert prompt_message.thread_ts
+    parent = slack.message(GENERAL, prompt_message.thread_ts)
+    credit = f"Approved by <@{BOB}> (canary = `false`, code = `ABC`"
+    await slack.wait_for(lambda: "Succeeded" in parent.rendered and credit in parent.rendered)
+    run_id = next(iter(await bot.store.runs.recent(limit=1))).run_id
+    await slack.slash_command("/airplane", f"status {run_id}", user=ALICE)
+    status = await slack.wait_for_ephemeral(ALICE, contains=run_id)
+    assert credit in status.rendered
     assert slack.rejected == []
