@@ -86,13 +86,17 @@ def _link_button(label: str, url: str, *, primary: bool = False) -> ButtonElemen
 
 def _run_line(tracked: Tracked, progress: Progress) -> str:
     status = progress.parent_status or "Queued"
+    # What the parent says ("Rejected by @bob" for a run Airplane calls Failed); a row stored
+    # before the parent's reading was kept falls back to Airplane's status.
+    reads = progress.shown_status or status
+    phrase = progress.shown_phrase or escape(reads)
     # An open run says how long ago it started, kept current by the reader's client.
     fmt = DATE_TIME if is_terminal_status(status) else AGO
     started = f" · started {slack_date(tracked.since, fmt)}" if tracked.since else ""
     label = escape(tracked.label)
     name = f"*{escape(tracked.name)}* (`{label}`)" if tracked.name else f"*{label}*"
-    ident, shown = escape(tracked.id), escape(status)
-    return f"{status_emoji(status)} {name} `{ident}` · {shown}{started}{_where(tracked.channel)}"
+    ident = escape(tracked.id)
+    return f"{status_emoji(reads)} {name} `{ident}` · {phrase}{started}{_where(tracked.channel)}"
 
 
 def home_view(

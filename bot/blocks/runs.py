@@ -37,6 +37,7 @@ __all__ = [
     "runs_list_message",
     "status_emoji",
     "status_line",
+    "status_phrase",
     "value_text",
 ]
 
@@ -278,6 +279,15 @@ def logs_message(run_id: str, lines: Sequence[str], *, more: bool) -> dict[str, 
     return {"text": f"Logs of {run_id}", "blocks": [block.to_dict() for block in blocks]}
 
 
+def status_phrase(run: RunSummary) -> str:
+    """The status as lists read it (`runs`, App Home): "Rejected by @bob", "Cancelled by
+    @carol", "Waiting", "Succeeded". Who ended it is named with the status, so a later "by"
+    is never read as the rejecter."""
+    shown = run.shown_status
+    ended_by = {"Rejected": run.rejected_by, "Cancelled": run.cancelled_by}.get(shown, "")
+    return f"{escape(shown)} by {ended_by}" if ended_by else escape(shown)
+
+
 def list_line(run: RunSummary) -> str:
     """One run in a list: status, task, ID, who, when it started, how long it took."""
     shown = run.shown_status
@@ -286,11 +296,8 @@ def list_line(run: RunSummary) -> str:
         if run.requester_id
         else (run.started_in_airplane_by or "someone in Airplane")
     )
-    # Who ended it is named with the status, so "by" is never read as the rejecter.
-    ended_by = {"Rejected": run.rejected_by, "Cancelled": run.cancelled_by}.get(shown, "")
-    status = f"{shown} by {ended_by}" if ended_by else shown
     slug, run_id = escape(run.slug), escape(run.run_id)
-    parts = [f"{status_emoji(shown)} *{slug}* `{run_id}` {status}", f"started by {who}"]
+    parts = [f"{status_emoji(shown)} *{slug}* `{run_id}` {status_phrase(run)}", f"started by {who}"]
     if run.started_at is not None:
         # A running one says how long ago it started, kept current by each reader's client.
         running = started_ago(run) != ""

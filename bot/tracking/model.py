@@ -116,3 +116,8 @@ class Progress:
     done: bool = False
     # What else the parent showed (who waits, who decided, the error): a change edits it.
     parent_facts: str = ""
+    # The status the parent shows as people read it ("Rejected", "Waiting": `RunSummary.
+    # shown_status`) and as a list says it ("Rejected by <@U…>": `status_phrase`), so App
+    # Home tells the parent's story without the run at hand.
+    shown_status: str = ""
+    shown_phrase: str = ""

@@ -27,6 +27,7 @@ from .render import (
     output_body,
     parent_facts,
     parent_message,
+    shown_status,
     step_message,
 )
 
@@ -111,7 +112,14 @@ def plan(
         return parent_message(tracked, seen, now)
 
     def shown(progress: Progress) -> Progress:
-        return replace(progress, parent_status=status, parent_facts=facts)
+        reads, phrase = shown_status(tracked, seen)
+        return replace(
+            progress,
+            parent_status=status,
+            parent_facts=facts,
+            shown_status=reads,
+            shown_phrase=phrase,
+        )
 
     if not progress.parent_status:
         ops.append(Post(PARENT_KEY, parent(), in_thread=False, priority=Priority.STATUS))

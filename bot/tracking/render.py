@@ -11,7 +11,7 @@ from slack_sdk.models.blocks import MarkdownTextObject, SectionBlock
 
 from foundation.slack_limits import SECTION_TEXT
 
-from ..blocks.runs import RunSummary, run_message, status_emoji, status_line
+from ..blocks.runs import RunSummary, run_message, status_emoji, status_line, status_phrase
 from ..kinds import Kind
 from ..people import person, slack_user
 from ..slack.mrkdwn import code_block, code_span, escape, unescape
@@ -160,6 +160,13 @@ def parent_facts(tracked: Tracked, seen: Observation) -> str:
             *duration,
         ]
     )
+
+
+def shown_status(tracked: Tracked, seen: Observation) -> tuple[str, str]:
+    """The parent's status as people read it, and as a list says it (who ended it named):
+    what App Home shows of a run, from the parent's own summary."""
+    shown = summary(tracked, seen, 0.0)
+    return shown.shown_status, status_phrase(shown)
 
 
 def error_text(output: Any) -> str:
