@@ -162,8 +162,8 @@ class Approvals:
     # -- App Home (PendingApprovals) ---------------------------------------------------------
 
     async def pending_for(self, user_id: str) -> list[PendingApproval]:
-        """Prompts waiting for `user_id` as a reviewer: what each asks and where its DM copy
-        is, to link it; newest first."""
+        """Prompts waiting for `user_id` as a reviewer: what each asks, where its DM copy is
+        (to link it), where the run's thread is and who started it; newest first."""
         waiting = await self._store.approvals.waiting_for(user_id)  # oldest first
         return [
             PendingApproval(
@@ -172,6 +172,8 @@ class Approvals:
                 channel=copy.channel_id,
                 thread_ts=copy.ts or "",
                 run_id=record.run_id,
+                run_channel=record.channel_id,
+                requester=record.requester_id or "",
             )
             for record, copy in reversed(waiting)
         ]

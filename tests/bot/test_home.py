@@ -29,7 +29,7 @@ def test_waiting_approvals_and_open_runs_come_first_with_buttons() -> None:
         t for t in texts if t in {"Waiting for your approval", "Your open runs", "Your recent runs"}
     ]
     assert order == ["Waiting for your approval", "Your open runs", "Your recent runs"]
-    answer = next(b for b in blocks if "Ship *api*?" in str(b))
+    answer = next(b for b in blocks if "Ship _api_?" in str(b))  # Markdown italic
     assert answer["accessory"]["text"]["text"] == "Answer"
     assert answer["accessory"]["url"] == "https://slack.test/archives/D9/p12"
     assert "in a DM" in str(answer)
@@ -71,3 +71,25 @@ def test_a_rejected_run_reads_rejected_by_its_reviewer_as_on_the_parent_and_in_r
 def test_a_run_stored_before_the_parent_reading_was_kept_shows_airplane_status() -> None:
     view = str(home_view([(DONE, Progress(parent_status="Failed"))], []))
     assert ":x: *hello* `run_done` · Failed" in view
+
+
+def test_a_pending_approval_reads_as_its_prompt_does_where_its_run_is_and_by_whom() -> None:
+    """The description is Markdown, shown as mrkdwn; the place is the run's thread's channel
+    (not the reader's DM copy, which the Answer button links), and the requester is named."""
+    asked = PendingApproval(
+        "pmt_2",
+        "Deploy **api** v4.0.0?\nMore on [the runbook](https://wiki.test/deploy).",
+        channel="D9",
+        thread_ts="1.2",
+        run_id="run_x",
+        run_channel="C0GENERAL",
+        requester="U0ALICE",
+    )
+    view = home_view([], [asked], {approval_key(asked): "https://slack.test/archives/D9/p12"})
+    [line] = [b for b in view["blocks"] if "run_x" in str(b)]
+    text = line["text"]["text"]
+    assert text == (
+        ":double_vertical_bar: Deploy *api* v4.0.0? · run `run_x` · in <#C0GENERAL>"
+        " · asked by <@U0ALICE>"
+    )
+    assert line["accessory"]["url"] == "https://slack.test/archives/D9/p12"

@@ -54,7 +54,10 @@ async def test_slash_command_run_is_approved_in_its_thread(
     [waiting] = await bot.approvals.pending_for(CAROL)
     await slack.send_event({"type": "app_home_opened", "user": CAROL, "tab": "home"})
     home = await slack.wait_for(lambda: slack.home_view(CAROL))
-    assert waiting.description in home.rendered
+    assert waiting.description == "Release **api**?"  # Markdown, shown as mrkdwn:
+    assert f"Release *api*? · run `{waiting.run_id}` · in <#{GENERAL}>" in home.rendered
+    assert f"asked by <@{ALICE}>" in home.rendered
+    assert "**" not in home.rendered
     slack.fill(prompt_message, {"Change code": "ABC", "Window": "2024-05-01"})
     await slack.click("Ship it", user=ALICE, target=prompt_message)
     await slack.wait_for_ephemeral(ALICE, contains="self-approval")
