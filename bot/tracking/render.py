@@ -189,13 +189,24 @@ def who(requester: str) -> str:
 
 
 def end_message(tracked: Tracked, seen: Observation, now: float, *, mention: bool) -> Message:
-    """The thread's line when the run ends: how, after how long, and the requester told."""
+    """The thread's line when the run ends: how, after how long, and the requester told
+    (always of a rejection), unless they ended it themselves: they know already."""
     shown = summary(tracked, seen, now)
     line = status_line(shown)
     rejected = shown.shown_status == "Rejected"
-    if shown.requester_id and (mention or rejected):
+    ended_by = _ended_by(seen)
+    own = bool(shown.requester_id) and slack_user(ended_by) == shown.requester_id
+    if shown.requester_id and (mention or rejected) and not own:
         line += f" · <@{shown.requester_id}>"
     return Message(text=line)
+
+
+def _ended_by(seen: Observation) -> str:
+    """Who ended the run, as Airplane labels them: who cancelled it, or who rejected it."""
+    if seen.status == "Cancelled" and seen.cancelled_by:
+        return seen.cancelled_by
+    rejected = _rejection(seen.prompts, status=seen.status, cancelled_by=seen.cancelled_by)
+    return rejected.decided_by if rejected else ""
 
 
 def step_message(step: Step, kind: Kind) -> Message:

@@ -155,6 +155,20 @@ def test_rejected_by_someone() -> None:
     assert "<@U0ALICE>" in line  # a rejection always tells the requester
 
 
+def test_the_ending_line_does_not_mention_whoever_ended_the_run() -> None:
+    """Cancelling or rejecting one's own run: the line names them once (as who ended it),
+    with no mention to tell them what they just did."""
+    cancelled = seen("Cancelled", cancelled_by="slack:U0ALICE")
+    line = end_message(ALICE, cancelled, NOW, mention=True).text
+    assert line.startswith(":no_entry_sign: *Cancelled* by <@U0ALICE>")
+    assert line.count("<@U0ALICE>") == 1
+    own = PromptFact("pmt_1", "cancelled", ("alice@example.com",), "slack:U0ALICE", "Stop")
+    rejected = seen("Failed", prompts=(own,), output=Loaded({"error": "Prompt cancelled"}))
+    assert end_message(ALICE, rejected, NOW, mention=True).text.count("<@U0ALICE>") == 1
+    by_bob = seen("Cancelled", cancelled_by="slack:U0BOB")
+    assert end_message(ALICE, by_bob, NOW, mention=True).text.endswith(" · <@U0ALICE>")
+
+
 def test_started_in_airplane() -> None:
     tracked = Tracked(kind=Kind.RUN, id="run_7", channel="C1", label="deploy")
     text = read(parent_message(tracked, seen("Active", created_by="usr_dana"), NOW))

@@ -35,6 +35,10 @@ def register(app: AsyncApp, services: Services) -> None:
         request_key = f"cancel:{run_id}:{body.get('trigger_id') or user_id}"
         try:
             answer = await cancel_run(services, run_id, user_id, channel_id, request_key)
+            if answer.asked:
+                # The parent shows "Cancelled by …" and its thread ends with it: the button's
+                # clicker needs no third notice of what they just did.
+                return
             text = answer.text if answer.found else run_gone(run_id)
         except AirplaneError as error:
             log.warning("cancel of %s failed: %s", run_id, error)
