@@ -251,6 +251,7 @@ def run_message(run: RunSummary, *, cancellable: bool = True) -> dict[str, Any]:
                     text=f"Cancel run {run_id} of {slug}?",
                     confirm="Cancel run",
                     deny="Keep it",
+                    style="danger",  # the confirm button ends the run: red, not green
                 ),
             )
         )

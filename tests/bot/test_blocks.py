@@ -76,6 +76,10 @@ def test_run_message_shows_everything_and_cancel() -> None:
     [actions] = [b for b in message["blocks"] if b["type"] == "actions"]
     cancel = next(e for e in actions["elements"] if e["action_id"] == ActionId.CANCEL_RUN)
     assert cancel["value"] == "run1"
+    # Ending a run is destructive: the dialog's confirm button is red, as the button is.
+    assert cancel["style"] == "danger"
+    assert cancel["confirm"]["style"] == "danger"
+    assert cancel["confirm"]["confirm"]["text"] == "Cancel run"
 
 
 def test_finished_runs_and_runbooks_have_no_cancel() -> None:
