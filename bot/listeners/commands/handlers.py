@@ -50,6 +50,7 @@ from ...user_errors import (
     form_not_opened,
     no_runbook_form,
     no_such,
+    no_such_env,
     no_such_run,
     no_such_runbook,
     not_allowed,
@@ -103,6 +104,24 @@ async def _no_such_task(context: CommandContext, slug: str, subcommand: str) -> 
     except Exception:  # the suggestion is a nicety; the error stands without it
         known = []
     return no_such("task", slug, close_matches(slug, known), context.command_name, subcommand)
+
+
+async def _unknown_env(
+    context: CommandContext, request: LaunchRequest, error: NotFoundError, subcommand: str
+) -> UsageError | None:
+    """The usage error when Airplane's 404 is about the `--env` given (with the closest
+    environments there are), else None: the 404 is about something else."""
+    if not request.env:
+        return None
+    try:
+        known = [env.slug for env in await context.services.airplane.list_envs()]
+    except AirplaneError:  # no envs/list here: only the error's code can tell
+        known = None
+    if known is None and error.code != "env_not_found":
+        return None
+    if known is not None and request.env in known:
+        return None
+    return no_such_env(request.env, close_matches(request.env, known or []), subcommand)
 
 
 async def _task(context: CommandContext, slug: str) -> Task:
@@ -211,8 +230,12 @@ async def _start_or_ask(
     )
     if kind is Kind.SESSION:
         await _launch_runbook(context, request)
-    else:
-        await _announce(context, await launch(services, request))
+        return
+    try:
+        launched = await launch(services, request)
+    except NotFoundError as error:
+        raise await _unknown_env(context, request, error, "run") or error from None
+    await _announce(context, launched)
 
 
 async def _open_form(
@@ -291,8 +314,9 @@ async def _launch_runbook(context: CommandContext, request: LaunchRequest) -> No
     """Start a session; Airplane's refusal (unknown runbook, bad values) as one usage line."""
     try:
         outcome = await launch(context.services, request)
-    except NotFoundError:
-        raise no_such_runbook(request.slug) from None
+    except NotFoundError as error:
+        unknown_env = await _unknown_env(context, request, error, "runbook")
+        raise unknown_env or no_such_runbook(request.slug) from None
     except InvalidRequestError as error:
         raise runbook_refused(request.slug, error) from None
     await _announce(context, outcome)
