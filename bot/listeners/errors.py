@@ -47,10 +47,12 @@ def register(app: AsyncApp, services: Services) -> None:
                     replace_original=False,
                     thread_ts=thread_ts,
                 )
-            elif user and channel:
+            elif user and channel and thread_ts:
                 await services.slack.chat_postEphemeral(
                     channel=channel, user=user, text=message, thread_ts=thread_ts
                 )
+            elif user and channel:
+                await services.slack.chat_postEphemeral(channel=channel, user=user, text=message)
             elif user:
                 # A modal submission has no channel: the bot's DM with the user.
                 await services.slack.chat_postMessage(channel=user, text=message)
