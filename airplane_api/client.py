@@ -20,6 +20,7 @@ from .models import (
     CancelRunRequest,
     CancelRunResponse,
     CreateResourceRequest,
+    Env,
     ExecuteRunbookRequest,
     ExecuteRunbookResponse,
     ExecuteTaskRequest,
@@ -36,6 +37,7 @@ from .models import (
     GetTaskQuery,
     GetUserQuery,
     GetUserResponse,
+    ListEnvsResponse,
     ListPromptsQuery,
     ListPromptsResponse,
     ListRunbooksResponse,
@@ -450,6 +452,11 @@ class AirplaneClient:
         """Every runbook the key can see (not in the documented v0 contract; 404 without it)."""
         request = Request("GET", "runbooks/list")
         return (await self._caller.call(request, ListRunbooksResponse)).runbooks
+
+    async def list_envs(self) -> list[Env]:
+        """Every environment of the team (Airplane's CLI calls `envs/list`; it is not in the
+        documented v0 contract, so a server without it answers 404: NotFoundError)."""
+        return (await self._caller.call(Request("GET", "envs/list"), ListEnvsResponse)).envs
 
     async def get_user(self, user_id: str) -> User:
         """A user by ID."""

@@ -27,10 +27,12 @@ __all__ = ["CancelAnswer", "cancel_run", "task_slug"]
 
 @dataclass(frozen=True)
 class CancelAnswer:
-    """What to tell the person who asked; `found` is False when there is no such run."""
+    """What to tell the person who asked; `found` is False when there is no such run, and
+    `asked` True when Airplane was asked to cancel it (the parent and its thread show that)."""
 
     text: str
     found: bool = True
+    asked: bool = False
 
 
 async def cancel_run(
@@ -61,7 +63,7 @@ async def cancel_run(
         AuditEntry(AuditAction.CANCEL, user_id, slug, channel_id=channel_id, run_id=run.id)
     )
     asked = f"run `{escape(run.id)}` of `{escape(slug)}`"
-    return CancelAnswer(f":no_entry_sign: Asked Airplane to cancel {asked}.")
+    return CancelAnswer(f":no_entry_sign: Asked Airplane to cancel {asked}.", asked=True)
 
 
 async def task_slug(services: Services, task_id: str) -> str:

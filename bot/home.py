@@ -23,8 +23,10 @@ from slack_sdk.models.views import View
 
 from airplane_api.models import is_terminal_status
 
+from .approvals.markdown import to_mrkdwn
 from .blocks.runs import status_emoji
 from .ids import ActionId
+from .people import person
 from .slack.dates import AGO, DATE_TIME, slack_date
 from .slack.mrkdwn import escape
 from .tracking.model import Progress, Tracked
@@ -32,13 +34,20 @@ from .tracking.model import Progress, Tracked
 
 @dataclass(frozen=True)
 class PendingApproval:
-    """A prompt waiting for one person's decision, as App Home lists it."""
+    """A prompt waiting for one person's decision, as App Home lists it.
+
+    `description` is Airplane's Markdown, as the prompt was asked; `channel` and `thread_ts`
+    are the reader's own copy (the Answer button links it); `run_channel` is where the run's
+    thread is, and `requester` who started the run (a Slack ID or an Airplane label).
+    """
 
     prompt_id: str
     description: str
     channel: str = ""
     thread_ts: str = ""
     run_id: str = ""
+    run_channel: str = ""
+    requester: str = ""
 
 
 class PendingApprovals(Protocol):
@@ -86,13 +95,28 @@ def _link_button(label: str, url: str, *, primary: bool = False) -> ButtonElemen
 
 def _run_line(tracked: Tracked, progress: Progress) -> str:
     status = progress.parent_status or "Queued"
+    # What the parent says ("Rejected by @bob" for a run Airplane calls Failed); a row stored
+    # before the parent's reading was kept falls back to Airplane's status.
+    reads = progress.shown_status or status
+    phrase = progress.shown_phrase or escape(reads)
     # An open run says how long ago it started, kept current by the reader's client.
     fmt = DATE_TIME if is_terminal_status(status) else AGO
     started = f" · started {slack_date(tracked.since, fmt)}" if tracked.since else ""
     label = escape(tracked.label)
     name = f"*{escape(tracked.name)}* (`{label}`)" if tracked.name else f"*{label}*"
-    ident, shown = escape(tracked.id), escape(status)
-    return f"{status_emoji(status)} {name} `{ident}` · {shown}{started}{_where(tracked.channel)}"
+    ident = escape(tracked.id)
+    return f"{status_emoji(reads)} {name} `{ident}` · {phrase}{started}{_where(tracked.channel)}"
+
+
+def _approval_line(approval: PendingApproval) -> str:
+    """What a prompt asks (its first line, Markdown as mrkdwn), of which run, in which channel
+    the run's thread is, and who started it."""
+    lines = [line for line in approval.description.strip().splitlines() if line.strip()]
+    ask = to_mrkdwn(lines[0].strip()) if lines else "A prompt"
+    run = f" · run `{escape(approval.run_id)}`" if approval.run_id else ""
+    where = _where(approval.run_channel or approval.channel)
+    asked = f" · asked by {person(approval.requester, {})}" if approval.requester else ""
+    return f":double_vertical_bar: {ask}{run}{where}{asked}"
 
 
 def home_view(
@@ -105,11 +129,7 @@ def home_view(
     blocks: list[Any] = [HeaderBlock(text="Waiting for your approval")]
     if approvals:
         for approval in approvals[:MAX_APPROVALS]:
-            run = f" · run `{escape(approval.run_id)}`" if approval.run_id else ""
-            text = (
-                f":double_vertical_bar: {escape(approval.description) or 'A prompt'}{run}"
-                f"{_where(approval.channel)}"
-            )
+            text = _approval_line(approval)
             url = links.get(approval_key(approval), "")
             blocks.append(_section(text, _link_button("Answer", url, primary=True)))
     else:

@@ -118,3 +118,4 @@ class PromptModalMetadata(BaseModel):
     run_id: str = ""
     channel: str = ""
     message_ts: str = ""
+    thread_ts: str = ""  # the clicked copy's thread, where answers to the submission go

@@ -39,7 +39,9 @@ SUBCOMMAND_NAMES = (
 
 def close_matches(word: str, known: Sequence[str]) -> list[str]:
     """Names close to a mistyped one, best first (the "did you mean" of every error)."""
-    return difflib.get_close_matches(word.lower(), list(known), n=3, cutoff=0.6)
+    # 0.7, not difflib's 0.6: `helo` is 0.6 from `deploy` (three letters in common), which
+    # nobody meant; real slips (`helo`/`hello` 0.89, `prdo`/`prod` 0.75) stay well above it.
+    return difflib.get_close_matches(word.lower(), list(known), n=3, cutoff=0.7)
 
 
 @dataclass(frozen=True)

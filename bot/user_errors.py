@@ -45,6 +45,7 @@ __all__ = [
     "already_ended",
     "form_not_opened",
     "may_not",
+    "no_such_env",
     "no_such_run",
     "no_such_runbook",
     "no_such_task",
@@ -128,6 +129,16 @@ def no_such_task(
 ) -> UsageError:
     """There is no task `slug`."""
     return no_such("task", slug, guesses, command_name, subcommand)
+
+
+def no_such_env(env: str, guesses: Sequence[str], subcommand: str) -> UsageError:
+    """`--env` named an environment Airplane does not have: the closest ones there are."""
+    problem = f"there is no environment `{env}`"
+    if guesses:
+        problem += "; did you mean " + " or ".join(f"`{g}`" for g in guesses) + "?"
+    else:
+        problem += "; leave out `--env` to use the default one"
+    return UsageError(problem, subcommand)
 
 
 def no_runbook_form(command_name: str, slug: str) -> UsageError:

@@ -68,10 +68,12 @@ from .sessions import (
 )
 from .tasks import (
     AuthInfoResponse,
+    Env,
     ExecuteRules,
     GetTaskQuery,
     GetUserQuery,
     GetUserResponse,
+    ListEnvsResponse,
     ListTasksResponse,
     Task,
     Team,
@@ -90,6 +92,7 @@ __all__ = [
     "Constraints",
     "CreatePromptRequest",
     "CreateResourceRequest",
+    "Env",
     "ErrorBody",
     "ExecuteRules",
     "ExecuteRunbookRequest",
@@ -108,6 +111,7 @@ __all__ = [
     "GetTaskQuery",
     "GetUserQuery",
     "GetUserResponse",
+    "ListEnvsResponse",
     "ListPromptsQuery",
     "ListPromptsResponse",
     "ListRunbooksResponse",

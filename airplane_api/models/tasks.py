@@ -95,6 +95,25 @@ class GetUserResponse(WireModel):
     user: User
 
 
+class Env(WireModel):
+    """An environment as `envs/list` describes it."""
+
+    id: str = ""
+    slug: str
+    name: Text = ""
+
+
+class ListEnvsResponse(WireModel):
+    """Response of `envs/list` (Airplane's CLI calls it; not in the documented v0 contract)."""
+
+    envs: list[Env] = Field(default_factory=list)
+
+    @field_validator("envs", mode="before")
+    @classmethod
+    def _null_envs(cls, value: object) -> object:
+        return [] if value is None else value
+
+
 class Team(WireModel):
     """The caller's team."""
 

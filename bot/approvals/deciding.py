@@ -255,7 +255,13 @@ class Deciding:
         await self._posting.show_errors(record, prompt, channel, ts, checked)
 
     async def open_modal(
-        self, prompt_id: str, trigger_id: str, *, channel: str = "", message_ts: str = ""
+        self,
+        prompt_id: str,
+        trigger_id: str,
+        *,
+        channel: str = "",
+        message_ts: str = "",
+        thread_ts: str = "",
     ) -> Outcome | None:
         """Open the modal with the prompt's inputs (the "Respond" button), its schema kept for
         the submission's check; None when it opened, else what to tell the clicker."""
@@ -263,7 +269,11 @@ class Deciding:
         if isinstance(prompt, CallFailure):
             return Outcome(OutcomeKind.FAILED, AIRPLANE_NO_ANSWER)
         metadata = PromptModalMetadata(
-            prompt_id=prompt_id, run_id=prompt.run_id, channel=channel, message_ts=message_ts
+            prompt_id=prompt_id,
+            run_id=prompt.run_id,
+            channel=channel,
+            message_ts=message_ts,
+            thread_ts=thread_ts,
         )
         await self._forms.keep_prompt_schema(prompt_id, prompt.schema_)
         if not await self._slack.open_view(trigger_id, prompt_modal(prompt, metadata).to_dict()):

@@ -179,8 +179,10 @@ class ApprovalSlack(Protocol):
         """Open a modal; False when Slack refused (an expired trigger, say)."""
         ...
 
-    async def post_ephemeral(self, channel: str, user_id: str, text: str) -> bool:
-        """Tell one person something only they see."""
+    async def post_ephemeral(
+        self, channel: str, user_id: str, text: str, thread_ts: str | None = None
+    ) -> bool:
+        """Tell one person something only they see, in `thread_ts`'s thread when given."""
         ...
 
 

@@ -175,9 +175,9 @@ def decided_message(prompt: Prompt, context: PromptContext | None = None) -> App
         if verb != word and verb not in (DEFAULT_CONFIRM, DEFAULT_CANCEL)
         else ""
     )
+    # The requester is told of a rejection once, by the run's ending line in the thread:
+    # the decided prompt names no one else.
     outcome = f"{icon} *{word}* by {actor_mention(actor)}{how}{_when(when)}"
-    if prompt.state is PromptState.CANCELLED and context.requester:
-        outcome += f" · {_who(context.requester)}"  # a rejection tells the requester
     blocks: list[Block] = [
         SectionBlock(
             block_id=ApprovalBlock.OUTCOME, text=MarkdownTextObject(text=clip(outcome, MAX_SECTION))

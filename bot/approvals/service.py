@@ -108,11 +108,17 @@ class Approvals:
         return await self.deciding.may_respond(prompt_id, user_id)
 
     async def open_modal(
-        self, prompt_id: str, trigger_id: str, *, channel: str = "", message_ts: str = ""
+        self,
+        prompt_id: str,
+        trigger_id: str,
+        *,
+        channel: str = "",
+        message_ts: str = "",
+        thread_ts: str = "",
     ) -> Outcome | None:
         """Open the prompt's modal; None when it opened, else what to tell the clicker."""
         return await self.deciding.open_modal(
-            prompt_id, trigger_id, channel=channel, message_ts=message_ts
+            prompt_id, trigger_id, channel=channel, message_ts=message_ts, thread_ts=thread_ts
         )
 
     async def check_modal(self, prompt_id: str, state_values: Mapping[str, Any]) -> CheckedValues:
@@ -125,10 +131,13 @@ class Approvals:
         """Rewrite the clicked copy with the values entered and an error under each bad input."""
         await self.deciding.show_errors(prompt_id, channel, ts, checked)
 
-    async def tell(self, channel: str, user_id: str, outcome: Outcome) -> None:
-        """Tell the clicker what their click came to, only to them, where they clicked."""
+    async def tell(
+        self, channel: str, user_id: str, outcome: Outcome, *, thread_ts: str | None = None
+    ) -> None:
+        """Tell the clicker what their click came to, only to them, where they clicked: in
+        the thread of the clicked message when it is in one (`thread_ts`)."""
         if outcome.message and channel:
-            await self._slack.post_ephemeral(channel, user_id, outcome.message)
+            await self._slack.post_ephemeral(channel, user_id, outcome.message, thread_ts)
 
     # -- upkeep ------------------------------------------------------------------------------
 
@@ -153,8 +162,8 @@ class Approvals:
     # -- App Home (PendingApprovals) ---------------------------------------------------------
 
     async def pending_for(self, user_id: str) -> list[PendingApproval]:
-        """Prompts waiting for `user_id` as a reviewer: what each asks and where its DM copy
-        is, to link it; newest first."""
+        """Prompts waiting for `user_id` as a reviewer: what each asks, where its DM copy is
+        (to link it), where the run's thread is and who started it; newest first."""
         waiting = await self._store.approvals.waiting_for(user_id)  # oldest first
         return [
             PendingApproval(
@@ -163,6 +172,8 @@ class Approvals:
                 channel=copy.channel_id,
                 thread_ts=copy.ts or "",
                 run_id=record.run_id,
+                run_channel=record.channel_id,
+                requester=record.requester_id or "",
             )
             for record, copy in reversed(waiting)
         ]

@@ -110,11 +110,16 @@ class SlackApprovals:
 
         return await refused_as("open a prompt modal", call, False)
 
-    async def post_ephemeral(self, channel: str, user_id: str, text: str) -> bool:
-        """Tell one person something only they see, in `channel`."""
+    async def post_ephemeral(
+        self, channel: str, user_id: str, text: str, thread_ts: str | None = None
+    ) -> bool:
+        """Tell one person something only they see, in `channel` (in the thread of
+        `thread_ts` when given: where the message they clicked is)."""
 
         async def call() -> bool:
-            await self._slack.chat_postEphemeral(channel=channel, user=user_id, text=text)
+            await self._slack.chat_postEphemeral(
+                channel=channel, user=user_id, text=text, thread_ts=thread_ts
+            )
             return True
 
         return await refused_as(f"tell {user_id} in {channel}", call, False)

@@ -65,7 +65,7 @@ EXAMPLES = (
     "runbook release version=v1.4.0",
     "tasks deploy",
     "runs deploy",
-    "status run_0123",
+    "status run20240501zk3j9x0q2ab",  # shaped as Airplane (and airfield) make run IDs
 )
 
 

@@ -37,6 +37,7 @@ __all__ = [
     "runs_list_message",
     "status_emoji",
     "status_line",
+    "status_phrase",
     "value_text",
 ]
 
@@ -96,6 +97,8 @@ class RunSummary:
     # Who must decide while a prompt is open (empty: anyone may); None: nothing waits.
     waiting_for: tuple[str, ...] | None = None
     approved_by: tuple[str, ...] = ()
+    # What the approvers chose, when the prompt asked for values (slug -> value).
+    approved_values: Mapping[str, Any] = field(default_factory=dict)
     rejected_by: str = ""
     rejected_as: str = ""  # the label of the reject button ("Stop")
     cancelled_by: str = ""
@@ -180,6 +183,22 @@ def status_line(run: RunSummary) -> str:
     return line
 
 
+APPROVED_VALUES_LIMIT = 600
+
+
+def approved_text(run: RunSummary) -> str:
+    """ "Approved by @bob", with what they chose when the prompt asked for values."""
+    text = "Approved by " + ", ".join(run.approved_by)
+    chosen: list[str] = []
+    for key, value in sorted(run.approved_values.items()):
+        part = f"{escape(key)} = {value_text(key, value)}"
+        if chosen and sum(len(c) + 2 for c in chosen) + len(part) > APPROVED_VALUES_LIMIT:
+            chosen.append("…")  # whole values only: a cut would split a code span
+            break
+        chosen.append(part)
+    return f"{text} ({', '.join(chosen)})" if chosen else text
+
+
 def started_text(run: RunSummary) -> str:
     """Who started it: a Slack user of the bot, or "started in Airplane by …"."""
     if run.requester_id:
@@ -203,7 +222,7 @@ def run_message(run: RunSummary, *, cancellable: bool = True) -> dict[str, Any]:
         f"{run.kind.value} `{run_id}`",
     ]
     if run.approved_by:
-        context_parts.append("approved by " + ", ".join(run.approved_by))
+        context_parts.append(approved_text(run))
     if run.thread_link and not run.link:
         context_parts.append(f"<{run.thread_link}|thread>")
     text = clip(f"{what} {name or slug}: {plain(status_line(run))} · {plain(started)}", 3000)
@@ -232,6 +251,7 @@ def run_message(run: RunSummary, *, cancellable: bool = True) -> dict[str, Any]:
                     text=f"Cancel run {run_id} of {slug}?",
                     confirm="Cancel run",
                     deny="Keep it",
+                    style="danger",  # the confirm button ends the run: red, not green
                 ),
             )
         )
@@ -260,6 +280,15 @@ def logs_message(run_id: str, lines: Sequence[str], *, more: bool) -> dict[str, 
     return {"text": f"Logs of {run_id}", "blocks": [block.to_dict() for block in blocks]}
 
 
+def status_phrase(run: RunSummary) -> str:
+    """The status as lists read it (`runs`, App Home): "Rejected by @bob", "Cancelled by
+    @carol", "Waiting", "Succeeded". Who ended it is named with the status, so a later "by"
+    is never read as the rejecter."""
+    shown = run.shown_status
+    ended_by = {"Rejected": run.rejected_by, "Cancelled": run.cancelled_by}.get(shown, "")
+    return f"{escape(shown)} by {ended_by}" if ended_by else escape(shown)
+
+
 def list_line(run: RunSummary) -> str:
     """One run in a list: status, task, ID, who, when it started, how long it took."""
     shown = run.shown_status
@@ -268,11 +297,8 @@ def list_line(run: RunSummary) -> str:
         if run.requester_id
         else (run.started_in_airplane_by or "someone in Airplane")
     )
-    # Who ended it is named with the status, so "by" is never read as the rejecter.
-    ended_by = {"Rejected": run.rejected_by, "Cancelled": run.cancelled_by}.get(shown, "")
-    status = f"{shown} by {ended_by}" if ended_by else shown
     slug, run_id = escape(run.slug), escape(run.run_id)
-    parts = [f"{status_emoji(shown)} *{slug}* `{run_id}` {status}", f"started by {who}"]
+    parts = [f"{status_emoji(shown)} *{slug}* `{run_id}` {status_phrase(run)}", f"started by {who}"]
     if run.started_at is not None:
         # A running one says how long ago it started, kept current by each reader's client.
         running = started_ago(run) != ""

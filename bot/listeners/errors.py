@@ -16,6 +16,7 @@ from slack_bolt.context.respond.async_respond import AsyncRespond
 from ..errors import UserError
 from ..services import Services
 from ..user_errors import user_message
+from .clicks import click_place
 
 __all__ = ["register"]
 
@@ -36,10 +37,20 @@ def register(app: AsyncApp, services: Services) -> None:
             log.warning("listener failed: %s: %s", type(error).__name__, error, exc_info=error)
         user = body.get("user_id") or (body.get("user") or {}).get("id")
         channel = body.get("channel_id") or (body.get("channel") or {}).get("id")
+        thread_ts = click_place(body).thread_ts  # a click in a thread is answered there
         has_response_url = bool(body.get("response_url") or body.get("response_urls"))
         try:
             if respond is not None and has_response_url:
-                await respond(text=message, response_type="ephemeral", replace_original=False)
+                await respond(
+                    text=message,
+                    response_type="ephemeral",
+                    replace_original=False,
+                    thread_ts=thread_ts,
+                )
+            elif user and channel and thread_ts:
+                await services.slack.chat_postEphemeral(
+                    channel=channel, user=user, text=message, thread_ts=thread_ts
+                )
             elif user and channel:
                 await services.slack.chat_postEphemeral(channel=channel, user=user, text=message)
             elif user:

@@ -76,6 +76,8 @@ def _progress_json(progress: Progress) -> str:
             "seen_since": progress.seen_since,
             "done": progress.done,
             "parent_facts": progress.parent_facts,
+            "shown_status": progress.shown_status,
+            "shown_phrase": progress.shown_phrase,
         }
     )
 
@@ -93,6 +95,8 @@ def _progress(text: str) -> Progress:
         seen_since=float(raw.get("seen_since", 0.0)),
         done=bool(raw.get("done", False)),
         parent_facts=str(raw.get("parent_facts", "")),
+        shown_status=str(raw.get("shown_status", "")),
+        shown_phrase=str(raw.get("shown_phrase", "")),
     )
 
 

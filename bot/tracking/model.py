@@ -72,6 +72,8 @@ class PromptFact:
     reviewers: tuple[str, ...] = ()  # labels: emails, `slack:U…`, `group:<slug>`
     decided_by: str = ""
     verdict: str = ""  # the label of the button that decided it (confirmText / cancelText)
+    # What the approver chose, when the prompt asked for values (slug -> value).
+    values: Mapping[str, Any] = field(default_factory=dict, hash=False)
 
 
 @dataclass(frozen=True)
@@ -114,3 +116,8 @@ class Progress:
     done: bool = False
     # What else the parent showed (who waits, who decided, the error): a change edits it.
     parent_facts: str = ""
+    # The status the parent shows as people read it ("Rejected", "Waiting": `RunSummary.
+    # shown_status`) and as a list says it ("Rejected by <@U…>": `status_phrase`), so App
+    # Home tells the parent's story without the run at hand.
+    shown_status: str = ""
+    shown_phrase: str = ""

@@ -64,7 +64,12 @@ def prompt_fact(prompt: Prompt) -> PromptFact:
     reviewers = (*prompt.reviewers.users, *(f"group:{g}" for g in prompt.reviewers.groups))
     if state is PromptState.SUBMITTED:
         return PromptFact(
-            prompt.id, state.value, reviewers, prompt.submitted_by, prompt.confirm_text or "Approve"
+            prompt.id,
+            state.value,
+            reviewers,
+            prompt.submitted_by,
+            prompt.confirm_text or "Approve",
+            values=dict(prompt.values),
         )
     if state is PromptState.CANCELLED:
         return PromptFact(

@@ -27,6 +27,7 @@ from .render import (
     output_body,
     parent_facts,
     parent_message,
+    shown_status,
     step_message,
 )
 
@@ -40,7 +41,8 @@ class Need(StrEnum):
 
     OUTPUT = "output"
     LOG_TAIL = "log_tail"
-    # A failed run's prompts, fetched at its end: a reviewer's rejection is why it failed.
+    # The prompts, fetched at the end: a reviewer's rejection is why it failed, and who
+    # approved (with which values) is named on the parent.
     PROMPTS = "prompts"
 
 
@@ -110,7 +112,14 @@ def plan(
         return parent_message(tracked, seen, now)
 
     def shown(progress: Progress) -> Progress:
-        return replace(progress, parent_status=status, parent_facts=facts)
+        reads, phrase = shown_status(tracked, seen)
+        return replace(
+            progress,
+            parent_status=status,
+            parent_facts=facts,
+            shown_status=reads,
+            shown_phrase=phrase,
+        )
 
     # A failure's reason (its error, who rejected it) is fetched first, in a fast lane; the
     # parent waits for it so the end is shown once, with its reason, and beside the thread's
@@ -188,9 +197,11 @@ def _needs(tracked: Tracked, seen: Observation) -> set[Need]:
     needs: set[Need] = set()
     if not seen.terminal:
         return needs
+    # Prompts seen while it ran may have been decided since (the run went on at once): read
+    # once more at the end, so the parent names who approved or rejected and with what.
+    if seen.prompts and not seen.final_prompts:
+        needs.add(Need.PROMPTS)
     if tracked.kind is Kind.SESSION:
-        if seen.status == "Failed" and seen.prompts and not seen.final_prompts:
-            needs.add(Need.PROMPTS)
         return needs
     if seen.status in ("Succeeded", "Failed") and seen.output is None:
         needs.add(Need.OUTPUT)  # the outputs, or the failure's `error`

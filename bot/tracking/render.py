@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
 from slack_sdk.models.blocks import MarkdownTextObject, SectionBlock
 
 from foundation.slack_limits import SECTION_TEXT
 
-from ..blocks.runs import RunSummary, run_message, status_emoji, status_line
+from ..blocks.runs import RunSummary, run_message, status_emoji, status_line, status_phrase
 from ..kinds import Kind
 from ..people import person, slack_user
 from ..slack.mrkdwn import code_block, code_span, escape, unescape
@@ -52,6 +53,39 @@ def duration_text(seconds: float) -> str:
     return f"{hours}h {minutes:02d}m"
 
 
+@dataclass(frozen=True)
+class Decisions:
+    """What reviewers decided about a run's prompts, as every surface tells it."""
+
+    approved_by: tuple[str, ...] = ()
+    # What the approvers chose, when their prompts asked for values (slug -> value).
+    approved_values: Mapping[str, Any] = field(default_factory=dict)
+    rejected_by: str = ""
+    rejected_as: str = ""  # the label of the reject button ("Stop")
+
+
+def decisions(
+    prompts: Sequence[PromptFact],
+    names: Mapping[str, str],
+    *,
+    status: str,
+    cancelled_by: str = "",
+) -> Decisions:
+    """Who approved (and with which values) and who rejected: the parent's and `status`'s
+    one reading of a run's prompts. People come as mrkdwn (a mention or a name)."""
+    approved = [p for p in prompts if p.state == "submitted" and p.decided_by]
+    values: dict[str, Any] = {}
+    for prompt in approved:
+        values.update((k, v) for k, v in prompt.values.items() if v is not None)
+    rejected = _rejection(prompts, status=status, cancelled_by=cancelled_by)
+    return Decisions(
+        approved_by=tuple(dict.fromkeys(person(p.decided_by, names) for p in approved)),
+        approved_values=values,
+        rejected_by=person(rejected.decided_by, names) if rejected else "",
+        rejected_as=rejected.verdict if rejected else "",
+    )
+
+
 def summary(tracked: Tracked, seen: Observation, now: float) -> RunSummary:
     """What the parent says about `tracked` given what the API says now."""
     names = seen.names
@@ -59,7 +93,7 @@ def summary(tracked: Tracked, seen: Observation, now: float) -> RunSummary:
     user = slack_user(started_by)
     ended = seen.terminal and seen.started_at is not None
     pending = [p for p in seen.prompts if p.state == "pending"]
-    rejected = _rejection(seen)
+    decided = decisions(seen.prompts, names, status=seen.status, cancelled_by=seen.cancelled_by)
     return RunSummary(
         run_id=tracked.id,
         slug=tracked.label,
@@ -79,22 +113,21 @@ def summary(tracked: Tracked, seen: Observation, now: float) -> RunSummary:
             if pending and not seen.terminal
             else None
         ),
-        approved_by=tuple(
-            dict.fromkeys(
-                person(p.decided_by, names) for p in seen.prompts if p.state == "submitted"
-            )
-        ),
-        rejected_by=person(rejected.decided_by, names) if rejected else "",
-        rejected_as=rejected.verdict if rejected else "",
+        approved_by=decided.approved_by,
+        approved_values=decided.approved_values,
+        rejected_by=decided.rejected_by,
+        rejected_as=decided.rejected_as,
         cancelled_by=person(seen.cancelled_by, names) if seen.cancelled_by else "",
     )
 
 
-def _rejection(seen: Observation) -> PromptFact | None:
+def _rejection(
+    prompts: Sequence[PromptFact], *, status: str, cancelled_by: str
+) -> PromptFact | None:
     """The prompt whose rejection ended the run (a cancelled run's prompts close, unrejected)."""
-    if seen.status == "Cancelled" and seen.cancelled_by:
+    if status == "Cancelled" and cancelled_by:
         return None
-    for prompt in seen.prompts:
+    for prompt in prompts:
         if prompt.state == "cancelled" and prompt.decided_by:
             return prompt
     return None
@@ -119,6 +152,7 @@ def parent_facts(tracked: Tracked, seen: Observation) -> str:
         [
             ",".join(shown.waiting_for) if shown.waiting_for is not None else "-",
             ",".join(shown.approved_by),
+            json.dumps(shown.approved_values, sort_keys=True, default=str),
             shown.rejected_by,
             shown.cancelled_by,
             shown.error,
@@ -126,6 +160,13 @@ def parent_facts(tracked: Tracked, seen: Observation) -> str:
             *duration,
         ]
     )
+
+
+def shown_status(tracked: Tracked, seen: Observation) -> tuple[str, str]:
+    """The parent's status as people read it, and as a list says it (who ended it named):
+    what App Home shows of a run, from the parent's own summary."""
+    shown = summary(tracked, seen, 0.0)
+    return shown.shown_status, status_phrase(shown)
 
 
 def error_text(output: Any) -> str:
@@ -148,13 +189,24 @@ def who(requester: str) -> str:
 
 
 def end_message(tracked: Tracked, seen: Observation, now: float, *, mention: bool) -> Message:
-    """The thread's line when the run ends: how, after how long, and the requester told."""
+    """The thread's line when the run ends: how, after how long, and the requester told
+    (always of a rejection), unless they ended it themselves: they know already."""
     shown = summary(tracked, seen, now)
     line = status_line(shown)
     rejected = shown.shown_status == "Rejected"
-    if shown.requester_id and (mention or rejected):
+    ended_by = _ended_by(seen)
+    own = bool(shown.requester_id) and slack_user(ended_by) == shown.requester_id
+    if shown.requester_id and (mention or rejected) and not own:
         line += f" · <@{shown.requester_id}>"
     return Message(text=line)
+
+
+def _ended_by(seen: Observation) -> str:
+    """Who ended the run, as Airplane labels them: who cancelled it, or who rejected it."""
+    if seen.status == "Cancelled" and seen.cancelled_by:
+        return seen.cancelled_by
+    rejected = _rejection(seen.prompts, status=seen.status, cancelled_by=seen.cancelled_by)
+    return rejected.decided_by if rejected else ""
 
 
 def step_message(step: Step, kind: Kind) -> Message:

@@ -66,6 +66,11 @@ _EXTRA_ROUTES: dict[str, tuple[str, set[str], Any]] = {
         {"userID"},
         {"user": {"userID": "usr1", "email": "a@b.c", "name": "Ada", "avatarURL": ""}},
     ),
+    "envs/list": (
+        "GET",
+        set(),
+        {"envs": [{"id": "env1", "slug": "prod", "name": "Production"}]},
+    ),
     "auth/info": (
         "GET",
         set(),

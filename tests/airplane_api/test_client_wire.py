@@ -224,6 +224,14 @@ CASES = [
         lambda user: user.email == "a@b.c",
     ),
     Case(
+        "list_envs",
+        lambda c: c.list_envs(),
+        "GET",
+        "envs/list",
+        {},
+        lambda envs: [(e.id, e.slug) for e in envs] == [("env1", "prod")],
+    ),
+    Case(
         "auth_info",
         lambda c: c.auth_info(),
         "GET",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from hypothesis import given
@@ -9,9 +10,10 @@ from hypothesis import strategies as st
 from slack_sdk.models.blocks import Block
 from slack_sdk.models.views import View
 
+from airfield.ids import new_id
 from airplane_api.models import Runbook, Task
 from airplane_api.models.common import Parameter
-from bot.blocks.help import help_message
+from bot.blocks.help import EXAMPLES, help_message
 from bot.blocks.modal import ModalMetadata, read_modal_state, read_modal_values, run_modal
 from bot.blocks.runs import RunSummary, logs_message, run_link, run_message, runs_list_message
 from bot.blocks.tasks import MAX_ITEMS, matches, tasks_message
@@ -76,6 +78,10 @@ def test_run_message_shows_everything_and_cancel() -> None:
     [actions] = [b for b in message["blocks"] if b["type"] == "actions"]
     cancel = next(e for e in actions["elements"] if e["action_id"] == ActionId.CANCEL_RUN)
     assert cancel["value"] == "run1"
+    # Ending a run is destructive: the dialog's confirm button is red, as the button is.
+    assert cancel["style"] == "danger"
+    assert cancel["confirm"]["style"] == "danger"
+    assert cancel["confirm"]["confirm"]["text"] == "Cancel run"
 
 
 def test_finished_runs_and_runbooks_have_no_cancel() -> None:
@@ -248,3 +254,14 @@ def test_a_running_run_says_how_long_ago_it_started_without_an_elapsed_time() ->
     assert "{ago}" not in str(run_message(ended))
     assert "*Succeeded* in 4s" in str(run_message(ended))
     assert "running for" not in str([message, listed])
+
+
+def test_help_examples_use_run_ids_shaped_as_airplane_makes_them() -> None:
+    """An example a person copies must look like the IDs they will meet: airfield's
+    `new_id` shape (prefix, UTC date, `z`, ten lowercase letters or digits)."""
+    shape = re.compile(r"run\d{8}z[a-z0-9]{10}")
+    assert shape.fullmatch(new_id("run"))
+    ids = [word for example in EXAMPLES for word in example.split() if word.startswith("run")]
+    ids = [word for word in ids if word not in ("run", "runs", "runbook")]
+    assert ids
+    assert all(shape.fullmatch(word) for word in ids), ids

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 
 import httpx
@@ -97,6 +98,33 @@ async def test_mistakes_get_an_ephemeral_with_what_to_do(
         assert "*Usage*" not in note.rendered
         assert slack.messages(GENERAL) == []
         assert await bot.services.store.runs.recent() == []
+    assert slack.rejected == []
+
+
+async def test_a_mistyped_env_or_task_suggests_only_the_close_name(
+    slack: SlackEmulator,
+    airfield: AirfieldProcess,
+    tmp_path: Path,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """`--env prdo` is a usage mistake: the close environment is suggested and the log gets
+    one line, no warning nor traceback; `run helo` suggests `hello`, not `deploy` too."""
+    caplog.set_level(logging.INFO, logger="bot")
+    async with running_bot(slack, airfield, tmp_path) as bot:
+        await slack.slash_command("/airplane", "run hello name=Ada --env prdo")
+        note = await slack.wait_for_ephemeral(ALICE, contains="no environment")
+        assert "There is no environment `prdo`; did you mean `prod`?" in note.rendered
+        assert "Usage: `/airplane run <task>" in note.rendered
+        await slack.slash_command("/airplane", "run helo")
+        typo = await slack.wait_for_ephemeral(ALICE, contains="no task `helo`")
+        assert "did you mean `hello`?" in typo.rendered
+        assert "deploy" not in typo.rendered
+        assert await bot.services.store.runs.recent() == []
+    ours = [r for r in caplog.records if r.name.startswith("bot")]
+    assert not [r for r in ours if r.levelno >= logging.WARNING or r.exc_info]
+    refused = [r.getMessage() for r in ours if "refused" in r.getMessage()]
+    assert len(refused) == 2
+    assert "no environment `prdo`" in refused[0]
     assert slack.rejected == []
 
 

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+from bot.blocks.runs import list_line
 from bot.home import PendingApproval, approval_key, home_view, run_key
 from bot.kinds import Kind
-from bot.tracking.model import Progress, Tracked
+from bot.tracking.model import Loaded, Observation, Progress, PromptFact, Tracked
+from bot.tracking.plan import plan
+from bot.tracking.render import summary
 
 OPEN = Tracked(Kind.RUN, "run_open", "C1", "deploy", since=1_767_000_000.0, name="Deploy")
 DONE = Tracked(Kind.RUN, "run_done", "D1", "hello")
@@ -26,7 +29,7 @@ def test_waiting_approvals_and_open_runs_come_first_with_buttons() -> None:
         t for t in texts if t in {"Waiting for your approval", "Your open runs", "Your recent runs"}
     ]
     assert order == ["Waiting for your approval", "Your open runs", "Your recent runs"]
-    answer = next(b for b in blocks if "Ship *api*?" in str(b))
+    answer = next(b for b in blocks if "Ship _api_?" in str(b))  # Markdown italic
     assert answer["accessory"]["text"]["text"] == "Answer"
     assert answer["accessory"]["url"] == "https://slack.test/archives/D9/p12"
     assert "in a DM" in str(answer)
@@ -43,3 +46,50 @@ def test_waiting_approvals_and_open_runs_come_first_with_buttons() -> None:
     assert texts.index(next(t for t in texts if "run_open" in t)) < texts.index(
         next(t for t in texts if "run_done" in t)
     )
+
+
+def test_a_rejected_run_reads_rejected_by_its_reviewer_as_on_the_parent_and_in_runs() -> None:
+    """Airplane calls a rejected run Failed; the parent, `runs` and App Home all say who
+    rejected it, from the parent's one reading (`RunSummary.shown_status`)."""
+    tracked = replace(DONE, requested_by="U0ALICE", since=1_767_000_000.0)
+    rejected = PromptFact("pmt_1", "cancelled", ("bob@example.com",), "slack:U0BOB", "Stop")
+    seen = Observation(
+        "Failed",
+        output=Loaded({"error": "PromptCancelledError"}),
+        log_tail=Loaded([]),
+        prompts=(rejected,),
+        final_prompts=True,
+    )
+    shown = plan(tracked, Progress(), seen, 0.0).progress
+    view = str(home_view([(tracked, shown)], []))
+    assert ":no_entry: *hello* `run_done` · Rejected by <@U0BOB>" in view
+    assert "Failed" not in view
+    assert ":x:" not in view
+    assert "Rejected by <@U0BOB>" in list_line(summary(tracked, seen, 0.0))
+
+
+def test_a_run_stored_before_the_parent_reading_was_kept_shows_airplane_status() -> None:
+    view = str(home_view([(DONE, Progress(parent_status="Failed"))], []))
+    assert ":x: *hello* `run_done` · Failed" in view
+
+
+def test_a_pending_approval_reads_as_its_prompt_does_where_its_run_is_and_by_whom() -> None:
+    """The description is Markdown, shown as mrkdwn; the place is the run's thread's channel
+    (not the reader's DM copy, which the Answer button links), and the requester is named."""
+    asked = PendingApproval(
+        "pmt_2",
+        "Deploy **api** v4.0.0?\nMore on [the runbook](https://wiki.test/deploy).",
+        channel="D9",
+        thread_ts="1.2",
+        run_id="run_x",
+        run_channel="C0GENERAL",
+        requester="U0ALICE",
+    )
+    view = home_view([], [asked], {approval_key(asked): "https://slack.test/archives/D9/p12"})
+    [line] = [b for b in view["blocks"] if "run_x" in str(b)]
+    text = line["text"]["text"]
+    assert text == (
+        ":double_vertical_bar: Deploy *api* v4.0.0? · run `run_x` · in <#C0GENERAL>"
+        " · asked by <@U0ALICE>"
+    )
+    assert line["accessory"]["url"] == "https://slack.test/archives/D9/p12"

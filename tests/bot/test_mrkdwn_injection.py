@@ -176,7 +176,9 @@ def test_pending_and_closed_prompts_are_inert() -> None:
 
 
 def test_app_home_and_the_task_list_are_inert() -> None:
-    approval = PendingApproval(prompt_id="pmt1", description=HOSTILE, run_id=HOSTILE)
+    approval = PendingApproval(
+        prompt_id="pmt1", description=HOSTILE, run_id=HOSTILE, requester=HOSTILE
+    )
     assert_inert(home_view([], [approval]))
     task = Task.model_validate({"id": "tsk1", "slug": "hello", "name": HOSTILE})
     task = task.model_copy(update={"description": HOSTILE})

@@ -22,6 +22,7 @@ from bot.parsing import (
     UnsubscribeCommand,
     UsageError,
     WatchCommand,
+    close_matches,
     parse_command,
 )
 
@@ -127,3 +128,12 @@ def test_run_takes_form_flag() -> None:
     runbook = parse_command("runbook release --form version=v1 --env prod")
     assert runbook == RunbookCommand("release", {"version": "v1"}, "prod", form=True)
     assert parse_command("runbook release") == RunbookCommand("release")
+
+
+def test_did_you_mean_offers_only_close_names() -> None:
+    """`helo` is one letter from `hello`; `deploy` shares three letters with it and is no
+    slip of the keyboard. Real slips still find their names."""
+    known = ["deploy", "hello", "release_gate", "slow"]
+    assert close_matches("helo", known) == ["hello"]
+    assert close_matches("deplyo", known) == ["deploy"]
+    assert close_matches("prdo", ["prod", "staging"]) == ["prod"]

@@ -145,6 +145,17 @@ def installed_handler(slack: FakeSlack) -> Any:
 BODY = {"user": {"id": "U1"}, "channel": {"id": "C1"}}
 
 
+async def test_a_failing_click_in_a_thread_is_answered_in_that_thread() -> None:
+    """A click on a message in a thread (a prompt) fails: the sentence goes to that thread."""
+    slack = FakeSlack()
+    on_error = installed_handler(slack)
+    body = {**BODY, "container": {"channel_id": "C1", "thread_ts": "1.0"}}
+    await on_error(KeyError("actions"), body, None)
+    assert slack.ephemerals == [
+        {"channel": "C1", "user": "U1", "text": SOMETHING_WENT_WRONG, "thread_ts": "1.0"}
+    ]
+
+
 async def test_a_failing_listener_shows_one_sentence_and_logs_its_trace_once(
     caplog: pytest.LogCaptureFixture,
 ) -> None:

@@ -23,7 +23,13 @@ async def test_state_survives_reopen(db_location: str) -> None:
     await store.tracking.record_intent(RUN, "parent")
     await store.tracking.record_ts(RUN, "parent", "111.1")
     await store.tracking.record_intent(RUN, "status:1:Queued")
-    progress = Progress(parent_status="Queued", status_seq=1, steps_shown={"r2": "Active"})
+    progress = Progress(
+        parent_status="Failed",
+        status_seq=1,
+        steps_shown={"r2": "Active"},
+        shown_status="Rejected",
+        shown_phrase="Rejected by <@U2>",
+    )
     await store.tracking.save_progress(RUN, progress)
     assert await store.tracking.subscribe(Subscription("C1", "deploy", "tsk_1", "U1"))
     await store.close()

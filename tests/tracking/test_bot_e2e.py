@@ -66,7 +66,12 @@ async def test_watch_then_cancel_from_the_button(
     await slack.click("Cancel", user=ALICE, target=parent)
     parent = await until_parent_shows(slack, GENERAL, run_id, "Cancelled")
     assert "cancel_run" not in str(parent.blocks)
-    await slack.wait_for_ephemeral(ALICE, contains="Asked Airplane to cancel")
+    # One notice of the cancel, in the thread, not mentioning ALICE, who clicked: no
+    # ephemeral besides (the parent shows it too).
+    thread = await until_thread(slack, GENERAL, parent, "Cancelled")
+    [line] = [m for m in thread if "Cancelled" in m.rendered]
+    assert line.text.count(f"<@{ALICE}>") == 1  # "Cancelled by <@ALICE>", no " · <@ALICE>"
+    assert not [e for e in slack.ephemerals(ALICE) if "cancel" in e.rendered.lower()]
     entries = await services.store.audit.entries(run_id=run_id)
     assert [(e.action, e.actor) for e in entries] == [(AuditAction.CANCEL, ALICE)]
     keys = post_keys([parent, *slack.thread(GENERAL, parent.ts)])

@@ -266,6 +266,27 @@ def test_a_failure_waits_for_its_reason_and_prompts() -> None:
     assert not any(op.key.startswith("status:") for op in asked.ops)
 
 
+def test_an_approved_run_reads_its_prompts_once_more_at_the_end() -> None:
+    """Seen pending while it ran, the prompt was decided since: the end reads it again, so
+    the parent names the approver; the ending line does not wait for that."""
+    waiting = PromptFact("pmt_1", "pending", reviewers=("slack:U2",))
+    ended = Observation("Succeeded", started_at=at(0), ended_at=at(9), prompts=(waiting,))
+    asked = plan(RUN, Progress(), ended, T0.timestamp() + 10)
+    assert asked.needs == {Need.OUTPUT, Need.PROMPTS}
+    assert any(op.key.startswith("status:") for op in asked.ops)
+    approved = PromptFact("pmt_1", "submitted", ("slack:U2",), "slack:U2", "Approve")
+    read = replace(ended, prompts=(approved,), final_prompts=True, output=Loaded({}))
+    again = plan(RUN, asked.progress, read, T0.timestamp() + 11)
+    assert again.needs == frozenset()
+    [edit] = [op for op in again.ops if op.key == "parent"]
+    assert "Approved by <@U2>" in str(edit.body)
+
+
+def test_a_run_without_prompts_reads_none_at_the_end() -> None:
+    ended = Observation("Succeeded", started_at=at(0), ended_at=at(9))
+    assert plan(RUN, Progress(), ended, T0.timestamp() + 10).needs == {Need.OUTPUT}
+
+
 def test_a_success_line_does_not_wait_for_the_outputs() -> None:
     """Succeeded: the ending line goes out with the parent edit; outputs follow once fetched.
     A failure's line waits for its error (and who may have rejected it)."""

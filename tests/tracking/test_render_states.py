@@ -108,8 +108,27 @@ def test_waiting_for_approval_names_the_reviewer() -> None:
 def test_succeeded_with_duration_and_approver() -> None:
     text = read(parent_message(ALICE, seen("Succeeded", prompts=(APPROVED,)), NOW))
     assert ":white_check_mark: *Succeeded* in 1m 30s" in text
-    assert "approved by <@U0CAROL>" in text
+    assert "Approved by <@U0CAROL>" in text
     assert "running for" not in text
+
+
+def test_the_approver_is_credited_with_the_values_they_chose() -> None:
+    """The parent's context line says who approved and what they chose (secrets hidden,
+    values escaped); a prompt that asked nothing credits the approver alone."""
+    chose = PromptFact(
+        "pmt_1",
+        "submitted",
+        ("carol@example.com",),
+        "slack:U0CAROL",
+        "Ship it",
+        values={"code": "ABC", "api_token": "hunter2", "note": "<!here>", "skip": None},
+    )
+    text = read(parent_message(ALICE, seen("Succeeded", prompts=(chose,)), NOW))
+    assert (
+        "Approved by <@U0CAROL> (api_token = `••••••`, code = `ABC`, note = `&lt;!here&gt;`)"
+        in text
+    )
+    assert "hunter2" not in text
 
 
 def test_failed_with_reason_not_traceback() -> None:
@@ -134,6 +153,20 @@ def test_rejected_by_someone() -> None:
     line = end_message(ALICE, observation, NOW, mention=False).text
     assert line.startswith(":no_entry: *Rejected* by <@U0LEE> (Stop)")
     assert "<@U0ALICE>" in line  # a rejection always tells the requester
+
+
+def test_the_ending_line_does_not_mention_whoever_ended_the_run() -> None:
+    """Cancelling or rejecting one's own run: the line names them once (as who ended it),
+    with no mention to tell them what they just did."""
+    cancelled = seen("Cancelled", cancelled_by="slack:U0ALICE")
+    line = end_message(ALICE, cancelled, NOW, mention=True).text
+    assert line.startswith(":no_entry_sign: *Cancelled* by <@U0ALICE>")
+    assert line.count("<@U0ALICE>") == 1
+    own = PromptFact("pmt_1", "cancelled", ("alice@example.com",), "slack:U0ALICE", "Stop")
+    rejected = seen("Failed", prompts=(own,), output=Loaded({"error": "Prompt cancelled"}))
+    assert end_message(ALICE, rejected, NOW, mention=True).text.count("<@U0ALICE>") == 1
+    by_bob = seen("Cancelled", cancelled_by="slack:U0BOB")
+    assert end_message(ALICE, by_bob, NOW, mention=True).text.endswith(" · <@U0ALICE>")
 
 
 def test_started_in_airplane() -> None:

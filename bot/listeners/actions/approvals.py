@@ -24,6 +24,7 @@ from ...approvals import (
 from ...approvals.service import Approvals, Outcome, OutcomeKind
 from ...services import Services
 from ...store import FormGone
+from ..clicks import click_place
 from ..tracked import tracked
 
 log = logging.getLogger("bot.approvals")
@@ -49,8 +50,8 @@ def register(app: AsyncApp, services: Services) -> None:
 
     async def tell(body: dict[str, Any], outcome: Outcome) -> None:
         user = str(body["user"]["id"])
-        channel = str((body.get("channel") or {}).get("id") or "")
-        await approvals.tell(channel, user, outcome)
+        place = click_place(body)
+        await approvals.tell(place.channel, user, outcome, thread_ts=place.thread_ts)
 
     def prompt_ref(body: dict[str, Any]) -> PromptRef | None:
         # A button this bot did not render (a forged or stale payload): one line, no trace.
@@ -99,11 +100,13 @@ def register(app: AsyncApp, services: Services) -> None:
         if refusal is not None:
             await tell(body, refusal)
             return
+        place = click_place(body)
         trouble = await approvals.open_modal(
             ref.prompt_id,
             str(body["trigger_id"]),
-            channel=str((body.get("channel") or {}).get("id") or ""),
+            channel=place.channel,
             message_ts=str((body.get("container") or {}).get("message_ts") or ""),
+            thread_ts=place.thread_ts or "",
         )
         if trouble is not None:
             await tell(body, trouble)
@@ -141,4 +144,4 @@ def register(app: AsyncApp, services: Services) -> None:
             state,
             channel=metadata.channel or None,
         )
-        await approvals.tell(metadata.channel, user, outcome)
+        await approvals.tell(metadata.channel, user, outcome, thread_ts=metadata.thread_ts or None)

@@ -13,6 +13,7 @@ from ...cancel import cancel_run
 from ...ids import ActionId
 from ...services import Services
 from ...user_errors import run_gone, user_message
+from ..clicks import click_place
 from ..tracked import tracked
 
 __all__ = ["register"]
@@ -34,8 +35,14 @@ def register(app: AsyncApp, services: Services) -> None:
         request_key = f"cancel:{run_id}:{body.get('trigger_id') or user_id}"
         try:
             answer = await cancel_run(services, run_id, user_id, channel_id, request_key)
+            if answer.asked:
+                # The parent shows "Cancelled by …" and its thread ends with it: the button's
+                # clicker needs no third notice of what they just did.
+                return
             text = answer.text if answer.found else run_gone(run_id)
         except AirplaneError as error:
             log.warning("cancel of %s failed: %s", run_id, error)
             text = user_message(error)
-        await services.slack.chat_postEphemeral(channel=channel_id, user=user_id, text=text)
+        await services.slack.chat_postEphemeral(
+            channel=channel_id, user=user_id, text=text, thread_ts=click_place(body).thread_ts
+        )

@@ -44,11 +44,13 @@ from ...slack.clip import clip_message
 from ...slack.errors import slack_call
 from ...slack.mrkdwn import escape
 from ...store import AuditAction
-from ...tracking.render import duration_text
+from ...tracking.observe import prompt_fact
+from ...tracking.render import decisions, duration_text
 from ...user_errors import (
     form_not_opened,
     no_runbook_form,
     no_such,
+    no_such_env,
     no_such_run,
     no_such_runbook,
     not_allowed,
@@ -102,6 +104,24 @@ async def _no_such_task(context: CommandContext, slug: str, subcommand: str) -> 
     except Exception:  # the suggestion is a nicety; the error stands without it
         known = []
     return no_such("task", slug, close_matches(slug, known), context.command_name, subcommand)
+
+
+async def _unknown_env(
+    context: CommandContext, request: LaunchRequest, error: NotFoundError, subcommand: str
+) -> UsageError | None:
+    """The usage error when Airplane's 404 is about the `--env` given (with the closest
+    environments there are), else None: the 404 is about something else."""
+    if not request.env:
+        return None
+    try:
+        known = [env.slug for env in await context.services.airplane.list_envs()]
+    except AirplaneError:  # no envs/list here: only the error's code can tell
+        known = None
+    if known is None and error.code != "env_not_found":
+        return None
+    if known is not None and request.env in known:
+        return None
+    return no_such_env(request.env, close_matches(request.env, known or []), subcommand)
 
 
 async def _task(context: CommandContext, slug: str) -> Task:
@@ -210,8 +230,12 @@ async def _start_or_ask(
     )
     if kind is Kind.SESSION:
         await _launch_runbook(context, request)
-    else:
-        await _announce(context, await launch(services, request))
+        return
+    try:
+        launched = await launch(services, request)
+    except NotFoundError as error:
+        raise await _unknown_env(context, request, error, "run") or error from None
+    await _announce(context, launched)
 
 
 async def _open_form(
@@ -290,8 +314,9 @@ async def _launch_runbook(context: CommandContext, request: LaunchRequest) -> No
     """Start a session; Airplane's refusal (unknown runbook, bad values) as one usage line."""
     try:
         outcome = await launch(context.services, request)
-    except NotFoundError:
-        raise no_such_runbook(request.slug) from None
+    except NotFoundError as error:
+        unknown_env = await _unknown_env(context, request, error, "runbook")
+        raise unknown_env or no_such_runbook(request.slug) from None
     except InvalidRequestError as error:
         raise runbook_refused(request.slug, error) from None
     await _announce(context, outcome)
@@ -328,7 +353,7 @@ async def status(context: CommandContext, command: StatusCommand) -> None:
                 params=run.param_values,
                 link=run_link(app_url, run.id),
                 cancelled_by=await _person(services, run.cancelled_by),
-                rejected_by=(await _rejected_by(services, [run])).get(run.id, ""),
+                **await _decided(services, run),
                 **_times(run),
                 **await _who_started(
                     services, known.requester_id if known else None, run.created_by
@@ -451,6 +476,26 @@ async def _rejected_by(services: Services, runs: Sequence[Run | Session]) -> dic
             labels[run.id] = rejected[-1].cancelled_by
     names = await services.people.names([label for label in labels.values() if label])
     return {run_id: person(label, names) for run_id, label in labels.items()}
+
+
+async def _decided(services: Services, run: Run) -> dict[str, Any]:
+    """Who approved (with what) or rejected the run's prompts, read as the parent reads them
+    (`tracking.render.decisions`); without its prompts, who rejected it through this bot."""
+    try:
+        prompts = await services.airplane.list_prompts(run.id)
+    except AirplaneError as error:  # a nicety: the run still reads by its status
+        log.debug("prompts/list for %s failed: %s", run.id, error)
+        return {"rejected_by": (await _rejected_by(services, [run])).get(run.id, "")}
+    facts = [prompt_fact(p) for p in prompts]
+    labels = {label for f in facts for label in (f.decided_by,) if label}
+    names = await services.people.names(sorted(labels)) if labels else {}
+    decided = decisions(facts, names, status=run.status.value, cancelled_by=run.cancelled_by)
+    return {
+        "approved_by": decided.approved_by,
+        "approved_values": decided.approved_values,
+        "rejected_by": decided.rejected_by,
+        "rejected_as": decided.rejected_as,
+    }
 
 
 async def _person(services: Services, label: str) -> str:

@@ -119,7 +119,9 @@ class FakeSlack:
     async def open_view(self, trigger_id: str, view: dict[str, Any]) -> bool:
         return True
 
-    async def post_ephemeral(self, channel: str, user_id: str, text: str) -> bool:
+    async def post_ephemeral(
+        self, channel: str, user_id: str, text: str, thread_ts: str | None = None
+    ) -> bool:
         self.ephemerals.append((channel, user_id, text))
         return True
 

@@ -15,6 +15,7 @@ import pytest
 
 from airplane_api.models import PromptState
 from bot.approvals.service import Approvals
+from bot.ids import PromptModalMetadata
 from bot.store.approvals import ApprovalRecord, ApprovalState, Claim
 from slackbox import ALICE, BOB, CAROL, GENERAL, Message
 from tests.support.airfield import AirfieldProcess
@@ -117,14 +118,18 @@ async def test_reject(bot: Bot) -> None:
 
 
 async def test_unauthorized_clicks_are_refused_and_audited(bot: Bot) -> None:
-    """DAN (no reviewer) and ALICE (the requester) are refused; the prompt stays pending."""
+    """DAN (no reviewer) and ALICE (the requester) are refused, each in the prompt's thread
+    (where they clicked); the prompt stays pending."""
     run_id, prompt, message = await bot.start_run()
+    assert message.thread_ts
     _fill_valid(bot, message)
     await bot.slack.click("Ship it", user=DAN, target=message)
     refusal = await bot.slack.wait_for_ephemeral(DAN, contains="can't answer")
     assert "bob@example.com" in refusal.rendered
+    assert (refusal.channel, refusal.thread_ts) == (GENERAL, message.thread_ts)
     await bot.slack.click("Ship it", user=ALICE, target=message)
-    await bot.slack.wait_for_ephemeral(ALICE, contains="self-approval")
+    own = await bot.slack.wait_for_ephemeral(ALICE, contains="self-approval")
+    assert own.thread_ts == message.thread_ts
     assert (await bot.airplane.get_prompt(prompt.id)).state is PromptState.PENDING
     assert await bot.audit(run_id) == [("refused", DAN), ("refused", ALICE)]
     assert not outcome_text(bot.slack.message(GENERAL, message.ts))
@@ -181,7 +186,8 @@ async def test_invalid_values_are_shown_inline_then_corrected(bot: Bot) -> None:
     run_id, prompt, message = await bot.start_run()
     bot.slack.fill(message, {"Window": "2024-05-01"})
     await bot.slack.click("Ship it", user=BOB, target=message)
-    await bot.slack.wait_for_ephemeral(BOB, contains="Fix the highlighted values")
+    fix = await bot.slack.wait_for_ephemeral(BOB, contains="Fix the highlighted values")
+    assert fix.thread_ts == message.thread_ts  # under the inputs, not in the channel
     await bot.slack.wait_for(
         lambda: "Is required." in bot.slack.message(GENERAL, message.ts).rendered
     )
@@ -246,10 +252,14 @@ async def test_prompt_too_big_for_a_message_is_answered_in_a_modal(bot: Bot) -> 
     run_id, message = await _wide_gate_shown(bot)
     assert not [b for b in message.blocks or [] if b["type"] == "input"]
     await bot.slack.click("Respond", user=DAN, target=message)
-    await bot.slack.wait_for_ephemeral(DAN, contains="can't answer")
+    refusal = await bot.slack.wait_for_ephemeral(DAN, contains="can't answer")
+    assert refusal.thread_ts == message.thread_ts
     assert bot.slack.open_views(DAN) == []
     await bot.slack.click("Respond", user=BOB, target=message)
     view = await bot.slack.wait_for_view(BOB, callback_id="prompt_modal")
+    # What the submission's answer needs to land in the thread of the clicked copy.
+    kept = PromptModalMetadata.model_validate_json(view.view["private_metadata"])
+    assert (kept.channel, kept.thread_ts) == (GENERAL, message.thread_ts)
     await bot.slack.submit_view(view)
     assert view.errors == {"prompt_param:0": "Is required."}
     bot.slack.fill(view, {"Ticket": "REL-7", "Check 0": "done"})

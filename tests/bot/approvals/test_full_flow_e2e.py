@@ -54,7 +54,10 @@ async def test_slash_command_run_is_approved_in_its_thread(
     [waiting] = await bot.approvals.pending_for(CAROL)
     await slack.send_event({"type": "app_home_opened", "user": CAROL, "tab": "home"})
     home = await slack.wait_for(lambda: slack.home_view(CAROL))
-    assert waiting.description in home.rendered
+    assert waiting.description == "Release **api**?"  # Markdown, shown as mrkdwn:
+    assert f"Release *api*? · run `{waiting.run_id}` · in <#{GENERAL}>" in home.rendered
+    assert f"asked by <@{ALICE}>" in home.rendered
+    assert "**" not in home.rendered
     slack.fill(prompt_message, {"Change code": "ABC", "Window": "2024-05-01"})
     await slack.click("Ship it", user=ALICE, target=prompt_message)
     await slack.wait_for_ephemeral(ALICE, contains="self-approval")
@@ -62,4 +65,13 @@ async def test_slash_command_run_is_approved_in_its_thread(
     await slack.wait_for(lambda: outcome_text(slack.message(GENERAL, prompt_message.ts)))
     assert f"<@{BOB}>" in outcome_text(slack.message(GENERAL, prompt_message.ts))
     assert await bot.approvals.pending_for(CAROL) == []
+    # The parent credits the approver, with what they chose; `status` tells the same.
+    assert prompt_message.thread_ts
+    parent = slack.message(GENERAL, prompt_message.thread_ts)
+    credit = f"Approved by <@{BOB}> (canary = `false`, code = `ABC`"
+    await slack.wait_for(lambda: "Succeeded" in parent.rendered and credit in parent.rendered)
+    run_id = next(iter(await bot.store.runs.recent(limit=1))).run_id
+    await slack.slash_command("/airplane", f"status {run_id}", user=ALICE)
+    status = await slack.wait_for_ephemeral(ALICE, contains=run_id)
+    assert credit in status.rendered
     assert slack.rejected == []

@@ -200,6 +200,18 @@ def test_prompt_decided_elsewhere_names_the_outside_actor() -> None:
     assert ":no_entry: *Rejected* by `usr123`" in blocks[0]["text"]["text"]
 
 
+def test_a_rejected_prompt_does_not_repeat_the_runs_ending_to_its_requester() -> None:
+    """The run's ending line in the thread tells the requester of a rejection; the decided
+    prompt says who rejected and mentions no one else (one notice per event)."""
+    p = prompt([], cancelledAt="2024-01-02T04:00:00Z", cancelledBy="slack:U0BOB")
+    context = PromptContext(requester="slack:U0ALICE", task="deploy")
+    message = decided_message(p, context)
+    outcome = message.block_dicts()[0]["text"]["text"]
+    assert outcome.startswith(":no_entry: *Rejected* by <@U0BOB>")
+    assert "U0ALICE" not in outcome
+    assert "U0ALICE" not in message.text
+
+
 def test_closed_prompt_says_why_and_has_no_buttons() -> None:
     """A prompt whose run ended shows the reason and no buttons."""
     blocks = closed_message(prompt(EVERY_TYPE), "the run failed").block_dicts()
