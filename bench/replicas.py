@@ -237,7 +237,8 @@ def figures(
                 prompts.append(shown - prompt["created"])
     ends = [(run["ends"], channel_of[run["id"]]) for run in ordered]
     ideal_edit = _p95(ideal_edits([end for end, _ in ends]))
-    ideal_sign = _p95(ideal_signs(ends))
+    parents = [(run["created"], channel_of[run["id"]]) for run in ordered]
+    ideal_sign = _p95(ideal_signs(ends, parents))
     refused = sum(seen.refused.values())
     moved = sorted(takeovers.values())
     return {

@@ -224,27 +224,37 @@ def ideal_edits(ends: list[float]) -> list[float]:
     return [bucket.reserve(end) for end in ordered]
 
 
-def ideal_signs(ends: list[tuple[float, str]]) -> list[float]:
+def ideal_signs(ends: list[tuple[float, str]], parents: list[tuple[float, str]]) -> list[float]:
     """Delays if each end showed by its edit or its thread line, whichever Slack's budgets
-    let go first (chat.update's; chat.postMessage's for the workspace and the channel)."""
+    let go first (chat.update's; chat.postMessage's for the workspace and the channel).
+
+    Each run's parent is posted when the run is created and spends chat.postMessage's budget
+    (the workspace's and its channel's) before any end can: a burst of creations leaves
+    little of it for ending lines in the first minute. Nothing else is counted (outputs,
+    prompts, status lines): the bound is one no schedule can beat, not a likely one.
+    """
     update, post = tier_of("chat.update"), tier_of("chat.postMessage")
-    ordered = sorted(ends)
-    start = ordered[0][0] if ordered else 0.0
+    events = sorted([(at, 0, channel) for at, channel in parents] + [(at, 1, c) for at, c in ends])
+    start = events[0][0] if events else 0.0
     edits = TokenBucket(update.per_second, update.burst, stamp=start)
     posts = TokenBucket(post.per_second, post.burst, stamp=start)
     channels: dict[str, TokenBucket] = {}
     delays = []
-    for end, channel in ordered:
+    for at, is_end, channel in events:
         paced = channels.setdefault(
             channel, TokenBucket(CHANNEL_PACE.per_second, CHANNEL_PACE.burst, stamp=start)
         )
-        by_edit = copy.copy(edits).reserve(end)
-        by_line = max(copy.copy(posts).reserve(end), copy.copy(paced).reserve(end))
+        by_line = max(copy.copy(posts).reserve(at), copy.copy(paced).reserve(at))
+        if not is_end:
+            posts.reserve(at)
+            paced.reserve(at)
+            continue
+        by_edit = copy.copy(edits).reserve(at)
         if by_edit <= by_line:
-            delays.append(edits.reserve(end))
+            delays.append(edits.reserve(at))
         else:
-            posts.reserve(end)
-            paced.reserve(end)
+            posts.reserve(at)
+            paced.reserve(at)
             delays.append(by_line)
     return delays
 
@@ -325,19 +335,24 @@ def _figures(
     window = max(r["created"] for r in runs) - window_start
     last_third = window_start + window * 2 / 3
     edit_delays, sign_delays, late_edits, prompt_delays = [], [], [], []
+    by_outcome: dict[str, list[float]] = {"plain": [], "failed": [], "prompted": []}
+    signs_by_outcome: dict[str, list[float]] = {"plain": [], "failed": [], "prompted": []}
     ends: list[tuple[float, str]] = []
     lost = never_shown = 0
     for number, run in enumerate(ordered):
         ident = (run["id"], scenario.channel_of(number))
         ends.append((run["ends"], ident[1]))
         edited, line = seen.final_edit.get(ident), seen.line.get(ident)
+        outcome = "prompted" if run["prompt"] else "failed" if run["fails"] else "plain"
         if edited is not None:
             edit_delays.append(edited - run["ends"])
+            by_outcome[outcome].append(edited - run["ends"])
             if scenario.created_over > 60 and run["created"] >= last_third:
                 late_edits.append(edited - run["ends"])
         signs = [moment for moment in (edited, line) if moment is not None]
         if signs:
             sign_delays.append(min(signs) - run["ends"])
+            signs_by_outcome[outcome].append(min(signs) - run["ends"])
         lost += (edited is None) + (line is None) + (ident not in seen.tail)
         prompt = run["prompt"]
         if prompt is not None:
@@ -350,7 +365,8 @@ def _figures(
                 lost += 1
     refused = sum(seen.refused.values())
     ideal_edit = _p95(ideal_edits([end for end, _ in ends])) if scenario.tiers else 0.0
-    ideal_sign = _p95(ideal_signs(ends)) if scenario.tiers else 0.0
+    parents = [(run["created"], scenario.channel_of(n)) for n, run in enumerate(ordered)]
+    ideal_sign = _p95(ideal_signs(ends, parents)) if scenario.tiers else 0.0
     p95_edit, p95_sign = _p95(edit_delays), _p95(sign_delays)
     budget = tracker.budget
     return {
@@ -366,6 +382,10 @@ def _figures(
         "ideal_first_sign_s": ideal_sign,
         "sign_ratio": p95_sign / max(ideal_sign, 1.0),
         "p95_final_edit_last_third_s": _p95(late_edits),
+        # Which runs are late: a failure's edit waits for its reason, a prompted run's for
+        # who decided (both re-read at the end), a plain one only for Slack's budget.
+        "p95_final_edit_by_outcome_s": {k: round(_p95(v), 2) for k, v in by_outcome.items()},
+        "p95_first_sign_by_outcome_s": {k: round(_p95(v), 2) for k, v in signs_by_outcome.items()},
         "p95_prompt_s": _p95(prompt_delays),
         "prompts": sum(1 for run in runs if run["prompt"]),
         "prompts_never_shown": never_shown,
