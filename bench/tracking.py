@@ -37,6 +37,7 @@ import asyncio
 import contextlib
 import copy
 import json
+import os
 import resource
 import subprocess
 import sys
@@ -57,11 +58,12 @@ from bot.kinds import Kind
 from bot.services import AIRPLANE_CONCURRENCY
 from bot.slack.client import SlackClient
 from bot.slack.queueing import Origin, Priority, queued_as
+from bot.slack.scheduler import SlackScheduler
 from bot.tracking.memory import MemoryTrackingStore
 from bot.tracking.model import Tracked
 from bot.tracking.slack import EVENT_TYPE, SlackWebWriter
 from bot.tracking.tracker import Tracker, TrackerSettings
-from foundation.slack_limits import CHANNEL_PACE, tier_of
+from foundation.slack_limits import CHANNEL_PACE, Tier, tier_of
 from foundation.token_bucket import TokenBucket
 from slackbox.state import BOT_TOKEN
 
@@ -69,6 +71,7 @@ HERE = Path(__file__).resolve().parent
 FINAL = ("Succeeded", "Failed")
 RUNS_PER_CHANNEL = 10
 SEED = 7
+UNLIMITED = Tier("unlimited", 1e9, 1_000_000)  # a Slack that sets no workspace budget
 GRACE = 30.0  # seconds past the ideal schedule's last edit before giving up on what is missing
 
 
@@ -203,6 +206,8 @@ class Seen:
                 ident = (run_id, channel)
                 if what == "parent":
                     seen.parent_of[(call["channel"], call["ts"])] = ident
+                    if shows_end(call["text"]):  # ended before its turn: posted as it ended
+                        seen.final_edit.setdefault(ident, call["at"])
                 elif what.startswith("status:"):
                     seen.line.setdefault(ident, call["at"])
                 elif what in ("output", "logtail"):
@@ -277,7 +282,10 @@ async def bot(airplane_url: str, slack_url: str, scenario: Scenario) -> dict[str
         runs: list[dict[str, Any]] = (await http.post(f"{airplane_url}/bench/start")).json()
         await http.get(f"{airplane_url}/bench/stats", params={"reset": "1"})
     session = aiohttp.ClientSession()
-    slack = SlackClient(token=BOT_TOKEN, base_url=slack_url, session=session)
+    # Without tiers, the stand-in Slack enforces only the per-channel pace, and the bot is told
+    # so: a workspace budget it does not have would pace it for nothing.
+    scheduler = SlackScheduler() if scenario.tiers else SlackScheduler(tiers=lambda _: UNLIMITED)
+    slack = SlackClient(token=BOT_TOKEN, base_url=slack_url, session=session, scheduler=scheduler)
     sink = BenchPromptSink(slack)
     started = time.time()
     expected = {
@@ -313,7 +321,8 @@ async def bot(airplane_url: str, slack_url: str, scenario: Scenario) -> dict[str
             await launcher
         await tracker.stop()
         records = await _calls(http, slack_url)
-    scheduler = slack.scheduler
+    if dump := os.environ.get("BENCH_DUMP_CALLS"):  # every call Slack saw, to read by hand
+        Path(dump).write_text(json.dumps(records))
     await scheduler.aclose()
     await session.close()
     return _figures(runs, scenario, Seen.of(records), sink, tracker, scheduler, hits, elapsed)

@@ -44,7 +44,9 @@ class Queueing:
     message, where only the last text matters). `owner`: who makes the call (one tracked run),
     so `SlackScheduler.expedite` can raise the owner's queued calls together. `guard`: awaited
     right before the call is made, when its turn comes; it raises to cancel the call (a
-    replica that lost a run's lease while the call waited must not write it).
+    replica that lost a run's lease while the call waited must not write it). `fold_only`:
+    the call only replaces a queued one with its `fold_key` (a message still waiting to be
+    posted goes with newer text); with none queued it is not made (`NothingQueued`).
     """
 
     priority: Priority = Priority.INTERACTIVE
@@ -52,6 +54,7 @@ class Queueing:
     owner: str | None = None
     origin: Origin = Origin.PERSON
     guard: Callable[[], Awaitable[None]] | None = None
+    fold_only: bool = False
 
 
 _CURRENT: ContextVar[Queueing | None] = ContextVar("slack_queueing", default=None)
@@ -66,9 +69,10 @@ def queued_as(
     owner: str | None = None,
     origin: Origin = Origin.PERSON,
     guard: Callable[[], Awaitable[None]] | None = None,
+    fold_only: bool = False,
 ) -> Iterator[Queueing]:
     """Web API calls made inside wait in their method's queue at `priority`."""
-    queueing = Queueing(priority, fold_key, owner, origin, guard)
+    queueing = Queueing(priority, fold_key, owner, origin, guard, fold_only)
     token = _CURRENT.set(queueing)
     try:
         yield queueing

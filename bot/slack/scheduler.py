@@ -34,7 +34,7 @@ from .errors import slack_error
 from .lane import Call, Job, Lane, channel_pace_of
 from .queueing import Priority, Queueing
 
-__all__ = ["MAX_RATE_LIMITED", "SHED_AFTER", "SlackScheduler"]
+__all__ = ["MAX_RATE_LIMITED", "SHED_AFTER", "NothingQueued", "SlackScheduler"]
 
 log = logging.getLogger(__name__)
 
@@ -42,6 +42,11 @@ log = logging.getLogger(__name__)
 MAX_RATE_LIMITED = 30
 # Seconds of backlog past which a method's cosmetic calls are dropped.
 SHED_AFTER = 5.0
+
+
+class NothingQueued(LookupError):
+    """A `fold_only` call found no queued call to replace: it was already sent (or never
+    queued), and the caller goes the usual way (an edit of the sent message)."""
 
 
 class SlackScheduler:
@@ -95,6 +100,8 @@ class SlackScheduler:
                 self.folded += 1
                 metrics.slack_call_shed(method, "folded")
                 return await asyncio.shield(older.future)
+        if queueing.fold_only:
+            raise NothingQueued(f"no {method} queued as {queueing.fold_key}")
         future: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
         job = Job.of(method, channel, queueing, next(self._order), self._clock(), call, future)
         lane.add(job)

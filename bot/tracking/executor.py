@@ -21,6 +21,7 @@ from ..errors import ChannelGone, NotLeased
 from ..loops import one_line
 from ..slack.errors import slack_error
 from ..slack.queueing import Priority, queued_as
+from ..slack.scheduler import NothingQueued
 from .model import Tracked
 from .plan import PARENT_KEY, Edit, Plan, Post
 from .ports import SlackWriter, TrackingStore
@@ -68,6 +69,7 @@ class Executor:
         call: Callable[[], Awaitable[T]],
         *,
         fold_key: str | None = None,
+        fold_only: bool = False,
     ) -> T:
         """`call` (one writer call: one or two Web API calls) queued at `priority`, made only
         while the fence lets this replica write `tracked`: asked now, and again when a Web
@@ -89,6 +91,7 @@ class Executor:
             owner=writer_of(tracked),
             origin=tracked.origin,
             guard=guard if fence is not None else None,
+            fold_only=fold_only,
         ):
             return await call()
 
@@ -188,7 +191,10 @@ class Executor:
             )
         else:
             ts = await self._write(
-                tracked, op.priority, lambda: self.slack.post(channel, thread, body, key)
+                tracked,
+                op.priority,
+                lambda: self.slack.post(channel, thread, body, key),
+                fold_key=_post_fold_key(tracked, op.key),
             )
         posts[op.key] = ts
         await self.store.record_ts(tracked, op.key, ts)
@@ -200,10 +206,13 @@ class Executor:
 
     async def _edit(self, tracked: Tracked, op: Edit, posts: dict[str, str | None]) -> None:
         ts = posts.get(op.key)
+        channel, body = tracked.channel, op.body
+        if ts is None and op.key in posts:  # its post is on its way, perhaps still queued
+            await self._post_instead(tracked, op)
+            return
         if ts is None:
             log.warning("cannot edit %s of %s: never posted", op.key, tracked.id)
             return
-        channel, body = tracked.channel, op.body
         if self._shown.get((channel, ts)) == body:
             return
         await self._write(
@@ -213,6 +222,32 @@ class Executor:
             fold_key=f"{channel}:{ts}",
         )
         self._shown[(channel, ts)] = body
+
+    async def _post_instead(self, tracked: Tracked, op: Edit) -> None:
+        """Show `op` by the post of its message if that is still queued: a run that ends
+        before its parent's turn comes (a burst of runs, chat.postMessage's budget spent)
+        has its parent posted showing the end, not posted as Queued and edited later."""
+        channel, body = tracked.channel, op.body
+        key = metadata_key(tracked, op.key)
+        try:
+            ts = await self._write(
+                tracked,
+                op.priority,
+                lambda: self.slack.post(channel, None, body, key),
+                fold_key=_post_fold_key(tracked, op.key),
+                fold_only=True,
+            )
+        except NothingQueued:
+            # Sent meanwhile (its ts on its way to the store): the plan's own edit shows it.
+            log.debug("%s of %s no longer queued; its plan edits it", op.key, tracked.id)
+            return
+        self._shown[(channel, ts)] = body
+
+
+def _post_fold_key(tracked: Tracked, key: str) -> str | None:
+    """The fold key of a post that may go with newer text while queued: the parent only
+    (a thread line says what happened when it happened)."""
+    return f"{tracked.channel}:post:{metadata_key(tracked, key)}" if key == PARENT_KEY else None
 
 
 def _channel_gone(tracked: Tracked, error: BaseException) -> BaseException:

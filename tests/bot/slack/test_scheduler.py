@@ -16,7 +16,7 @@ from bot import metrics
 from bot.errors import NotLeased
 from bot.slack.lane import Job, Lane
 from bot.slack.queueing import Origin, Priority, Queueing
-from bot.slack.scheduler import SHED_AFTER, SlackScheduler
+from bot.slack.scheduler import SHED_AFTER, NothingQueued, SlackScheduler
 from foundation.slack_limits import TIER_3, tier_of
 
 
@@ -180,6 +180,38 @@ async def test_queued_edits_of_one_message_fold_into_the_newest_at_the_most_urge
     assert [name for name, _ in sent[9:]] == ["v2", "other"]
     assert results[-3:] == ["v2", "v2", "v2"]
     assert slack.folded == 2
+
+
+async def test_a_fold_only_call_replaces_a_queued_one_and_is_not_made_alone() -> None:
+    """A parent still queued goes with newer text; once sent, a fold-only call is refused."""
+    time = FakeTime()
+    slack = scheduler(time)
+    sent: list[tuple[str, float]] = []
+    call = recorder(sent, time)
+    burst = [send(slack, "chat.postMessage", call(f"b{n}"), f"C{n}") for n in range(29)]
+    await asyncio.sleep(0)
+    queued = send(slack, "chat.postMessage", call("Queued"), "X", fold_key="X:post:parent")
+    ended = send(
+        slack,
+        "chat.postMessage",
+        call("Succeeded"),
+        "X",
+        fold_key="X:post:parent",
+        fold_only=True,
+        priority=Priority.FINAL,
+    )
+    assert await asyncio.gather(queued, ended) == ["Succeeded", "Succeeded"]
+    await asyncio.gather(*burst)
+    assert [name for name, _ in sent].count("Succeeded") == 1
+    assert "Queued" not in [name for name, _ in sent]
+    with pytest.raises(NothingQueued):
+        await slack.call(
+            "chat.postMessage",
+            call("late"),
+            channel="X",
+            queueing=Queueing(fold_key="X:post:parent", fold_only=True),
+        )
+    assert "late" not in [name for name, _ in sent]
 
 
 async def test_a_newer_edit_waits_for_the_older_one_on_its_way() -> None:

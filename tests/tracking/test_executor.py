@@ -1,0 +1,94 @@
+"""The executor on a real scheduler with a fake Slack: what reaches Slack when a run ends
+while its parent still waits for chat.postMessage's budget."""
+
+from __future__ import annotations
+
+import asyncio
+
+from bot.kinds import Kind
+from bot.slack.queueing import Priority, current
+from bot.slack.scheduler import SlackScheduler
+from bot.tracking.executor import Executor
+from bot.tracking.memory import MemoryTrackingStore
+from bot.tracking.model import Progress, Tracked
+from bot.tracking.plan import PARENT_KEY, Edit, Plan, Post
+from bot.tracking.render import FileBody, Message
+
+
+class ScheduledSlack:
+    """A SlackWriter whose calls wait in the scheduler's queues, as SlackWebWriter's do."""
+
+    def __init__(self, scheduler: SlackScheduler) -> None:
+        self.scheduler = scheduler
+        self.calls: list[tuple[str, str]] = []  # (method, text)
+
+    async def _call(self, method: str, channel: str, text: str) -> str:
+        async def made() -> str:
+            self.calls.append((method, text))
+            return f"{len(self.calls)}.0"
+
+        ts: str = await self.scheduler.call(method, made, channel=channel, queueing=current())
+        return ts
+
+    async def post(self, channel: str, thread_ts: str | None, body: Message, key: str) -> str:
+        return await self._call("chat.postMessage", channel, body.text)
+
+    async def update(self, channel: str, ts: str, body: Message) -> None:
+        await self._call("chat.update", channel, body.text)
+
+    async def upload(self, channel: str, thread_ts: str | None, body: FileBody, key: str) -> str:
+        raise AssertionError("no uploads here")
+
+    async def find(self, channel: str, thread_ts: str | None, key: str) -> str | None:
+        return None
+
+    async def direct_message(self, user_id: str, body: Message) -> None:
+        raise AssertionError("no DMs here")
+
+
+async def test_a_run_that_ends_before_its_parent_is_posted_is_posted_ended() -> None:
+    """No parent posted as Queued and edited at once after: one post showing the end, and
+    the plan's own final edit (the same text) is not sent."""
+    scheduler = SlackScheduler()
+    slack = ScheduledSlack(scheduler)
+    executor = Executor(MemoryTrackingStore(), slack)
+    run = Tracked(Kind.RUN, "run1", "C1", "hello")
+    # Other channels' messages spend chat.postMessage's burst: the parent must wait its turn.
+    others = [
+        asyncio.ensure_future(slack.post(f"C{n + 2}", None, Message("other"), "k"))
+        for n in range(40)
+    ]
+    queued = Message("hello: Queued")
+    posting = asyncio.ensure_future(
+        executor.apply(
+            run,
+            Plan(
+                (Post(PARENT_KEY, queued, in_thread=False, priority=Priority.STATUS),), Progress()
+            ),
+        )
+    )
+    for _ in range(5):
+        await asyncio.sleep(0)
+    assert ("chat.postMessage", queued.text) not in slack.calls
+    ended = Message("hello: Succeeded in 3s")
+    await executor.edit(run, Edit(PARENT_KEY, ended, Priority.FINAL))
+    await posting
+    await executor.apply(run, Plan((Edit(PARENT_KEY, ended, Priority.FINAL),), Progress()))
+    mine = [call for call in slack.calls if call[1] != "other"]
+    assert mine == [("chat.postMessage", ended.text)]
+    await asyncio.gather(*others)
+    await scheduler.aclose()
+
+
+async def test_an_end_after_the_parent_was_posted_edits_it() -> None:
+    """Once the parent is posted, the end is an edit as usual (a fold-only post is not made)."""
+    scheduler = SlackScheduler()
+    slack = ScheduledSlack(scheduler)
+    executor = Executor(MemoryTrackingStore(), slack)
+    run = Tracked(Kind.RUN, "run1", "C1", "hello")
+    queued, ended = Message("hello: Queued"), Message("hello: Succeeded in 3s")
+    plan = Plan((Post(PARENT_KEY, queued, in_thread=False, priority=Priority.STATUS),), Progress())
+    await executor.apply(run, plan)
+    await executor.edit(run, Edit(PARENT_KEY, ended, Priority.FINAL))
+    assert slack.calls == [("chat.postMessage", queued.text), ("chat.update", ended.text)]
+    await scheduler.aclose()
