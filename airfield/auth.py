@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import StrEnum
 
-from .errors import ApiError, forbidden
+from .errors import ApiError, forbidden, quoted
 from .ids import hash_secret, new_api_key, new_id
 from .store import Binding, KeyRecord, Store
 
@@ -103,8 +103,8 @@ def acting_for(headers: Mapping[str, str]) -> ActingFor | None:
     if _ID_SHAPE.fullmatch(label) is not None:
         raise ApiError(
             400,
-            f"X-Airplane-Acting-For {label!r} is shaped like an airfield ID; acting-for labels"
-            " name people in the integration's own namespace, such as slack:U0123",
+            f"X-Airplane-Acting-For {quoted(label)} is shaped like an airfield ID; acting-for"
+            " labels name people in the integration's own namespace, such as slack:U0123",
             "invalid_request",
         )
     email = headers.get("x-airplane-acting-for-email", "").strip()
@@ -155,15 +155,16 @@ async def apply_acting_for(caller: Caller, headers: Mapping[str, str], store: St
     if binding is Binding.NOT_A_PERSON:
         raise ApiError(
             400,
-            f"X-Airplane-Acting-For {person.label!r} is the ID of an airfield user; acting-for"
-            " labels name people in the integration's own namespace, such as slack:U0123",
+            f"X-Airplane-Acting-For {quoted(person.label)} is the ID of an airfield user;"
+            " acting-for labels name people in the integration's own namespace, such as"
+            " slack:U0123",
             "invalid_request",
         )
     if binding is Binding.TAKEN:
         raise forbidden(
-            f"X-Airplane-Acting-For {person.label!r} belongs to another API key's integration;"
-            " a key may act only for the people it named first (use a label of your own"
-            " integration, or that integration's key)"
+            f"X-Airplane-Acting-For {quoted(person.label)} belongs to another API key's"
+            " integration; a key may act only for the people it named first (use a label of your"
+            " own integration, or that integration's key)"
         )
     return Caller(caller.scope, caller.role, caller.user_id, person.label, caller.run_id)
 

@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from .auth import TEAM_ID
-from .errors import ApiError
+from .errors import ApiError, quoted
 
 
 @dataclass(frozen=True)
@@ -36,12 +36,14 @@ def resolve_environment(headers: Mapping[str, str], query: Mapping[str, str]) ->
     if env_id:
         found = environment_by_id(env_id)
         if found is None or (slug and found.slug != slug):
-            raise ApiError(404, f"environment {env_id!r} not found", "env_not_found")
+            raise ApiError(404, f"environment {quoted(env_id)} not found", "env_not_found")
         return found
     if slug:
         found = next((env for env in ENVIRONMENTS if env.slug == slug), None)
         if found is None:
             known = ", ".join(env.slug for env in ENVIRONMENTS)
-            raise ApiError(404, f"environment {slug!r} not found (known: {known})", "env_not_found")
+            raise ApiError(
+                404, f"environment {quoted(slug)} not found (known: {known})", "env_not_found"
+            )
         return found
     return DEFAULT_ENV

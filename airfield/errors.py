@@ -28,6 +28,19 @@ class ApiError(Exception):
         return {"error": self.message, "code": self.code, **self.extra}
 
 
+# How much of a client's value an error message quotes: enough to recognise it, so a megabyte
+# sent as an ID is not a megabyte answered.
+QUOTE_CHARS = 80
+
+
+def quoted(value: str) -> str:
+    """`value` quoted (repr) for an error message, clipped to QUOTE_CHARS characters with its
+    length said, e.g. `'xxxx…' (900000 characters)`."""
+    if len(value) <= QUOTE_CHARS:
+        return repr(value)
+    return f"{value[:QUOTE_CHARS]!r}… ({len(value)} characters)"
+
+
 def bad_request(message: str, code: str = "invalid_request", **extra: str) -> ApiError:
     """400: the request's body or query is wrong."""
     return ApiError(400, message, code, extra=dict(extra))

@@ -18,19 +18,19 @@ from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import Response
 from starlette.routing import Route
 
 from .auth import Caller, Right, apply_acting_for, authenticate
 from .definitions import Catalog
 from .envs import Environment, resolve_environment
-from .errors import ApiError, bad_request
+from .errors import ApiError, bad_request, quoted
 from .idempotency import KeyLocks, fingerprint, should_store
 from .metrics import AirfieldMetrics
 from .notify import Notifier
 from .ratelimit import RateLimiter, retry_after_seconds
-from .request_body import MAX_BODY_BYTES, parse_json_object, too_large
+from .request_body import MAX_BODY_BYTES, parse_json_object, parse_query, too_large
 from .runbooks import SessionEngine
 from .runner import Runner
 from .store import Store, StoredResponse
@@ -68,11 +68,21 @@ class Ctx:
     body: dict[str, Any]
 
     def arg(self, *names: str) -> str:
-        """The first non-empty query or body value among `names` (as text), else ""."""
+        """The first non-empty query or body value among `names` (as text), else "".
+
+        A body value must be a string or an integer: 400 naming it otherwise (an object sent
+        as an ID used to be looked up as its Python repr and answered 404)."""
         for name in names:
             value = self.query.get(name) or self.body.get(name)
-            if value not in (None, ""):
-                return str(value)
+            if value in (None, ""):
+                continue
+            if isinstance(value, bool) or not isinstance(value, str | int):
+                raise bad_request(
+                    f"{name} must be a string, got {_json_type(value)}; send it as text",
+                    "invalid_param",
+                    param=name,
+                )
+            return str(value)
         return ""
 
     def required(self, *names: str) -> str:
@@ -90,10 +100,21 @@ class Ctx:
         try:
             value = int(text)
         except ValueError:
-            raise bad_request(f"{name} must be an integer, got {text!r}") from None
+            raise bad_request(f"{name} must be an integer, got {quoted(text)}") from None
         if not low <= value <= high:
             raise bad_request(f"{name} must be between {low} and {high}, got {value}")
         return value
+
+
+def _json_type(value: object) -> str:
+    """The JSON name of a parsed value's type."""
+    if isinstance(value, bool):
+        return "a boolean"
+    if isinstance(value, dict):
+        return "an object"
+    if isinstance(value, list):
+        return "an array"
+    return "a number" if isinstance(value, int | float) else "null"
 
 
 Handler = Callable[[Ctx], Awaitable[Any]]
@@ -140,10 +161,18 @@ async def read_json_body(request: Request) -> dict[str, Any]:
     if declared.isdigit() and int(declared) > MAX_BODY_BYTES:
         raise too_large()
     raw = bytearray()
-    async for chunk in request.stream():
-        raw += chunk
-        if len(raw) > MAX_BODY_BYTES:
-            raise too_large()
+    try:
+        async for chunk in request.stream():
+            raw += chunk
+            if len(raw) > MAX_BODY_BYTES:
+                raise too_large()
+    except ClientDisconnect:
+        # Nobody reads this answer; it keeps a vanished client to one metric, not a traceback.
+        raise ApiError(
+            400,
+            "the client disconnected before sending the whole body; send it again, whole",
+            "body_incomplete",
+        ) from None
     if len(raw) > OFF_LOOP_BYTES:
         return await asyncio.to_thread(parse_json_object, bytes(raw))
     return parse_json_object(bytes(raw))
@@ -214,7 +243,7 @@ def route(endpoint: Endpoint) -> Route:
                 )
             caller.require(endpoint.right)
             caller = await apply_acting_for(caller, headers, services.store)
-            query = dict(request.query_params)
+            query = parse_query(request.scope.get("query_string", b""))
             env = resolve_environment(headers, query)
             body = await read_json_body(request) if endpoint.method == "POST" else {}
             ctx = Ctx(services, caller, env, query, body)

@@ -1,4 +1,5 @@
-"""Request bodies decoded within bounds: size, nesting depth, UTF-8, finite numbers. Pure.
+"""Request bodies decoded within bounds: size, nesting depth, UTF-8, finite numbers; query
+strings decoded without guessing (`parse_query`). Pure.
 
 A hostile body must cost a 400, never a 500, and never more time than a plain body of the same
 size: Python's json module recurses once per nesting level (about 1,000 levels raise
@@ -18,8 +19,9 @@ import json
 import math
 import re
 from typing import Any
+from urllib.parse import parse_qsl
 
-from .errors import ApiError
+from .errors import ApiError, quoted
 
 # Big enough for a task's parameters at their own bound (params.MAX_VALUE_BYTES) and then some.
 MAX_BODY_BYTES = 1024 * 1024
@@ -155,3 +157,30 @@ def parse_json_object(raw: bytes) -> dict[str, Any]:
     if not isinstance(body, dict):
         raise invalid_body("expected a JSON object")
     return body
+
+
+def invalid_query(message: str) -> ApiError:
+    """400 for a query string that cannot be read one way only."""
+    return ApiError(400, f"Invalid query string: {message}", "invalid_query")
+
+
+def parse_query(raw: bytes) -> dict[str, str]:
+    """The query string (`scope["query_string"]`) as names to values.
+
+    Nothing is guessed: a name given twice is a 400 (which one was meant?), and so is a value
+    that is not UTF-8 once percent-decoded (it would otherwise become U+FFFD characters and be
+    looked up, or stored, as something the client never sent)."""
+    try:
+        pairs = parse_qsl(
+            raw.decode("latin-1"), keep_blank_values=True, encoding="utf-8", errors="strict"
+        )
+    except UnicodeDecodeError:
+        raise invalid_query(
+            "a percent-encoded value is not UTF-8; encode text as UTF-8 before percent-encoding"
+        ) from None
+    query: dict[str, str] = {}
+    for name, value in pairs:
+        if name in query:
+            raise invalid_query(f"{quoted(name)} is given more than once; send it once")
+        query[name] = value
+    return query

@@ -18,7 +18,7 @@ from airplane_api.params import ParamError, check_values
 
 from .definitions import Catalog, PromptStep, RunbookDef, TaskStep
 from .envs import Environment, environment_by_id
-from .errors import ApiError, bad_request, conflict, not_found
+from .errors import ApiError, bad_request, conflict, not_found, quoted
 from .executions import check_may_start, start_run
 from .ids import new_id
 from .notify import Notifier
@@ -120,7 +120,7 @@ class SessionEngine:
         """Ask a session to stop: its active run or open prompt is cancelled."""
         session = await self.store.sessions.get(session_id)
         if session is None:
-            raise not_found(f"session {session_id!r} not found")
+            raise not_found(f"session {quoted(session_id)} not found")
         if session.status in _TERMINAL:
             raise conflict(f"session {session_id} has already ended ({session.status})")
         await self.store.sessions.update(session_id, status="Cancelling", by=by)

@@ -16,7 +16,7 @@ from typing import Any
 from . import processes
 from .definitions import Catalog, TaskDef
 from .envs import Environment, environment_by_id
-from .errors import conflict, not_found
+from .errors import conflict, not_found, quoted
 from .ids import hash_secret, new_run_token
 from .notify import Notifier
 from .outputs import LogLine, ProtocolError, StdoutProtocol, apply_command
@@ -299,7 +299,7 @@ class Runner:
         """Cancel a run and the runs it started; 404 if unknown, 409 if it has ended."""
         run = await self.store.runs.get(run_id)
         if run is None:
-            raise not_found(f"run {run_id!r} not found")
+            raise not_found(f"run {quoted(run_id)} not found")
         if run.is_terminal:
             raise conflict(f"run {run_id} has already ended ({run.status}); it cannot be cancelled")
         active = self._active.get(run_id)

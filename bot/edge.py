@@ -5,7 +5,8 @@ UTF-8, JSON that is not an object, or a payload nested past the recursion limit;
 answers 500 and logs a multi-line traceback, so anyone could fill a disk without a signature.
 `EdgeGuard.refusal` answers those 400 or 401 first, with one log line and no traceback:
 
-    size (413, read no further than the limit) -> timestamp header (400)
+    size (413, read no further than the limit, within BODY_SECONDS: 408 after it; a client
+    gone mid-body: 400) -> timestamp header (400)
     -> signature, on the raw bytes (401) -> UTF-8 (400) -> JSON object (400)
     -> the fields the listeners read (400)
 
@@ -14,6 +15,7 @@ answers 500 and logs a multi-line traceback, so anyone could fill a disk without
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import hmac
 import json
@@ -23,16 +25,25 @@ from collections.abc import Callable, Mapping
 from typing import Any
 from urllib.parse import parse_qs
 
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import JSONResponse, Response
 
-__all__ = ["MAX_BODY_BYTES", "EdgeGuard", "payload_problem", "signature_problem"]
+__all__ = [
+    "BODY_SECONDS",
+    "MAX_BODY_BYTES",
+    "EdgeGuard",
+    "payload_problem",
+    "signature_problem",
+]
 
 log = logging.getLogger("bot.edge")
 
 # Slack documents no maximum; its largest payloads (a full modal's state) are far below this.
 MAX_BODY_BYTES = 1024 * 1024
 MAX_CLOCK_SKEW = 5 * 60  # Slack's own rule: older requests may be replays
+# Slack sends a body at once and gives up on a request not acknowledged within 3 s: a body
+# still arriving after that can only hold a connection open (slowloris), so it is cut off.
+BODY_SECONDS = 3.0
 
 
 def signature_problem(
@@ -140,16 +151,29 @@ def _command_problem(form: Mapping[str, list[str]]) -> str | None:
 class EdgeGuard:
     """Checks requests before Bolt sees them; `refusal` is the response, or None to go on."""
 
-    def __init__(self, signing_secret: str, now: Callable[[], float] = time.time) -> None:
+    def __init__(
+        self,
+        signing_secret: str,
+        now: Callable[[], float] = time.time,
+        body_seconds: float = BODY_SECONDS,
+    ) -> None:
         self._secret = signing_secret
         self._now = now
+        self._body_seconds = body_seconds
 
     async def refusal(self, request: Request) -> Response | None:
         """The 4xx answer to a request Bolt must not parse, or None."""
         declared = request.headers.get("content-length", "")
         if declared.isdigit() and int(declared) > MAX_BODY_BYTES:
             return self._refuse(request, 413, "the body is larger than 1 MiB")
-        raw = await bounded_body(request)
+        try:
+            async with asyncio.timeout(self._body_seconds):
+                raw = await bounded_body(request)
+        except TimeoutError:
+            seconds = f"{self._body_seconds:g}"
+            return self._refuse(request, 408, f"the body did not arrive within {seconds} s")
+        except ClientDisconnect:
+            return self._refuse(request, 400, "the client disconnected before the body ended")
         if raw is None:
             return self._refuse(request, 413, "the body is larger than 1 MiB")
         if self._secret:

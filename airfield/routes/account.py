@@ -6,7 +6,7 @@ from typing import Any
 
 from ..auth import ENV_ADMIN_USER, TEAM_ID, TEAM_NAME
 from ..envs import ENVIRONMENTS
-from ..errors import not_found
+from ..errors import not_found, quoted
 from ..pipeline import Ctx, Endpoint
 
 
@@ -42,7 +42,7 @@ async def get_user(ctx: Ctx) -> dict[str, Any]:
     user_id = ctx.required("userID", "id")
     found = await _find_user(ctx, user_id)
     if found is None:
-        raise not_found(f"user {user_id!r} not found")
+        raise not_found(f"user {quoted(user_id)} not found")
     return {"user": _user(user_id, *found)}
 
 

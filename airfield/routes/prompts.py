@@ -9,7 +9,7 @@ from airplane_api.models import CreatePromptRequest, ParameterSchema, SubmitProm
 from airplane_api.params import ParamError, check_values
 
 from ..auth import Right
-from ..errors import bad_request, conflict, forbidden, not_found
+from ..errors import bad_request, conflict, forbidden, not_found, quoted
 from ..ids import new_id
 from ..pipeline import Ctx, Endpoint, parse_model
 from ..store import NewPrompt, PromptRecord
@@ -23,7 +23,7 @@ async def find_prompt(ctx: Ctx, prompt_id: str) -> PromptRecord:
     """A prompt by ID; 404 otherwise."""
     prompt = await ctx.services.store.prompts.get(prompt_id)
     if prompt is None:
-        raise not_found(f"prompt {prompt_id!r} not found")
+        raise not_found(f"prompt {quoted(prompt_id)} not found")
     return prompt
 
 

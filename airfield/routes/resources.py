@@ -12,7 +12,7 @@ from typing import Any
 from airplane_api.models import CreateResourceRequest, UpdateResourceRequest
 
 from ..auth import TEAM_ID, Right
-from ..errors import ApiError, bad_request, conflict, not_found
+from ..errors import ApiError, bad_request, conflict, not_found, quoted
 from ..ids import new_id
 from ..pipeline import Ctx, Endpoint, parse_model
 from ..resource_config import KINDS, keep_write_only, may_read, public_view
@@ -26,7 +26,7 @@ _SLUG = re.compile(r"^[a-z0-9_]{1,50}$")
 def _slug(name: str, slug: str | None) -> str:
     if slug:
         if not _SLUG.match(slug):
-            raise bad_request(f"slug {slug!r} must be 1-50 lower-case letters, digits or _")
+            raise bad_request(f"slug {quoted(slug)} must be 1-50 lower-case letters, digits or _")
         return slug
     made = re.sub(r"[^a-z0-9]+", "_", name.lower()).strip("_")[:50]
     if not made:
@@ -37,7 +37,7 @@ def _slug(name: str, slug: str | None) -> str:
 def _kind(kind: str) -> str:
     if kind not in KINDS:
         raise bad_request(
-            f"unknown resource kind {kind!r}; known kinds: {', '.join(sorted(KINDS))}"
+            f"unknown resource kind {quoted(kind)}; known kinds: {', '.join(sorted(KINDS))}"
         )
     return kind
 
@@ -92,7 +92,7 @@ async def update(ctx: Ctx) -> dict[str, Any]:
     request = parse_model(UpdateResourceRequest, ctx.body)
     old = await _stored(ctx, request.id)
     if old is None or old.id != request.id or not await _readable(ctx, [old]):
-        raise not_found(f"resource {request.id!r} not found")
+        raise not_found(f"resource {quoted(request.id)} not found")
     if request.kind != old.kind:
         raise bad_request(f"kind must match the resource's kind {old.kind!r}")
     record = ResourceRecord(
@@ -150,7 +150,7 @@ async def get(ctx: Ctx) -> dict[str, Any]:
     ref = ctx.required("id", "slug")
     record = await _stored(ctx, ref)
     if record is None or not await _readable(ctx, [record]):
-        raise not_found(f"resource {ref!r} not found")
+        raise not_found(f"resource {quoted(ref)} not found")
     return {"resource": resource_wire(record)}
 
 

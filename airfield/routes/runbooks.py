@@ -7,7 +7,7 @@ from typing import Any
 from airplane_api.models import ExecuteRunbookRequest
 
 from ..auth import Right
-from ..errors import not_found
+from ..errors import not_found, quoted
 from ..pipeline import Ctx, Endpoint, parse_model
 from ..store import SessionFilter
 from ..views import runbook_wire, session_wire
@@ -20,7 +20,7 @@ async def execute(ctx: Ctx) -> dict[str, Any]:
     ref = request.slug or request.id or ""
     runbook = ctx.services.catalog.runbook_by_ref(ref)
     if runbook is None:
-        raise not_found(f"runbook {ref!r} not found")
+        raise not_found(f"runbook {quoted(ref)} not found")
     session = await ctx.services.sessions.execute(
         runbook, request.param_values, ctx.env, ctx.caller.actor
     )
@@ -32,7 +32,7 @@ async def get_runbook(ctx: Ctx) -> dict[str, Any]:
     ref = ctx.required("slug", "runbookSlug", "id")
     runbook = ctx.services.catalog.runbook_by_ref(ref)
     if runbook is None:
-        raise not_found(f"runbook {ref!r} not found")
+        raise not_found(f"runbook {quoted(ref)} not found")
     return {"runbook": runbook_wire(runbook)}
 
 
@@ -47,7 +47,7 @@ async def get_session(ctx: Ctx) -> dict[str, Any]:
     session_id = ctx.required("id", "sessionID")
     session = await ctx.services.store.sessions.get(session_id)
     if session is None:
-        raise not_found(f"session {session_id!r} not found")
+        raise not_found(f"session {quoted(session_id)} not found")
     return session_wire(session)
 
 

@@ -7,7 +7,7 @@ import time
 from typing import Any
 
 from ..auth import Right
-from ..errors import bad_request, forbidden, not_found
+from ..errors import bad_request, forbidden, not_found, quoted
 from ..ids import new_id
 from ..pipeline import Ctx, Endpoint
 from ..store import RunFilter, RunRecord
@@ -25,7 +25,7 @@ async def find_run(ctx: Ctx, run_id: str) -> RunRecord:
     """A run by ID; 404 otherwise."""
     run = await ctx.services.store.runs.get(run_id)
     if run is None:
-        raise not_found(f"run {run_id!r} not found")
+        raise not_found(f"run {quoted(run_id)} not found")
     return run
 
 

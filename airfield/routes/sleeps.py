@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..auth import Right
-from ..errors import bad_request, forbidden, not_found
+from ..errors import bad_request, forbidden, not_found, quoted
 from ..ids import new_id
 from ..pipeline import Ctx, Endpoint
 from ..timeutil import parse_query_time
@@ -43,7 +43,7 @@ async def get(ctx: Ctx) -> dict[str, Any]:
     sleep_id = ctx.required("id")
     sleep = await ctx.services.store.sleeps.get(sleep_id)
     if sleep is None:
-        raise not_found(f"sleep {sleep_id!r} not found")
+        raise not_found(f"sleep {quoted(sleep_id)} not found")
     return sleep.to_wire()
 
 

@@ -8,7 +8,7 @@ from airplane_api.models import ExecuteTaskRequest
 
 from ..auth import Right
 from ..definitions import TaskDef
-from ..errors import not_found
+from ..errors import not_found, quoted
 from ..executions import start_run
 from ..pipeline import Ctx, Endpoint, parse_model
 from ..views import task_wire
@@ -18,7 +18,7 @@ def find_task(ctx: Ctx, ref: str) -> TaskDef:
     """A task by slug or ID; 404 naming it otherwise."""
     task = ctx.services.catalog.task_by_ref(ref)
     if task is None:
-        raise not_found(f"task {ref!r} not found")
+        raise not_found(f"task {quoted(ref)} not found")
     return task
 
 

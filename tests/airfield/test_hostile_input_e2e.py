@@ -430,3 +430,52 @@ async def test_time_filters_before_year_1000(api: httpx.AsyncClient) -> None:
     [answer] = await output_of(api, probe)
     sleep = await api.get("/v0/sleeps/get", params={"id": answer["body"]["id"]})
     assert sleep.json()["until"].startswith("0999-01-01T00:00:00")
+
+
+async def test_ids_of_the_wrong_type_are_400_and_errors_quote_little(
+    api: httpx.AsyncClient,
+) -> None:
+    """Found by the fuzz stage (tests/fuzz): an object sent as an ID was looked up as its
+    Python repr and answered 404 quoting all of it (a 20,000-key object gave a 317 KB message);
+    now it is 400 naming the field, and a long ID is quoted clipped, with its length."""
+    wide = {f"k{n}": n for n in range(20_000)}
+    for body in ({"runID": wide}, {"runID": [1]}, {"runID": True}, {"runID": 1.5}):
+        response = await api.post("/v0/runs/cancel", json=body)
+        error = _is_clear_4xx(response)
+        assert error["param"] == "runID"
+        assert "must be a string" in error["error"]
+        assert len(response.content) < 300
+    long = await api.post("/v0/sessions/cancel", json={"id": "é" * 400_000})
+    error = _is_clear_4xx(long, 404)
+    assert "(400000 characters)" in error["error"]
+    assert len(long.content) < 700  # 80 characters, each \\u00e9 in JSON
+
+
+async def test_repeated_or_undecodable_query_values_are_400(api: httpx.AsyncClient) -> None:
+    """`limit=1&limit=50` kept the last value, and `%ff` became U+FFFD: both are 400 now."""
+    repeated = await api.get("/v0/runs/list?limit=1&limit=50")
+    assert "given more than once" in _is_clear_4xx(repeated)["error"]
+    undecodable = await api.get("/v0/runs/get?id=run%ff")
+    assert "not UTF-8" in _is_clear_4xx(undecodable)["error"]
+    assert (await api.get("/v0/runs/list?limit=1&page=0")).status_code == 200
+
+
+async def test_a_client_gone_mid_body_leaves_no_traceback(airfield: AirfieldProcess) -> None:
+    """A client that sends half its declared body and disconnects used to log a traceback
+    (ClientDisconnect as a 500) per connection; now nothing but the metric."""
+    head = (
+        "POST /v0/tasks/execute HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+        f"X-Airplane-API-Key: {airfield.api_key}\r\nContent-Length: 1000\r\n\r\n"
+    )
+    before = airfield.log_text()
+    for _ in range(5):
+        _, writer = await asyncio.open_connection("127.0.0.1", airfield.port)
+        writer.write(head.encode() + b'{"slug": "hel')
+        await writer.drain()
+        writer.close()
+        await writer.wait_closed()
+    async with client_for(airfield) as api:
+        assert (await api.get("/v0/tasks/list")).status_code == 200
+    added = airfield.log_text()[len(before) :]
+    assert "Traceback" not in added, added
+    assert "ClientDisconnect" not in added, added

@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from airfield.errors import ApiError
+from airfield.errors import QUOTE_CHARS, ApiError, quoted
 from airfield.migrations import MIGRATIONS
 from airfield.processes import base_environment
-from airfield.request_body import MAX_DEPTH, parse_json_object
+from airfield.request_body import MAX_DEPTH, parse_json_object, parse_query
 from airfield.resource_config import REDACTED, keep_write_only, may_read, public_view
 from airfield.secret_box import SecretBox, SecretKeyError, new_key
 from airfield.store import Binding, Store
@@ -327,3 +327,41 @@ async def test_acting_for_labels_from_before_owners_go_to_their_first_key(tmp_pa
     assert old.email == "old@ex.com"
     assert new is not None
     assert new.email == "n@ex.com"
+
+
+@pytest.mark.parametrize(
+    ("raw", "words"),
+    [
+        (b"limit=1&limit=2", "'limit' is given more than once"),
+        (b"id=a&id=a", "'id' is given more than once"),
+        (b"id=%ff%fe", "not UTF-8"),
+        (b"since=2022%ed%a0%80", "not UTF-8"),
+    ],
+)
+def test_query_strings_are_read_one_way_only(raw: bytes, words: str) -> None:
+    """A repeated name or a value that is not UTF-8 once decoded is a 400 (issue 22's fuzz):
+    Starlette kept the last of repeated names and turned bad bytes into U+FFFD."""
+    with pytest.raises(ApiError) as caught:
+        parse_query(raw)
+    assert caught.value.status == 400
+    assert caught.value.code == "invalid_query"
+    assert words in caught.value.message
+
+
+def test_query_strings_decode_as_before() -> None:
+    assert parse_query(b"a=1&b=&c&d=x+y&e=%C3%A9%00") == {
+        "a": "1",
+        "b": "",
+        "c": "",
+        "d": "x y",
+        "e": "\u00e9\u0000",
+    }
+
+
+def test_quoted_values_are_clipped_with_their_length() -> None:
+    """An error quotes at most QUOTE_CHARS of what was sent (a 900 KB ID was echoed whole)."""
+    assert quoted("run1") == "'run1'"
+    long = quoted("x" * 900_000)
+    assert long.startswith("'" + "x" * QUOTE_CHARS + "'…")
+    assert long.endswith("(900000 characters)")
+    assert len(long) < QUOTE_CHARS + 40

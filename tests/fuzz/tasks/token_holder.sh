@@ -1,0 +1,3 @@
+#!/bin/bash
+echo "token $AIRPLANE_TOKEN"
+exec sleep 900
