@@ -24,9 +24,12 @@ class Priority(IntEnum):
     PROMPT = 1  # a prompt message, or the decision written onto it
     FINAL = 2  # the parent's edit that shows a run ended: everyone in the channel sees it
     ENDING = 3  # the thread line that tells the requester it ended (it @-mentions them)
-    STATUS = 4  # the parent message's first post and its other status edits
-    THREAD = 5  # steps, outputs, log tails, notes
-    COSMETIC = 6  # refreshes nobody waits for: the first thing dropped under a backlog
+    # A final edit or ending line of a run whose end Slack already shows by the other (or
+    # by its parent, posted ended): the first sign of other runs' ends goes ahead of it.
+    SHOWN = 4
+    STATUS = 5  # the parent message's first post and its other status edits
+    THREAD = 6  # steps, outputs, log tails, notes
+    COSMETIC = 7  # refreshes nobody waits for: the first thing dropped under a backlog
 
 
 class Origin(IntEnum):

@@ -122,6 +122,22 @@ class SlackScheduler:
                     raised += 1
         return raised
 
+    def lower(self, owner: str, method: str, priority: Priority, to: Priority) -> int:
+        """Move `owner`'s queued `method` calls at `priority` down to `to`, keeping their
+        order; how many moved. For a call that became less urgent while it waited (a run's
+        final edit once its ending line showed the end)."""
+        lane = self._lanes.get(method)
+        if lane is None:
+            return 0
+        moved = 0
+        for job in list(lane.owned_by(owner)):
+            if job.priority == priority:
+                self._counted(job.method, job.priority, -1)
+                job.priority = to
+                self._counted(job.method, job.priority, +1)
+                moved += 1
+        return moved
+
     def set_share(self, share: float) -> None:
         """Take `share` (0 < share <= 1) of the workspace's budgets: 1/live replicas."""
         share = min(1.0, max(share, 1e-3))

@@ -21,7 +21,7 @@ from ..errors import ChannelGone, NotLeased
 from ..loops import one_line
 from ..slack.errors import slack_error
 from ..slack.queueing import Priority, queued_as
-from ..slack.scheduler import NothingQueued
+from ..slack.scheduler import NothingQueued, SlackScheduler
 from .model import Tracked
 from .plan import PARENT_KEY, Edit, Plan, Post
 from .ports import SlackWriter, TrackingStore
@@ -53,6 +53,8 @@ class Executor:
     slack: SlackWriter
     # Checked right before each Slack write (replicas: does this one still hold the lease?).
     fence: Callable[[Tracked], Awaitable[bool]] | None = None
+    # Where the item's queued writes wait (to lower those another write made less urgent).
+    scheduler: SlackScheduler | None = None
     # Intermediate edits on their way, not waited for, by the item they show (kept so they
     # are not collected, and so an item's last plan can wait for them: see `apply`).
     _behind: dict[str, set[asyncio.Future[None]]] = field(default_factory=dict)
@@ -196,6 +198,8 @@ class Executor:
                 lambda: self.slack.post(channel, thread, body, key),
                 fold_key=_post_fold_key(tracked, op.key),
             )
+            if op.priority is Priority.ENDING:
+                self._end_shown(tracked, "chat.update", Priority.FINAL)
         posts[op.key] = ts
         await self.store.record_ts(tracked, op.key, ts)
 
@@ -222,6 +226,8 @@ class Executor:
             fold_key=f"{channel}:{ts}",
         )
         self._shown[(channel, ts)] = body
+        if op.priority is Priority.FINAL and op.key == PARENT_KEY:
+            self._end_shown(tracked, "chat.postMessage", Priority.ENDING)
 
     async def _post_instead(self, tracked: Tracked, op: Edit) -> None:
         """Show `op` by the post of its message if that is still queued: a run that ends
@@ -242,6 +248,16 @@ class Executor:
             log.debug("%s of %s no longer queued; its plan edits it", op.key, tracked.id)
             return
         self._shown[(channel, ts)] = body
+        if op.priority is Priority.FINAL:
+            self._end_shown(tracked, "chat.postMessage", Priority.ENDING)
+
+    def _end_shown(self, tracked: Tracked, method: str, waiting: Priority) -> None:
+        """Slack shows `tracked`'s end now: its `method` call still waiting at `waiting` (the
+        other sign of the end) steps back to SHOWN, behind the first sign of other runs'
+        ends. When `chat.postMessage` or `chat.update` is the scarce budget, each end is
+        shown by whichever of the two comes first, and the other follows."""
+        if self.scheduler is not None:
+            self.scheduler.lower(writer_of(tracked), method, waiting, Priority.SHOWN)
 
 
 def _post_fold_key(tracked: Tracked, key: str) -> str | None:

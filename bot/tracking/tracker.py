@@ -141,7 +141,9 @@ class Tracker:
         self.slack = slack
         self.budget = RequestBudget(self.settings.requests_per_second)
         self.leasing = leasing
-        self.executor = Executor(store, slack, fence=leasing.holds if leasing is not None else None)
+        self.executor = Executor(
+            store, slack, fence=leasing.holds if leasing is not None else None, scheduler=scheduler
+        )
         # The workspace's Slack scheduler, to raise an item's queued writes (`expedite`).
         self.scheduler = scheduler
         self.prompt_sink = prompt_sink

@@ -92,3 +92,39 @@ async def test_an_end_after_the_parent_was_posted_edits_it() -> None:
     await executor.edit(run, Edit(PARENT_KEY, ended, Priority.FINAL))
     assert slack.calls == [("chat.postMessage", queued.text), ("chat.update", ended.text)]
     await scheduler.aclose()
+
+
+async def test_the_second_sign_of_an_end_steps_behind_other_runs_first_signs() -> None:
+    """Run A's ending line is out: its final edit, still queued, goes after run B's, whose
+    end Slack does not show yet (chat.update's budget is what is short here)."""
+    scheduler = SlackScheduler()
+    slack = ScheduledSlack(scheduler)
+    executor = Executor(MemoryTrackingStore(), slack, scheduler=scheduler)
+    a, b = (
+        Tracked(Kind.RUN, name, channel, name) for name, channel in (("runA", "C1"), ("runB", "D1"))
+    )
+    for run in (a, b):
+        posted = Post(PARENT_KEY, Message(f"{run.id}: Active"), in_thread=False)
+        await executor.apply(run, Plan((posted,), Progress()))
+    # Other messages' edits spend chat.update's burst: the final edits must queue.
+    others = [
+        asyncio.ensure_future(slack.update(f"E{n}", "1.0", Message("other"))) for n in range(9)
+    ]
+    for _ in range(3):
+        await asyncio.sleep(0)
+    ended_a = Plan(
+        (
+            Edit(PARENT_KEY, Message("runA: Succeeded"), Priority.FINAL),
+            Post("status:1:Succeeded", Message("runA ended"), priority=Priority.ENDING),
+        ),
+        Progress(),
+    )
+    ending_a = asyncio.ensure_future(executor.apply(a, ended_a))
+    for _ in range(20):  # A's line goes at once (chat.postMessage has budget)
+        await asyncio.sleep(0.01)
+    assert ("chat.postMessage", "runA ended") in slack.calls
+    ended_b = Plan((Edit(PARENT_KEY, Message("runB: Failed"), Priority.FINAL),), Progress())
+    await asyncio.gather(ending_a, executor.apply(b, ended_b), *others)
+    edits = [text for method, text in slack.calls if method == "chat.update" and text != "other"]
+    assert edits == ["runB: Failed", "runA: Succeeded"]
+    await scheduler.aclose()
