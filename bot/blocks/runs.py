@@ -25,7 +25,7 @@ from ..ids import ActionId
 from ..kinds import Kind
 from ..slack.clip import clip
 from ..slack.dates import AGO, DATE_TIME, slack_date
-from ..slack.mrkdwn import code_text, escape
+from ..slack.mrkdwn import code_span, code_text, escape
 
 __all__ = [
     "RunSummary",
@@ -130,8 +130,7 @@ def value_text(name: str, value: Any) -> str:
         return "`••••••`"
     text = value if isinstance(value, str) else json.dumps(value, sort_keys=True, default=str)
     text = clip(" ".join(text.split()), VALUE_LIMIT)
-    text = escape(text.replace("`", "'"))  # a backtick would end the code span early
-    return f"`{text}`" if text else "_empty_"
+    return code_span(text) if text else "_empty_"
 
 
 def params_text(params: Mapping[str, Any], *, separator: str = "\n") -> str:
