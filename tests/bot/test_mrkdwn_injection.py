@@ -4,6 +4,7 @@ inside it cannot end the bot's code block, and the bot's own mentions stay live.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -143,6 +144,8 @@ def test_steps_lists_and_the_channel_gone_note_are_inert() -> None:
     assert_inert(run_message(summary))
     assert_inert(list_line(summary))
     assert_inert(runs_list_message("Recent runs", [summary]))
+    session = RunSummary(run_id=HOSTILE, slug=HOSTILE, status="Active", kind=Kind.SESSION)
+    assert_inert(runs_list_message("Recent runs", [replace(session, steps=(summary,))]))
 
 
 def test_people_named_by_airplane_are_inert() -> None:
