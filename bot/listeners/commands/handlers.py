@@ -185,7 +185,7 @@ async def _announce(context: CommandContext, outcome: Launched | Any) -> None:
         # The parent message says it all; a channel the bot cannot post in is the tracker's
         # to report (by DM, once).
         return
-    await context.say(text=not_allowed(outcome.reason))
+    await context.say(text=not_allowed(outcome.reason, outcome.who_may))
 
 
 async def run_task(context: CommandContext, command: RunCommand) -> None:
