@@ -263,7 +263,8 @@ def test_a_long_value_wraps_in_the_thread_panel(page: Any) -> None:
     """A 5,000-character name stays inside the thread panel: wrapped, no sideways scroll."""
     go(page, "# general")
     type_command(page, "/airplane run hello name=" + "x" * 5000)
-    parent = page.locator("#timeline > li", has_text="hello").last
+    # This run's parent (its value, shortened), not an earlier hello's in the shared channel.
+    parent = page.locator("#timeline > li", has_text="x" * 40).last
     parent.get_by_role("button", name=re.compile("repl(y|ies), open thread")).click(timeout=RUN_MS)
     thread = page.locator("#thread-timeline")
     thread.get_by_text(re.compile("Hello, x+")).first.wait_for(timeout=RUN_MS)
