@@ -13,6 +13,7 @@ import sys
 import traceback
 import uuid
 from pathlib import Path
+from types import TracebackType
 from typing import Any
 
 _CHUNK = 8192
@@ -33,6 +34,22 @@ def _json(value: Any) -> str:
     return json.dumps(value, separators=(",", ":"), default=str)
 
 
+def _ours(tb: TracebackType) -> bool:
+    """A frame of this shim or of the import machinery it calls: not the task's code."""
+    filename = tb.tb_frame.f_code.co_filename
+    return filename == __file__ or filename.startswith("<frozen importlib")
+
+
+def _print_task_traceback(exc: BaseException) -> None:
+    """The task's traceback, as its author reads it: from the task's first frame on. The
+    shim's own frames (`run`, importlib) are airfield's, not the task's, and would show in its
+    logs, and in Slack, on every failure; a real Airplane shows none."""
+    tb = exc.__traceback__
+    while tb is not None and _ours(tb):
+        tb = tb.tb_next
+    traceback.print_exception(type(exc), exc, tb)
+
+
 def run(entrypoint: Path, params: dict[str, Any]) -> int:
     """Import the entrypoint, call its main, print its output; the process exit code."""
     sys.path.insert(0, str(entrypoint.parent))
@@ -50,7 +67,7 @@ def run(entrypoint: Path, params: dict[str, Any]) -> int:
     except SystemExit:
         raise
     except BaseException as exc:
-        traceback.print_exc()
+        _print_task_traceback(exc)
         sys.stderr.flush()
         _emit(f'airplane_output_set:["error"] {_json(str(exc) or type(exc).__name__)}')
         return 1

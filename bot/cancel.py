@@ -50,7 +50,7 @@ async def cancel_run(
     slug = known.slug if known else run.task_slug or await task_slug(services, run.task_id)
     refused = await authorize(services, Kind.RUN, slug, user_id, channel_id)
     if refused is not None:
-        return CancelAnswer(may_not("cancel runs of", slug, refused.reason))
+        return CancelAnswer(may_not("cancel runs of", slug, refused.reason, refused.who_may))
     if run.status.is_terminal:
         return CancelAnswer(already_ended(run.id, run.status.value))
     await services.airplane.cancel_run(

@@ -19,7 +19,7 @@ from .blocks.runs import RunSummary, run_link
 from .errors import SlackRefused
 from .kinds import Kind
 from .people import slack_email, slack_label
-from .policy import Requester
+from .policy import Requester, WhoMay
 from .requests import idempotency_key
 from .services import Services
 from .slack.reads import reads_of
@@ -63,9 +63,10 @@ class Launched:
 
 @dataclass(frozen=True)
 class Refused:
-    """The policy said no."""
+    """The policy said no, and who may instead."""
 
     reason: str
+    who_may: WhoMay = field(default_factory=WhoMay)
 
 
 async def _slack_groups(services: Services, user_id: str) -> frozenset[str]:
@@ -114,7 +115,7 @@ async def authorize(
     if decision.allowed:
         return None
     if not audit:
-        return Refused(decision.reason)
+        return Refused(decision.reason, decision.who_may)
     await services.store.audit.record(
         AuditEntry(
             AuditAction.REFUSED,
@@ -126,7 +127,7 @@ async def authorize(
     )
     log.info("refused %s %s for %s: %s", kind.target, slug, user_id, decision.reason)
     metrics.policy_refused(kind.target)
-    return Refused(decision.reason)
+    return Refused(decision.reason, decision.who_may)
 
 
 async def launch(services: Services, request: LaunchRequest) -> Launched | Refused:

@@ -97,8 +97,12 @@ async def serve_playground(settings: Settings) -> None:
                     "port": _free_port(),
                 }
             )
-            print(banner(url), flush=True)
             log.info("playground at %s (a local stand-in for Slack)", url)
-            await serve(bot_settings, host="127.0.0.1")
+            # Printed once the bot serves and has logged its start: the last thing on screen.
+            await serve(
+                bot_settings,
+                host="127.0.0.1",
+                on_ready=lambda: print(banner(url), flush=True),
+            )
     finally:
         await slack.__aexit__(None, None, None)

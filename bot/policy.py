@@ -37,6 +37,7 @@ __all__ = [
     "PolicyError",
     "PolicyRule",
     "Requester",
+    "WhoMay",
     "load_policy",
     "parse_policy",
 ]
@@ -72,11 +73,24 @@ class PolicyRule:
 
 
 @dataclass(frozen=True)
+class WhoMay:
+    """Who the rules for a target let start it: the refused user's next step (ask one of them,
+    or go to one of the channels). Slack IDs; `groups` are policy groups' members flattened,
+    `slack_groups` Slack user group IDs. All empty: no rule names the target."""
+
+    users: tuple[str, ...] = ()
+    channels: tuple[str, ...] = ()
+    slack_groups: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
 class Decision:
-    """Allowed or not, and why (shown to a refused user and written to the audit log)."""
+    """Allowed or not, and why (shown to a refused user and written to the audit log); a
+    refusal says who may instead."""
 
     allowed: bool
     reason: str
+    who_may: WhoMay = field(default_factory=WhoMay)
 
 
 @dataclass(frozen=True)
@@ -99,7 +113,25 @@ class Policy:
         if self.default_allow:
             reason = "no policy file" if not self.configured else "allowed by default"
             return Decision(True, reason)
-        return Decision(False, f"the policy does not let you run {kind.target} `{slug}` here")
+        reason = f"the policy does not let you run {kind.target} `{slug}` here"
+        return Decision(False, reason, self.who_may(kind, slug))
+
+    def who_may(self, kind: Kind, slug: str) -> WhoMay:
+        """Everyone and every channel the rules for `slug` name, in the file's order."""
+        users: dict[str, None] = {}
+        channels: dict[str, None] = {}
+        slack_groups: dict[str, None] = {}
+        for rule in self.rules:
+            if not any(fnmatchcase(slug, pattern) for pattern in rule.targets(kind)):
+                continue
+            users.update((user, None) for user in rule.users if user != "*")
+            channels.update((channel, None) for channel in rule.channels)
+            for group in rule.groups:
+                if group in self.groups:
+                    users.update((user, None) for user in sorted(self.groups[group]))
+                else:
+                    slack_groups[group] = None
+        return WhoMay(tuple(users), tuple(channels), tuple(slack_groups))
 
     def _subject_matches(self, rule: PolicyRule, requester: Requester) -> bool:
         if not rule.has_subjects:

@@ -12,7 +12,7 @@ import contextlib
 import logging
 import signal
 import socket
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any, Protocol
 
 import uvicorn
@@ -56,16 +56,20 @@ def _stop_on_signals(stop: asyncio.Event) -> None:
             loop.add_signal_handler(number, stop.set)
 
 
-async def serve(settings: Settings, *, host: str = "0.0.0.0") -> None:
+async def serve(
+    settings: Settings, *, host: str = "0.0.0.0", on_ready: Callable[[], None] | None = None
+) -> None:
     """Open the services and serve Slack until a signal arrives.
 
     `host` is where HTTP mode's public port binds; the operators' listener binds METRICS_HOST.
+    `on_ready` is called once Slack is served and the start-up lines are logged, so what it
+    prints (the playground's address) is the last thing on the screen.
     """
     stop = asyncio.Event()
     _stop_on_signals(stop)
     services = await open_services(settings)
     try:
-        await serve_services(services, stop, host=host)
+        await serve_services(services, stop, host=host, on_ready=on_ready)
     finally:
         # No new requests come in now; let acked work finish before closing the store.
         if not await services.inflight.drain(DRAIN_SECONDS):
@@ -74,7 +78,13 @@ async def serve(settings: Settings, *, host: str = "0.0.0.0") -> None:
         log.info("stopped")
 
 
-async def serve_services(services: Services, stop: asyncio.Event, *, host: str = "0.0.0.0") -> None:
+async def serve_services(
+    services: Services,
+    stop: asyncio.Event,
+    *,
+    host: str = "0.0.0.0",
+    on_ready: Callable[[], None] | None = None,
+) -> None:
     """Serve Slack with opened services, and the approvals' upkeep beside it, until `stop`."""
 
     async def fleet_turn(every: float) -> bool:
@@ -88,7 +98,7 @@ async def serve_services(services: Services, stop: asyncio.Event, *, host: str =
         else None
     )
     try:
-        await _serve_slack(services, stop, host=host)
+        await _serve_slack(services, stop, host=host, on_ready=on_ready)
     finally:
         if upkeep is not None:
             upkeep.cancel()
@@ -96,7 +106,13 @@ async def serve_services(services: Services, stop: asyncio.Event, *, host: str =
                 await upkeep
 
 
-async def _serve_slack(services: Services, stop: asyncio.Event, *, host: str) -> None:
+async def _serve_slack(
+    services: Services,
+    stop: asyncio.Event,
+    *,
+    host: str,
+    on_ready: Callable[[], None] | None = None,
+) -> None:
     """Serve Slack in the configured mode until `stop` is set."""
     settings = services.settings
     if not services.policy.configured:
@@ -106,13 +122,14 @@ async def _serve_slack(services: Services, stop: asyncio.Event, *, host: str) ->
         # Resumes every run the store says is still followed, before Slack can ask for more.
         await services.tracker.start()
     # The operators' listener runs beside Slack in both modes, on its own port and address.
-    ops_stop = asyncio.Event()
+    ops_stop, ops_up = asyncio.Event(), asyncio.Event()
     ops = asyncio.create_task(
         _serve_ops(
             build_ops_app(bot_readiness(services)),
             settings.metrics_host,
             settings.metrics_port,
             ops_stop,
+            ops_up,
         ),
         name="ops-listener",
     )
@@ -124,6 +141,9 @@ async def _serve_slack(services: Services, stop: asyncio.Event, *, host: str) ->
             )
             await handler.connect_async()
             try:
+                if on_ready is not None:
+                    await _logged(ops_up, ops)
+                    on_ready()
                 await stop.wait()
             finally:
                 await handler.close_async()
@@ -146,14 +166,30 @@ async def _serve_slack(services: Services, stop: asyncio.Event, *, host: str) ->
         await ops
 
 
-async def _serve_ops(asgi_app: Any, host: str, port: int, stop: asyncio.Event) -> None:
-    """The operators' listener on METRICS_HOST:METRICS_PORT (port 0: none), until `stop` is set.
+async def _logged(up: asyncio.Event, ops: asyncio.Task[None]) -> None:
+    """Until the operators' listener has logged where it serves (or has ended)."""
+    waiting = asyncio.create_task(up.wait())
+    await asyncio.wait([waiting, ops], return_when=asyncio.FIRST_COMPLETED)
+    waiting.cancel()
+
+
+async def _serve_ops(
+    asgi_app: Any,
+    host: str,
+    port: int,
+    stop: asyncio.Event,
+    up: asyncio.Event | None = None,
+) -> None:
+    """The operators' listener on METRICS_HOST:METRICS_PORT (port 0: none), until `stop` is set;
+    `up` is set once its start-up line is logged.
 
     A port that cannot be bound is logged, not fatal: Slack keeps being served, and the
     missing scrape target shows as `up == 0` in Prometheus.
     """
+    up = up or asyncio.Event()
     if not port:
         log.info("no listener for /metrics and /readyz (METRICS_PORT=0)")
+        up.set()
         await stop.wait()
         return
     try:
@@ -162,10 +198,12 @@ async def _serve_ops(asgi_app: Any, host: str, port: int, stop: asyncio.Event) -
         log.error(
             "cannot serve /metrics on %s:%d (METRICS_HOST, METRICS_PORT): %s", host, port, exc
         )
+        up.set()
         await stop.wait()
         return
     bound_host, bound_port = sock.getsockname()[:2]
     log.info("serving /metrics, /readyz and /healthz on %s:%d", bound_host, bound_port)
+    up.set()
     with sock:
         await _serve_http(asgi_app, host, port, stop, sock)
 

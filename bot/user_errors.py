@@ -35,6 +35,7 @@ from .errors import (
     UsageError,
     UserError,
 )
+from .policy import WhoMay
 from .slack.mrkdwn import escape
 
 __all__ = [
@@ -170,14 +171,41 @@ def runbook_refused(slug: str, error: AirplaneError) -> UsageError:
 # -- what the bot says instead of doing it -------------------------------------------------
 
 
-def not_allowed(reason: str) -> str:
-    """The policy refused to start a run."""
-    return f":no_entry: Not allowed: {escape(reason)}."
+MAX_NAMED = 5  # people or channels named in a refusal's next step
 
 
-def may_not(verb: str, slug: str, reason: str) -> str:
+def _some(items: Sequence[str]) -> str:
+    shown = ", ".join(items[:MAX_NAMED])
+    return shown + (f" and {len(items) - MAX_NAMED} more" if len(items) > MAX_NAMED else "")
+
+
+def next_step(who_may: WhoMay) -> str:
+    """What a refused user can do: the channels where it may be run, or whom to ask; when no
+    rule names it, who can change that. The bot's own mentions around escaped IDs."""
+    channels = [f"<#{escape(c)}>" for c in who_may.channels]
+    people = [f"<@{escape(u)}>" for u in who_may.users]
+    people += [f"<!subteam^{escape(g)}>" for g in who_may.slack_groups]
+    steps = []
+    if channels:
+        steps.append(f"run it in {_some(channels)}")
+    if people:
+        steps.append(f"ask {_some(people)}, who may run it")
+    if not steps:
+        return "No rule of the bot's policy lets anyone run it; ask whoever runs the bot."
+    text = " or ".join(steps)
+    return text[:1].upper() + text[1:] + "."
+
+
+def not_allowed(reason: str, who_may: WhoMay | None = None) -> str:
+    """The policy refused to start a run: why, and what to do instead."""
+    return f":no_entry: Not allowed: {escape(reason)}. {next_step(who_may or WhoMay())}"
+
+
+def may_not(verb: str, slug: str, reason: str, who_may: WhoMay | None = None) -> str:
     """The policy refused another action (`follow`, `cancel runs of`) on `slug` here."""
-    return f":no_entry: You may not {verb} `{escape(slug)}` here: {escape(reason)}"
+    return f":no_entry: You may not {verb} `{escape(slug)}` here: {escape(reason)}. " + next_step(
+        who_may or WhoMay()
+    )
 
 
 def run_gone(run_id: str) -> str:

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import re
 
+from ..slack.mrkdwn import escape
+
 __all__ = ["to_mrkdwn"]
 
 _FENCE = re.compile(r"(```.*?```|`[^`\n]+`)", re.DOTALL)
@@ -20,12 +22,8 @@ _HEADING = re.compile(r"^#{1,6}\s+(.+?)\s*#*\s*$", re.MULTILINE)
 _BULLET = re.compile(r"^(\s*)[-*+]\s+", re.MULTILINE)
 
 
-def _escape(text: str) -> str:
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-
-
 def _prose(text: str) -> str:
-    text = _escape(text)
+    text = escape(text)
     links: list[str] = []
 
     def keep_link(match: re.Match[str]) -> str:
@@ -46,4 +44,4 @@ def to_mrkdwn(markdown: str) -> str:
     """`markdown` as Slack mrkdwn: bold, italic, strike, links, headings and bullets."""
     parts = _FENCE.split(markdown)
     # Odd parts are code: kept as they are, but escaped (Slack reads `<` in code as markup too).
-    return "".join(_escape(part) if index % 2 else _prose(part) for index, part in enumerate(parts))
+    return "".join(escape(part) if index % 2 else _prose(part) for index, part in enumerate(parts))

@@ -70,11 +70,13 @@ EXAMPLES = (
 
 
 def hint_line(command: str, subcommand: str | None) -> str:
-    """The one line of what to do after a mistake: that subcommand's usage, or where help is."""
+    """The one line of what to do after a mistake: that subcommand's usage alone (the problem
+    already says what was wrong; its description, in brackets of its own, only made the line
+    longer), or where help is."""
     for sub in SUBCOMMANDS:
         if sub.name == subcommand and sub.name != "help":
             call = " ".join(filter(None, (command, sub.name, sub.arguments)))
-            return f"Usage: `{call}` ({sub.description.format(command=command)})"
+            return f"Usage: `{call}`"
     return f"`{command} help` lists every command, with examples."
 
 

@@ -25,7 +25,7 @@ from ..ids import ActionId
 from ..kinds import Kind
 from ..slack.clip import clip
 from ..slack.dates import AGO, DATE_TIME, slack_date
-from ..slack.mrkdwn import code_text, escape
+from ..slack.mrkdwn import code_span, code_text, escape
 
 __all__ = [
     "RunSummary",
@@ -38,6 +38,7 @@ __all__ = [
     "status_emoji",
     "status_line",
     "status_phrase",
+    "step_line",
     "value_text",
 ]
 
@@ -103,6 +104,8 @@ class RunSummary:
     rejected_as: str = ""  # the label of the reject button ("Stop")
     cancelled_by: str = ""
     thread_link: str = ""
+    # A session's step runs, oldest first, listed under it (`runs`).
+    steps: tuple[RunSummary, ...] = ()
 
     @property
     def shown_status(self) -> str:
@@ -130,8 +133,7 @@ def value_text(name: str, value: Any) -> str:
         return "`••••••`"
     text = value if isinstance(value, str) else json.dumps(value, sort_keys=True, default=str)
     text = clip(" ".join(text.split()), VALUE_LIMIT)
-    text = escape(text.replace("`", "'"))  # a backtick would end the code span early
-    return f"`{text}`" if text else "_empty_"
+    return code_span(text) if text else "_empty_"
 
 
 def params_text(params: Mapping[str, Any], *, separator: str = "\n") -> str:
@@ -298,7 +300,8 @@ def list_line(run: RunSummary) -> str:
         else (run.started_in_airplane_by or "someone in Airplane")
     )
     slug, run_id = escape(run.slug), escape(run.run_id)
-    parts = [f"{status_emoji(shown)} *{slug}* `{run_id}` {status_phrase(run)}", f"started by {who}"]
+    what = f"*{slug}* (runbook)" if run.kind is Kind.SESSION else f"*{slug}*"
+    parts = [f"{status_emoji(shown)} {what} `{run_id}` {status_phrase(run)}", f"started by {who}"]
     if run.started_at is not None:
         # A running one says how long ago it started, kept current by each reader's client.
         running = started_ago(run) != ""
@@ -311,9 +314,29 @@ def list_line(run: RunSummary) -> str:
     return " · ".join(parts)
 
 
+STEP_INDENT = "\u2003\u21b3 "  # an em space and ↳: mrkdwn keeps no leading plain spaces
+
+
+def step_line(step: RunSummary) -> str:
+    """A session's step run under its session's line: status, task, ID, how long it took."""
+    slug, run_id = escape(step.slug), escape(step.run_id)
+    parts = [
+        f"{STEP_INDENT}{status_emoji(step.shown_status)} {slug} `{run_id}` {status_phrase(step)}"
+    ]
+    if step.duration:
+        parts.append(f"took {step.duration}")
+    if step.link:
+        parts.append(f"<{step.link}|open>")
+    return " · ".join(parts)
+
+
 def runs_list_message(title: str, runs: Sequence[RunSummary], *, empty: str = "") -> dict[str, Any]:
-    """A short list of runs, newest first."""
-    lines = [list_line(r) for r in runs[:20]] if runs else [empty or "_no runs yet_"]
+    """A short list of runs and sessions, newest first; a session's steps under it."""
+    lines = [
+        line
+        for run in runs[:20]
+        for line in (list_line(run), *(step_line(step) for step in run.steps))
+    ] or [empty or "_no runs yet_"]
     body = clip("\n".join(lines), SECTION_TEXT)
     blocks = [
         SectionBlock(text=MarkdownTextObject(text=f"*{title}*")),

@@ -154,7 +154,8 @@ class Database(Queries):
                 for number, step in enumerate(domain.steps[current:], start=current + 1):
                     for statement in _statements(self.dialect.ddl(step)):
                         await tx.execute(statement)
-                    log.info("migrated %s to version %d", domain.domain, number)
+                    # DEBUG: a fresh store takes a dozen steps, which are no news at start-up.
+                    log.debug("migrated %s to version %d", domain.domain, number)
                 await tx.execute(
                     "INSERT INTO schema_versions (domain, version) VALUES (?, ?) "
                     "ON CONFLICT (domain) DO UPDATE SET version = excluded.version",

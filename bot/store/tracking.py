@@ -11,6 +11,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from bot.kinds import Kind
+from bot.slack.queueing import Origin
 from bot.tracking.model import Progress, Tracked
 from bot.tracking.ports import Subscription
 
@@ -59,6 +60,11 @@ MIGRATIONS = register_migrations(
             """
             ALTER TABLE tracked ADD COLUMN name TEXT NOT NULL DEFAULT '';
             ALTER TABLE tracked ADD COLUMN params_json TEXT NOT NULL DEFAULT '{}'
+            """,
+            # A subscription's copy is told apart after a restart: it mentions nobody and is
+            # nobody's own run (Home, `recent`).
+            """
+            ALTER TABLE tracked ADD COLUMN origin INTEGER NOT NULL DEFAULT 0
             """,
         ),
     )
@@ -113,6 +119,7 @@ def _item(row: Row) -> tuple[Tracked, Progress]:
         since=float(row["since"]),
         name=row["name"],
         params=json.loads(row["params_json"] or "{}"),
+        origin=Origin(int(row["origin"])),
     )
     return tracked, _progress(row["progress_json"])
 
@@ -125,7 +132,8 @@ def track_statement(tracked: Tracked) -> tuple[str, tuple[Any, ...]]:
     """The insert that starts following `tracked` (also run inside the launch transaction)."""
     return (
         "INSERT INTO tracked (kind, item_id, channel_id, label, requested_by, env,"
-        " link, task_id, since, name, params_json) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+        " link, task_id, since, name, params_json, origin)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
         " ON CONFLICT DO NOTHING",
         (
             *_ident(tracked),
@@ -137,6 +145,7 @@ def track_statement(tracked: Tracked) -> tuple[str, tuple[Any, ...]]:
             tracked.since,
             tracked.name,
             json.dumps(dict(tracked.params), default=str),
+            int(tracked.origin),
         ),
     )
 
@@ -226,9 +235,10 @@ class SqlTrackingStore:
         return changed == 1
 
     async def recent(self, requested_by: str, limit: int) -> list[tuple[Tracked, Progress]]:
-        """Newest items one person asked for."""
+        """Newest items one person asked for (a subscription's copy of their run is not theirs)."""
         rows = await self._db.fetch_all(
-            "SELECT * FROM tracked WHERE requested_by = ? ORDER BY since DESC LIMIT ?",
-            (requested_by, limit),
+            "SELECT * FROM tracked WHERE requested_by = ? AND origin = ?"
+            " ORDER BY since DESC LIMIT ?",
+            (requested_by, int(Origin.PERSON), limit),
         )
         return [_item(row) for row in rows]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+from ..slack.queueing import Origin
 from .model import Progress, Tracked, identity
 from .ports import Subscription
 
@@ -60,6 +61,10 @@ class MemoryTrackingStore:
         return self._subscriptions.pop((channel, task_slug), None) is not None
 
     async def recent(self, requested_by: str, limit: int) -> list[tuple[Tracked, Progress]]:
-        """Newest items of one requester."""
-        mine = [item for item in self._items.values() if item[0].requested_by == requested_by]
+        """Newest items of one requester (a subscription's copy of their run is not theirs)."""
+        mine = [
+            item
+            for item in self._items.values()
+            if item[0].requested_by == requested_by and item[0].origin is Origin.PERSON
+        ]
         return sorted(mine, key=lambda item: item[0].since, reverse=True)[:limit]

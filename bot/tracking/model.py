@@ -35,7 +35,7 @@ class Tracked:
     name: str = ""
     params: Mapping[str, Any] = field(default_factory=dict, hash=False)
     # Why it is followed here: within a priority, Slack writes for runs people started go
-    # before copies for subscribed channels (not stored: after a restart all count as PERSON).
+    # before copies for subscribed channels; a copy mentions nobody and is nobody's own run.
     origin: Origin = field(default=Origin.PERSON, compare=False)
 
 

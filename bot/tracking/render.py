@@ -15,6 +15,7 @@ from ..blocks.runs import RunSummary, run_message, status_emoji, status_line, st
 from ..kinds import Kind
 from ..people import person, slack_user
 from ..slack.mrkdwn import code_block, code_span, escape, unescape
+from ..slack.queueing import Origin
 from .model import Observation, PromptFact, Step, Tracked
 
 # Slack's limit for a section's text is 3,000 characters; longer outputs become a file.
@@ -190,13 +191,15 @@ def who(requester: str) -> str:
 
 def end_message(tracked: Tracked, seen: Observation, now: float, *, mention: bool) -> Message:
     """The thread's line when the run ends: how, after how long, and the requester told
-    (always of a rejection), unless they ended it themselves: they know already."""
+    (always of a rejection), unless they ended it themselves: they know already. Only the
+    requester's own thread tells them: a subscription's copy mentions nobody."""
     shown = summary(tracked, seen, now)
     line = status_line(shown)
     rejected = shown.shown_status == "Rejected"
     ended_by = _ended_by(seen)
     own = bool(shown.requester_id) and slack_user(ended_by) == shown.requester_id
-    if shown.requester_id and (mention or rejected) and not own:
+    copy = tracked.origin is Origin.SUBSCRIPTION
+    if shown.requester_id and (mention or rejected) and not own and not copy:
         line += f" · <@{shown.requester_id}>"
     return Message(text=line)
 

@@ -470,6 +470,7 @@ class Tracker:
                     label=sub.task_slug,
                     requested_by=run.created_by,
                     task_id=run.task_id,
+                    params=run.param_values,
                     origin=Origin.SUBSCRIPTION,
                 )
                 await self.watch(tracked)

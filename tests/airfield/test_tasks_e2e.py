@@ -112,6 +112,10 @@ async def test_failing_task_is_failed_with_its_error(api: httpx.AsyncClient) -> 
     logs = await logs_of(api, run_id)
     assert "about to fail" in logs
     assert any("RuntimeError: no space left" in line for line in logs)
+    # The traceback is the task's own: airfield's shim (and importlib) add no frames to it.
+    assert any(line.startswith("Traceback") for line in logs)
+    assert any("fail.py" in line for line in logs)
+    assert not [line for line in logs if "task_shim.py" in line or "<frozen" in line]
 
 
 async def test_timeout_fails_the_run_and_ends_its_processes(api: httpx.AsyncClient) -> None:

@@ -112,6 +112,18 @@ def test_runs_list_and_help_are_valid() -> None:
     assert_valid_blocks(help_message("/airplane", "unknown subcommand `x`")["blocks"])
 
 
+def test_a_mistake_names_the_problem_and_one_usage_without_nested_brackets() -> None:
+    """A bad value is answered with what was wrong and the usage of that subcommand alone,
+    not its description in brackets inside brackets."""
+    answer = help_message("/airplane", "`shout`: must be true or false", "run")
+    assert answer["text"] == (
+        ":warning: `shout`: must be true or false\n"
+        "Usage: `/airplane run <task> [key=value ...] [--env ENV] [--form]`"
+    )
+    status = help_message("/airplane", "there is no run `x`", "status")["text"]
+    assert status.endswith("Usage: `/airplane status <run or session ID>`")
+
+
 def test_modal_has_one_input_per_visible_param_and_round_trips() -> None:
     """The modal renders each visible parameter and reads its state back by slug."""
     meta = ModalMetadata(slug="hello", channel_id="C1", env="prod")

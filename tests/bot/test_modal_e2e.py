@@ -115,6 +115,7 @@ async def test_policy_refuses_and_audits(
         await slack.slash_command("/airplane", "run deploy service=api version=v1.0.0")
         note = await slack.wait_for_ephemeral(ALICE, contains="Not allowed")
         assert "deploy" in note.rendered
+        assert f"Ask <@{BOB}>, who may run it." in note.rendered  # the next step
         await slack.slash_command("/airplane", "run deploy", user=ALICE)
         await eventually(lambda: _refusals(bot, 2))
         assert slack.open_views(ALICE) == []

@@ -4,6 +4,7 @@ inside it cannot end the bot's code block, and the bot's own mentions stay live.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -11,7 +12,14 @@ from airplane_api import InvalidRequestError, NotFoundError
 from airplane_api.models import Runbook, Task
 from bot.approvals import PromptContext, closed_message, decided_message, pending_message
 from bot.blocks.help import help_message
-from bot.blocks.runs import RunSummary, list_line, logs_message, run_message, runs_list_message
+from bot.blocks.runs import (
+    RunSummary,
+    approved_text,
+    list_line,
+    logs_message,
+    run_message,
+    runs_list_message,
+)
 from bot.blocks.tasks import tasks_message
 from bot.errors import UsageError
 from bot.home import PendingApproval, home_view
@@ -136,6 +144,8 @@ def test_steps_lists_and_the_channel_gone_note_are_inert() -> None:
     assert_inert(run_message(summary))
     assert_inert(list_line(summary))
     assert_inert(runs_list_message("Recent runs", [summary]))
+    session = RunSummary(run_id=HOSTILE, slug=HOSTILE, status="Active", kind=Kind.SESSION)
+    assert_inert(runs_list_message("Recent runs", [replace(session, steps=(summary,))]))
 
 
 def test_people_named_by_airplane_are_inert() -> None:
@@ -197,3 +207,20 @@ def test_what_users_are_told_is_inert() -> None:
     assert_inert(not_allowed(HOSTILE))
     assert_inert(may_not("follow", HOSTILE, HOSTILE))
     assert_inert(may_not_answer(HOSTILE))
+
+
+def test_a_note_in_the_parents_approved_by_keeps_what_was_typed() -> None:
+    """The parent's "Approved by" shows the note escaped, in one code span (its own backticks,
+    which would end the span, read as `'`); nothing dropped."""
+    note = "Ship after **standup**. <script>alert(1)</script> `code`"
+    summary = RunSummary(
+        run_id="run1",
+        slug="deploy",
+        status="Succeeded",
+        approved_by=("<@U0BOB>",),
+        approved_values={"note": note},
+    )
+    assert approved_text(summary) == (
+        "Approved by <@U0BOB> (note = `Ship after **standup**. "
+        "&lt;script&gt;alert(1)&lt;/script&gt; 'code'`)"
+    )

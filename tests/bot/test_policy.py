@@ -8,7 +8,8 @@ import pytest
 import yaml
 
 from bot.kinds import Kind
-from bot.policy import Policy, PolicyError, Requester, load_policy, parse_policy
+from bot.policy import Policy, PolicyError, Requester, WhoMay, load_policy, parse_policy
+from bot.user_errors import not_allowed
 
 POLICY = yaml.safe_load(
     """
@@ -102,3 +103,20 @@ def test_unreadable_file(tmp_path: Path) -> None:
     with pytest.raises(PolicyError, match="not valid YAML"):
         load_policy(bad)
     assert Policy().decide(Requester("U"), Kind.SESSION, "r").allowed
+
+
+def test_a_refusal_says_who_may_and_where() -> None:
+    """A refused user learns where it may run and whom to ask (policy groups as their
+    members, Slack groups as themselves); a target no rule names says who can change that."""
+    policy = parse_policy(POLICY)
+    decision = policy.decide(Requester("U_ALICE", "C_GENERAL"), Kind.RUN, "deploy-api")
+    assert not decision.allowed
+    assert decision.who_may == WhoMay(("U_BOSS", "U_ON"), ("C_OPS",), ("S_SLACKGROUP",))
+    text = not_allowed(decision.reason, decision.who_may)
+    assert text == (
+        ":no_entry: Not allowed: the policy does not let you run task `deploy-api` here. "
+        "Run it in <#C_OPS> or ask <@U_BOSS>, <@U_ON>, <!subteam^S_SLACKGROUP>, who may run it."
+    )
+    nobody = policy.decide(Requester("U_ALICE"), Kind.RUN, "drop-db")
+    assert nobody.who_may == WhoMay()
+    assert "ask whoever runs the bot" in not_allowed(nobody.reason, nobody.who_may)

@@ -254,3 +254,41 @@ async def _start_deploy(
         lambda: next((m for m in slack.messages(GENERAL) if run_id in m.rendered), None)
     )
     return run_id, parent
+
+
+async def test_runs_lists_a_session_with_its_steps_under_it(
+    airfield: AirfieldProcess, tmp_path: Path
+) -> None:
+    """After ALICE's release runbook runs to its end, `runs` shows the session (the runbook,
+    who started it) with its step runs under it, not the steps as runs ALICE started."""
+    async with reviewing_bot(airfield, tmp_path, CAROL) as (slack, services):
+        await slack.slash_command("/airplane", "runbook release version=v5.0.0")
+        parent = await slack.wait_for(
+            lambda: next((m for m in slack.messages(GENERAL) if "`ses" in m.rendered), None),
+            timeout=30.0,
+        )
+        prompt = await slack.wait_for(
+            lambda: _reply(slack, parent, "Release api v5.0.0"), timeout=60.0
+        )
+        await slack.click("Release", user=CAROL, target=prompt)
+        [session_id] = [
+            r.run_id for r in await services.store.runs.recent() if r.kind is Kind.SESSION
+        ]
+
+        async def ended() -> bool:
+            return (await services.airplane.get_session(session_id)).status.is_terminal
+
+        await eventually(ended, within=60.0)
+        await slack.slash_command("/airplane", "runs")
+        listing = await slack.wait_for_ephemeral(ALICE, contains="Recent runs")
+        lines = listing.rendered.splitlines()
+        at = next(i for i, line in enumerate(lines) if session_id in line)
+        session_line, *step_lines = lines[at : at + 3]
+        assert len(lines) == at + 3 or not lines[at + 3].startswith("\u2003"), lines
+        assert f"*release* (runbook) `{session_id}` Succeeded" in session_line
+        assert f"started by <@{ALICE}>" in session_line
+        assert ["hello" in step_lines[0], "restart_service" in step_lines[1]] == [True, True]
+        for line in step_lines:
+            assert line.startswith("\u2003\u21b3 ")
+            assert "started by" not in line
+    assert slack.rejected == []

@@ -47,7 +47,7 @@ def free_port() -> int:
 
 
 @contextmanager
-def playground_process(workdir: Path) -> Iterator[RunningPlayground]:
+def playground_process(workdir: Path, *, log_level: str = "WARNING") -> Iterator[RunningPlayground]:
     """`python -m bot dev` with no SLACK_* setting at all, until SIGINT; waits for the page and
     for the bot's connection to the local Slack."""
     port = free_port()
@@ -56,7 +56,7 @@ def playground_process(workdir: Path) -> Iterator[RunningPlayground]:
         "PATH": os.environ.get("PATH", ""),
         "PYTHONPATH": str(REPO),
         "PORT": str(port),
-        "LOG_LEVEL": "WARNING",
+        "LOG_LEVEL": log_level,
     }
     with log.open("wb") as output:
         process = subprocess.Popen(

@@ -219,3 +219,55 @@ def test_a_slack_ago_date_keeps_itself_current(tokyo: Any) -> None:
     tokyo.wait_for_function(
         "() => document.querySelector('#ago-probe').textContent === 'started 5 minutes ago'"
     )
+
+
+def _overlap(a: dict[str, float], b: dict[str, float]) -> bool:
+    return not (
+        a["x"] + a["width"] <= b["x"]
+        or b["x"] + b["width"] <= a["x"]
+        or a["y"] + a["height"] <= b["y"]
+        or b["y"] + b["height"] <= a["y"]
+    )
+
+
+def test_command_hints_list_every_subcommand_without_backticks(page: Any) -> None:
+    """`/airpl` names all ten subcommands; `/airplane ` shows each of them at once, fully in
+    view, with code as code rather than literal backticks."""
+    box = page.get_by_role("combobox", name=re.compile("^Message"))
+    box.fill("/airpl")
+    listbox = page.get_by_role("listbox", name="Commands")
+    names = ("run", "runbook", "tasks", "status", "logs", "cancel", "runs", "watch", "subscribe")
+    hint = listbox.inner_text()
+    assert all(re.search(rf"\b{name}\b", hint) for name in (*names, "help")), hint
+    box.fill("/airplane ")
+    options = listbox.get_by_role("option")
+    assert options.count() == 10
+    shown = listbox.bounding_box()
+    for index in range(10):
+        option = options.nth(index).bounding_box()
+        assert shown["y"] <= option["y"]
+        assert option["y"] + option["height"] <= shown["y"] + shown["height"] + 1
+    assert "`" not in listbox.inner_text()
+    assert listbox.locator("code", has_text="--form").count() >= 1
+
+
+def test_live_is_not_under_the_send_button(page: Any) -> None:
+    """The connection state ("Live") is readable: nothing covers it."""
+    status = page.get_by_role("status")
+    assert status.inner_text() == "Live"
+    send = page.get_by_role("button", name="Send")
+    assert not _overlap(status.bounding_box(), send.bounding_box())
+
+
+def test_a_long_value_wraps_in_the_thread_panel(page: Any) -> None:
+    """A 5,000-character name stays inside the thread panel: wrapped, no sideways scroll."""
+    go(page, "# general")
+    type_command(page, "/airplane run hello name=" + "x" * 5000)
+    # This run's parent (its value, shortened), not an earlier hello's in the shared channel.
+    parent = page.locator("#timeline > li", has_text="x" * 40).last
+    parent.get_by_role("button", name=re.compile("repl(y|ies), open thread")).click(timeout=RUN_MS)
+    thread = page.locator("#thread-timeline")
+    thread.get_by_text(re.compile("Hello, x+")).first.wait_for(timeout=RUN_MS)
+    panel = page.get_by_role("complementary")
+    assert panel.evaluate("e => e.scrollWidth <= e.clientWidth")
+    assert thread.evaluate("e => e.scrollWidth <= e.clientWidth")

@@ -48,3 +48,23 @@ def test_dev_without_tokens_serves_the_playground_and_runs_a_command(tmp_path: P
         else:
             raise AssertionError(f"no Succeeded run: {playground.state()}\n{playground.output()}")
         assert playground.state()["refusals"] == []
+
+
+def test_start_up_prints_the_playgrounds_address_last(tmp_path: Path) -> None:
+    """At the default level the start-up is short: no line per migration step, and the
+    address comes after every start-up line, so it is what the screen shows."""
+    with playground_process(tmp_path, log_level="INFO") as playground:
+        deadline = time.monotonic() + 10
+        while "Local playground" not in playground.output() and time.monotonic() < deadline:
+            time.sleep(0.1)
+        time.sleep(1.0)  # anything logged after the banner would be in by now
+        output = playground.output()
+    assert "migrated" not in output
+    before, banner, after = output.partition("Local playground")
+    assert banner, output
+    assert "serving Slack over Socket Mode" in before
+    assert "serving /metrics" in before
+    assert "(Ctrl-C stops)" in after
+    tail = after.split("in .env (see README).", 1)[1]
+    # Only what stopping the process (at the end of the `with`) logs follows the banner.
+    assert all("stop" in line for line in tail.strip().splitlines()), tail

@@ -160,6 +160,37 @@ async def test_subscription_catches_a_run_started_through_the_api(
         await until_thread(slack, OPS, parent, "Hello, Grace!")
 
 
+async def test_a_subscriptions_copy_shows_the_runs_values_and_mentions_nobody(
+    airfield: AirfieldProcess, slack: SlackEmulator, tmp_path: Path
+) -> None:
+    """alice runs `hello name=FromGeneral` in #general while #ops subscribes to hello: the copy
+    in #ops shows the run's real parameters, and only alice's own thread mentions her."""
+    async with AirplaneClient(airfield.api_key, host=airfield.url) as client:
+        task = await client.get_task("hello")
+    async with running_tracker(slack, airfield.url, airfield.api_key, tmp_path / "b.db") as t:
+        await t.subscribe(Subscription(OPS, "hello", task.id, "U0CAROL"))
+        await asyncio.wait_for(t.wait_cycles(2), timeout=10)
+        async with AirplaneClient(airfield.api_key, host=airfield.url) as client:
+            run_id = await client.execute_task(
+                "hello", param_values={"name": "FromGeneral"}, acting_for="slack:U0ALICE"
+            )
+        await t.watch(run_of(run_id, GENERAL, "hello"))
+        own = await until_parent_shows(slack, GENERAL, run_id, "Succeeded")
+        copy = await until_parent_shows(slack, OPS, run_id, "Succeeded")
+        own_thread = await until_thread(slack, GENERAL, own, "Succeeded")
+        copy_thread = await until_thread(slack, OPS, copy, "Succeeded")
+        mine, copied = (
+            await t.store.recent("U0ALICE", 10),
+            await t.store.recent("slack:U0ALICE", 10),
+        )
+    assert "FromGeneral" in copy.rendered, copy.rendered
+    assert "no parameters" not in copy.rendered
+    assert "<@U0ALICE>" in " ".join(m.text for m in own_thread)
+    assert "<@U0ALICE>" not in " ".join(m.text for m in copy_thread)
+    assert [item.channel for item, _ in mine] == [GENERAL]
+    assert copied == []  # the copy is nobody's own run (Home, `runs`)
+
+
 async def test_airplane_503_storm(
     airfield: AirfieldProcess, slack: SlackEmulator, tmp_path: Path
 ) -> None:

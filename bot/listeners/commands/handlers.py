@@ -185,7 +185,7 @@ async def _announce(context: CommandContext, outcome: Launched | Any) -> None:
         # The parent message says it all; a channel the bot cannot post in is the tracker's
         # to report (by DM, once).
         return
-    await context.say(text=not_allowed(outcome.reason))
+    await context.say(text=not_allowed(outcome.reason, outcome.who_may))
 
 
 async def run_task(context: CommandContext, command: RunCommand) -> None:
@@ -431,27 +431,70 @@ async def runs(context: CommandContext, command: RunsCommand) -> None:
     except NotFoundError:
         raise await _no_such_task(context, command.slug or "", "runs") from None
     rejected = await _rejected_by(services, found)
-    summaries = []
+    summaries: list[RunSummary] = []
+    steps: dict[str, list[RunSummary]] = {}  # session ID -> its step runs, newest first
     for run in found:
         known = await services.store.runs.get(run.id)
-        summaries.append(
-            RunSummary(
-                run_id=run.id,
-                slug=known.slug if known else command.slug or run.task_slug or run.task_id,
-                status=run.status.value,
-                link=run_link(services.settings.airplane_app_url, run.id),
-                cancelled_by=await _person(services, run.cancelled_by),
-                rejected_by=rejected.get(run.id, ""),
-                **_times(run),
-                **await _who_started(
-                    services, known.requester_id if known else None, run.created_by
-                ),
-            )
+        summary = RunSummary(
+            run_id=run.id,
+            slug=known.slug if known else command.slug or run.task_slug or run.task_id,
+            status=run.status.value,
+            link=run_link(services.settings.airplane_app_url, run.id),
+            cancelled_by=await _person(services, run.cancelled_by),
+            rejected_by=rejected.get(run.id, ""),
+            **_times(run),
+            **await _who_started(services, known.requester_id if known else None, run.created_by),
         )
+        if run.session_id:
+            if run.session_id not in steps:
+                steps[run.session_id] = []
+                # The session's line stands where its newest step would have.
+                summaries.append(RunSummary(run_id=run.session_id, slug="", status=""))
+            steps[run.session_id].append(summary)
+        else:
+            summaries.append(summary)
+    summaries = [
+        await _session_summary(services, s.run_id, steps[s.run_id]) if s.run_id in steps else s
+        for s in summaries
+    ]
     slug = escape(command.slug or "")
     title = f"Recent runs of {slug}" if slug else "Recent runs"
     empty = f"_`{slug}` has not run yet_" if slug else "_no runs yet_"
     await context.say(**runs_list_message(title, summaries, empty=empty))
+
+
+async def _session_summary(
+    services: Services, session_id: str, steps: Sequence[RunSummary]
+) -> RunSummary:
+    """A runbook session as `runs` lists it: its own line (who started the runbook, its status),
+    its step runs under it, oldest first. A step is never listed as a run of its own."""
+    ordered = tuple(reversed(steps))
+    known = await services.store.runs.get(session_id)
+    try:
+        session = await services.airplane.get_session(session_id)
+    except AirplaneError as error:  # the steps still show, under the session's ID
+        log.debug("sessions/get for %s failed: %s", session_id, error)
+        first = ordered[0]
+        return RunSummary(
+            run_id=session_id,
+            slug=known.slug if known else "runbook",
+            status=steps[0].status,
+            kind=Kind.SESSION,
+            requester_id=first.requester_id,
+            started_in_airplane_by=first.started_in_airplane_by,
+            steps=ordered,
+        )
+    return RunSummary(
+        run_id=session.id,
+        slug=known.slug if known else session.name or session.runbook_id,
+        status=session.status.value,
+        link=run_link(services.settings.airplane_app_url, session.id, Kind.SESSION),
+        kind=Kind.SESSION,
+        rejected_by=(await _rejected_by(services, [session])).get(session.id, ""),
+        steps=ordered,
+        **_times(session),
+        **await _who_started(services, known.requester_id if known else None, session.created_by),
+    )
 
 
 async def _rejected_by(services: Services, runs: Sequence[Run | Session]) -> dict[str, str]:

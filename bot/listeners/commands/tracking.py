@@ -37,7 +37,7 @@ async def watch(context: CommandContext, command: WatchCommand) -> None:
     if kind is Kind.RUN:
         refused = await authorize(services, kind, slug, context.user_id, context.channel_id)
         if refused is not None:
-            await context.say(text=may_not("follow", slug, refused.reason))
+            await context.say(text=may_not("follow", slug, refused.reason, refused.who_may))
             return
     tracked = Tracked(
         kind=kind, id=target, channel=context.channel_id, label=label, requested_by=context.user_id
@@ -61,7 +61,7 @@ async def subscribe(context: CommandContext, command: SubscribeCommand) -> None:
         raise no_such_task(command.slug, (), context.command_name, "subscribe") from None
     refused = await authorize(services, Kind.RUN, command.slug, context.user_id, context.channel_id)
     if refused is not None:
-        await context.say(text=may_not("follow", command.slug, refused.reason))
+        await context.say(text=may_not("follow", command.slug, refused.reason, refused.who_may))
         return
     subscription = Subscription(context.channel_id, command.slug, task.id, context.user_id)
     slug = escape(command.slug)

@@ -81,7 +81,7 @@ def register(app: AsyncApp, services: Services) -> None:
         )
         if isinstance(outcome, Launched):
             return  # the tracker posts the parent (or DMs the requester if it cannot)
-        await _tell(services, user_id, channel_id, not_allowed(outcome.reason))
+        await _tell(services, user_id, channel_id, not_allowed(outcome.reason, outcome.who_may))
 
 
 async def _direct_channel(services: Services, user_id: str) -> str:

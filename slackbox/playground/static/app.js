@@ -445,8 +445,12 @@ function completions(text) {
   if (!text.startsWith("/") || text.includes("\n")) return [];
   const [name, ...rest] = text.split(" ");
   if (!rest.length) {
+    // Every subcommand by name (the manifest's usage hint names only a few of them).
     return commands.filter((c) => c.command.startsWith(name)).map((c) => ({
-      fill: `${c.command} `, label: c.command, hint: `${c.usage_hint} — ${c.description}`,
+      fill: `${c.command} `, label: c.command,
+      hint: c.subcommands.length
+        ? `${c.subcommands.map((s) => s.name).join(" · ")} — ${c.description}`
+        : `${c.usage_hint} — ${c.description}`,
     }));
   }
   const command = commands.find((c) => c.command === name);
@@ -459,6 +463,11 @@ function completions(text) {
 }
 
 const autocomplete = { items: [], index: 0 };
+
+// A hint's `code` as code, as Slack shows it, not as literal backticks.
+function hintHtml(hint) {
+  return escapeHtml(hint).replace(/`([^`]+)`/g, "<code>$1</code>");
+}
 
 function renderAutocomplete() {
   const box = $("composer");
@@ -473,7 +482,7 @@ function renderAutocomplete() {
     li.id = `completion-${i}`;
     li.setAttribute("role", "option");
     li.setAttribute("aria-selected", String(i === autocomplete.index));
-    li.innerHTML = `<strong>${escapeHtml(item.label)}</strong><span class="hint">${escapeHtml(item.hint)}</span>`;
+    li.innerHTML = `<strong>${escapeHtml(item.label)}</strong><span class="hint">${hintHtml(item.hint)}</span>`;
     li.addEventListener("mousedown", (event) => { event.preventDefault(); pick(i); });
     return li;
   }));

@@ -103,6 +103,26 @@ async def test_approve_with_values(bot: Bot) -> None:
     assert bot.slack.rejected == []
 
 
+NOTE = "Ship after **standup**. <script>alert(1)</script> `code`"
+
+
+async def test_a_reviewers_note_reads_as_typed(bot: Bot) -> None:
+    """A note with Markdown, a tag and a code span reaches Airplane as typed, and every copy
+    shows it escaped, whole: no bracket, star or backtick lost or turned into markup."""
+    run_id, prompt, message = await bot.start_run()
+    _fill_valid(bot, message)
+    bot.slack.fill(message, {"Note": NOTE})
+    await bot.slack.click("Ship it", user=BOB, target=message)
+    await bot.finished_run(run_id)
+    assert (await bot.airplane.get_prompt(prompt.id)).values["note"] == NOTE
+    await bot.slack.wait_for(lambda: all(outcome_text(m) for m in bot.copies()))
+    escaped = "Ship after **standup**. &lt;script&gt;alert(1)&lt;/script&gt; `code`"
+    for copy in bot.copies():
+        shown = str(copy.blocks)
+        assert escaped in shown, shown
+        assert "<script>" not in shown
+
+
 async def test_reject(bot: Bot) -> None:
     """CAROL (group ops) rejects: the run fails, the messages say Stop by CAROL."""
     run_id, prompt, message = await bot.start_run()
