@@ -38,7 +38,7 @@ IDEMPOTENCY_RETENTION = timedelta(hours=24)
 class ServeConfig:
     """Everything `airfield serve` is configured with."""
 
-    db_path: Path
+    db_path: Path | str  # a SQLite file, or a postgresql:// URL
     tasks_dirs: tuple[Path, ...] = ()
     host: str = "127.0.0.1"
     port: int = 4000

@@ -16,6 +16,7 @@ from .auth import Role, create_key, revoke_key
 from .runner import RunnerSettings
 from .secret_box import ENV_VAR, SecretBox, SecretKeyError, new_key
 from .store import KeyRecord, Store
+from .store.postgres import is_postgres_url
 
 DEFAULT_DB = "airfield.db"
 
@@ -34,7 +35,7 @@ def _parser() -> argparse.ArgumentParser:
     serve_cmd.add_argument(
         "--tasks", action="append", default=None, metavar="DIR", help="definitions dir (repeat)"
     )
-    serve_cmd.add_argument("--db", default=None, metavar="PATH")
+    serve_cmd.add_argument("--db", default=None, metavar="PATH|URL")
     serve_cmd.add_argument(
         "--port-file", default=None, metavar="PATH", help="write the bound port here once listening"
     )
@@ -56,9 +57,9 @@ def _parser() -> argparse.ArgumentParser:
         metavar="KEY_ID",
         help="the user of this key (to replace it: the new key acts for the same people)",
     )
-    create.add_argument("--db", default=None, metavar="PATH")
+    create.add_argument("--db", default=None, metavar="PATH|URL")
     listing = key_commands.add_parser("list", help="list API keys (never the keys themselves)")
-    listing.add_argument("--db", default=None, metavar="PATH")
+    listing.add_argument("--db", default=None, metavar="PATH|URL")
     revoke = key_commands.add_parser(
         "revoke", help="revoke an API key: every request with it is refused (401) from now on"
     )
@@ -67,7 +68,7 @@ def _parser() -> argparse.ArgumentParser:
         metavar="KEY_ID|KEY|-",
         help="the key's ID (apk...), the key, or - to read it from stdin",
     )
-    revoke.add_argument("--db", default=None, metavar="PATH")
+    revoke.add_argument("--db", default=None, metavar="PATH|URL")
     secrets = commands.add_parser("secrets", help="the key resource secrets are encrypted with")
     secret_commands = secrets.add_subparsers(dest="secrets_command", required=True)
     secret_commands.add_parser("new-key", help=f"print a fresh key for {ENV_VAR}")
@@ -75,12 +76,14 @@ def _parser() -> argparse.ArgumentParser:
         "rotate",
         help=f"re-encrypt every resource under the first key of {ENV_VAR}=NEW,OLD",
     )
-    rotate.add_argument("--db", default=None, metavar="PATH")
+    rotate.add_argument("--db", default=None, metavar="PATH|URL")
     return parser
 
 
-def _db_path(arg: str | None) -> Path:
-    return Path(arg or os.environ.get("AIRFIELD_DB") or DEFAULT_DB)
+def _db_path(arg: str | None) -> Path | str:
+    """`--db` (or AIRFIELD_DB): a `postgresql://` URL as given, else a SQLite file's path."""
+    target = arg or os.environ.get("AIRFIELD_DB") or DEFAULT_DB
+    return target if is_postgres_url(target) else Path(target)
 
 
 def _serve_config(args: argparse.Namespace) -> ServeConfig:
@@ -108,7 +111,9 @@ def _serve_config(args: argparse.Namespace) -> ServeConfig:
     )
 
 
-async def _create_key(db: Path, name: str, role: str, same_user_as: str | None) -> tuple[str, str]:
+async def _create_key(
+    db: Path | str, name: str, role: str, same_user_as: str | None
+) -> tuple[str, str]:
     store = await Store.open(db)
     try:
         return await create_key(store, name, role, same_user_as)
@@ -116,7 +121,7 @@ async def _create_key(db: Path, name: str, role: str, same_user_as: str | None) 
         await store.close()
 
 
-async def _list_keys(db: Path) -> list[str]:
+async def _list_keys(db: Path | str) -> list[str]:
     store = await Store.open(db)
     try:
         keys = await store.accounts.keys()
@@ -130,7 +135,7 @@ async def _list_keys(db: Path) -> list[str]:
     ]
 
 
-async def _revoke_key(db: Path, key_or_id: str) -> KeyRecord | None:
+async def _revoke_key(db: Path | str, key_or_id: str) -> KeyRecord | None:
     store = await Store.open(db)
     try:
         return await revoke_key(store, key_or_id)
@@ -163,7 +168,7 @@ def _keys(args: argparse.Namespace) -> int:
     return 0
 
 
-async def _rotate(db: Path) -> tuple[int, bool]:
+async def _rotate(db: Path | str) -> tuple[int, bool]:
     box = SecretBox.from_environment()
     if box is None:
         raise SecretKeyError(f"{ENV_VAR} is not set; set it to NEW_KEY,OLD_KEY to rotate")

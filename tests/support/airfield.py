@@ -40,10 +40,13 @@ class AirfieldProcess:
         api_key: str = "tkn_airfieldtestadminkey0000000000000000",
         extra_args: Sequence[str] = (),
         env: Mapping[str, str] | None = None,
+        db: str | None = None,
     ) -> None:
         self.dir = Path(tmp_path)
         self.dir.mkdir(parents=True, exist_ok=True)
         self.db_path = self.dir / "airfield.db"
+        # `--db`: a postgresql:// URL when given, else the SQLite file in `tmp_path`.
+        self.db = db or str(self.db_path)
         self.port_file = self.dir / "airfield.port"
         self.log_path = self.dir / "airfield.log"
         self.tasks_dirs = [Path(d) for d in tasks_dirs]
@@ -73,7 +76,7 @@ class AirfieldProcess:
     def _command(self) -> list[str]:
         command = [sys.executable, "-m", "airfield", "serve", "--host", "127.0.0.1"]
         command += ["--port", str(self.port), "--port-file", str(self.port_file)]
-        command += ["--db", str(self.db_path)]
+        command += ["--db", self.db]
         for directory in self.tasks_dirs:
             command += ["--tasks", str(directory)]
         return command + self.extra_args
@@ -148,7 +151,7 @@ class AirfieldProcess:
         """A new API key made with `airfield keys create` against this server's database."""
         command = [sys.executable, "-m", "airfield", "keys", "create", name, "--role", role]
         result = subprocess.run(
-            [*command, "--db", str(self.db_path)],
+            [*command, "--db", self.db],
             cwd=REPO,
             env=self._environment(),
             capture_output=True,
