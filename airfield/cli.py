@@ -1,4 +1,5 @@
-"""`airfield serve`, `airfield keys create|list|revoke`, `airfield secrets new-key|rotate`."""
+"""`airfield serve`, `airfield worker`, `airfield keys create|list|revoke`,
+`airfield secrets new-key|rotate`."""
 
 from __future__ import annotations
 
@@ -42,6 +43,33 @@ def _parser() -> argparse.ArgumentParser:
     serve_cmd.add_argument("--rate-limit", type=float, default=None, metavar="RPS")
     serve_cmd.add_argument("--rate-burst", type=float, default=None, metavar="N")
     serve_cmd.add_argument("--max-active-runs", type=int, default=None, metavar="N")
+    serve_cmd.add_argument(
+        "--no-worker",
+        action="store_true",
+        help="answer the API only; workers sharing the PostgreSQL database run the tasks",
+    )
+    worker = commands.add_parser(
+        "worker",
+        help="run queued runs from a shared PostgreSQL database (any number, on any machine)",
+    )
+    worker.add_argument("--db", default=None, metavar="URL", help="postgresql://...")
+    worker.add_argument(
+        "--tasks", action="append", default=None, metavar="DIR", help="definitions dir (repeat)"
+    )
+    worker.add_argument(
+        "--concurrency", type=int, default=None, metavar="N", help="top-level runs at once"
+    )
+    worker.add_argument(
+        "--port",
+        type=int,
+        default=0,
+        help="port of the API its tasks call, on 127.0.0.1 (0 picks a free one)",
+    )
+    worker.add_argument("--port-file", default=None, metavar="PATH")
+    # What `serve` takes that a worker does not: its API serves only its own tasks.
+    worker.set_defaults(
+        host="127.0.0.1", rate_limit=None, rate_burst=None, max_active_runs=None, no_worker=False
+    )
     keys = commands.add_parser("keys", help="manage API keys")
     key_commands = keys.add_subparsers(dest="keys_command", required=True)
     create = key_commands.add_parser("create", help="create an API key; prints it last")
@@ -86,7 +114,29 @@ def _db_path(arg: str | None) -> Path | str:
     return target if is_postgres_url(target) else Path(target)
 
 
-def _serve_config(args: argparse.Namespace) -> ServeConfig:
+def _runner_settings(max_runs: int, run_tasks: bool) -> RunnerSettings:
+    return RunnerSettings(
+        max_active_runs=max(1, max_runs),
+        run_tasks=run_tasks,
+        lease_seconds=_env_float("AIRFIELD_LEASE_SECONDS", 10.0),
+        drain_seconds=_env_float("AIRFIELD_DRAIN_SECONDS", 25.0),
+    )
+
+
+def _worker_config(args: argparse.Namespace) -> ServeConfig:
+    """A worker is an airfield that runs tasks, with its API on 127.0.0.1 for its own tasks
+    (their airplanesdk calls: prompts, outputs, child runs) and everything in the database."""
+    db = _db_path(args.db)
+    if not isinstance(db, str):
+        raise SystemExit(
+            "airfield worker: --db (or AIRFIELD_DB) must be a postgresql:// URL; workers share"
+            " the queue of a PostgreSQL database (SQLite: `airfield serve` runs tasks itself)"
+        )
+    concurrency = args.concurrency or int(_env_float("AIRFIELD_MAX_ACTIVE_RUNS", 8))
+    return _serve_config(args, runner=_runner_settings(concurrency, True))
+
+
+def _serve_config(args: argparse.Namespace, runner: RunnerSettings | None = None) -> ServeConfig:
     dirs = args.tasks
     if dirs is None:
         dirs = [d for d in os.environ.get("AIRFIELD_TASKS", "").split(os.pathsep) if d]
@@ -96,7 +146,9 @@ def _serve_config(args: argparse.Namespace) -> ServeConfig:
         if args.rate_burst is not None
         else _env_float("AIRFIELD_RATE_BURST", max(100.0, rate))
     )
-    max_runs = args.max_active_runs or int(_env_float("AIRFIELD_MAX_ACTIVE_RUNS", 8))
+    if runner is None:
+        max_runs = args.max_active_runs or int(_env_float("AIRFIELD_MAX_ACTIVE_RUNS", 8))
+        runner = _runner_settings(max_runs, not args.no_worker)
     return ServeConfig(
         db_path=_db_path(args.db),
         tasks_dirs=tuple(Path(d) for d in dirs),
@@ -105,7 +157,7 @@ def _serve_config(args: argparse.Namespace) -> ServeConfig:
         admin_key=os.environ.get("AIRFIELD_API_KEY") or None,
         rate_per_second=rate,
         rate_burst=burst,
-        runner=RunnerSettings(max_active_runs=max(1, max_runs)),
+        runner=runner,
         port_file=Path(args.port_file) if args.port_file else None,
         secret_box=SecretBox.from_environment(),
     )
@@ -197,6 +249,10 @@ def _secrets(args: argparse.Namespace) -> int:
     return 0
 
 
+def _shared(config: ServeConfig) -> bool:
+    return isinstance(config.db_path, str) and is_postgres_url(config.db_path)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the `airfield` command."""
     args = _parser().parse_args(argv)
@@ -205,9 +261,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
     try:
-        if args.command == "serve":
+        if args.command in ("serve", "worker"):
+            config = _serve_config(args) if args.command == "serve" else _worker_config(args)
+            if not config.runner.run_tasks and not config.drains and not _shared(config):
+                print("airfield: --no-worker needs a postgresql:// --db", file=sys.stderr)
+                return 2
             with contextlib.suppress(KeyboardInterrupt):
-                asyncio.run(serve(_serve_config(args)))
+                asyncio.run(serve(config))
             return 0
         if args.command == "secrets":
             return _secrets(args)

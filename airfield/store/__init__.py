@@ -18,6 +18,8 @@ from .accounts import (
     UserRecord,
 )
 from .base import Database
+from .buckets import BucketStore
+from .claims import ClaimStore, LapsedRun
 from .db import SqliteDatabase
 from .postgres import PostgresDatabase, is_postgres_url
 from .prompts import NewPrompt, PromptRecord, PromptStore
@@ -36,6 +38,9 @@ class Store:
         self.sessions = SessionStore(db)
         self.accounts = AccountStore(db, box)
         self.sleeps = SleepStore(db)
+        # Only on a shared database (db.shared): claims, leases and rate-limit buckets.
+        self.claims = ClaimStore(db)
+        self.buckets = BucketStore(db)
 
     @classmethod
     async def open(cls, target: str | Path, box: SecretBox | None = None) -> Store:
@@ -61,8 +66,11 @@ __all__ = [
     "WAITING",
     "AccountStore",
     "Binding",
+    "BucketStore",
+    "ClaimStore",
     "Database",
     "KeyRecord",
+    "LapsedRun",
     "LogRecord",
     "NewPrompt",
     "NewRun",

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import sqlite3
 from abc import ABC, abstractmethod
-from collections.abc import Iterable, Sequence
-from contextlib import AbstractAsyncContextManager
+from collections.abc import AsyncIterator, Iterable, Sequence
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from typing import Any, Final
 
 import psycopg
@@ -96,6 +96,12 @@ class Database(ABC):
     @abstractmethod
     async def close(self) -> None:
         """Release the connection(s)."""
+
+    @asynccontextmanager
+    async def exclusive(self, name: str) -> AsyncIterator[None]:
+        """Hold a lock named `name` across every process sharing the database. One process
+        needs none beyond its own (idempotency.KeyLocks), so by default this holds nothing."""
+        yield
 
     async def ping(self) -> None:
         """Raise unless the database answers a trivial query now."""

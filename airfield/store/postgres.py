@@ -184,6 +184,19 @@ class PostgresDatabase(Database):
         async with self._pool.connection() as conn:
             yield conn
 
+    @asynccontextmanager
+    async def exclusive(self, name: str) -> AsyncIterator[None]:
+        """A session advisory lock on a connection held for the block: requests with one
+        Idempotency-Key on two nodes run one after the other. A node that dies mid-block
+        loses its connection, and the server releases the lock."""
+        key = "exclusive:" + name
+        async with self._pool.connection() as conn:
+            await conn.execute("SELECT pg_advisory_lock(hashtextextended(%s, 25))", (key,))
+            try:
+                yield
+            finally:
+                await conn.execute("SELECT pg_advisory_unlock(hashtextextended(%s, 25))", (key,))
+
     async def compact(self) -> bool:
         """VACUUM FULL the resources table: it is rewritten into new files and the old ones,
         with their dead rows (old ciphertexts), are deleted. The write-ahead log and its
