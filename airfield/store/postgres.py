@@ -31,6 +31,10 @@ __all__ = ["DatabaseUnavailable", "PostgresDatabase", "is_postgres_url"]
 
 log = logging.getLogger(__name__)
 DEFAULT_POOL_SIZE = 10
+# Connections that only hold Idempotency-Key locks (`exclusive`), apart from the statement
+# pool: a request holding its lock must still get a connection for its own statements, so
+# locks taken from the same pool could use it up and leave every holder waiting.
+LOCK_POOL_SIZE = 8
 # How long a statement waits for a free connection (or a reachable server) before failing.
 ACQUIRE_TIMEOUT = 10.0
 # A fixed key for the transaction-scoped advisory lock that lets one process at a time
@@ -99,8 +103,9 @@ class PostgresDatabase(Database):
 
     shared = True
 
-    def __init__(self, pool: Pool, url: str) -> None:
+    def __init__(self, pool: Pool, url: str, lock_pool: Pool) -> None:
         self._pool = pool
+        self._lock_pool = lock_pool
         self.url = url
 
     @classmethod
@@ -125,10 +130,22 @@ class PostgresDatabase(Database):
                 f"no connection to PostgreSQL within {ACQUIRE_TIMEOUT:.0f} s"
                 " (is the server up, and are the host, port and credentials right?)"
             ) from exc
-        db = cls(pool, url)
+        lock_pool: Pool = AsyncConnectionPool(
+            url,
+            min_size=1,
+            max_size=LOCK_POOL_SIZE,
+            kwargs={"autocommit": True, "row_factory": dict_row},
+            connection_class=AsyncConnection[DictRow],
+            timeout=ACQUIRE_TIMEOUT,
+            open=False,
+            name="airfield-locks",
+        )
+        db = cls(pool, url, lock_pool)
         try:
+            await lock_pool.open(wait=True, timeout=ACQUIRE_TIMEOUT)
             await db.migrate()
         except BaseException:
+            await lock_pool.close()
             await pool.close()
             raise
         return db
@@ -190,7 +207,7 @@ class PostgresDatabase(Database):
         Idempotency-Key on two nodes run one after the other. A node that dies mid-block
         loses its connection, and the server releases the lock."""
         key = "exclusive:" + name
-        async with self._pool.connection() as conn:
+        async with self._lock_pool.connection() as conn:
             await conn.execute("SELECT pg_advisory_lock(hashtextextended(%s, 25))", (key,))
             try:
                 yield
@@ -206,4 +223,5 @@ class PostgresDatabase(Database):
         return True
 
     async def close(self) -> None:
+        await self._lock_pool.close()
         await self._pool.close()
