@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import logging
 import os
@@ -10,6 +11,7 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from types import FrameType
 
 import uvicorn
 from starlette.applications import Starlette
@@ -18,8 +20,9 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from .cluster import ClusterNotifier, Sweeper, new_node_id
 from .definitions import load_catalog
-from .metrics import CONTENT_TYPE
+from .metrics import CONTENT_TYPE, AirfieldMetrics
 from .notify import Notifier
 from .pipeline import Services, json_response, route
 from .ratelimit import RateLimiter, TokenBucket
@@ -27,7 +30,8 @@ from .routes import ENDPOINTS
 from .runbooks import SessionEngine
 from .runner import Runner, RunnerSettings
 from .secret_box import ENV_VAR, SecretBox
-from .store import Store
+from .store import PostgresDatabase, Store
+from .store.postgres import is_postgres_url
 from .timeutil import to_text
 
 log = logging.getLogger(__name__)
@@ -38,7 +42,7 @@ IDEMPOTENCY_RETENTION = timedelta(hours=24)
 class ServeConfig:
     """Everything `airfield serve` is configured with."""
 
-    db_path: Path
+    db_path: Path | str  # a SQLite file, or a postgresql:// URL
     tasks_dirs: tuple[Path, ...] = ()
     host: str = "127.0.0.1"
     port: int = 4000
@@ -48,10 +52,34 @@ class ServeConfig:
     runner: RunnerSettings = field(default_factory=RunnerSettings)
     port_file: Path | None = None
     secret_box: SecretBox | None = None  # from AIRFIELD_SECRET_KEY
+    sweep_seconds: float = 2.0
+
+    @property
+    def drains(self) -> bool:
+        """Whether SIGTERM drains the runner first: a node running tasks on a shared database
+        (on SQLite a stop fails the active runs at once, as before)."""
+        return (
+            self.runner.run_tasks
+            and isinstance(self.db_path, str)
+            and is_postgres_url(self.db_path)
+        )  # shared database: how often lapsed leases are looked for
 
 
 async def healthz(request: Request) -> Response:
     """Liveness, without authentication."""
+    return json_response(200, {"ok": True})
+
+
+async def readyz(request: Request) -> Response:
+    """Readiness, without authentication: 503 naming the database when it does not answer."""
+    services: Services = request.app.state.services
+    try:
+        await asyncio.wait_for(services.store.db.ping(), 5.0)
+    except Exception as exc:
+        kind = "PostgreSQL" if services.store.db.shared else "SQLite"
+        reason = str(exc) or type(exc).__name__
+        body = {"ok": False, "error": f"the {kind} database does not answer: {reason}"}
+        return json_response(503, body)
     return json_response(200, {"ok": True})
 
 
@@ -81,9 +109,18 @@ def build_app(config: ServeConfig, api_url: str) -> Starlette:
         await store.accounts.forget_responses_before(cutoff)
         catalog = load_catalog(config.tasks_dirs)
         log.info("loaded %d tasks, %d runbooks", len(catalog.tasks), len(catalog.runbooks))
-        notifier = Notifier()
-        runner = Runner(store, catalog, notifier, config.runner, api_url)
-        engine = SessionEngine(store, catalog, runner, notifier)
+        node_id = new_node_id()
+        notifier: Notifier = Notifier()
+        if isinstance(store.db, PostgresDatabase):
+            notifier = ClusterNotifier(store.db.url, node_id)
+            await notifier.start()
+        node_metrics = AirfieldMetrics()
+        node_metrics.node(node_id, config.runner.run_tasks)
+        lease = config.runner.lease_seconds
+        runner = Runner(
+            store, catalog, notifier, config.runner, api_url, node_id, metrics=node_metrics
+        )
+        engine = SessionEngine(store, catalog, runner, notifier, node_id, lease)
         app.state.services = Services(
             store=store,
             catalog=catalog,
@@ -92,18 +129,40 @@ def build_app(config: ServeConfig, api_url: str) -> Starlette:
             notifier=notifier,
             limiter=RateLimiter(TokenBucket(config.rate_per_second, config.rate_burst)),
             admin_key=config.admin_key,
+            metrics=node_metrics,
         )
+        sweeper = None
+        if store.db.shared:
+            log.info("node %s on a shared PostgreSQL database", node_id)
+            sweeper = Sweeper(
+                store,
+                notifier,
+                node_id,
+                lease,
+                config.sweep_seconds,
+                engine.driving,
+                engine.adopt,
+                node_metrics,
+                burst_seconds=config.rate_burst / config.rate_per_second + 1.0,
+            )
         await runner.start()
         await engine.start()
+        if sweeper is not None:
+            sweeper.start()
         try:
             yield
         finally:
+            if sweeper is not None:
+                await sweeper.stop()
             await engine.stop()
             await runner.stop()
+            if isinstance(notifier, ClusterNotifier):
+                await notifier.stop()
             await store.close()
 
     routes = [
         Route("/healthz", healthz, methods=["GET"]),
+        Route("/readyz", readyz, methods=["GET"]),
         Route("/metrics", metrics, methods=["GET"]),
         *(route(e) for e in ENDPOINTS),
     ]
@@ -161,7 +220,35 @@ async def serve(config: ServeConfig) -> None:
     print(f"airfield listening on http://{config.host}:{port}", flush=True)
     if config.port_file is not None:
         _write_port_file(config.port_file, port)
-    server = uvicorn.Server(
-        uvicorn.Config(app, log_level="warning", access_log=False, lifespan="on")
-    )
+    uv_config = uvicorn.Config(app, log_level="warning", access_log=False, lifespan="on")
+    server = _DrainingServer(uv_config, app) if config.drains else uvicorn.Server(uv_config)
     await server.serve(sockets=[sock])
+
+
+class _DrainingServer(uvicorn.Server):
+    """A worker on a shared database: the first SIGTERM/SIGINT drains the runner (it starts
+    nothing more, hands back what it had not started, waits for its active runs) while the API
+    keeps answering them, and only then stops serving. A second signal stops at once."""
+
+    def __init__(self, config: uvicorn.Config, app: Starlette) -> None:
+        super().__init__(config)
+        self._app = app
+        self._drain: asyncio.Task[None] | None = None
+
+    def handle_exit(self, sig: int, frame: FrameType | None) -> None:
+        if self._drain is not None or not hasattr(self._app.state, "services"):
+            super().handle_exit(sig, frame)
+            return
+        loop = asyncio.get_event_loop()
+        loop.call_soon_threadsafe(self._start_drain, sig, frame)
+
+    def _start_drain(self, sig: int, frame: FrameType | None) -> None:
+        if self._drain is None:
+            self._drain = asyncio.create_task(self._drain_then_exit(sig, frame))
+
+    async def _drain_then_exit(self, sig: int, frame: FrameType | None) -> None:
+        services: Services = self._app.state.services
+        try:
+            await services.runner.drain()
+        finally:
+            super().handle_exit(sig, frame)

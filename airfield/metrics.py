@@ -81,6 +81,59 @@ class AirfieldMetrics:
             registry=self.registry,
         )
 
+        # A cluster's node (PostgreSQL): claims and leases as this node sees them.
+        self._node = Gauge(
+            "airfield_node_info",
+            "This process: its node ID and whether it runs tasks (1 per process).",
+            ["node", "worker"],
+            registry=self.registry,
+        )
+        self._claims = Counter(
+            "airfield_claims_total",
+            "Queued runs this node claimed to run.",
+            registry=self.registry,
+        )
+        self._lease_losses = Counter(
+            "airfield_lease_losses_total",
+            "Runs this node held that another node ended while it ran them (a lapsed lease,"
+            " or a cancel seen by the lease renewal rather than a notice).",
+            registry=self.registry,
+        )
+        self._lapsed = Counter(
+            "airfield_lost_worker_runs_total",
+            "Runs this node's sweeper failed because their worker's lease lapsed, by worker.",
+            ["worker"],
+            registry=self.registry,
+        )
+        self._queue_depth = Gauge(
+            "airfield_queue_depth",
+            "Queued runs no worker has claimed yet (shared database only).",
+            registry=self.registry,
+        )
+        self._by_worker = Gauge(
+            "airfield_runs_by_worker",
+            "Runs each worker holds now, queued-claimed or active (shared database only).",
+            ["worker"],
+            registry=self.registry,
+        )
+        self._known_workers: set[str] = set()
+
+    def node(self, node_id: str, runs_tasks: bool) -> None:
+        """Name this process in its metrics."""
+        self._node.labels(node_id, "true" if runs_tasks else "false").set(1)
+
+    def claimed(self, count: int) -> None:
+        """This node claimed `count` queued runs."""
+        self._claims.inc(count)
+
+    def lease_lost(self) -> None:
+        """A run this node held was ended by another node."""
+        self._lease_losses.inc()
+
+    def lease_lapsed(self, worker_id: str) -> None:
+        """This node's sweeper failed a run of a lost worker."""
+        self._lapsed.labels(worker_id).inc()
+
     def request(self, route: str, method: str, status: int, seconds: float) -> None:
         """A request to `route` was answered with `status` after `seconds`."""
         self._requests.labels(route, method, str(status)).inc()
@@ -98,6 +151,14 @@ class AirfieldMetrics:
         count, oldest = await store.prompts.open_summary()
         self._prompts_open.set(count)
         self._oldest_prompt_age.set(_age_seconds(oldest) if oldest else 0.0)
+        if store.db.shared:
+            self._queue_depth.set(await store.claims.queue_depth())
+            held = await store.claims.held_by_worker()
+            for worker in self._known_workers - set(held):
+                self._by_worker.labels(worker).set(0)  # a worker that holds nothing now
+            self._known_workers |= set(held)
+            for worker, count in held.items():
+                self._by_worker.labels(worker).set(count)
         return generate_latest(self.registry)
 
 

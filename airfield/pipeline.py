@@ -56,6 +56,13 @@ class Services:
     metrics: AirfieldMetrics = field(default_factory=AirfieldMetrics)
     clock: Callable[[], float] = time.monotonic
 
+    async def rate_wait(self, scope: str) -> float:
+        """Draw a request from `scope`'s bucket: 0, or the seconds until one is allowed. On a
+        shared database the bucket is a row every API node draws from."""
+        if self.store.db.shared:
+            return await self.store.buckets.take(scope, self.limiter.bucket)
+        return self.limiter.check(scope, self.clock())
+
 
 @dataclass(frozen=True)
 class Ctx:
@@ -190,7 +197,12 @@ async def _idempotent(endpoint: Endpoint, ctx: Ctx, key: str) -> Response:
     scope = ctx.caller.scope
     digest = fingerprint(endpoint.method, endpoint.path, [ctx.caller.actor, ctx.env.id, ctx.body])
     echo = {"Idempotency-Key": key}
-    async with services.key_locks.hold(scope, key):
+    # One at a time per key: in this process (KeyLocks), and across processes sharing the
+    # database (an advisory lock; nothing to hold for SQLite's one process).
+    async with (
+        services.key_locks.hold(scope, key),
+        services.store.db.exclusive(f"idempotency:{scope}:{key}"),
+    ):
         stored = await services.store.accounts.stored_response(scope, key)
         if stored is not None:
             if stored.fingerprint != digest:
@@ -232,7 +244,7 @@ def route(endpoint: Endpoint) -> Route:
         headers = request.headers
         try:
             caller = await authenticate(headers, services.store, services.admin_key)
-            wait = services.limiter.check(caller.scope, services.clock())
+            wait = await services.rate_wait(caller.scope)
             if wait > 0:
                 seconds = retry_after_seconds(wait)
                 raise ApiError(

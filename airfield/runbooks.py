@@ -3,6 +3,9 @@
 A session moves Pending -> Active (a task step runs) <-> Waiting (a prompt step waits) ->
 Succeeded | Failed, or Cancelling -> Cancelled. Each step's progress is stored with the session,
 so after a restart the engine picks every unfinished session up where it stood.
+
+On a shared database each session has one driving node, which holds a lease on it (renewed by
+cluster.Sweeper); a session whose node is gone is adopted by another and resumed the same way.
 """
 
 from __future__ import annotations
@@ -49,12 +52,28 @@ class SessionEngine:
     catalog: Catalog
     runner: Runner
     notifier: Notifier
+    node_id: str = ""  # this node (shared database): the driver a session's lease names
+    lease_seconds: float = 10.0
     _drivers: dict[str, asyncio.Task[None]] = field(default_factory=dict)
 
     async def start(self) -> None:
-        """Resume every session that had not ended."""
+        """Resume every session that had not ended (on a shared database: that no live node
+        drives)."""
+        if self.store.db.shared:
+            self.adopt(await self.store.claims.orphaned_sessions(self.node_id, self.lease_seconds))
+            return
         for session in await self.store.sessions.unfinished():
             self._spawn(session.id)
+
+    def driving(self) -> list[str]:
+        """The sessions this engine drives now."""
+        return list(self._drivers)
+
+    def adopt(self, session_ids: list[str]) -> None:
+        """Drive these sessions (their leases now name this node)."""
+        for session_id in session_ids:
+            if session_id not in self._drivers:
+                self._spawn(session_id)
 
     async def stop(self) -> None:
         """Stop driving; progress is stored, so a restart resumes."""
@@ -111,7 +130,10 @@ class SessionEngine:
             updated_by=created_by,
         )
         await self.store.sessions.create(record)
-        self._spawn(record.id)
+        if not self.store.db.shared or await self.store.claims.drive_session(
+            record.id, self.node_id, self.lease_seconds
+        ):
+            self._spawn(record.id)
         found = await self.store.sessions.get(record.id)
         assert found is not None
         return found
@@ -132,7 +154,9 @@ class SessionEngine:
                     if step.get("promptID"):
                         await self.store.prompts.cancel(step["promptID"], by)
                         self.notifier.notify(f"prompt:{step['promptID']}")
-        if session_id not in self._drivers:
+        if session_id not in self._drivers and not self.store.db.shared:
+            # Nobody drives it. (On a shared database another node may: its driver sees
+            # Cancelling and ends the session; a session nobody drives is adopted first.)
             await self.store.sessions.update(session_id, status="Cancelled", by=by)
         self.notifier.notify(f"session:{session_id}")
         found = await self.store.sessions.get(session_id)

@@ -2,6 +2,12 @@
 
 Each run is its own process group (start_new_session), whose ID is stored with the run so a
 restarted airfield can find and stop what an earlier airfield left behind.
+
+On SQLite one process owns the queue: it starts what scheduler.startable allows and, at start,
+fails what an earlier process left Active. On a shared PostgreSQL database this runner is one
+worker of many: it claims runs (store/claims.py), renews their leases while they run, stops a
+run another node ended (a cancel, or its lease declared lost), and on SIGTERM drains: it starts
+nothing more, hands back what it claimed but had not started, and waits for its active runs.
 """
 
 from __future__ import annotations
@@ -18,6 +24,7 @@ from .definitions import Catalog, TaskDef
 from .envs import Environment, environment_by_id
 from .errors import conflict, not_found, quoted
 from .ids import hash_secret, new_run_token
+from .metrics import AirfieldMetrics
 from .notify import Notifier
 from .outputs import LogLine, ProtocolError, StdoutProtocol, apply_command
 from .scheduler import Slot, startable
@@ -35,6 +42,11 @@ class RunnerSettings:
 
     max_active_runs: int = 8
     cancel_grace_seconds: float = 5.0
+    run_tasks: bool = True  # False: an API node that leaves runs to workers (--no-worker)
+    # Shared database only: a claim's lease (renewed every third of it while the run lives),
+    # and how long SIGTERM waits for active runs before failing them.
+    lease_seconds: float = 10.0
+    drain_seconds: float = 25.0
 
 
 @dataclass
@@ -45,6 +57,7 @@ class _Active:
     task: asyncio.Task[None] | None = None
     seq: int = 0
     output: Any = None
+    ended: bool = False  # this runner ended it (or saw its process exit)
 
     def slot(self) -> Slot:
         return _slot(self.run)
@@ -63,19 +76,47 @@ class Runner:
     notifier: Notifier
     settings: RunnerSettings
     api_url: str
+    worker_id: str = ""  # this node's ID (shared database)
+    metrics: AirfieldMetrics | None = None
     _active: dict[str, _Active] = field(default_factory=dict)
     _wake: asyncio.Event = field(default_factory=asyncio.Event)
     _loop_task: asyncio.Task[None] | None = None
+    _lease_task: asyncio.Task[None] | None = None
+    _draining: bool = False
+
+    @property
+    def shared(self) -> bool:
+        """Whether this runner is one worker of many on a shared database."""
+        return self.store.db.shared
 
     async def start(self) -> None:
-        """Recover from an earlier process, then start dispatching."""
-        await self._recover()
+        """Recover from an earlier process (one process only), then start dispatching."""
+        if not self.settings.run_tasks:
+            return
+        if self.shared:
+            self._lease_task = asyncio.create_task(self._renew_loop(), name="airfield-leases")
+        else:
+            await self._recover()
+        # A run added or ended anywhere (on a shared database, in any process) is a notice.
+        self.notifier.subscribe("queue", self._wake.set)
         self._loop_task = asyncio.create_task(self._dispatch_loop(), name="airfield-dispatch")
-        self.wake()
+        self._wake.set()
 
     def wake(self) -> None:
-        """Look at the queue again (a run was added or ended)."""
-        self._wake.set()
+        """Look at the queue again (a run was added or ended): here, and on a shared database
+        in every worker."""
+        self.notifier.notify("queue")
+
+    async def drain(self) -> None:
+        """Stop taking runs; hand back claimed runs that have not started; wait up to
+        `drain_seconds` for the active ones to end (SIGTERM of a worker on a shared database)."""
+        self._draining = True
+        if self._loop_task is not None:
+            self._loop_task.cancel()
+        tasks = [a.task for a in self._active.values() if a.task is not None]
+        if tasks:
+            log.info("draining: waiting for %d runs to end", len(tasks))
+            await asyncio.wait(tasks, timeout=self.settings.drain_seconds)
 
     async def stop(self) -> None:
         """Stop dispatching; end active runs as Failed, since nothing will watch them."""
@@ -83,15 +124,37 @@ class Runner:
             self._loop_task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await self._loop_task
+        who = f"worker {self.worker_id}" if self.shared else "airfield"
         for active in list(self._active.values()):
-            await self.log(active, "airfield is shutting down; this run was stopped")
-            await self._end(active, "Failed", "airfield shut down while the run was active")
+            await self.log(active, f"{who} is shutting down; this run was stopped")
+            await self._end(active, "Failed", f"{who} shut down while the run was active")
             if active.run.pgid is not None:
                 await processes.stop_group(active.run.pgid, active.process, 1.0)
         tasks = [a.task for a in self._active.values() if a.task is not None]
         for task in tasks:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
+        if self._lease_task is not None:
+            self._lease_task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._lease_task
+
+    async def _renew_loop(self) -> None:
+        """Renew the leases of every run held, a third of a lease apart; a run no longer held
+        (another node ended it) is stopped by its watcher, woken here."""
+        while True:
+            await asyncio.sleep(self.settings.lease_seconds / 3)
+            try:
+                held = await self.store.claims.renew(self.worker_id, self.settings.lease_seconds)
+            except Exception as exc:
+                log.warning("renewing leases failed: %s", exc)
+                continue
+            for active in list(self._active.values()):
+                if active.run.id not in held and not (active.ended or active.cancelling):
+                    if self.metrics is not None:
+                        self.metrics.lease_lost()
+                    self.notifier.notify_here(f"run:{active.run.id}")
+            self._wake.set()  # also a slow safety net for a missed notice
 
     async def _recover(self) -> None:
         for run in await self.store.runs.with_status(["Active"]):
@@ -118,6 +181,9 @@ class Runner:
                 log.exception("dispatching runs failed")
 
     async def _dispatch(self) -> None:
+        if self.shared:
+            await self._claim()
+            return
         slots = [
             Slot(run.id, run.concurrency_key, run.concurrency_limit, run.is_child)
             for run in await self.store.runs.waiting()
@@ -128,9 +194,24 @@ class Runner:
             record = await self.store.runs.get(run_id)
             if record is None or record.status not in WAITING:
                 continue
-            entry = _Active(record)
-            self._active[run_id] = entry
-            entry.task = asyncio.create_task(self._supervise(entry), name=f"run-{run_id}")
+            self._spawn(record)
+
+    async def _claim(self) -> None:
+        if self._draining:
+            return
+        top_level = sum(1 for a in self._active.values() if a.run.parent_id is None)
+        claimed = await self.store.claims.claim(
+            self.worker_id, top_level, self.settings.max_active_runs, self.settings.lease_seconds
+        )
+        if self.metrics is not None and claimed:
+            self.metrics.claimed(len(claimed))
+        for record in claimed:
+            self._spawn(record)
+
+    def _spawn(self, record: RunRecord) -> None:
+        entry = _Active(record)
+        self._active[record.id] = entry
+        entry.task = asyncio.create_task(self._supervise(entry), name=f"run-{record.id}")
 
     async def log(self, active: _Active, text: str) -> None:
         """Add an airfield message to a run's logs."""
@@ -144,6 +225,7 @@ class Runner:
         await self.store.runs.append_logs(active.run.id, records)
 
     async def _end(self, active: _Active, status: str, reason: str = "", by: str = "") -> bool:
+        active.ended = True
         changed = await self.store.runs.finish(active.run.id, status, by=by or None)
         if changed:
             if status == "Failed" and active.output is None and reason:
@@ -167,6 +249,10 @@ class Runner:
 
     async def _run_process(self, active: _Active) -> None:
         run = active.run
+        if self._draining:
+            await self.store.claims.hand_back(self.worker_id, [run.id])
+            self.wake()  # another worker may take it now
+            return
         active.seq = await self.store.runs.last_log_seq(run.id)
         task = self.catalog.task_by_ref(run.task_slug)
         env = environment_by_id(run.env_id)
@@ -194,11 +280,41 @@ class Runner:
             await self._end(active, "Failed", f"could not start the task: {exc}")
             return
         active.process = process
-        if not await self.store.runs.mark_active(run.id, process.pid):
+        if self.shared:
+            started = await self.store.claims.mark_active(run.id, self.worker_id, process.pid)
+        else:
+            started = await self.store.runs.mark_active(run.id, process.pid)
+        if not started:
             await processes.stop_group(process.pid, process, self.settings.cancel_grace_seconds)
             return
         active.run = (await self.store.runs.get(run.id)) or run
         self.notifier.notify(f"run:{run.id}")
+        watcher = asyncio.create_task(self._watch(active)) if self.shared else None
+        try:
+            await self._follow(active, process)
+        finally:
+            if watcher is not None:
+                watcher.cancel()
+
+    async def _watch(self, active: _Active) -> None:
+        """Stop the run's process when another node ends the run: a cancel through another
+        API node, or a sweeper that declared this worker lost. Woken by the run's notices
+        (LISTEN/NOTIFY) and by the lease renewal."""
+        run_id = active.run.id
+        while True:
+            await self.notifier.wait(f"run:{run_id}", self.settings.lease_seconds / 3)
+            current = await self.store.runs.get(run_id)
+            if current is None or not current.is_terminal or active.ended or active.cancelling:
+                continue
+            active.cancelling = True
+            if active.process is not None:
+                await processes.stop_group(
+                    active.process.pid, active.process, self.settings.cancel_grace_seconds
+                )
+            return
+
+    async def _follow(self, active: _Active, process: asyncio.subprocess.Process) -> None:
+        run = active.run
         assert process.stdout is not None
         assert process.stderr is not None
         readers = asyncio.gather(
@@ -217,6 +333,7 @@ class Runner:
         await readers
         if active.cancelling:
             return
+        active.ended = True
         code = process.returncode
         if code == 0:
             await self._end(active, "Succeeded")

@@ -9,7 +9,7 @@ for them, so counting them could deadlock a full server.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 
@@ -28,6 +28,21 @@ def startable(queued: Sequence[Slot], active: Iterable[Slot], global_limit: int)
     running = list(active)
     by_key = Counter(slot.concurrency_key for slot in running if slot.concurrency_key)
     top_level = sum(1 for slot in running if not slot.is_child)
+    return _choose(queued, by_key, top_level, global_limit)
+
+
+def claimable(
+    queued: Sequence[Slot], key_counts: Mapping[str, int], top_level: int, global_limit: int
+) -> list[str]:
+    """`startable` for a worker sharing the queue with others: `key_counts` are the runs held
+    per concurrency key by every worker (read under that key's lock), `top_level` the
+    top-level runs this worker holds; `global_limit` is this worker's own (--concurrency)."""
+    return _choose(queued, Counter(key_counts), top_level, global_limit)
+
+
+def _choose(
+    queued: Sequence[Slot], by_key: Counter[str], top_level: int, global_limit: int
+) -> list[str]:
     chosen: list[str] = []
     for slot in queued:
         if slot.concurrency_key and by_key[slot.concurrency_key] >= slot.concurrency_limit:

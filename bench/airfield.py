@@ -1,6 +1,7 @@
 """airfield throughput and latency, measured against a real server in one run.
 
     PYTHONPATH=. python bench/airfield.py [--runs 1000] [--samples 40] [--get-seconds 5]
+    PYTHONPATH=. python bench/airfield.py --postgres [--runs 1000] [--samples 40]
 
 Starts its own airfield (temporary database, no rate limit) with one trivial shell task
 (`echo`), then prints:
@@ -16,7 +17,15 @@ Starts its own airfield (temporary database, no rate limit) with one trivial she
 4. a follower's runs/list call (`since` = the newest updatedAt, so an empty answer) with every
    run of the bench stored: p50 and p95 over 200 calls.
 
-Figures depend on the machine; nothing here asserts on them.
+With `--postgres` it starts a throwaway PostgreSQL server instead (tests/support/postgres.py:
+Debian's binaries) with one API node (`serve --no-worker`) and workers (`airfield worker
+--concurrency <--max-active-runs>`), and prints, with one worker and then with two:
+execute-to-Active p50/p95 (client view and server stamps) and runs per second as above. Then,
+with the workers stopped, it queues `--runs` runs, starts both workers, and checks that every run
+was executed exactly once (the task writes its run ID to a tally file each time it runs), with
+the time the two workers took to drain the queue.
+
+Figures depend on the machine; nothing here asserts on them (except the exactly-once count).
 """
 
 from __future__ import annotations
@@ -32,6 +41,7 @@ from pathlib import Path
 import httpx
 
 from tests.support.airfield import AirfieldProcess
+from tests.support.postgres import PostgresServer
 
 TERMINAL = {"Succeeded", "Failed", "Cancelled"}
 NOOP_TASK = """slug: noop
@@ -187,6 +197,92 @@ async def main(args: argparse.Namespace) -> None:
     print(f"  p50 {statistics.median(follows):.1f} ms   p95 {_percentile(follows, 0.95):.1f} ms")
 
 
+def _latency_lines(seen: list[float], stamped: list[float]) -> list[str]:
+    return [
+        f"  execute-to-Active client p50 {statistics.median(seen):.1f} ms"
+        f"  p95 {_percentile(seen, 0.95):.1f} ms;"
+        f" server stamps p50 {statistics.median(stamped):.1f} ms"
+        f"  p95 {_percentile(stamped, 0.95):.1f} ms",
+    ]
+
+
+async def _wait_all_ended(client: httpx.AsyncClient, run_ids: list[str]) -> None:
+    """Poll runs/get until each run has ended."""
+    for run_id in run_ids:
+        while True:
+            run = (await client.get("/v0/runs/get", params={"id": run_id})).json()
+            if run["status"] in TERMINAL:
+                break
+            await asyncio.sleep(0.1)
+
+
+async def postgres_main(args: argparse.Namespace) -> None:
+    """The PostgreSQL scenario: one API node, one then two workers, then exactly-once."""
+    limits = ["--rate-limit", "1000000", "--rate-burst", "1000000"]
+    quiet = {"AIRFIELD_LOG_LEVEL": "WARNING"}
+    with PostgresServer() as pg, tempfile.TemporaryDirectory(prefix="airfield-bench-") as tmp:
+        db = pg.create_database()
+        tasks = Path(tmp) / "tasks"
+        tasks.mkdir()
+        tally = Path(tmp) / "tally.txt"
+        (tasks / "noop.task.yaml").write_text(NOOP_TASK)
+        (tasks / "noop.sh").write_text(f'echo "$AIRPLANE_RUN_ID" >> {tally}\n')
+        node = AirfieldProcess(
+            Path(tmp) / "node", [tasks], db=db, extra_args=["--no-worker", *limits], env=quiet
+        )
+        workers = [
+            AirfieldProcess(
+                Path(tmp) / f"worker{i}",
+                [tasks],
+                db=db,
+                command="worker",
+                extra_args=["--concurrency", str(args.max_active_runs)],
+                env=quiet,
+            )
+            for i in (1, 2)
+        ]
+        lines: list[str] = []
+        async with node:
+            limits_http = httpx.Limits(max_connections=args.concurrency * 2)
+            async with httpx.AsyncClient(
+                base_url=node.url, headers=node.headers, timeout=60, limits=limits_http
+            ) as client:
+                for count in (1, 2):
+                    await workers[count - 1].start()
+                    await _wait_all_ended(client, [await _execute(client)])  # warm up
+                    seen, stamped = await _latency(client, args.samples)
+                    rate = await _throughput(client, args.runs, args.concurrency)
+                    lines.append(f"{count} worker(s), --concurrency {args.max_active_runs} each:")
+                    lines += _latency_lines(seen, stamped)
+                    lines.append(f"  runs per second ({args.runs} runs): {rate:.1f}")
+                for worker in workers:
+                    await worker.stop()
+                tally.write_text("")
+                queued = [await _execute(client) for _ in range(args.runs)]
+                started = time.perf_counter()
+                for worker in workers:
+                    await worker.start()
+                await _wait_all_ended(client, queued)
+                drained = time.perf_counter() - started
+                statuses = [
+                    (await client.get("/v0/runs/get", params={"id": r})).json()["status"]
+                    for r in queued
+                ]
+                for worker in workers:
+                    await worker.stop()
+        executed = tally.read_text().split()
+    once = sorted(executed) == sorted(queued)
+    lines.append(
+        f"{args.runs} runs queued, then two workers: all ended in {drained:.1f} s"
+        f" ({args.runs / drained:.1f} runs/s); Succeeded {statuses.count('Succeeded')};"
+        f" executions {len(executed)}, distinct {len(set(executed))}:"
+        f" {'each exactly once' if once else 'NOT exactly once'}"
+    )
+    print("\n".join(lines))
+    if not once:
+        raise SystemExit(1)
+
+
 def _arguments() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=1000)
@@ -194,8 +290,12 @@ def _arguments() -> argparse.Namespace:
     parser.add_argument("--get-seconds", type=float, default=5.0)
     parser.add_argument("--concurrency", type=int, default=16)
     parser.add_argument("--max-active-runs", type=int, default=8)
+    parser.add_argument(
+        "--postgres", action="store_true", help="the PostgreSQL scenario (API node + workers)"
+    )
     return parser.parse_args()
 
 
 if __name__ == "__main__":
-    asyncio.run(main(_arguments()))
+    arguments = _arguments()
+    asyncio.run(postgres_main(arguments) if arguments.postgres else main(arguments))

@@ -1,4 +1,4 @@
-"""All of airfield's SQL: one SQLite database through aiosqlite.
+"""All of airfield's SQL: a SQLite file (one process) or a shared PostgreSQL database.
 
 Nothing outside this package writes SQL; routes, the runner and the session engine call these.
 """
@@ -17,7 +17,11 @@ from .accounts import (
     StoredResponse,
     UserRecord,
 )
-from .db import Database
+from .base import Database
+from .buckets import BucketStore
+from .claims import ClaimStore, LapsedRun
+from .db import SqliteDatabase
+from .postgres import PostgresDatabase, is_postgres_url
 from .prompts import NewPrompt, PromptRecord, PromptStore
 from .runs import TERMINAL, WAITING, LogRecord, NewRun, RunFilter, RunRecord, RunStore
 from .sessions import SessionFilter, SessionRecord, SessionStore
@@ -34,12 +38,18 @@ class Store:
         self.sessions = SessionStore(db)
         self.accounts = AccountStore(db, box)
         self.sleeps = SleepStore(db)
+        # Only on a shared database (db.shared): claims, leases and rate-limit buckets.
+        self.claims = ClaimStore(db)
+        self.buckets = BucketStore(db)
 
     @classmethod
-    async def open(cls, path: str | Path, box: SecretBox | None = None) -> Store:
-        """Open and migrate the database at `path`; stamps continue after the stored ones.
-        `box` seals resource configurations (None: resources cannot be read or written)."""
-        db = await Database.open(path)
+    async def open(cls, target: str | Path, box: SecretBox | None = None) -> Store:
+        """Open and migrate the database `target` names: a `postgresql://` URL, else a SQLite
+        file; SQLite's stamps continue after the stored ones (PostgreSQL keeps its clock in a
+        row). `box` seals resource configurations (None: resources cannot be read or written)."""
+        if isinstance(target, str) and is_postgres_url(target):
+            return cls(await PostgresDatabase.open(target), box)
+        db = await SqliteDatabase.open(target)
         for table in ("runs", "sessions"):
             row = await db.fetch_one(f"SELECT MAX(updated_at) AS last FROM {table}")
             if row and row["last"]:
@@ -56,11 +66,15 @@ __all__ = [
     "WAITING",
     "AccountStore",
     "Binding",
+    "BucketStore",
+    "ClaimStore",
     "Database",
     "KeyRecord",
+    "LapsedRun",
     "LogRecord",
     "NewPrompt",
     "NewRun",
+    "PostgresDatabase",
     "PromptRecord",
     "PromptStore",
     "ResourceRecord",
@@ -73,6 +87,7 @@ __all__ = [
     "SleepRecord",
     "SleepStore",
     "SlugTaken",
+    "SqliteDatabase",
     "Store",
     "StoredResponse",
     "UserRecord",

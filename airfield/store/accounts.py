@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import json
-import sqlite3
 from dataclasses import dataclass
 from enum import Enum
 from typing import Any
 
 from ..secret_box import ENV_VAR, SecretBox, SecretKeyError, is_plain_json
 from ..timeutil import now_text
-from .db import Database, Row
+from .base import INTEGRITY_ERRORS, Database, Row
 
 
 @dataclass(frozen=True)
@@ -208,8 +207,10 @@ class AccountStore:
     async def store_response(self, caller: str, key: str, response: StoredResponse) -> None:
         """Record the response to an idempotent request."""
         await self._db.execute(
-            "INSERT OR REPLACE INTO idempotency (caller, key, fingerprint, status, body,"
-            " created_at) VALUES (?, ?, ?, ?, ?, ?)",
+            "INSERT INTO idempotency (caller, key, fingerprint, status, body, created_at)"
+            " VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (caller, key) DO UPDATE SET"
+            " fingerprint = excluded.fingerprint, status = excluded.status,"
+            " body = excluded.body, created_at = excluded.created_at",
             (caller, key, response.fingerprint, response.status, response.body, now_text()),
         )
 
@@ -235,7 +236,7 @@ class AccountStore:
                     record.updated_at,
                 ),
             )
-        except sqlite3.IntegrityError as exc:
+        except INTEGRITY_ERRORS as exc:
             raise SlugTaken(record.slug) from exc
 
     async def replace_resource(self, record: ResourceRecord) -> None:
@@ -255,7 +256,7 @@ class AccountStore:
                     record.id,
                 ),
             )
-        except sqlite3.IntegrityError as exc:
+        except INTEGRITY_ERRORS as exc:
             raise SlugTaken(record.slug) from exc
 
     async def resource(self, ref: str) -> ResourceRecord | None:

@@ -1,4 +1,4 @@
-"""The one SQLite connection (aiosqlite), its migrations, and small query helpers."""
+"""SQLite, the embedded default: one aiosqlite connection, its migrations, and the write stamps."""
 
 from __future__ import annotations
 
@@ -6,37 +6,26 @@ import asyncio
 from collections.abc import AsyncIterator, Iterable, Sequence
 from contextlib import asynccontextmanager
 from pathlib import Path
-from typing import Any, Final
+from typing import Any
 
 import aiosqlite
 
 from ..migrations import MIGRATIONS
 from ..timeutil import StampClock
+from .base import NOW, Database, Row, Transaction, bind_now, has_now
 
-Row = dict[str, Any]
-
-
-class _Now:
-    """The type of NOW."""
-
-    def __repr__(self) -> str:
-        return "NOW"
-
-
-NOW: Final = _Now()
-"""A statement argument replaced by the write's stamp, taken under the write lock, so that
-stamps follow commit order (see StampClock). Every NOW in one statement gets the same stamp."""
+__all__ = ["NOW", "Database", "Row", "SqliteDatabase"]
 
 
 def _bind(args: Sequence[Any], clock: StampClock) -> Sequence[Any]:
-    if not any(arg is NOW for arg in args):
-        return args
-    stamp = clock.next()
-    return [stamp if arg is NOW else arg for arg in args]
+    # The stamp is taken under the connection's lock, so stamps follow commit order.
+    return bind_now(args, clock.next()) if has_now(args) else args
 
 
-class Database:
+class SqliteDatabase(Database):
     """Serialises statements on one connection; `transaction()` groups several atomically."""
+
+    index_hints = True
 
     def __init__(self, conn: aiosqlite.Connection) -> None:
         self._conn = conn
@@ -44,7 +33,7 @@ class Database:
         self.clock = StampClock()
 
     @classmethod
-    async def open(cls, path: str | Path) -> Database:
+    async def open(cls, path: str | Path) -> SqliteDatabase:
         """Open (creating if needed) and migrate the database at `path`."""
         conn = await aiosqlite.connect(str(path), isolation_level=None)
         conn.row_factory = aiosqlite.Row
@@ -127,14 +116,14 @@ class Database:
         async with self._lock:
             await self._conn.execute("BEGIN IMMEDIATE")
             try:
-                yield Transaction(self._conn, self.clock)
+                yield _SqliteTransaction(self._conn, self.clock)
             except BaseException:
                 await self._conn.execute("ROLLBACK")
                 raise
             await self._conn.execute("COMMIT")
 
 
-class Transaction:
+class _SqliteTransaction(Transaction):
     """Statement helpers bound to an open transaction."""
 
     def __init__(self, conn: aiosqlite.Connection, clock: StampClock) -> None:
@@ -151,3 +140,8 @@ class Transaction:
         cursor = await self._conn.execute(sql, args)
         row = await cursor.fetchone()
         return dict(row) if row is not None else None
+
+    async def fetch_all(self, sql: str, args: Sequence[Any] = ()) -> list[Row]:
+        """Every row of a query."""
+        cursor = await self._conn.execute(sql, args)
+        return [dict(row) for row in await cursor.fetchall()]

@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from .db import Database, Row
+from .base import Database, Row
 
 FEW_UPDATED = 500
 """Below this many rows in a time window, the window's own index is the cheaper way in."""
@@ -39,7 +39,7 @@ class ListQuery:
             where.append("updated_at < ?")
             args.append(self.before)
         source = self.table
-        if by_window and self.window_index:
+        if by_window and self.window_index:  # SQLite only (fetch_page checks index_hints)
             source += f" INDEXED BY {self.window_index}"
         clause = f" WHERE {' AND '.join(where)}" if where else ""
         sql = f"SELECT {columns} FROM {source}{clause} ORDER BY created_at DESC, id DESC"
@@ -52,11 +52,13 @@ async def fetch_page(db: Database, query: ListQuery, *, limit: int, offset: int)
     Left alone, SQLite walks the list order's index and tests every row against the window; a
     follower's window (`since` = a moment ago) holds a handful of rows out of thousands, which
     an updated_at index finds at once. A capped count decides which way is cheaper.
+    PostgreSQL's planner makes that choice itself from its statistics, so it gets the plain
+    query.
     """
     sql, args = query.select("*", limit=limit, offset=offset)
-    if query.window_index is not None:
+    if query.window_index is not None and db.index_hints:
         count_sql, count_args = query.select("1", limit=FEW_UPDATED, by_window=True)
-        row = await db.fetch_one(f"SELECT COUNT(*) AS n FROM ({count_sql})", count_args)
+        row = await db.fetch_one(f"SELECT COUNT(*) AS n FROM ({count_sql}) AS page", count_args)
         if row is not None and int(row["n"]) < FEW_UPDATED:
             sql, args = query.select("*", limit=limit, offset=offset, by_window=True)
     return await db.fetch_all(sql, args)

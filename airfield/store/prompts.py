@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from .db import NOW, Database, Row
+from .base import NOW, Database, Row
 
 
 @dataclass(frozen=True)

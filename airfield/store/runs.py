@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from .db import NOW, Database, Row
+from .base import NOW, Database, Row
 from .listing import ListQuery, equalities, fetch_page
 
 TERMINAL = ("Succeeded", "Failed", "Cancelled")
@@ -289,8 +289,9 @@ class RunStore:
         """Store log lines."""
         if lines:
             await self._db.execute_many(
-                "INSERT OR REPLACE INTO run_logs (run_id, seq, timestamp, level, text)"
-                " VALUES (?, ?, ?, ?, ?)",
+                "INSERT INTO run_logs (run_id, seq, timestamp, level, text)"
+                " VALUES (?, ?, ?, ?, ?) ON CONFLICT (run_id, seq) DO UPDATE SET"
+                " timestamp = excluded.timestamp, level = excluded.level, text = excluded.text",
                 [(run_id, line.seq, line.timestamp, line.level, line.text) for line in lines],
             )
 

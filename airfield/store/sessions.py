@@ -6,7 +6,7 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from .db import NOW, Database, Row
+from .base import NOW, Database, Row
 from .listing import ListQuery, equalities, fetch_page
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from .db import NOW, Database, Row
+from .base import NOW, Database, Row
 
 
 @dataclass(frozen=True)

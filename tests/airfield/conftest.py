@@ -11,6 +11,7 @@ import pytest
 
 from tests.support.airfield import EXAMPLES, AirfieldProcess
 from tests.support.openapi import checking_responses
+from tests.support.postgres import PostgresServer
 
 TEST_TASKS = Path(__file__).with_name("tasks")
 # Secrets a bot in the same container would hold: tasks must never inherit them.
@@ -22,15 +23,24 @@ SERVER_SECRETS = {
 }
 
 
-@pytest.fixture(scope="session")
-def airfield(tmp_path_factory: pytest.TempPathFactory) -> Iterator[AirfieldProcess]:
-    """One airfield (examples + test tasks) shared by the tests that do not restart it."""
+@pytest.fixture(scope="session", params=["sqlite", "postgresql"])
+def airfield(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[AirfieldProcess]:
+    """One airfield (examples + test tasks) shared by the tests that do not restart it, once on
+    each backend: every test that uses it is the conformance suite of SQLite and of PostgreSQL.
+    The PostgreSQL one skips without a server (fails under CI=true; see tests/conftest.py)."""
+    db = None
+    if request.param == "postgresql":
+        server: PostgresServer = request.getfixturevalue("postgres_server")
+        db = server.create_database()
     with AirfieldProcess(
         tmp_path_factory.mktemp("airfield"),
         tasks_dirs=[EXAMPLES, TEST_TASKS],
         env=SERVER_SECRETS,
-    ) as server:
-        yield server
+        db=db,
+    ) as airfield_server:
+        yield airfield_server
 
 
 @pytest.fixture(autouse=True)

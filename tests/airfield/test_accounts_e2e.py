@@ -128,7 +128,7 @@ async def test_auth_info_and_users_get(api: httpx.AsyncClient) -> None:
 
 
 def _keys_cli(server: AirfieldProcess, *args: str, stdin: str = "") -> tuple[int, str, str]:
-    command = [sys.executable, "-m", "airfield", "keys", *args, "--db", str(server.db_path)]
+    command = [sys.executable, "-m", "airfield", "keys", *args, "--db", server.db]
     env = {k: v for k, v in os.environ.items() if not k.startswith("AIRFIELD_")}
     done = subprocess.run(
         command, input=stdin, env=env, capture_output=True, text=True, timeout=60, check=False

@@ -226,7 +226,7 @@ def _run_cli(
         env["AIRFIELD_SECRET_KEY"] = key
     return subprocess.run(
         [sys.executable, "-m", "airfield", *args]
-        + ([] if "new-key" in args else ["--db", str(server.db_path)]),
+        + ([] if "new-key" in args else ["--db", server.db]),
         env=env,
         capture_output=True,
         text=True,

@@ -40,10 +40,16 @@ class AirfieldProcess:
         api_key: str = "tkn_airfieldtestadminkey0000000000000000",
         extra_args: Sequence[str] = (),
         env: Mapping[str, str] | None = None,
+        db: str | None = None,
+        command: str = "serve",
     ) -> None:
         self.dir = Path(tmp_path)
         self.dir.mkdir(parents=True, exist_ok=True)
         self.db_path = self.dir / "airfield.db"
+        # `--db`: a postgresql:// URL when given, else the SQLite file in `tmp_path`.
+        self.db = db or str(self.db_path)
+        # "serve" (an API node, running tasks unless --no-worker) or "worker".
+        self.command = command
         self.port_file = self.dir / "airfield.port"
         self.log_path = self.dir / "airfield.log"
         self.tasks_dirs = [Path(d) for d in tasks_dirs]
@@ -71,9 +77,11 @@ class AirfieldProcess:
         return self._process.pid if self._process else None
 
     def _command(self) -> list[str]:
-        command = [sys.executable, "-m", "airfield", "serve", "--host", "127.0.0.1"]
+        command = [sys.executable, "-m", "airfield", self.command]
+        if self.command == "serve":
+            command += ["--host", "127.0.0.1"]
         command += ["--port", str(self.port), "--port-file", str(self.port_file)]
-        command += ["--db", str(self.db_path)]
+        command += ["--db", self.db]
         for directory in self.tasks_dirs:
             command += ["--tasks", str(directory)]
         return command + self.extra_args
@@ -128,6 +136,14 @@ class AirfieldProcess:
             process.kill()
             process.wait()
 
+    def signal_sync(self, sig: signal.Signals) -> subprocess.Popen[bytes]:
+        """Send `sig` to the server and forget it (the caller waits on the returned process)."""
+        process, self._process = self._process, None
+        if process is None:
+            raise RuntimeError("airfield is not running")
+        process.send_signal(sig)
+        return process
+
     def kill_sync(self) -> None:
         """SIGKILL the server, as a crash would; its task processes are left behind."""
         process, self._process = self._process, None
@@ -148,7 +164,7 @@ class AirfieldProcess:
         """A new API key made with `airfield keys create` against this server's database."""
         command = [sys.executable, "-m", "airfield", "keys", "create", name, "--role", role]
         result = subprocess.run(
-            [*command, "--db", str(self.db_path)],
+            [*command, "--db", self.db],
             cwd=REPO,
             env=self._environment(),
             capture_output=True,
