@@ -56,7 +56,7 @@ from bot.services import AIRPLANE_CONCURRENCY
 from bot.slack.client import SlackClient
 from bot.store import Store
 from bot.store.leases import new_holder_id
-from bot.tracking.leasing import StoreLeasing
+from bot.store.leasing import StoreLeasing
 from bot.tracking.model import Identity, Tracked
 from bot.tracking.slack import SlackWebWriter
 from bot.tracking.tracker import Tracker, TrackerSettings

@@ -33,10 +33,7 @@ import it from here (and keep exporting it under its old name).
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
-if TYPE_CHECKING:
-    from .store.leases import Lease
+from typing import Protocol
 
 __all__ = [
     "BotError",
@@ -167,10 +164,21 @@ class Handover(BotError):
     """Not a failure: the work belongs elsewhere now, or must be done another way."""
 
 
+class HeldLease(Protocol):
+    """What `LeaseLost` reads of a lease (`store.leases.Lease`); a protocol so this module, at
+    the bottom of the bot, imports nothing of the store above it."""
+
+    @property
+    def name(self) -> str: ...
+
+    @property
+    def token(self) -> int: ...
+
+
 class LeaseLost(Handover):
     """The lease was taken over (or lapsed): the work it guarded must stop writing."""
 
-    def __init__(self, lease: Lease) -> None:
+    def __init__(self, lease: HeldLease) -> None:
         super().__init__(f"lease {lease.name!r} (token {lease.token}) is no longer held")
         self.lease = lease
 

@@ -22,7 +22,7 @@ from .requests import InFlight, RequestGuard
 from .slack.client import SlackClient
 from .store import Store
 from .store.leases import new_holder_id
-from .tracking.leasing import StoreLeasing
+from .store.leasing import StoreLeasing
 from .tracking.ports import PromptSink
 from .tracking.slack import SlackWebWriter
 from .tracking.tracker import Tracker, TrackerSettings

@@ -13,7 +13,7 @@ from bot.slack.scheduler import SlackScheduler
 from bot.slack.share import BudgetShare
 from bot.store import Store
 from bot.store.leases import new_holder_id
-from bot.tracking.leasing import StoreLeasing
+from bot.store.leasing import StoreLeasing
 from bot.tracking.tracker import Tracker, TrackerSettings
 
 from .test_tracker_faults import FakeAirplane, FakeSlack, run, watched
