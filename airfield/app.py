@@ -25,7 +25,7 @@ from .definitions import load_catalog
 from .metrics import CONTENT_TYPE, AirfieldMetrics
 from .notify import Notifier
 from .pipeline import Services, json_response, route
-from .ratelimit import RateLimiter, TokenBucket
+from .ratelimit import RateLimit, RateLimiter
 from .routes import ENDPOINTS
 from .runbooks import SessionEngine
 from .runner import Runner, RunnerSettings
@@ -127,7 +127,7 @@ def build_app(config: ServeConfig, api_url: str) -> Starlette:
             runner=runner,
             sessions=engine,
             notifier=notifier,
-            limiter=RateLimiter(TokenBucket(config.rate_per_second, config.rate_burst)),
+            limiter=RateLimiter(RateLimit(config.rate_per_second, config.rate_burst)),
             admin_key=config.admin_key,
             metrics=node_metrics,
         )

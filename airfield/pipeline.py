@@ -60,7 +60,7 @@ class Services:
         """Draw a request from `scope`'s bucket: 0, or the seconds until one is allowed. On a
         shared database the bucket is a row every API node draws from."""
         if self.store.db.shared:
-            return await self.store.buckets.take(scope, self.limiter.bucket)
+            return await self.store.buckets.take(scope, self.limiter.limit)
         return self.limiter.check(scope, self.clock())
 
 

@@ -53,6 +53,11 @@ class TokenBucket:
             self.tokens -= 1
         return wait
 
+    def full(self, now: float) -> bool:
+        """Whether the bucket is full again by `now` (it then says nothing of the past)."""
+        self._refill(now)
+        return self.tokens >= self.burst
+
     def resize(self, rate: float, burst: float, now: float) -> None:
         """Change the rate and size (a replica's share of a budget), keeping what is saved."""
         if rate <= 0 or burst < 1:

@@ -11,7 +11,7 @@ import psycopg
 import pytest
 
 from airfield.cluster import decode_notice, encode_notice, host_of, lost_worker_reason
-from airfield.ratelimit import TokenBucket
+from airfield.ratelimit import RateLimit
 from airfield.scheduler import Slot, claimable
 from airfield.store import NewRun, Store
 from airfield.store.postgres import placeholders, stamp_text
@@ -122,7 +122,7 @@ async def test_stamps_follow_commit_order_across_connections(stores: list[Store]
 
 async def test_rate_buckets_are_shared(stores: list[Store]) -> None:
     """One bucket, drawn through two stores: the burst is shared."""
-    bucket = TokenBucket(rate=0.01, burst=3)
+    bucket = RateLimit(rate=0.01, burst=3)
     waits = [await stores[n % 2].buckets.take("key", bucket) for n in range(5)]
     assert [w == 0 for w in waits] == [True, True, True, False, False]
 

@@ -17,7 +17,7 @@ from airfield.outputs import (
     apply_command,
     parse_command,
 )
-from airfield.ratelimit import RateLimiter, TokenBucket, retry_after_seconds
+from airfield.ratelimit import RateLimit, RateLimiter, retry_after_seconds
 from airfield.scheduler import Slot, startable
 from airfield.templating import TemplateError, render
 
@@ -115,7 +115,7 @@ def test_scheduler_keeps_concurrency_and_global_limits() -> None:
 
 def test_rate_limit_refills_and_says_how_long_to_wait() -> None:
     """A burst is allowed, the next request waits 1/rate, and time refills the bucket."""
-    limiter = RateLimiter(TokenBucket(rate=2, burst=2))
+    limiter = RateLimiter(RateLimit(rate=2, burst=2))
     assert [limiter.check("k", 0.0) for _ in range(2)] == [0.0, 0.0]
     assert limiter.check("k", 0.0) == pytest.approx(0.5)
     assert limiter.check("other", 0.0) == 0.0
