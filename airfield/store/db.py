@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator, Iterable, Sequence
-from contextlib import asynccontextmanager
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from pathlib import Path
 from typing import Any
 
 import aiosqlite
+
+from foundation import migrations as runner
 
 from ..migrations import MIGRATIONS
 from ..timeutil import StampClock
@@ -52,14 +54,7 @@ class SqliteDatabase(Database):
 
     async def migrate(self) -> None:
         """Apply every migration newer than the database's `user_version`."""
-        async with self._lock:
-            cursor = await self._conn.execute("PRAGMA user_version")
-            row = await cursor.fetchone()
-            version = int(row[0]) if row else 0
-            for number, script in enumerate(MIGRATIONS[version:], start=version + 1):
-                await self._conn.executescript(
-                    f"BEGIN IMMEDIATE;\n{script}\nPRAGMA user_version = {number};\nCOMMIT;"
-                )
+        await runner.migrate(_UserVersion(self), (runner.Migrations("airfield", MIGRATIONS),))
 
     async def compact(self) -> bool:
         """Rewrite the database file without its free pages (VACUUM) and empty the WAL into it,
@@ -145,3 +140,23 @@ class _SqliteTransaction(Transaction):
         """Every row of a query."""
         cursor = await self._conn.execute(sql, args)
         return [dict(row) for row in await cursor.fetchall()]
+
+
+class _UserVersion(runner.Schema[Transaction]):
+    """SQLite to the migration runner: its one domain's version is `PRAGMA user_version`."""
+
+    def __init__(self, db: SqliteDatabase) -> None:
+        self._db = db
+
+    def transaction(self) -> AbstractAsyncContextManager[Transaction]:
+        return self._db.transaction()
+
+    async def version(self, tx: Transaction, domain: str) -> int:
+        row = await tx.fetch_one("PRAGMA user_version")
+        return int(row["user_version"]) if row else 0
+
+    async def record(self, tx: Transaction, domain: str, version: int) -> None:
+        await tx.execute(f"PRAGMA user_version = {int(version)}")
+
+    async def run(self, tx: Transaction, statement: str) -> None:
+        await tx.execute(statement)

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import AsyncIterator, Iterable, Sequence
-from contextlib import asynccontextmanager
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from datetime import UTC, datetime, timedelta
 from functools import lru_cache
 from typing import Any
@@ -22,6 +22,8 @@ from typing import Any
 from psycopg import AsyncConnection
 from psycopg.rows import DictRow, dict_row
 from psycopg_pool import AsyncConnectionPool, PoolTimeout
+
+from foundation import migrations as runner
 
 from ..migrations import POSTGRES_MIGRATIONS
 from ..timeutil import to_text
@@ -154,18 +156,8 @@ class PostgresDatabase(Database):
         """Apply every step newer than the recorded version, in one transaction under an
         advisory lock: of processes starting together, one migrates and the rest wait for its
         commit, then find the schema current."""
-        async with self._pool.connection() as conn, conn.transaction():
-            await conn.execute("SELECT pg_advisory_xact_lock(%s)", (MIGRATION_LOCK,))
-            await conn.execute("CREATE TABLE IF NOT EXISTS airfield_schema (version BIGINT)")
-            cursor = await conn.execute("SELECT version FROM airfield_schema")
-            row = await cursor.fetchone()
-            version = int(row["version"]) if row else 0
-            if row is None:
-                await conn.execute("INSERT INTO airfield_schema (version) VALUES (0)")
-            for number, script in enumerate(POSTGRES_MIGRATIONS[version:], start=version + 1):
-                await conn.execute(script.encode())  # several statements, no parameters
-                await conn.execute("UPDATE airfield_schema SET version = %s", (number,))
-                log.info("migrated the PostgreSQL schema to version %d", number)
+        steps = runner.Migrations("airfield", POSTGRES_MIGRATIONS)
+        await runner.migrate(_SchemaTable(self), (steps,))
 
     async def execute(self, sql: str, args: Sequence[Any] = ()) -> int:
         if has_now(args):
@@ -225,3 +217,36 @@ class PostgresDatabase(Database):
     async def close(self) -> None:
         await self._lock_pool.close()
         await self._pool.close()
+
+
+class _SchemaTable(runner.Schema[Transaction]):
+    """PostgreSQL to the migration runner: the one domain's version is the one row of
+    `airfield_schema`, written under a transaction-scoped advisory lock."""
+
+    log_level = logging.INFO
+
+    def __init__(self, db: PostgresDatabase) -> None:
+        self._db = db
+
+    def transaction(self) -> AbstractAsyncContextManager[Transaction]:
+        return self._db.transaction()
+
+    async def lock(self, tx: Transaction) -> None:
+        await tx.execute("SELECT pg_advisory_xact_lock(?)", (MIGRATION_LOCK,))
+
+    async def prepare(self, tx: Transaction) -> None:
+        await tx.execute("CREATE TABLE IF NOT EXISTS airfield_schema (version BIGINT)")
+        await tx.execute(
+            "INSERT INTO airfield_schema (version)"
+            " SELECT 0 WHERE NOT EXISTS (SELECT 1 FROM airfield_schema)"
+        )
+
+    async def version(self, tx: Transaction, domain: str) -> int:
+        row = await tx.fetch_one("SELECT version FROM airfield_schema")
+        return int(row["version"]) if row else 0
+
+    async def record(self, tx: Transaction, domain: str, version: int) -> None:
+        await tx.execute("UPDATE airfield_schema SET version = ?", (version,))
+
+    async def run(self, tx: Transaction, statement: str) -> None:
+        await tx.execute(statement)

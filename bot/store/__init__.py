@@ -2,7 +2,7 @@
 
 `BOT_DB` chooses the backend (`location.py`): an SQLite file, or a PostgreSQL database that
 several replicas share. The domain stores are written once for both (`db.py`, `dialect.py`).
-Importing a domain module registers its migrations; add new domains' imports here.
+Each domain module declares its migrations; `schema.py` lists them (add a new domain there).
 """
 
 from __future__ import annotations
@@ -13,10 +13,10 @@ from pathlib import Path
 
 from bot.tracking.model import Tracked
 
-from . import approvals, audit, forms, leases, runs, tracking
+from . import approvals, audit, forms, leases, runs, schema, tracking
 from .approvals import ApprovalStore
 from .audit import AuditAction, AuditEntry, AuditLog
-from .db import Database, Migrations, Queries, register_migrations
+from .db import Database, Migrations, Queries
 from .forms import FormGone, FormStore
 from .leases import Lease, LeaseLost, LeaseStore
 from .location import DbLocation, InvalidLocation, open_database, parse_location
@@ -51,8 +51,8 @@ __all__ = [
     "leases",
     "open_database",
     "parse_location",
-    "register_migrations",
     "runs",
+    "schema",
     "tracking",
 ]
 

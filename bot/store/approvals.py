@@ -22,7 +22,7 @@ from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any
 
-from .db import Database, Migrations, Row, register_migrations
+from .db import Database, Migrations, Row
 
 __all__ = [
     "MIGRATIONS",
@@ -33,46 +33,44 @@ __all__ = [
     "Claim",
 ]
 
-MIGRATIONS = register_migrations(
-    Migrations(
-        domain="approvals",
-        steps=(
-            """
-            CREATE TABLE approval_prompts (
-                prompt_id TEXT PRIMARY KEY,
-                run_id TEXT NOT NULL,
-                channel_id TEXT NOT NULL,
-                thread_ts TEXT NOT NULL,
-                requester_id TEXT,
-                run_url TEXT NOT NULL DEFAULT '',
-                description TEXT NOT NULL DEFAULT '',
-                state TEXT NOT NULL,
-                intent TEXT,
-                actor_id TEXT,
-                actor_email TEXT,
-                values_json TEXT,
-                claim_key TEXT,
-                claimed_at TEXT,
-                decided_at TEXT,
-                created_at TEXT NOT NULL
-            );
-            CREATE INDEX approval_prompts_state ON approval_prompts (state);
-            CREATE TABLE approval_copies (
-                prompt_id TEXT NOT NULL REFERENCES approval_prompts (prompt_id),
-                channel_id TEXT NOT NULL,
-                ts TEXT,
-                dm_user_id TEXT,
-                PRIMARY KEY (prompt_id, channel_id)
-            );
-            CREATE INDEX approval_copies_user ON approval_copies (dm_user_id)
-            """,
-            # Reminders survive restarts and are shared by replicas (issue 16).
-            """
-            ALTER TABLE approval_prompts ADD COLUMN reminders_sent INTEGER NOT NULL DEFAULT 0;
-            ALTER TABLE approval_prompts ADD COLUMN reminded_at TEXT
-            """,
-        ),
-    )
+MIGRATIONS = Migrations(
+    domain="approvals",
+    steps=(
+        """
+        CREATE TABLE approval_prompts (
+            prompt_id TEXT PRIMARY KEY,
+            run_id TEXT NOT NULL,
+            channel_id TEXT NOT NULL,
+            thread_ts TEXT NOT NULL,
+            requester_id TEXT,
+            run_url TEXT NOT NULL DEFAULT '',
+            description TEXT NOT NULL DEFAULT '',
+            state TEXT NOT NULL,
+            intent TEXT,
+            actor_id TEXT,
+            actor_email TEXT,
+            values_json TEXT,
+            claim_key TEXT,
+            claimed_at TEXT,
+            decided_at TEXT,
+            created_at TEXT NOT NULL
+        );
+        CREATE INDEX approval_prompts_state ON approval_prompts (state);
+        CREATE TABLE approval_copies (
+            prompt_id TEXT NOT NULL REFERENCES approval_prompts (prompt_id),
+            channel_id TEXT NOT NULL,
+            ts TEXT,
+            dm_user_id TEXT,
+            PRIMARY KEY (prompt_id, channel_id)
+        );
+        CREATE INDEX approval_copies_user ON approval_copies (dm_user_id)
+        """,
+        # Reminders survive restarts and are shared by replicas (issue 16).
+        """
+        ALTER TABLE approval_prompts ADD COLUMN reminders_sent INTEGER NOT NULL DEFAULT 0;
+        ALTER TABLE approval_prompts ADD COLUMN reminded_at TEXT
+        """,
+    ),
 )
 
 

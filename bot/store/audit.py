@@ -9,29 +9,27 @@ from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any
 
-from .db import Database, Migrations, register_migrations
+from .db import Database, Migrations
 
 __all__ = ["MIGRATIONS", "AuditAction", "AuditEntry", "AuditLog"]
 
-MIGRATIONS = register_migrations(
-    Migrations(
-        domain="audit",
-        steps=(
-            """
-            CREATE TABLE audit_log (
-                id INTEGER PRIMARY KEY AUTOINCREMENT,
-                at TEXT NOT NULL,
-                action TEXT NOT NULL,
-                actor TEXT NOT NULL,
-                target TEXT NOT NULL,
-                channel_id TEXT,
-                run_id TEXT,
-                detail_json TEXT NOT NULL DEFAULT '{}'
-            );
-            CREATE INDEX audit_log_run ON audit_log (run_id)
-            """,
-        ),
-    )
+MIGRATIONS = Migrations(
+    domain="audit",
+    steps=(
+        """
+        CREATE TABLE audit_log (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            at TEXT NOT NULL,
+            action TEXT NOT NULL,
+            actor TEXT NOT NULL,
+            target TEXT NOT NULL,
+            channel_id TEXT,
+            run_id TEXT,
+            detail_json TEXT NOT NULL DEFAULT '{}'
+        );
+        CREATE INDEX audit_log_run ON audit_log (run_id)
+        """,
+    ),
 )
 
 

@@ -7,66 +7,31 @@ one statement at a time (`db.execute(...)`, autocommit) or inside `async with
 db.transaction() as tx:`, where every statement on `tx` commits or rolls back together. The
 few spellings the two disagree on live in its `Dialect` (`dialect.py`), nowhere else.
 
-Each domain module registers its own `Migrations` under a distinct domain name at import
-time; `Database.open` applies, per domain, the steps newer than the version recorded in
-`schema_versions`, each domain in one transaction taken under the dialect's migration lock (so
-replicas starting together on one PostgreSQL migrate once). Steps are append-only: never edit
-a released one, add the next.
+Each domain module declares its `Migrations` (`MIGRATIONS`), and `schema.py` lists them all;
+opening a database applies them with the shared runner (`foundation.migrations`): per domain,
+the steps newer than the version recorded in `schema_versions`, each domain in one transaction
+taken under the dialect's migration lock (so replicas starting together on one PostgreSQL
+migrate once). Steps are append-only: never edit a released one, add the next.
 """
 
 from __future__ import annotations
 
-import logging
 from abc import ABC, abstractmethod
 from collections.abc import Sequence
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 from typing import Any
 
+from foundation import migrations as runner
+from foundation.migrations import Migrations
+
 from .dialect import Dialect
 
-__all__ = [
-    "Database",
-    "Migrations",
-    "Queries",
-    "Row",
-    "register_migrations",
-    "registered_migrations",
-]
-
-log = logging.getLogger(__name__)
+# Steps are written in SQLite's spelling, using types both backends know; the PostgreSQL dialect
+# maps the few SQLite-only type words (see `Dialect.ddl`).
+__all__ = ["Database", "Migrations", "Queries", "Row"]
 
 Row = dict[str, Any]
-
-
-@dataclass(frozen=True)
-class Migrations:
-    """The schema steps of one domain; step N (1-based) brings the domain to version N.
-
-    Steps are written in SQLite's spelling, using types both backends know; the PostgreSQL
-    dialect maps the few SQLite-only type words (see `Dialect.ddl`).
-    """
-
-    domain: str
-    steps: tuple[str, ...]
-
-
-_REGISTRY: dict[str, Migrations] = {}
-
-
-def register_migrations(migrations: Migrations) -> Migrations:
-    """Add a domain's migrations; a second, different set under the same name is a bug."""
-    known = _REGISTRY.get(migrations.domain)
-    if known is not None and known != migrations:
-        raise ValueError(f"migrations for domain {migrations.domain!r} registered twice")
-    _REGISTRY[migrations.domain] = migrations
-    return migrations
-
-
-def registered_migrations() -> tuple[Migrations, ...]:
-    """Every registered domain, sorted by name so the order is stable."""
-    return tuple(_REGISTRY[name] for name in sorted(_REGISTRY))
-
 
 _VERSIONS_TABLE = """
 CREATE TABLE IF NOT EXISTS schema_versions (
@@ -141,30 +106,7 @@ class Database(Queries):
 
     async def migrate(self, migrations: Sequence[Migrations]) -> None:
         """Apply each domain's missing steps, each domain in one transaction."""
-        async with self.transaction() as tx:
-            await self._lock_for_migrations(tx)
-            await tx.execute(_VERSIONS_TABLE)
-        for domain in migrations:
-            if await self.version(domain.domain) >= len(domain.steps):
-                continue
-            async with self.transaction() as tx:
-                await self._lock_for_migrations(tx)
-                # Read again under the lock: another replica may have just migrated it.
-                current = await _version(tx, domain.domain)
-                for number, step in enumerate(domain.steps[current:], start=current + 1):
-                    for statement in _statements(self.dialect.ddl(step)):
-                        await tx.execute(statement)
-                    # DEBUG: a fresh store takes a dozen steps, which are no news at start-up.
-                    log.debug("migrated %s to version %d", domain.domain, number)
-                await tx.execute(
-                    "INSERT INTO schema_versions (domain, version) VALUES (?, ?) "
-                    "ON CONFLICT (domain) DO UPDATE SET version = excluded.version",
-                    (domain.domain, len(domain.steps)),
-                )
-
-    async def _lock_for_migrations(self, tx: Queries) -> None:
-        if self.dialect.migration_lock:
-            await tx.execute(self.dialect.migration_lock)
+        await runner.migrate(_Versions(self), migrations)
 
     async def version(self, domain: str) -> int:
         """The schema version of `domain` (0 when never migrated)."""
@@ -176,6 +118,36 @@ async def _version(queries: Queries, domain: str) -> int:
     return int(row["version"]) if row else 0
 
 
-def _statements(script: str) -> list[str]:
-    """A migration step split into statements (steps hold DDL without semicolons in strings)."""
-    return [part.strip() for part in script.split(";") if part.strip()]
+class _Versions(runner.Schema[Queries]):
+    """The bot's database to the migration runner: a version per domain in `schema_versions`.
+
+    Steps log at DEBUG: a fresh store takes a dozen, which are no news at start-up."""
+
+    def __init__(self, database: Database) -> None:
+        self._database = database
+
+    def transaction(self) -> AbstractAsyncContextManager[Queries]:
+        return self._database.transaction()
+
+    async def lock(self, tx: Queries) -> None:
+        if tx.dialect.migration_lock:
+            await tx.execute(tx.dialect.migration_lock)
+
+    async def prepare(self, tx: Queries) -> None:
+        await tx.execute(_VERSIONS_TABLE)
+
+    async def version(self, tx: Queries, domain: str) -> int:
+        return await _version(tx, domain)
+
+    async def record(self, tx: Queries, domain: str, version: int) -> None:
+        await tx.execute(
+            "INSERT INTO schema_versions (domain, version) VALUES (?, ?) "
+            "ON CONFLICT (domain) DO UPDATE SET version = excluded.version",
+            (domain, version),
+        )
+
+    async def run(self, tx: Queries, statement: str) -> None:
+        await tx.execute(statement)
+
+    def spell(self, step: str) -> str:
+        return self._database.dialect.ddl(step)

@@ -15,26 +15,24 @@ from datetime import UTC, datetime, timedelta
 from airplane_api.models import ParameterSchema, Runbook, Task
 
 from ..errors import FormGone
-from .db import Database, Migrations, register_migrations
+from .db import Database, Migrations
 
 __all__ = ["FORM_LIFETIME", "MIGRATIONS", "FormGone", "FormStore"]
 
 FORM_LIFETIME = timedelta(days=1)
 
-MIGRATIONS = register_migrations(
-    Migrations(
-        domain="forms",
-        steps=(
-            """
-            CREATE TABLE open_forms (
-                form_key TEXT PRIMARY KEY,
-                payload TEXT NOT NULL,
-                opened_at TEXT NOT NULL
-            );
-            CREATE INDEX open_forms_opened ON open_forms (opened_at)
-            """,
-        ),
-    )
+MIGRATIONS = Migrations(
+    domain="forms",
+    steps=(
+        """
+        CREATE TABLE open_forms (
+            form_key TEXT PRIMARY KEY,
+            payload TEXT NOT NULL,
+            opened_at TEXT NOT NULL
+        );
+        CREATE INDEX open_forms_opened ON open_forms (opened_at)
+        """,
+    ),
 )
 
 

@@ -25,7 +25,7 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass
 
 from ..errors import LeaseLost
-from .db import Database, Migrations, Queries, Row, register_migrations
+from .db import Database, Migrations, Queries, Row
 
 __all__ = [
     "MIGRATIONS",
@@ -38,21 +38,19 @@ __all__ = [
     "new_holder_id",
 ]
 
-MIGRATIONS = register_migrations(
-    Migrations(
-        domain="leases",
-        steps=(
-            """
-            CREATE TABLE leases (
-                name TEXT PRIMARY KEY,
-                holder TEXT NOT NULL,
-                token INTEGER NOT NULL,
-                expires_at REAL NOT NULL
-            );
-            CREATE INDEX leases_expiry ON leases (expires_at)
-            """,
-        ),
-    )
+MIGRATIONS = Migrations(
+    domain="leases",
+    steps=(
+        """
+        CREATE TABLE leases (
+            name TEXT PRIMARY KEY,
+            holder TEXT NOT NULL,
+            token INTEGER NOT NULL,
+            expires_at REAL NOT NULL
+        );
+        CREATE INDEX leases_expiry ON leases (expires_at)
+        """,
+    ),
 )
 
 

@@ -14,6 +14,7 @@ from urllib.parse import urlsplit, urlunsplit
 from ..errors import InvalidLocation
 from .db import Database, Migrations
 from .postgres import DEFAULT_POOL_SIZE, PostgresDatabase
+from .schema import MIGRATIONS
 from .sqlite import SqliteDatabase
 
 __all__ = ["Backend", "DbLocation", "InvalidLocation", "open_database", "parse_location"]
@@ -74,8 +75,9 @@ async def open_database(
     *,
     pool_size: int = DEFAULT_POOL_SIZE,
 ) -> Database:
-    """Open and migrate the database `location` names."""
+    """Open and migrate the database `location` names (every domain unless told which)."""
     where = parse_location(location) if isinstance(location, str) else location
+    chosen = MIGRATIONS if migrations is None else migrations
     if where.backend is Backend.POSTGRESQL:
-        return await PostgresDatabase.open(where.target, migrations, pool_size=pool_size)
-    return await SqliteDatabase.open(where.target, migrations)
+        return await PostgresDatabase.open(where.target, chosen, pool_size=pool_size)
+    return await SqliteDatabase.open(where.target, chosen)

@@ -19,7 +19,7 @@ from psycopg.rows import DictRow, dict_row
 from psycopg_pool import AsyncConnectionPool, PoolTimeout
 
 from ..errors import DatabaseUnavailable
-from .db import Database, Migrations, Queries, Result, registered_migrations
+from .db import Database, Migrations, Queries, Result
 from .dialect import POSTGRES
 
 __all__ = ["DEFAULT_POOL_SIZE", "DatabaseUnavailable", "PostgresDatabase"]
@@ -57,7 +57,7 @@ class PostgresDatabase(Database):
     async def open(
         cls,
         url: str,
-        migrations: Iterable[Migrations] | None = None,
+        migrations: Iterable[Migrations],
         *,
         pool_size: int = DEFAULT_POOL_SIZE,
     ) -> PostgresDatabase:
@@ -83,8 +83,7 @@ class PostgresDatabase(Database):
             ) from exc
         database = cls(pool)
         try:
-            chosen = registered_migrations() if migrations is None else tuple(migrations)
-            await database.migrate(chosen)
+            await database.migrate(tuple(migrations))
         except BaseException:
             await pool.close()
             raise

@@ -12,32 +12,30 @@ from datetime import UTC, datetime
 from typing import Any
 
 from ..kinds import Kind
-from .db import Database, Migrations, Row, register_migrations
+from .db import Database, Migrations, Row
 
 __all__ = ["MIGRATIONS", "RunStore", "SlackRun"]
 
-MIGRATIONS = register_migrations(
-    Migrations(
-        domain="runs",
-        steps=(
-            """
-            CREATE TABLE slack_runs (
-                request_key TEXT PRIMARY KEY,
-                kind TEXT NOT NULL,
-                run_id TEXT NOT NULL UNIQUE,
-                slug TEXT NOT NULL,
-                channel_id TEXT NOT NULL,
-                parent_ts TEXT,
-                requester_id TEXT NOT NULL,
-                requester_email TEXT,
-                env_slug TEXT,
-                params_json TEXT NOT NULL DEFAULT '{}',
-                created_at TEXT NOT NULL
-            );
-            CREATE INDEX slack_runs_slug ON slack_runs (slug, created_at)
-            """,
-        ),
-    )
+MIGRATIONS = Migrations(
+    domain="runs",
+    steps=(
+        """
+        CREATE TABLE slack_runs (
+            request_key TEXT PRIMARY KEY,
+            kind TEXT NOT NULL,
+            run_id TEXT NOT NULL UNIQUE,
+            slug TEXT NOT NULL,
+            channel_id TEXT NOT NULL,
+            parent_ts TEXT,
+            requester_id TEXT NOT NULL,
+            requester_email TEXT,
+            env_slug TEXT,
+            params_json TEXT NOT NULL DEFAULT '{}',
+            created_at TEXT NOT NULL
+        );
+        CREATE INDEX slack_runs_slug ON slack_runs (slug, created_at)
+        """,
+    ),
 )
 
 

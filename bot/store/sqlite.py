@@ -16,7 +16,7 @@ from typing import Any
 
 import aiosqlite
 
-from .db import Database, Migrations, Queries, Result, registered_migrations
+from .db import Database, Migrations, Queries, Result
 from .dialect import SQLITE
 
 __all__ = ["SqliteDatabase"]
@@ -48,9 +48,7 @@ class SqliteDatabase(Database):
         self._lock = asyncio.Lock()
 
     @classmethod
-    async def open(
-        cls, path: str | Path, migrations: Iterable[Migrations] | None = None
-    ) -> SqliteDatabase:
+    async def open(cls, path: str | Path, migrations: Iterable[Migrations]) -> SqliteDatabase:
         """Open (creating) the database, switch on WAL, and migrate every domain."""
         connection = await aiosqlite.connect(str(path), isolation_level=None)
         database = cls(connection)
@@ -59,8 +57,7 @@ class SqliteDatabase(Database):
                 await connection.execute("PRAGMA journal_mode=WAL")
             await connection.execute("PRAGMA foreign_keys=ON")
             await connection.execute("PRAGMA busy_timeout=5000")
-            chosen = registered_migrations() if migrations is None else tuple(migrations)
-            await database.migrate(chosen)
+            await database.migrate(tuple(migrations))
         except BaseException:
             await connection.close()
             raise

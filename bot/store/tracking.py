@@ -15,59 +15,57 @@ from bot.slack.queueing import Origin
 from bot.tracking.model import Progress, Tracked
 from bot.tracking.ports import Subscription
 
-from .db import Database, Migrations, Queries, Row, register_migrations
+from .db import Database, Migrations, Queries, Row
 
 __all__ = ["MIGRATIONS", "SqlTrackingStore", "track_statement"]
 
-MIGRATIONS = register_migrations(
-    Migrations(
-        domain="tracking",
-        steps=(
-            """
-            CREATE TABLE tracked (
-                kind TEXT NOT NULL,
-                item_id TEXT NOT NULL,
-                channel_id TEXT NOT NULL,
-                label TEXT NOT NULL,
-                requested_by TEXT NOT NULL DEFAULT '',
-                env TEXT NOT NULL DEFAULT '',
-                link TEXT NOT NULL DEFAULT '',
-                task_id TEXT NOT NULL DEFAULT '',
-                since REAL NOT NULL,
-                progress_json TEXT NOT NULL DEFAULT '{}',
-                done INTEGER NOT NULL DEFAULT 0,
-                PRIMARY KEY (kind, item_id, channel_id)
-            );
-            CREATE INDEX tracked_active ON tracked (done);
-            CREATE INDEX tracked_requester ON tracked (requested_by, since);
-            CREATE TABLE tracked_posts (
-                kind TEXT NOT NULL,
-                item_id TEXT NOT NULL,
-                channel_id TEXT NOT NULL,
-                post_key TEXT NOT NULL,
-                ts TEXT,
-                PRIMARY KEY (kind, item_id, channel_id, post_key)
-            );
-            CREATE TABLE task_subscriptions (
-                channel_id TEXT NOT NULL,
-                task_slug TEXT NOT NULL,
-                task_id TEXT NOT NULL,
-                requested_by TEXT NOT NULL DEFAULT '',
-                PRIMARY KEY (channel_id, task_slug)
-            )
-            """,
-            # The parent shows the task's name and parameters from its first post on.
-            """
-            ALTER TABLE tracked ADD COLUMN name TEXT NOT NULL DEFAULT '';
-            ALTER TABLE tracked ADD COLUMN params_json TEXT NOT NULL DEFAULT '{}'
-            """,
-            # A subscription's copy is told apart after a restart: it mentions nobody and is
-            # nobody's own run (Home, `recent`).
-            """
-            ALTER TABLE tracked ADD COLUMN origin INTEGER NOT NULL DEFAULT 0
-            """,
-        ),
-    )
+MIGRATIONS = Migrations(
+    domain="tracking",
+    steps=(
+        """
+        CREATE TABLE tracked (
+            kind TEXT NOT NULL,
+            item_id TEXT NOT NULL,
+            channel_id TEXT NOT NULL,
+            label TEXT NOT NULL,
+            requested_by TEXT NOT NULL DEFAULT '',
+            env TEXT NOT NULL DEFAULT '',
+            link TEXT NOT NULL DEFAULT '',
+            task_id TEXT NOT NULL DEFAULT '',
+            since REAL NOT NULL,
+            progress_json TEXT NOT NULL DEFAULT '{}',
+            done INTEGER NOT NULL DEFAULT 0,
+            PRIMARY KEY (kind, item_id, channel_id)
+        );
+        CREATE INDEX tracked_active ON tracked (done);
+        CREATE INDEX tracked_requester ON tracked (requested_by, since);
+        CREATE TABLE tracked_posts (
+            kind TEXT NOT NULL,
+            item_id TEXT NOT NULL,
+            channel_id TEXT NOT NULL,
+            post_key TEXT NOT NULL,
+            ts TEXT,
+            PRIMARY KEY (kind, item_id, channel_id, post_key)
+        );
+        CREATE TABLE task_subscriptions (
+            channel_id TEXT NOT NULL,
+            task_slug TEXT NOT NULL,
+            task_id TEXT NOT NULL,
+            requested_by TEXT NOT NULL DEFAULT '',
+            PRIMARY KEY (channel_id, task_slug)
+        )
+        """,
+        # The parent shows the task's name and parameters from its first post on.
+        """
+        ALTER TABLE tracked ADD COLUMN name TEXT NOT NULL DEFAULT '';
+        ALTER TABLE tracked ADD COLUMN params_json TEXT NOT NULL DEFAULT '{}'
+        """,
+        # A subscription's copy is told apart after a restart: it mentions nobody and is
+        # nobody's own run (Home, `recent`).
+        """
+        ALTER TABLE tracked ADD COLUMN origin INTEGER NOT NULL DEFAULT 0
+        """,
+    ),
 )
 
 

@@ -6,7 +6,7 @@ import pytest
 
 from bot.kinds import Kind
 from bot.store import AuditAction, AuditEntry, Migrations, SlackRun, Store, open_database
-from bot.store.db import register_migrations
+from bot.store.schema import MIGRATIONS
 from bot.tracking.model import Tracked
 
 
@@ -36,10 +36,12 @@ async def test_failed_step_leaves_version_untouched(db_location: str) -> None:
     await db.close()
 
 
-def test_domain_names_cannot_collide() -> None:
-    """Registering different steps under a taken domain name fails loudly."""
-    with pytest.raises(ValueError, match="registered twice"):
-        register_migrations(Migrations("runs", ("CREATE TABLE other (x)",)))
+async def test_domain_names_cannot_collide(db_location: str) -> None:
+    """Different steps under a taken domain name fail loudly, before anything runs."""
+    assert len({m.domain for m in MIGRATIONS}) == len(MIGRATIONS)
+    clash = (*MIGRATIONS, Migrations("runs", ("CREATE TABLE other (x)",)))
+    with pytest.raises(ValueError, match="given twice"):
+        await open_database(db_location, clash)
 
 
 async def test_runs_are_remembered_per_request(store: Store) -> None:
