@@ -8,31 +8,17 @@ URL), the HTTP status and a run status: a few values each.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import UTC, datetime
 
-import prometheus_client
-from prometheus_client import (
-    CONTENT_TYPE_LATEST,
-    CollectorRegistry,
-    Counter,
-    Gauge,
-    Histogram,
-    ProcessCollector,
-    generate_latest,
-)
+from prometheus_client import Counter, Gauge, Histogram
+
+from foundation import metrics as prometheus
 
 from .store import Store
 
 __all__ = ["CONTENT_TYPE", "AirfieldMetrics"]
 
-CONTENT_TYPE = CONTENT_TYPE_LATEST
-# No `_created` series beside every counter and histogram: they double the output and no
-# dashboard or alert here reads them. (A typed name for the unannotated library function.)
-_disable_created_series: Callable[[], None] = (
-    prometheus_client.disable_created_metrics
-)  # unannotated
-_disable_created_series()
+CONTENT_TYPE = prometheus.CONTENT_TYPE
 _SECONDS_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
 # Every status a run can have, so a status with no runs reads 0 rather than vanishing.
 RUN_STATUSES = ("Queued", "Active", "Succeeded", "Failed", "Cancelled")
@@ -42,9 +28,8 @@ class AirfieldMetrics:
     """One server's metrics, in a registry of their own (tests run several servers at once)."""
 
     def __init__(self) -> None:
-        self.registry = CollectorRegistry(auto_describe=True)
-        # process_start_time_seconds, CPU seconds, resident memory, open file descriptors.
-        ProcessCollector(registry=self.registry)
+        # With the process's own figures, without `_created` series (foundation.metrics).
+        self.registry = prometheus.Registry()
         self._requests = Counter(
             "airfield_requests_total",
             "API requests by route, method and HTTP status (429: rate limited).",
@@ -159,7 +144,7 @@ class AirfieldMetrics:
             self._known_workers |= set(held)
             for worker, count in held.items():
                 self._by_worker.labels(worker).set(count)
-        return generate_latest(self.registry)
+        return prometheus.exposition(self.registry)
 
 
 def _age_seconds(stored: str) -> float:

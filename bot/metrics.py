@@ -12,19 +12,12 @@ budget and lease ones) are for `bot/tracking/`.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 
-import prometheus_client
-from prometheus_client import (
-    CONTENT_TYPE_LATEST,
-    CollectorRegistry,
-    Counter,
-    Gauge,
-    Histogram,
-    ProcessCollector,
-    generate_latest,
-)
+from prometheus_client import Counter, Gauge, Histogram
+
+from foundation import metrics as prometheus
 
 __all__ = [
     "CONTENT_TYPE",
@@ -53,17 +46,10 @@ __all__ = [
 ]
 
 # The bot's own registry (not prometheus_client's global one): `airplane-bot dev` runs airfield
-# in the same process, and each must expose only its own metrics.
-REGISTRY = CollectorRegistry(auto_describe=True)
-# No `_created` series beside every counter and histogram: they double the output and no
-# dashboard or alert here reads them. (A typed name for the unannotated library function.)
-_disable_created_series: Callable[[], None] = (
-    prometheus_client.disable_created_metrics
-)  # unannotated
-_disable_created_series()
-ProcessCollector(registry=REGISTRY)  # process_start_time_seconds, CPU, memory, open fds
+# in the same process, and each must expose only its own metrics (`foundation.metrics`).
+REGISTRY = prometheus.Registry()
 
-CONTENT_TYPE = CONTENT_TYPE_LATEST
+CONTENT_TYPE = prometheus.CONTENT_TYPE
 
 # Calls to Slack and Airplane: 5 ms to 30 s (Airplane's deadline is about that).
 _CALL_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0)
@@ -355,4 +341,4 @@ def lease_taken_over() -> None:
 
 def exposition() -> bytes:
     """Every metric in Prometheus' text format (serve with `CONTENT_TYPE`)."""
-    return generate_latest(REGISTRY)
+    return prometheus.exposition(REGISTRY)
