@@ -92,18 +92,15 @@ async def serve_services(
         turn = await services.store.leases.take_turn("approvals-upkeep", services.holder, every)
         return turn is not None
 
-    upkeep = (
-        asyncio.create_task(services.approvals.run_upkeep(turn=fleet_turn), name="approvals-upkeep")
-        if services.approvals is not None
-        else None
+    upkeep = asyncio.create_task(
+        services.approvals.upkeep.run(turn=fleet_turn), name="approvals-upkeep"
     )
     try:
         await _serve_slack(services, stop, host=host, on_ready=on_ready)
     finally:
-        if upkeep is not None:
-            upkeep.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await upkeep
+        upkeep.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await upkeep
 
 
 async def _serve_slack(

@@ -13,7 +13,6 @@ from .approvals.directory import SlackDirectory
 from .approvals.service import Approvals
 from .catalog import TaskCatalog
 from .config import Settings
-from .home import PendingApprovals
 from .http import BoundedTransport
 from .metrics import AirplaneCallMetrics
 from .people import People
@@ -42,12 +41,11 @@ class Services:
     store: Store
     slack: AsyncWebClient
     policy: Policy
+    # The approvals side, the one way in to it (listeners, App Home, the upkeep, the tracker).
+    approvals: Approvals
     catalog: TaskCatalog = field(default_factory=TaskCatalog)
     guard: RequestGuard = field(default_factory=RequestGuard)
     tracker: Tracker | None = None
-    # Set by approvals: what waits for a user's decision (App Home lists it).
-    pending_approvals: PendingApprovals | None = None
-    approvals: Approvals | None = None
     inflight: InFlight = field(default_factory=InFlight)
     # This process as a lease holder among the replicas sharing the store.
     holder: str = field(default_factory=new_holder_id)
@@ -128,12 +126,11 @@ async def open_services(settings: Settings) -> Services:
             store,
             slack,
             holder=holder,
-            prompt_sink=approvals,
+            prompt_sink=approvals.posting,
             people=people,
         ),
         people=people,
         approvals=approvals,
-        pending_approvals=approvals,
         holder=holder,
     )
 

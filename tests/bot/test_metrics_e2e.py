@@ -247,7 +247,7 @@ async def _show_pending_prompt(services: Services, slug: str) -> None:
         label=slug,
         requested_by=run.requester_id,
     )
-    await services.approvals.on_prompts(tracked, run.parent_ts or "", pending)
+    await services.approvals.posting.on_prompts(tracked, run.parent_ts or "", pending)
 
 
 async def _parented(services: Services, slug: str) -> list[SlackRun]:

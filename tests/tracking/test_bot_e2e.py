@@ -96,21 +96,18 @@ async def test_run_from_slack_is_followed_to_its_output(
 
 
 async def test_app_home_lists_my_runs_and_what_waits_for_me(
-    bot: tuple[SlackEmulator, Services],
+    bot: tuple[SlackEmulator, Services], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Opening Home shows the user's runs with their status and the approvals they owe."""
     slack, services = bot
 
-    class Inbox:
-        """The approvals side's list, as a plain value."""
+    async def pending_for(user_id: str) -> list[PendingApproval]:
+        """The approvals side's list, as a plain value: one prompt for Alice."""
+        if user_id != ALICE:
+            return []
+        return [PendingApproval("pmt_1", "Deploy to prod?", GENERAL, "1.0", "run_9")]
 
-        async def pending_for(self, user_id: str) -> list[PendingApproval]:
-            """One prompt for Alice."""
-            if user_id != ALICE:
-                return []
-            return [PendingApproval("pmt_1", "Deploy to prod?", GENERAL, "1.0", "run_9")]
-
-    object.__setattr__(services, "pending_approvals", Inbox())
+    monkeypatch.setattr(services.approvals, "pending_for", pending_for)
     await slack.slash_command("/airplane", "run hello name=Mo", user=ALICE, channel=GENERAL)
     parent = await slack.wait_for(lambda: next(iter(slack.messages(GENERAL)), None), timeout=30)
     await until_parent_shows(slack, GENERAL, run_id_in(parent.rendered), "Succeeded")

@@ -1,7 +1,7 @@
 """Approval buttons and the prompt modal: ack at once, then hand the click to `Approvals`.
 
-What happens on Approve: `on_approve` -> `Approvals.decide` -> `approvals/deciding.py` (the
-I/O, in order) following `approvals/decision.py` (the rules). See docs/architecture.md.
+What happens on Approve: `on_approve` -> `Deciding.decide` (`approvals/deciding.py`, the I/O in
+order) following `approvals/decision.py` (the rules). See docs/architecture.md.
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ from ...approvals import (
     PromptRef,
     modal_errors,
 )
-from ...approvals.service import Approvals, Outcome, OutcomeKind
+from ...approvals.service import Outcome, OutcomeKind
 from ...services import Services
 from ...store import FormGone
 from ..clicks import click_place
@@ -29,24 +29,13 @@ from ..tracked import tracked
 
 log = logging.getLogger("bot.approvals")
 
-__all__ = ["approvals_of", "register"]
-
-
-def approvals_of(services: Services) -> Approvals:
-    """The services' `Approvals`, or one over the same store and clients."""
-    if services.approvals is not None:
-        return services.approvals
-    return Approvals(
-        store=services.store,
-        airplane=services.airplane,
-        slack=services.slack,
-        reviewer_groups=services.policy.reviewer_groups,
-    )
+__all__ = ["register"]
 
 
 def register(app: AsyncApp, services: Services) -> None:
     """Register the approve/reject/respond buttons and the modal submission."""
-    approvals = approvals_of(services)
+    approvals = services.approvals
+    deciding = approvals.deciding
 
     async def tell(body: dict[str, Any], outcome: Outcome) -> None:
         user = str(body["user"]["id"])
@@ -68,13 +57,13 @@ def register(app: AsyncApp, services: Services) -> None:
         user = str(body["user"]["id"])
         channel = str((body.get("channel") or {}).get("id") or "")
         state = (body.get("state") or {}).get("values") or {}
-        outcome = await approvals.decide(
+        outcome = await deciding.decide(
             ref.prompt_id, Clicker(user), intent, state, channel=channel or None
         )
         if outcome.kind == OutcomeKind.INVALID and outcome.checked is not None:
             ts = str((body.get("container") or {}).get("message_ts") or "")
             if channel and ts:
-                await approvals.show_errors(ref.prompt_id, channel, ts, outcome.checked)
+                await deciding.show_errors(ref.prompt_id, channel, ts, outcome.checked)
         await tell(body, outcome)
 
     @app.action(ApprovalAction.APPROVE)
@@ -96,12 +85,12 @@ def register(app: AsyncApp, services: Services) -> None:
         ref = prompt_ref(body)
         if ref is None:
             return
-        refusal = await approvals.may_respond(ref.prompt_id, str(body["user"]["id"]))
+        refusal = await deciding.may_respond(ref.prompt_id, str(body["user"]["id"]))
         if refusal is not None:
             await tell(body, refusal)
             return
         place = click_place(body)
-        trouble = await approvals.open_modal(
+        trouble = await deciding.open_modal(
             ref.prompt_id,
             str(body["trigger_id"]),
             channel=place.channel,
@@ -127,7 +116,7 @@ def register(app: AsyncApp, services: Services) -> None:
             return
         state = (view.get("state") or {}).get("values") or {}
         try:
-            checked = await approvals.check_modal(metadata.prompt_id, state)
+            checked = await deciding.check_modal(metadata.prompt_id, state)
         except FormGone:
             log.warning("closed the modal of prompt %s, opened by no bot", metadata.prompt_id)
             await ack()
@@ -137,7 +126,7 @@ def register(app: AsyncApp, services: Services) -> None:
             return
         await ack()
         user = str(body["user"]["id"])
-        outcome = await approvals.decide(
+        outcome = await deciding.decide(
             metadata.prompt_id,
             Clicker(user),
             Intent.APPROVE,

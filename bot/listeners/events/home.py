@@ -26,8 +26,7 @@ def register(app: AsyncApp, services: Services) -> None:
             return
         user_id = str(event["user"])
         runs = await services.store.tracking.recent(user_id, MAX_RUNS)
-        inbox = services.pending_approvals
-        approvals = list(await inbox.pending_for(user_id)) if inbox is not None else []
+        approvals = await services.approvals.pending_for(user_id)
         links: dict[str, str] = {}
         for tracked_run, _progress in runs:
             ts = (await services.store.tracking.posts(tracked_run)).get(PARENT_KEY)

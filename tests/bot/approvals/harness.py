@@ -63,7 +63,7 @@ class Bot:
         parent = await self.services.slack.chat_postMessage(channel=GENERAL, text="release_gate")
         prompt = await self.pending_prompt(run_id)
         tracked = TrackedRun(id=run_id, channel=GENERAL, requested_by=requester)
-        await self.approvals.on_prompts(tracked, str(parent["ts"]), [prompt])
+        await self.approvals.posting.on_prompts(tracked, str(parent["ts"]), [prompt])
         message = await self.slack.wait_for_message(
             GENERAL, thread_ts=str(parent["ts"]), contains="Release"
         )

@@ -49,7 +49,7 @@ async def test_prompt_is_posted_in_the_thread_and_to_reviewers_once(bot: Bot) ->
     run_id, prompt, message = await bot.start_run()
     tracked_again = [prompt, prompt]
     calls_before = len(bot.slack.calls())
-    await bot.approvals.on_prompts(
+    await bot.approvals.posting.on_prompts(
         TrackedRun(id=run_id, channel=GENERAL, requested_by=ALICE),
         message.thread_ts or "",
         tracked_again,
@@ -66,7 +66,7 @@ async def test_prompt_is_posted_in_the_thread_and_to_reviewers_once(bot: Bot) ->
     assert (waiting.prompt_id, waiting.description) == (prompt.id, "Release **api**?")
     assert await bot.approvals.pending_for(DAN) == []
     await bot.airplane.cancel_prompt(prompt.id)
-    await bot.approvals.sweep()
+    await bot.approvals.upkeep.sweep()
     assert await bot.approvals.pending_for(BOB) == []
     await bot.slack.wait_for(lambda: all(outcome_text(m) for m in bot.copies()))
 
@@ -256,13 +256,13 @@ async def test_a_claim_left_by_a_restart_is_replayed_once(bot: Bot) -> None:
             raise asyncio.CancelledError
 
     with pytest.raises(asyncio.CancelledError):
-        await restarted.run_upkeep(sleep=two_rounds)
+        await restarted.upkeep.run(sleep=two_rounds)
     # The restarted upkeep itself sent and settled it (its first round takes every claim).
     assert (await bot.airplane.get_prompt(prompt.id)).cancelled_by == f"slack:{BOB}"
     record = await bot.services.store.approvals.get(prompt.id)
     assert record is not None
     assert record.state is ApprovalState.DECIDED
-    await bot.approvals.resume()  # nothing left to do: the claim was settled
+    await bot.approvals.upkeep.resume()  # nothing left to do: the claim was settled
     await bot.slack.wait_for(lambda: outcome_text(bot.slack.message(GENERAL, message.ts)))
     assert await bot.audit(run_id) == [("reject", BOB)]
 
@@ -298,7 +298,7 @@ async def test_watched_run_takes_its_requester_from_created_by(bot: Bot) -> None
     )
     parent = await bot.services.slack.chat_postMessage(channel=GENERAL, text="watching")
     prompt = await bot.pending_prompt(run_id)
-    await bot.approvals.on_prompts(
+    await bot.approvals.posting.on_prompts(
         TrackedRun(id=run_id, channel=GENERAL), str(parent["ts"]), [prompt]
     )
     message = await bot.slack.wait_for_message(GENERAL, thread_ts=str(parent["ts"]))
@@ -328,7 +328,7 @@ async def test_sweep_closes_a_prompt_whose_run_ended(bot: Bot) -> None:
     run_id, _prompt, message = await bot.start_run()
     await bot.airplane.cancel_run(run_id)
     await bot.finished_run(run_id)
-    await bot.approvals.sweep()
+    await bot.approvals.upkeep.sweep()
     await bot.slack.wait_for(lambda: all(outcome_text(m) for m in bot.copies()))
     for copy in bot.copies():
         assert not [b for b in copy.blocks or [] if b["type"] in ("actions", "input")]
@@ -347,8 +347,8 @@ async def test_a_post_cut_short_by_a_crash_is_made_on_the_next_sighting(bot: Bot
     await store.remember(ApprovalRecord(prompt.id, run_id, GENERAL, str(parent["ts"])))
     await store.reserve_copy(prompt.id, GENERAL, None)
     tracked = TrackedRun(id=run_id, channel=GENERAL, requested_by=ALICE)
-    await bot.approvals.on_prompts(tracked, str(parent["ts"]), [prompt])
-    await bot.approvals.on_prompts(tracked, str(parent["ts"]), [prompt])
+    await bot.approvals.posting.on_prompts(tracked, str(parent["ts"]), [prompt])
+    await bot.approvals.posting.on_prompts(tracked, str(parent["ts"]), [prompt])
     assert len(bot.copies()) == 3
     assert len(bot.slack.thread(GENERAL, str(parent["ts"]))) == 1
     await bot.airplane.cancel_prompt(prompt.id)
@@ -381,5 +381,5 @@ async def _wide_gate_shown(bot: Bot) -> tuple[str, Message]:
     parent = await bot.services.slack.chat_postMessage(channel=GENERAL, text="wide_gate")
     prompt = await bot.pending_prompt(run_id)
     tracked = TrackedRun(id=run_id, channel=GENERAL, requested_by=ALICE)
-    await bot.approvals.on_prompts(tracked, str(parent["ts"]), [prompt])
+    await bot.approvals.posting.on_prompts(tracked, str(parent["ts"]), [prompt])
     return run_id, await bot.slack.wait_for_message(GENERAL, thread_ts=str(parent["ts"]))
