@@ -10,7 +10,7 @@ import logging
 from typing import Any
 
 from pydantic import ValidationError
-from slack_bolt.async_app import AsyncAck, AsyncApp
+from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncBoltContext
 
 from ...approvals import (
     ApprovalAction,
@@ -37,8 +37,7 @@ def register(app: AsyncApp, services: Services) -> None:
     approvals = services.approvals
     deciding = approvals.deciding
 
-    async def tell(body: dict[str, Any], outcome: Outcome) -> None:
-        user = str(body["user"]["id"])
+    async def tell(body: dict[str, Any], user: str, outcome: Outcome) -> None:
         place = click_place(body)
         await approvals.tell(place.channel, user, outcome, thread_ts=place.thread_ts)
 
@@ -50,12 +49,12 @@ def register(app: AsyncApp, services: Services) -> None:
             log.warning("ignored %s: its value is not a prompt reference", body["actions"][0])
             return None
 
-    async def on_button(body: dict[str, Any], intent: Intent) -> None:
+    async def on_button(body: dict[str, Any], context: AsyncBoltContext, intent: Intent) -> None:
         ref = prompt_ref(body)
         if ref is None:
             return
-        user = str(body["user"]["id"])
-        channel = str((body.get("channel") or {}).get("id") or "")
+        user = str(context.user_id or "")
+        channel = str(context.channel_id or "")
         state = (body.get("state") or {}).get("values") or {}
         outcome = await deciding.decide(
             ref.prompt_id, Clicker(user), intent, state, channel=channel or None
@@ -64,30 +63,31 @@ def register(app: AsyncApp, services: Services) -> None:
             ts = str((body.get("container") or {}).get("message_ts") or "")
             if channel and ts:
                 await deciding.show_errors(ref.prompt_id, channel, ts, outcome.checked)
-        await tell(body, outcome)
+        await tell(body, user, outcome)
 
     @app.action(ApprovalAction.APPROVE)
     @tracked(services, "approval_button")
-    async def on_approve(ack: AsyncAck, body: dict[str, Any]) -> None:
+    async def on_approve(ack: AsyncAck, body: dict[str, Any], context: AsyncBoltContext) -> None:
         await ack()
-        await on_button(body, Intent.APPROVE)
+        await on_button(body, context, Intent.APPROVE)
 
     @app.action(ApprovalAction.REJECT)
     @tracked(services, "approval_button")
-    async def on_reject(ack: AsyncAck, body: dict[str, Any]) -> None:
+    async def on_reject(ack: AsyncAck, body: dict[str, Any], context: AsyncBoltContext) -> None:
         await ack()
-        await on_button(body, Intent.REJECT)
+        await on_button(body, context, Intent.REJECT)
 
     @app.action(ApprovalAction.RESPOND)
     @tracked(services, "approval_respond")
-    async def on_respond(ack: AsyncAck, body: dict[str, Any]) -> None:
+    async def on_respond(ack: AsyncAck, body: dict[str, Any], context: AsyncBoltContext) -> None:
         await ack()
         ref = prompt_ref(body)
         if ref is None:
             return
-        refusal = await deciding.may_respond(ref.prompt_id, str(body["user"]["id"]))
+        user = str(context.user_id or "")
+        refusal = await deciding.may_respond(ref.prompt_id, user)
         if refusal is not None:
-            await tell(body, refusal)
+            await tell(body, user, refusal)
             return
         place = click_place(body)
         trouble = await deciding.open_modal(
@@ -98,7 +98,7 @@ def register(app: AsyncApp, services: Services) -> None:
             thread_ts=place.thread_ts or "",
         )
         if trouble is not None:
-            await tell(body, trouble)
+            await tell(body, user, trouble)
 
     @app.action(ApprovalAction.VALUE)
     async def on_value(ack: AsyncAck) -> None:
@@ -107,7 +107,9 @@ def register(app: AsyncApp, services: Services) -> None:
 
     @app.view(ApprovalCallback.MODAL)
     @tracked(services, "approval_modal")
-    async def on_modal(ack: AsyncAck, body: dict[str, Any], view: dict[str, Any]) -> None:
+    async def on_modal(
+        ack: AsyncAck, body: dict[str, Any], view: dict[str, Any], context: AsyncBoltContext
+    ) -> None:
         try:
             metadata = PromptModalMetadata.model_validate_json(view.get("private_metadata") or "")
         except ValidationError:
@@ -125,7 +127,7 @@ def register(app: AsyncApp, services: Services) -> None:
             await ack(response_action="errors", errors=modal_errors(checked))
             return
         await ack()
-        user = str(body["user"]["id"])
+        user = str(context.user_id or "")
         outcome = await deciding.decide(
             metadata.prompt_id,
             Clicker(user),

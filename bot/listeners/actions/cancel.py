@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from slack_bolt.async_app import AsyncAck, AsyncApp
+from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncBoltContext
 
 from airplane_api import AirplaneError
 
@@ -26,10 +26,10 @@ def register(app: AsyncApp, services: Services) -> None:
 
     @app.action(ActionId.CANCEL_RUN)
     @tracked(services, "cancel_button")
-    async def on_cancel(ack: AsyncAck, body: dict[str, Any]) -> None:
+    async def on_cancel(ack: AsyncAck, body: dict[str, Any], context: AsyncBoltContext) -> None:
         await ack()
-        user_id = str(body["user"]["id"])
-        channel_id = str((body.get("channel") or {}).get("id") or "")
+        user_id = str(context.user_id or "")
+        channel_id = str(context.channel_id or "")
         run_id = str(body["actions"][0].get("value") or "")
         # One click is one request: Slack's retries of the same click reuse the action's trigger.
         request_key = f"cancel:{run_id}:{body.get('trigger_id') or user_id}"

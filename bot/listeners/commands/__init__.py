@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncRespond
+from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncBoltContext, AsyncRespond
 
 from ... import metrics
 from ...blocks.help import help_message
@@ -40,7 +40,10 @@ def register(app: AsyncApp, services: Services) -> None:
 
     @app.command(name)
     @tracked(services)
-    async def on_command(ack: AsyncAck, body: dict[str, Any], respond: AsyncRespond) -> None:
+    async def on_command(
+        ack: AsyncAck, body: dict[str, Any], respond: AsyncRespond, context: AsyncBoltContext
+    ) -> None:
+        user_id, channel_id = str(context.user_id or ""), str(context.channel_id or "")
         text = str(body.get("text") or "")
         try:
             command = parse_command(text)
@@ -48,22 +51,22 @@ def register(app: AsyncApp, services: Services) -> None:
             # Nothing to ask Airplane: the usage goes out with the ack itself.
             await ack(response_type="ephemeral", **help_message(name, str(exc), exc.subcommand))
             metrics.command_handled("invalid", "usage_error")
-            log.info("command refused as unparsable from %s: %s", body.get("user_id"), exc)
+            log.info("command refused as unparsable from %s: %s", user_id, exc)
             return
         await ack()
         subcommand = type(command).__name__.removesuffix("Command").lower()
-        log.info(
-            "command %s from %s in %s", subcommand, body.get("user_id"), body.get("channel_id")
+        log.info("command %s from %s in %s", subcommand, user_id, channel_id)
+        command_context = handlers.CommandContext(
+            services, body, respond, name, user_id=user_id, channel_id=channel_id
         )
-        context = handlers.CommandContext(services, body, respond, name)
         try:
-            await _handle(context, command)
+            await _handle(command_context, command)
         except UsageError as exc:
             # Parsed, but names nothing that exists (or values Airplane refused): the same
             # answer as a parse error, after the ack since finding out needed Airplane.
             metrics.command_handled(subcommand, "usage_error")
             log.info("command %s refused: %s", subcommand, exc)
-            await context.usage(str(exc), exc.subcommand)
+            await command_context.usage(str(exc), exc.subcommand)
             return
         except Exception:
             metrics.command_handled(subcommand, "error")

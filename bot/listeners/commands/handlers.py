@@ -74,16 +74,9 @@ class CommandContext:
     body: dict[str, Any]
     respond: AsyncRespond
     command_name: str
-
-    @property
-    def user_id(self) -> str:
-        """Who typed the command."""
-        return str(self.body.get("user_id") or "")
-
-    @property
-    def channel_id(self) -> str:
-        """Where it was typed."""
-        return str(self.body.get("channel_id") or "")
+    # Who typed the command, and where (Bolt's context has them).
+    user_id: str = ""
+    channel_id: str = ""
 
     async def say(self, **message: Any) -> None:
         """An ephemeral answer to the user."""

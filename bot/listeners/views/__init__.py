@@ -6,7 +6,7 @@ import logging
 from typing import Any
 
 from pydantic import ValidationError
-from slack_bolt.async_app import AsyncAck, AsyncApp
+from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncBoltContext
 
 from airplane_api.models import Runbook, Task
 
@@ -31,7 +31,9 @@ def register(app: AsyncApp, services: Services) -> None:
 
     @app.view(CallbackId.RUN_MODAL)
     @tracked(services, "run_modal")
-    async def on_run_submitted(ack: AsyncAck, body: dict[str, Any], view: dict[str, Any]) -> None:
+    async def on_run_submitted(
+        ack: AsyncAck, body: dict[str, Any], view: dict[str, Any], context: AsyncBoltContext
+    ) -> None:
         try:
             metadata = ModalMetadata.load(view.get("private_metadata"))
         except ValidationError:
@@ -64,7 +66,7 @@ def register(app: AsyncApp, services: Services) -> None:
             )
             return
         await ack()
-        user_id = str((body.get("user") or {}).get("id") or "")
+        user_id = str(context.user_id or "")
         channel_id = metadata.channel_id or await _direct_channel(services, user_id)
         outcome = await launch(
             services,
