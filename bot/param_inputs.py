@@ -57,6 +57,7 @@ from airplane_api.params import (
     read_text,
     same_value,
 )
+from foundation import slack_limits
 
 from .slack.clip import clip
 
@@ -71,10 +72,11 @@ __all__ = [
     "uses_select",
 ]
 
-MAX_OPTIONS = 100  # static_select / multi_static_select
-MAX_TEXT_VALUE = 3000  # plain_text_input initial_value
-MAX_LABEL = 2000  # input label and hint
-MAX_OPTION_TEXT = 75
+# Slack's limits, as `foundation/slack_limits.py` has them (the names this module reads).
+MAX_OPTIONS = slack_limits.LIST_LIMITS["static_select"][1]
+MAX_TEXT_VALUE = slack_limits.TEXT_LIMITS[("plain_text_input", "initial_value")]
+MAX_LABEL = slack_limits.TEXT_LIMITS[("input", "label")]
+MAX_OPTION_TEXT = slack_limits.TEXT_LIMITS[("option", "text")]
 TRUE_OPTION_VALUE = "true"
 MAX_EPOCH = 9_999_999_999  # Slack's datetimepicker: 1970 to 2286
 

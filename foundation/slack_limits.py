@@ -49,6 +49,7 @@ FIELD_TEXT = 2000  # each of a section's `fields`
 PLACEHOLDER_TEXT = 150
 CONTEXT_TEXT = 2000  # a text element of a context block
 ID_CHARS = 255  # block_id, action_id
+EXTERNAL_SELECT_OPTIONS = 100  # options in an answer to an external select's options request
 VIEW_TEXT: Mapping[str, int] = {"title": 24, "submit": 24, "close": 24}
 VIEW_STRINGS: Mapping[str, int] = {"private_metadata": 3000, "callback_id": 255, "external_id": 255}
 # block or element type -> (its list key, max items)

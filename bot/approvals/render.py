@@ -28,6 +28,7 @@ from slack_sdk.models.blocks import (
 from slack_sdk.models.views import View
 
 from airplane_api.models import Prompt, PromptState
+from foundation import slack_limits
 
 from ..blocks.runs import params_text
 from ..ids import (
@@ -58,12 +59,13 @@ __all__ = [
     "reminder_message",
 ]
 
-MAX_MESSAGE_BLOCKS = 50
-MAX_MODAL_BLOCKS = 100
-MAX_SECTION = 3000
-MAX_CONTEXT = 2000
-MAX_BUTTON = 75
-MAX_VIEW_TEXT = 24
+# Slack's limits, as `foundation/slack_limits.py` has them (the names this module reads).
+MAX_MESSAGE_BLOCKS = slack_limits.MAX_BLOCKS["message"]
+MAX_MODAL_BLOCKS = slack_limits.MAX_BLOCKS["modal"]
+MAX_SECTION = slack_limits.SECTION_TEXT
+MAX_CONTEXT = slack_limits.CONTEXT_TEXT
+MAX_BUTTON = slack_limits.TEXT_LIMITS[("button", "text")]
+MAX_VIEW_TEXT = slack_limits.VIEW_TEXT["title"]
 DEFAULT_CONFIRM = "Approve"
 DEFAULT_CANCEL = "Reject"
 # Blocks of a pending message besides the inputs: description, details, buttons.

@@ -9,6 +9,8 @@ from typing import Any
 
 from slack_bolt.async_app import AsyncAck, AsyncApp
 
+from foundation.slack_limits import EXTERNAL_SELECT_OPTIONS
+
 from ...blocks.modal import ModalMetadata, run_modal, task_option
 from ...ids import ActionId
 from ...services import Services
@@ -17,7 +19,7 @@ from . import approvals, cancel
 
 __all__ = ["register"]
 
-MAX_OPTIONS = 100  # Slack's limit for an external select's answer
+MAX_OPTIONS = EXTERNAL_SELECT_OPTIONS
 
 
 def register(app: AsyncApp, services: Services) -> None:
