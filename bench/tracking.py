@@ -322,7 +322,7 @@ async def bot(airplane_url: str, slack_url: str, scenario: Scenario) -> dict[str
         await tracker.stop()
         records = await _calls(http, slack_url)
     if dump := os.environ.get("BENCH_DUMP_CALLS"):  # every call Slack saw, to read by hand
-        Path(dump).write_text(json.dumps(records))
+        await asyncio.to_thread(Path(dump).write_text, json.dumps(records))
     await scheduler.aclose()
     await session.close()
     return _figures(runs, scenario, Seen.of(records), sink, tracker, scheduler, hits, elapsed)
