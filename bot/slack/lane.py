@@ -30,12 +30,13 @@ __all__ = ["Job", "Lane", "budget_of"]
 Call = Callable[[], Awaitable[Any]]
 # Tokens of burst kept back from Slack's own bucket (see the module's docstring).
 BURST_MARGIN = 1.0
-# Calls less urgent than an ending line (status edits, thread lines, cosmetic calls) may not
+# Calls less urgent than a run's end (status edits, thread lines, cosmetic calls) may not
 # spend the last half of a method's burst: it is kept for what people wait for, so a run that
 # ends after a wave of status edits still finds tokens for its final edit at once. Under a
 # backlog they take only what would overflow a full bucket: the budget goes to final states,
-# and their edits, still queued, fold into the final ones.
-RESERVED_FOR = Priority.ENDING
+# and their edits, still queued, fold into the final ones. An end's second sign (SHOWN) is a
+# final state too: it goes after the first signs, but is not held off the burst.
+RESERVED_FOR = Priority.SHOWN
 RESERVE_SHARE = 0.5
 # A lane blocked only by channel paces looks again this often: a call for another channel
 # may arrive meanwhile and could go at once.

@@ -413,6 +413,23 @@ def test_status_edits_leave_half_the_burst_for_final_edits() -> None:
     assert wait == 0.0
 
 
+def test_an_ends_second_sign_is_not_held_off_the_burst() -> None:
+    """A final edit stepped back to SHOWN (its run's line is out) still spends the reserve
+    status edits keep off: it is a final state, only behind other runs' first signs."""
+    lane = Lane("chat.update", tier_of("chat.update"), 1.0, 0.0)
+
+    def job(order: int, priority: Priority) -> Job:
+        return Job.of("chat.update", "C1", Queueing(priority), order, 0.0, _never, None)
+
+    for order in range(10):
+        lane.add(job(order, Priority.STATUS if order < 2 else Priority.SHOWN))
+    sent = []
+    while (ready := lane.ready(0.0)[0]) is not None:
+        sent.append(ready.priority)
+    # All 8 SHOWN edits go out of a burst of 9; status edits find the kept-back half spent.
+    assert sent == [Priority.SHOWN] * 8
+
+
 async def _never() -> None:
     raise AssertionError("a pure test makes no call")
 
