@@ -99,7 +99,7 @@ async def until_thread(
 
 async def abandon(tracker: Tracker) -> None:
     """Stop a tracker the way a kill does: cancel everything in flight, flush nothing."""
-    tasks = [t for t in [tracker._loop, *tracker._workers] if t is not None]
+    tasks = [t for t in [tracker._loop, *tracker.shared.workers] if t is not None]
     for task in tasks:
         task.cancel()
     await asyncio.gather(*tasks, return_exceptions=True)

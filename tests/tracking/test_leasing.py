@@ -37,10 +37,10 @@ async def replica(path: Path, airplane: FakeAirplane, slack: FakeSlack) -> tuple
 async def cycle(*trackers: Tracker) -> None:
     """One cycle of each replica, and their work finished."""
     for tracker in trackers:
-        tracker._next_lease_round = 0.0  # a lease round every cycle: the test's time is short
+        tracker.leases.next_round = 0.0  # a lease round every cycle: the test's time is short
         await tracker.cycle()
-        while tracker._workers:
-            await asyncio.gather(*list(tracker._workers))
+        while tracker.shared.workers:
+            await asyncio.gather(*list(tracker.shared.workers))
             await asyncio.sleep(0)
 
 
@@ -80,13 +80,13 @@ async def test_one_replica_writes_and_the_other_takes_over(tmp_path: Path) -> No
     # item and tries to write what it sees. The fence (a lease check before each Slack
     # write) stops it.
     before = len(slack.posts) + len(slack.edits)
-    [paused] = a._items.values()
+    [paused] = a.shared.items.values()
     assert paused.held
     paused.fingerprint, paused.fresh = "", True
-    a._next_lease_round = float("inf")
+    a.leases.next_round = float("inf")
     await a.cycle()
-    while a._workers:
-        await asyncio.gather(*list(a._workers))
+    while a.shared.workers:
+        await asyncio.gather(*list(a.shared.workers))
         await asyncio.sleep(0)
     assert len(slack.posts) + len(slack.edits) == before
     assert not paused.held

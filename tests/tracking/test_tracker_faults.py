@@ -193,8 +193,8 @@ def build(
 
 async def settle(tracker: Tracker) -> None:
     """Let every worker the last cycle started finish."""
-    while tracker._workers:
-        await asyncio.gather(*list(tracker._workers))
+    while tracker.shared.workers:
+        await asyncio.gather(*list(tracker.shared.workers))
         await asyncio.sleep(0)  # let their done-callbacks run
 
 
@@ -537,7 +537,7 @@ async def test_a_job_whose_failure_escapes_is_logged_once(
         for _ in range(3):
             await tracker.cycle()
             # The jobs' errors are the tracker's to log: the test only waits for them.
-            await asyncio.gather(*list(tracker._workers), return_exceptions=True)
+            await asyncio.gather(*list(tracker.shared.workers), return_exceptions=True)
             await asyncio.sleep(0)
             clock.now += 10.0
     escaped = warnings_about(caplog, "tracker job failed")
