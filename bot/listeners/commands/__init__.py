@@ -27,7 +27,7 @@ from ...parsing import (
 )
 from ...services import Services
 from ..tracked import tracked
-from . import handlers, tracking
+from . import handlers, reading, tracking
 
 __all__ = ["register"]
 
@@ -87,13 +87,13 @@ async def _handle(context: handlers.CommandContext, command: Command) -> None:
         case RunbookCommand():
             await handlers.run_runbook(context, command)
         case StatusCommand():
-            await handlers.status(context, command)
+            await reading.status(context, command)
         case LogsCommand():
-            await handlers.logs(context, command)
+            await reading.logs(context, command)
         case CancelCommand():
             await handlers.cancel(context, command)
         case RunsCommand():
-            await handlers.runs(context, command)
+            await reading.runs(context, command)
         case WatchCommand():
             await tracking.watch(context, command)
         case SubscribeCommand():
