@@ -13,7 +13,7 @@ from .limits import Clock, RateLimitRule
 from .response_urls import ResponseUrls
 from .server import DEFAULT_SCOPES, EmulatorServer
 from .shortcuts import ShortcutsAndEvents
-from .socket_mode import Ack, Envelope, SocketModeServer
+from .socket_mode import SocketModeServer
 from .state import (
     APP_TOKEN,
     BOT_TOKEN,
@@ -284,17 +284,7 @@ class SlackEmulator(ShortcutsAndEvents):
 
         return await self.wait_for(top, timeout=timeout)
 
-    # -- Socket Mode ------------------------------------------------------------------------------
-
-    @property
-    def envelopes(self) -> list[Envelope]:
-        """Envelopes sent over Socket Mode, in order."""
-        return self.socket_mode.envelopes
-
-    @property
-    def acks(self) -> dict[str, Ack]:
-        """Acks received over Socket Mode, by envelope_id."""
-        return self.socket_mode.acks
+    # -- Socket Mode (envelopes, acks, disconnects: `socket_mode`) --------------------------------
 
     def socket_connections(self) -> int:
         """How many Socket Mode connections are open now."""
@@ -303,16 +293,6 @@ class SlackEmulator(ShortcutsAndEvents):
     async def wait_for_socket(self, count: int = 1, *, timeout: float = 5.0) -> None:  # noqa: ASYNC109
         """Wait until the app has `count` Socket Mode connections open."""
         await self.wait_for(lambda: self.socket_connections() >= count, timeout=timeout)
-
-    async def wait_for_ack(self, envelope_id: str, *, timeout: float = 3.0) -> Ack:  # noqa: ASYNC109
-        """The app's ack of one envelope (TimeoutError when it never comes)."""
-        return await self.socket_mode.wait_for_ack(envelope_id, timeout=timeout)
-
-    async def disconnect_sockets(
-        self, reason: str = "refresh_requested", *, close: bool = False
-    ) -> None:
-        """Send Slack's `disconnect` message (the app should reconnect); `close` also drops them."""
-        await self.socket_mode.disconnect(reason, close=close)
 
     async def wait_for(
         self,

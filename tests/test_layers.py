@@ -1,4 +1,4 @@
-"""The arrows between packages point one way.
+"""The arrows between packages point one way, and no module or class outgrows a reader.
 
 Read from the source with `ast` (nothing is imported): which top-level package imports which, and
 which folder of `bot/` imports which. A cycle at either level fails, and so does an arrow from a
@@ -177,3 +177,31 @@ def test_arrows_point_down(package: str) -> None:
 
 def test_no_cycle_between_modules() -> None:
     assert _cycles(EDGES) == []
+
+
+# -- sizes: a module a reader can hold, a class with one job ---------------------------------
+
+MAX_MODULE_LINES = 500
+MAX_CLASS_METHODS = 30
+
+
+def test_no_product_module_is_over_500_lines() -> None:
+    long = {
+        name: lines
+        for name, path in SOURCES.items()
+        if (lines := len(path.read_text(encoding="utf-8").splitlines())) > MAX_MODULE_LINES
+    }
+    assert long == {}
+
+
+def test_no_class_has_over_30_methods() -> None:
+    big = {}
+    for name, path in SOURCES.items():
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.ClassDef):
+                methods = [
+                    n for n in node.body if isinstance(n, ast.FunctionDef | ast.AsyncFunctionDef)
+                ]
+                if len(methods) > MAX_CLASS_METHODS:
+                    big[f"{name}.{node.name}"] = len(methods)
+    assert big == {}

@@ -86,8 +86,8 @@ async def test_bolt_socket_mode_handler_gets_commands_and_acks(
     """Bolt connects with apps.connections.open, receives the command, acks it, and responds."""
     reply = await slack.slash_command("/airplane", "status 1", user=BOB, channel=OPS)
     assert reply.status == 200
-    assert reply.envelope_id in slack.acks
-    [envelope] = slack.envelopes
+    assert reply.envelope_id in slack.socket_mode.acks
+    [envelope] = slack.socket_mode.envelopes
     assert (envelope.type, envelope.accepts_response_payload) == ("slash_commands", True)
     [shown] = await slack.wait_for(lambda: slack.ephemerals(BOB))
     assert shown.text == "ok status 1"
@@ -115,7 +115,7 @@ async def test_events_and_retries_over_the_socket(
         {"type": "app_home_opened", "user": ALICE, "tab": "home", "channel": "D0HOME"}
     )
     await slack.wait_for(lambda: slack.home_view(ALICE))
-    assert slack.envelopes[-1].accepts_response_payload is False
+    assert slack.socket_mode.envelopes[-1].accepts_response_payload is False
     first = await slack.slash_command("/airplane", "run")
     await slack.slash_command("/airplane", payload=first.payload, retry_num=1)
     assert "x-slack-retry-num" not in retry_headers[0]
@@ -127,13 +127,13 @@ async def test_refresh_requested_disconnect_makes_bolt_reconnect(
 ) -> None:
     """After Slack's disconnect message the app opens a new connection and keeps working on it."""
     await slack.wait_for_socket()
-    await slack.disconnect_sockets("refresh_requested")
+    await slack.socket_mode.disconnect("refresh_requested")
     await slack.wait_for(
         lambda: slack.socket_mode.connection_count >= 2 and slack.socket_connections() == 1
     )
     reply = await slack.slash_command("/airplane", "after refresh", user=BOB, channel=OPS)
     assert reply.ok
-    assert slack.envelopes[-1].connection == 2
+    assert slack.socket_mode.envelopes[-1].connection == 2
     assert len(slack.calls("apps.connections.open")) == 2
 
 
@@ -159,11 +159,11 @@ async def test_raw_protocol_hello_ack_payload_and_missing_ack(slack: SlackEmulat
         await socket.send_json({"envelope_id": envelope["envelope_id"], "payload": {"seen": True}})
         reply = await pending
         assert reply.ok
-        assert slack.acks[envelope["envelope_id"]].payload == {"seen": True}
+        assert slack.socket_mode.acks[envelope["envelope_id"]].payload == {"seen": True}
         unanswered = await slack.slash_command("/airplane", "x", timeout=0.2)
         assert unanswered.status == 504
         assert (await socket.receive_json())["type"] == "slash_commands"
-        await slack.disconnect_sockets()
+        await slack.socket_mode.disconnect()
         assert (await socket.receive_json()) == {
             "type": "disconnect",
             "reason": "refresh_requested",
