@@ -38,6 +38,11 @@ BURST_MARGIN = 1.0
 # final state too: it goes after the first signs, but is not held off the burst.
 RESERVED_FOR = Priority.SHOWN
 RESERVE_SHARE = 0.5
+# A subscription's copy keeps off the same half of the burst, whatever its priority below a
+# prompt: the copies' ends need the budget too, and take it, but never the last tokens a
+# person's own run may need the next second (when copies and people together need all of
+# chat.update's budget, people's final edits would otherwise queue behind a bucket kept empty).
+COPIES_HELD_BELOW = Priority.PROMPT
 # A lane blocked only by channel paces looks again this often: a call for another channel
 # may arrive meanwhile and could go at once.
 CHANNEL_NAP = 0.1
@@ -160,6 +165,7 @@ class Lane:
         best: Job | None = None
         channel_wait = math.inf
         reserve_wait = self._reserve_wait(self.backlog_seconds() > backlog_after)
+        copy_wait = self._reserve_wait(False)
         for job in self.queue:
             if job.fold_key is not None and job.fold_key in self.in_flight:
                 channel_wait = min(channel_wait, CHANNEL_NAP)  # its older edit is on its way
@@ -168,6 +174,13 @@ class Lane:
                 continue
             if job.priority > RESERVED_FOR and reserve_wait > 0:
                 channel_wait = min(channel_wait, reserve_wait)
+                continue
+            if (
+                job.origin is Origin.SUBSCRIPTION
+                and job.priority > COPIES_HELD_BELOW
+                and copy_wait > 0
+            ):
+                channel_wait = min(channel_wait, copy_wait)
                 continue
             paced = self._channel_bucket(job, now)
             if paced is not None and (pace_wait := paced.wait_for_token(now)) > 0:

@@ -430,6 +430,28 @@ def test_an_ends_second_sign_is_not_held_off_the_burst() -> None:
     assert sent == [Priority.SHOWN] * 8
 
 
+def test_subscription_copies_leave_half_the_burst_to_peoples_runs() -> None:
+    """Copies' final edits take what people's runs leave, but never the last half of the
+    burst: a person's run that ends next still finds a token at once."""
+    lane = Lane("chat.update", tier_of("chat.update"), 1.0, 0.0)
+
+    def job(order: int, origin: Origin) -> Job:
+        queueing = Queueing(Priority.FINAL, origin=origin)
+        return Job.of("chat.update", "C1", queueing, order, 0.0, _never, None)
+
+    for order in range(8):
+        lane.add(job(order, Origin.SUBSCRIPTION))
+    sent = 0
+    while lane.ready(0.0)[0] is not None:
+        sent += 1
+    assert sent == 9 - 4
+    lane.add(job(8, Origin.PERSON))
+    person, wait = lane.ready(0.0)
+    assert person is not None
+    assert person.origin is Origin.PERSON
+    assert wait == 0.0
+
+
 async def _never() -> None:
     raise AssertionError("a pure test makes no call")
 
