@@ -56,6 +56,8 @@ def playground_process(workdir: Path, *, log_level: str = "WARNING") -> Iterator
         "PATH": os.environ.get("PATH", ""),
         "PYTHONPATH": str(REPO),
         "PORT": str(port),
+        # Its own operators' port: the default (3001) is taken by any other playground running.
+        "METRICS_PORT": str(free_port()),
         "LOG_LEVEL": log_level,
     }
     with log.open("wb") as output:
