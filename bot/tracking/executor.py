@@ -58,6 +58,8 @@ class Executor:
     # Intermediate edits on their way, not waited for, by the item they show (kept so they
     # are not collected, and so an item's last plan can wait for them: see `apply`).
     _behind: dict[str, set[asyncio.Future[None]]] = field(default_factory=dict)
+    # Parents on their way, by writer: what a prompt found before its thread existed waits on.
+    _parents: dict[str, asyncio.Future[str]] = field(default_factory=dict)
     # What each message (channel, ts) was last edited to: the same text again costs a
     # chat.update token for nothing (the end shown early, then by the plan).
     _shown: LRUCache[tuple[str, str], Message] = field(
@@ -202,6 +204,23 @@ class Executor:
                 self._end_shown(tracked, "chat.update", Priority.FINAL)
         posts[op.key] = ts
         await self.store.record_ts(tracked, op.key, ts)
+        waiting = self._parents.pop(writer_of(tracked), None) if op.key == PARENT_KEY else None
+        if waiting is not None and not waiting.done():
+            waiting.set_result(ts)
+
+    async def parent_posted(self, tracked: Tracked, within: float) -> str | None:
+        """The parent's ts once it is posted (it may be queued behind other runs' posts), or
+        None if it is not posted within `within` seconds."""
+        ts = (await self.store.posts(tracked)).get(PARENT_KEY)
+        if ts:
+            return ts
+        waiting = self._parents.get(writer_of(tracked))
+        if waiting is None:
+            waiting = self._parents[writer_of(tracked)] = asyncio.get_running_loop().create_future()
+        try:
+            return await asyncio.wait_for(asyncio.shield(waiting), within)
+        except TimeoutError:
+            return None
 
     async def edit(self, tracked: Tracked, op: Edit) -> None:
         """One edit outside any plan (the parent showing a run's end while its worker is busy

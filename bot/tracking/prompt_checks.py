@@ -19,6 +19,13 @@ from .plan import PARENT_KEY
 from .shared import Item, Shared, log
 from .work import Worker
 
+# How long a prompt found before its run's parent was posted waits for that parent (raised to
+# the prompt's priority, it is normally there within seconds) before it is looked for again.
+PARENT_WAIT = 30.0
+# A pending prompt older than this when its thread is ready is asked for again, so a prompt
+# answered meanwhile is not posted as if still open.
+STILL_PENDING_FOR = 5.0
+
 
 class PromptChecks:
     """Finds prompts and hands the pending ones to `shared.prompt_sink`."""
@@ -72,11 +79,20 @@ class PromptChecks:
             thread = (await s.store.posts(item.tracked)).get(PARENT_KEY)
             if pending and not thread:
                 # A prompt is asked in its run's thread: the parent, still queued behind other
-                # runs' posts, goes at the prompt's priority. Look again once it is there.
+                # runs' posts, goes at the prompt's priority, and the prompt follows it at once
+                # (asking Airplane again meanwhile would spend its budget to learn nothing).
                 if s.scheduler is not None:
                     s.scheduler.expedite(writer_of(item.tracked), Priority.PROMPT)
-                item.prompt_due = lane or Lane.PROMPTS
-                return
+                asked = s.clock()
+                thread = await s.executor.parent_posted(item.tracked, PARENT_WAIT)
+                if not thread:
+                    item.prompt_due = lane or Lane.PROMPTS  # look again later
+                    return
+                if s.clock() - asked > STILL_PENDING_FOR:  # answered meanwhile? ask again
+                    await s.budget.acquire(Lane.PROMPTS)
+                    prompts = await s.source.list_prompts(item.tracked.id)
+                    self._saw(item, prompts)
+                    pending = [p for p in prompts if p.state is PromptState.PENDING]
             if pending and thread:
                 await sink.on_prompts(item.tracked, thread, pending)
         except Exception as error:

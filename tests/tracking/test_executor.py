@@ -128,3 +128,26 @@ async def test_the_second_sign_of_an_end_steps_behind_other_runs_first_signs() -
     edits = [text for method, text in slack.calls if method == "chat.update" and text != "other"]
     assert edits == ["runB: Failed", "runA: Succeeded"]
     await scheduler.aclose()
+
+
+async def test_a_prompt_waits_for_its_queued_parent_instead_of_asking_again() -> None:
+    """`parent_posted` answers once the queued parent is posted, or None when it is not in
+    time (the prompt check then looks again later)."""
+    scheduler = SlackScheduler()
+    slack = ScheduledSlack(scheduler)
+    executor = Executor(MemoryTrackingStore(), slack)
+    run = Tracked(Kind.RUN, "run1", "C1", "hello")
+    others = [
+        asyncio.ensure_future(slack.post(f"C{n + 2}", None, Message("other"), "k"))
+        for n in range(40)
+    ]
+    plan = Plan((Post(PARENT_KEY, Message("Queued"), in_thread=False),), Progress())
+    posting = asyncio.ensure_future(executor.apply(run, plan))
+    assert await executor.parent_posted(run, 0.01) is None
+    ts = await executor.parent_posted(run, 30.0)
+    await posting
+    assert ts is not None
+    assert ts == (await executor.store.posts(run))[PARENT_KEY]
+    assert await executor.parent_posted(run, 0.0) == ts
+    await asyncio.gather(*others)
+    await scheduler.aclose()
