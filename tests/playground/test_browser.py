@@ -271,3 +271,28 @@ def test_a_long_value_wraps_in_the_thread_panel(page: Any) -> None:
     panel = page.get_by_role("complementary")
     assert panel.evaluate("e => e.scrollWidth <= e.clientWidth")
     assert thread.evaluate("e => e.scrollWidth <= e.clientWidth")
+
+
+def test_a_prompt_arriving_in_the_dm_marks_it_unread(page: Any) -> None:
+    """bob reads his DM and goes to #ops; alice's deploy asks ops (bob) by DM: bob's sidebar
+    shows the DM unread (bold, a count) until he opens it."""
+    be(page, "bob")
+    dm = page.locator("#dms button", has_text="Airplane")
+    dm.click()
+    go(page, "# ops")
+    assert dm.get_attribute("class") in (None, "")
+    be(page, "alice")
+    go(page, "# ops")
+    type_command(page, "/airplane run deploy service=api version=v9.9.9")
+    parent = page.locator("#timeline > li", has_text="v9.9.9").last
+    parent.get_by_text("Waiting for approval").wait_for(timeout=RUN_MS)
+    be(page, "bob")
+    unread = page.locator("#dms button.unread", has_text="Airplane")
+    unread.wait_for(timeout=RUN_MS)
+    assert unread.evaluate("e => Number(getComputedStyle(e).fontWeight)") >= 700
+    assert int(unread.locator(".unread-count").inner_text()) >= 1
+    assert "unread" in (unread.get_attribute("aria-description") or "")
+    shoot(page, "dm-unread")
+    unread.click()
+    page.locator("#timeline > li", has_text="v9.9.9").last.wait_for(timeout=RUN_MS)
+    page.wait_for_function("() => !document.querySelector('#dms button.unread')")
