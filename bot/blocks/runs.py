@@ -190,9 +190,14 @@ APPROVED_VALUES_LIMIT = 600
 
 def approved_text(run: RunSummary) -> str:
     """ "Approved by @bob", with what they chose when the prompt asked for values."""
-    text = "Approved by " + ", ".join(run.approved_by)
+    return approval_text(run.approved_by, run.approved_values)
+
+
+def approval_text(approvers: Sequence[str], values: Mapping[str, Any]) -> str:
+    """ "Approved by @bob (reason = `ok`)": `approvers` as mrkdwn, the values escaped here."""
+    text = "Approved by " + ", ".join(approvers)
     chosen: list[str] = []
-    for key, value in sorted(run.approved_values.items()):
+    for key, value in sorted(values.items()):
         part = f"{escape(key)} = {value_text(key, value)}"
         if chosen and sum(len(c) + 2 for c in chosen) + len(part) > APPROVED_VALUES_LIMIT:
             chosen.append("…")  # whole values only: a cut would split a code span

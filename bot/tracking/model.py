@@ -54,6 +54,8 @@ class Step:
     run_id: str
     label: str
     status: str
+    # A session's prompt step: its prompt, whose fact says who decided it.
+    prompt_id: str = ""
 
 
 @dataclass(frozen=True)

@@ -109,8 +109,10 @@ def session_steps(session: Session) -> tuple[Step, ...]:
     for index, step in enumerate(raw):
         if not isinstance(step, dict) or step.get("status") in (None, "Pending"):
             continue
-        ident = str(step.get("runID") or step.get("promptID") or f"step{index}")
-        steps.append(Step(ident, str(step.get("name") or f"step {index + 1}"), str(step["status"])))
+        prompt_id = "" if step.get("runID") else str(step.get("promptID") or "")
+        ident = str(step.get("runID") or prompt_id or f"step{index}")
+        name = str(step.get("name") or f"step {index + 1}")
+        steps.append(Step(ident, name, str(step["status"]), prompt_id=prompt_id))
     return tuple(steps)
 
 

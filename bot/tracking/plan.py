@@ -18,7 +18,7 @@ from enum import StrEnum
 from ..kinds import Kind
 from ..slack.queueing import Priority
 from .budget import Lane
-from .model import Loaded, Observation, Progress, Tracked
+from .model import Loaded, Observation, Progress, PromptFact, Step, Tracked
 from .render import (
     FileBody,
     Message,
@@ -29,6 +29,7 @@ from .render import (
     parent_message,
     shown_status,
     step_message,
+    step_prompt,
 )
 
 PARENT_KEY = "parent"
@@ -139,7 +140,12 @@ def plan(
         before = shown_steps.get(step.run_id)
         if before == step.status:
             continue
-        body = step_message(step, tracked.kind)
+        prompt = step_prompt(step, seen.prompts)
+        if _undecided(step, prompt) and not seen.final_prompts:
+            # A decided prompt step says who decided it: read its prompt first.
+            needs.add(Need.PROMPTS)
+            continue
+        body = step_message(step, tracked.kind, prompt=prompt, names=seen.names)
         ops.append(
             Post(step_key(step.run_id), body)
             if before is None
@@ -211,6 +217,13 @@ def _needs(tracked: Tracked, seen: Observation) -> set[Need]:
         if not seen.final_prompts:
             needs.add(Need.PROMPTS)
     return needs
+
+
+def _undecided(step: Step, prompt: PromptFact | None) -> bool:
+    """Whether a session's prompt step has ended but its fact does not say who decided it."""
+    if not step.prompt_id or step.status in ("Waiting", "Pending"):
+        return False
+    return prompt is None or prompt.state == "pending" or not prompt.decided_by
 
 
 def _rejected(seen: Observation) -> bool:

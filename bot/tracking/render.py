@@ -11,7 +11,14 @@ from slack_sdk.models.blocks import MarkdownTextObject, SectionBlock
 
 from foundation.slack_limits import SECTION_TEXT
 
-from ..blocks.runs import RunSummary, run_message, status_emoji, status_line, status_phrase
+from ..blocks.runs import (
+    RunSummary,
+    approval_text,
+    run_message,
+    status_emoji,
+    status_line,
+    status_phrase,
+)
 from ..kinds import Kind
 from ..people import person, slack_user
 from ..slack.mrkdwn import code_block, code_span, escape, unescape
@@ -212,13 +219,40 @@ def _ended_by(seen: Observation) -> str:
     return rejected.decided_by if rejected else ""
 
 
-def step_message(step: Step, kind: Kind) -> Message:
-    """A thread line for a child run (of a run) or a step (of a session), edited in place."""
+def step_message(
+    step: Step,
+    kind: Kind,
+    *,
+    prompt: PromptFact | None = None,
+    names: Mapping[str, str] | None = None,
+) -> Message:
+    """A thread line for a child run (of a run) or a step (of a session), edited in place.
+    A decided prompt step says who decided it (`prompt`, its fact; `names`, how people read)
+    and what they chose, as the parent does, rather than a bare status."""
     noun = "Child run" if kind is Kind.RUN else "Step"
-    emoji = status_emoji(step.status)
     ident = f" `{escape(step.run_id)}`" if step.run_id.startswith("run") else ""
-    label, status = escape(step.label), escape(step.status)
-    return Message(text=f"{emoji} {noun} *{label}*{ident}: {status}")
+    label = escape(step.label)
+    decided = prompt is not None and prompt.decided_by and prompt.state != "pending"
+    if prompt is not None and decided:
+        who = person(prompt.decided_by, names or {})
+        if prompt.state == "submitted":
+            values = {k: v for k, v in prompt.values.items() if v is not None}
+            how = approval_text((who,), values)
+            emoji = status_emoji("Succeeded")
+        else:
+            verdict = f" ({escape(prompt.verdict)})" if prompt.verdict else ""
+            how = f"Rejected by {who}{verdict}"
+            emoji = status_emoji("Rejected")
+        return Message(text=f"{emoji} {noun} *{label}*: {how}")
+    emoji = status_emoji(step.status)
+    return Message(text=f"{emoji} {noun} *{label}*{ident}: {escape(step.status)}")
+
+
+def step_prompt(step: Step, prompts: Sequence[PromptFact]) -> PromptFact | None:
+    """The fact of a session's prompt step, when the observation has it."""
+    if not step.prompt_id:
+        return None
+    return next((p for p in prompts if p.id == step.prompt_id), None)
 
 
 def _table(rows: list[dict[str, Any]]) -> str:

@@ -141,7 +141,9 @@ class Worker:
                 if tracked.kind is Kind.RUN:
                     fetched = await s.source.list_prompts(tracked.id)
                 else:  # a session's prompts are known by ID from its steps
-                    fetched = [await s.source.get_prompt(f.id) for f in item.prompts]
+                    known = [f.id for f in item.prompts]
+                    ids = dict.fromkeys([*known, *(st.prompt_id for st in seen.steps)])
+                    fetched = [await s.source.get_prompt(i) for i in ids if i]
                 item.prompts = tuple(prompt_fact(p) for p in fetched)
             except APIError as error:
                 if not _is_final(error):

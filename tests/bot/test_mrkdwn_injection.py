@@ -26,7 +26,7 @@ from bot.home import PendingApproval, home_view
 from bot.kinds import Kind
 from bot.people import actor_mention, person
 from bot.slack.mrkdwn import code_block, escape
-from bot.tracking.model import Loaded, Observation, Step, Tracked
+from bot.tracking.model import Loaded, Observation, PromptFact, Step, Tracked
 from bot.tracking.render import (
     FileBody,
     Message,
@@ -137,6 +137,11 @@ def test_outputs_and_log_tails_stay_in_their_code_block() -> None:
 
 def test_steps_lists_and_the_channel_gone_note_are_inert() -> None:
     assert_inert(step_message(Step("run_child", HOSTILE, HOSTILE), Kind.RUN))
+    decided = PromptFact("p", "cancelled", decided_by=HOSTILE, verdict=HOSTILE)
+    step = Step("p", HOSTILE, "Cancelled", prompt_id="p")
+    assert_inert(step_message(step, Kind.SESSION, prompt=decided))
+    approved = replace(decided, state="submitted", values={HOSTILE: HOSTILE})
+    assert_inert(step_message(step, Kind.SESSION, prompt=approved))
     assert_inert(channel_gone_message(TRACKED, HOSTILE))
     summary = RunSummary(
         run_id=HOSTILE, slug=HOSTILE, status="Failed", name=HOSTILE, error=HOSTILE, env=HOSTILE

@@ -5,13 +5,18 @@ Set PLAYGROUND_SCREENSHOTS=docs/screenshots to write the README's screenshots wh
 
 from __future__ import annotations
 
+import glob
 import os
 import re
+import shutil
+import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
+
+from bot.blocks.runs import STATUS_EMOJI
 
 from .process import RunningPlayground
 
@@ -271,3 +276,104 @@ def test_a_long_value_wraps_in_the_thread_panel(page: Any) -> None:
     panel = page.get_by_role("complementary")
     assert panel.evaluate("e => e.scrollWidth <= e.clientWidth")
     assert thread.evaluate("e => e.scrollWidth <= e.clientWidth")
+
+
+def test_a_prompt_arriving_in_the_dm_marks_it_unread(page: Any) -> None:
+    """bob reads his DM and goes to #ops; alice's deploy asks ops (bob) by DM: bob's sidebar
+    shows the DM unread (bold, a count) until he opens it."""
+    be(page, "bob")
+    dm = page.locator("#dms button", has_text="Airplane")
+    dm.click()
+    go(page, "# ops")
+    assert dm.get_attribute("class") in (None, "")
+    be(page, "alice")
+    go(page, "# ops")
+    type_command(page, "/airplane run deploy service=api version=v9.9.9")
+    parent = page.locator("#timeline > li", has_text="v9.9.9").last
+    parent.get_by_text("Waiting for approval").wait_for(timeout=RUN_MS)
+    be(page, "bob")
+    unread = page.locator("#dms button.unread", has_text="Airplane")
+    unread.wait_for(timeout=RUN_MS)
+    assert unread.evaluate("e => Number(getComputedStyle(e).fontWeight)") >= 700
+    assert int(unread.locator(".unread-count").inner_text()) >= 1
+    assert "unread" in (unread.get_attribute("aria-description") or "")
+    shoot(page, "dm-unread")
+    unread.click()
+    page.locator("#timeline > li", has_text="v9.9.9").last.wait_for(timeout=RUN_MS)
+    page.wait_for_function("() => !document.querySelector('#dms button.unread')")
+
+
+def _emoji_font_missing() -> str | None:
+    """Why no colour emoji font is installed (None when one is): fontconfig's word, or the
+    file scripts/bootstrap.sh installs."""
+    if shutil.which("fc-list"):
+        families = subprocess.run(
+            ["fc-list", ":", "family"], capture_output=True, text=True, check=False
+        ).stdout
+        if "emoji" in families.lower():
+            return None
+    elif glob.glob("/usr/share/fonts/**/*[Ee]moji*", recursive=True):
+        return None
+    return "no emoji font (scripts/bootstrap.sh installs fonts-noto-color-emoji with chromium)"
+
+
+# Draws a text in the page's emoji span's font on a canvas: its width, its pixels, and how
+# many of them are coloured. A code point no font has is drawn as the same box (tofu) whatever
+# it is, so an emoji drawn exactly like one is missing.
+GLYPHS = """
+([texts, family]) => {
+  const canvas = document.createElement("canvas");
+  canvas.width = 64;
+  canvas.height = 64;
+  const ctx = canvas.getContext("2d", { willReadFrequently: true });
+  return texts.map((text) => {
+    ctx.clearRect(0, 0, 64, 64);
+    ctx.font = `40px ${family}`;
+    ctx.fillStyle = "#000";
+    ctx.textBaseline = "top";
+    ctx.fillText(text, 4, 4);
+    const data = ctx.getImageData(0, 0, 64, 64).data;
+    let inked = 0;
+    let coloured = 0;
+    for (let i = 0; i < data.length; i += 4) {
+      if (data[i + 3] === 0) continue;
+      inked += 1;
+      const [r, g, b] = [data[i], data[i + 1], data[i + 2]];
+      if (Math.max(r, g, b) - Math.min(r, g, b) > 60) coloured += 1;
+    }
+    const width = ctx.measureText(text).width;
+    return { text, width, pixels: Array.from(data).join(","), inked, coloured };
+  });
+}
+"""
+
+
+def test_status_emoji_render_as_emoji_not_empty_boxes(page: Any) -> None:
+    """Every status emoji the bot sends shows as a glyph of its own, in colour where the emoji
+    has colour, not as the box a missing character gets (no emoji font: a skip, under CI a
+    failure)."""
+    missing = _emoji_font_missing()
+    if missing is not None:
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"status emoji would show as empty boxes under CI: {missing}")
+        pytest.skip(missing)
+    go(page, "# general")
+    codes = sorted(set(STATUS_EMOJI.values()))
+    type_command(page, "emoji check " + " ".join(codes))
+    message = page.locator("#timeline > li", has_text="emoji check").last
+    spans = message.locator("span[role=img]")
+    spans.first.wait_for(timeout=RUN_MS)
+    assert spans.count() == len(codes), message.inner_text()
+    texts = spans.evaluate_all("spans => spans.map((s) => s.textContent)")
+    family = spans.first.evaluate("s => getComputedStyle(s).fontFamily")
+    # Two code points no font has (unassigned): the same box, or this way of telling is void.
+    tofu, other_tofu, *glyphs = page.evaluate(GLYPHS, [["\u0378", "\u0379", *texts], family])
+    assert tofu["pixels"] == other_tofu["pixels"]
+    assert tofu["inked"] > 0
+    for glyph in glyphs:
+        assert glyph["width"] > 0, glyph["text"]
+        assert glyph["pixels"] != tofu["pixels"], f"{glyph['text']} is drawn as an empty box"
+    coloured = {g["text"]: g["coloured"] for g in glyphs}
+    # Those with colour in every emoji font that has colour (green, red).
+    for colourful in ("\u2705", "\u274c", "\u26d4"):
+        assert coloured[colourful] > 20, f"{colourful} is drawn without colour: {coloured}"

@@ -2,8 +2,11 @@
 `scripts/screens.py`, which writes it to docs/screens.md.
 
 ALICE mistypes a command, greets someone, asks to deploy (CAROL, a reviewer, rejects it), runs a
-task that fails, lists her runs and what she may run, and starts a runbook without every value
-(the form asks for the rest). Every message is read from the
+task that fails, deploys again (her own click on the prompt is refused in its thread; Home shows
+CAROL the approval waiting and ALICE the rejection; CAROL approves with a note), runs the release
+runbook to its end, has #ops subscribe to hello and runs it in #general (#ops gets a copy), lists
+her runs and what she may run, and starts a runbook without every value (the form asks for the
+rest). Every message is read from the
 Slack stand-in (slackbox) after a real bot, against a real airfield, wrote it.
 """
 
@@ -15,7 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from slackbox import ALICE, CAROL, GENERAL, Message, SlackEmulator
+from slackbox import ALICE, CAROL, GENERAL, OPS, Message, SlackEmulator, ViewRecord
 from slackbox.records import block_text
 from tests.bot.harness import running_bot
 from tests.support.airfield import EXAMPLES, AirfieldProcess
@@ -172,7 +175,12 @@ async def session(slack: SlackEmulator) -> list[Screen]:
     screens.append(
         Screen("`/airplane run always_fails`", "#general", (_read(failed), *_thread(slack, failed)))
     )
-    screens.append(Screen("`/airplane runs`", "alice", (await _say(slack, "runs"),)))
+    screens += await _approved_deploy(slack)
+    screens.append(await _runbook(slack))
+    screens.append(await _subscription_copy(slack))
+    screens.append(
+        Screen("`/airplane runs`: runbooks with their steps", "alice", (await _say(slack, "runs"),))
+    )
     screens.append(Screen("`/airplane tasks`", "alice", (await _say(slack, "tasks"),)))
     screens.append(Screen("`/airplane runs nope`", "alice", (await _say(slack, "runs nope"),)))
     await slack.slash_command(
@@ -187,6 +195,136 @@ async def session(slack: SlackEmulator) -> list[Screen]:
         )
     )
     return screens
+
+
+# What a reviewer types in a prompt's note: Markdown, a tag and a code span, kept as typed.
+NOTE = "Ship after **standup**. <script>alert(1)</script> `code`"
+DEPLOY_VALUES = {"Replicas": "3", "Canary": ["Yes"], "Window": "2026-12-01"}
+
+
+def _thread_as_seen_by(slack: SlackEmulator, parent: Message, user: str) -> list[str]:
+    """The thread as `user` reads it: its messages and, where they were said, what only
+    they see."""
+    shown: list[tuple[float, str]] = [
+        (float(m.ts), _read(m)) for m in slack.thread(GENERAL, parent.ts)
+    ]
+    shown += [
+        (float(e.ts), "(only visible to you) " + (block_text(e.blocks) or e.text))
+        for e in slack.ephemerals(user, GENERAL)
+        if e.thread_ts == parent.ts
+    ]
+    return [text for _, text in sorted(shown)]
+
+
+async def _home(slack: SlackEmulator, user: str, shows: str) -> str:
+    """`user` opens the app's Home tab; its text once it shows `shows`."""
+    await slack.send_event({"type": "app_home_opened", "user": user, "tab": "home"})
+
+    def shown() -> ViewRecord | None:
+        view = slack.home_view(user)
+        return view if view is not None and shows in block_text(view.blocks) else None
+
+    view = await slack.wait_for(shown, timeout=WAIT)
+    return block_text(_shown(view.blocks))
+
+
+async def _approved_deploy(slack: SlackEmulator) -> list[Screen]:
+    """A second deploy: alice clicks her own prompt (refused, in the thread); Home as carol
+    (the approval waiting) and alice (the first deploy rejected); carol approves with a note."""
+    known = {m.ts for m in slack.messages(GENERAL)}
+    await slack.slash_command(
+        "/airplane", "run deploy service=web version=v1.5.0", user=ALICE, channel=GENERAL
+    )
+    deploy = await slack.wait_for(
+        lambda: next(
+            (m for m in slack.messages(GENERAL) if m.ts not in known and "Waiting for" in _read(m)),
+            None,
+        ),
+        timeout=WAIT,
+    )
+    prompt = await slack.wait_for(
+        lambda: next((m for m in slack.thread(GENERAL, deploy.ts) if "Stop" in _read(m)), None),
+        timeout=WAIT,
+    )
+    slack.fill(prompt, DEPLOY_VALUES)
+    await slack.click("Ship it", user=ALICE, target=prompt)
+    await slack.wait_for_ephemeral(ALICE, contains="self-approval", timeout=WAIT)
+    refused = Screen(
+        "alice clicks Ship it on her own run: refused in the thread",
+        "alice",
+        (_read(slack.message(GENERAL, deploy.ts)), *_thread_as_seen_by(slack, deploy, ALICE)),
+    )
+    homes = [
+        Screen("App Home: an approval waiting", "carol", (await _home(slack, CAROL, "v1.5.0"),)),
+        Screen("App Home: a rejected run", "alice", (await _home(slack, ALICE, "Rejected"),)),
+    ]
+    slack.fill(prompt, {**DEPLOY_VALUES, "Note": NOTE})
+    await slack.click("Ship it", user=CAROL, target=prompt)
+    deploy = await slack.wait_for(lambda: _now_reads(slack, deploy.ts, "Approved by"), timeout=WAIT)
+    await slack.wait_for(lambda: _now_reads(slack, deploy.ts, "*Succeeded*"), timeout=WAIT)
+    await slack.wait_for(
+        lambda: any("Output of" in t for t in _thread(slack, deploy)), timeout=WAIT
+    )
+    approved = Screen(
+        "Carol approves, with a note: the parent credits her",
+        "#general",
+        (_read(slack.message(GENERAL, deploy.ts)), *_thread(slack, deploy)),
+    )
+    return [refused, *homes, approved]
+
+
+async def _runbook(slack: SlackEmulator) -> Screen:
+    """The release runbook to its end: carol approves its prompt step."""
+    release = await _start(slack, "runbook release version=v2.0.0", "Waiting for")
+    prompt = await slack.wait_for(
+        lambda: next((m for m in slack.thread(GENERAL, release.ts) if "Abort" in _read(m)), None),
+        timeout=WAIT,
+    )
+    await slack.click("Release", user=CAROL, target=prompt)
+    await slack.wait_for(lambda: _now_reads(slack, release.ts, "*Succeeded*"), timeout=WAIT)
+    await slack.wait_for(
+        lambda: (
+            sum(" Step *" in t for t in _thread(slack, release)) >= 3
+            and any("*restart*" in t and "Succeeded" in t for t in _thread(slack, release))
+            and any("Approved by" in t and "*approve*" in t for t in _thread(slack, release))
+            and any(t.startswith(":white_check_mark: *Succeeded*") for t in _thread(slack, release))
+        ),
+        timeout=WAIT,
+    )
+    return Screen(
+        "`/airplane runbook release version=v2.0.0`, approved by carol",
+        "#general",
+        (_read(slack.message(GENERAL, release.ts)), *_thread(slack, release)),
+    )
+
+
+async def _subscription_copy(slack: SlackEmulator) -> Screen:
+    """#ops subscribes to hello; alice's run of it in #general is copied to #ops."""
+    before = len(slack.ephemerals(ALICE))
+    await slack.slash_command("/airplane", "subscribe hello", user=ALICE, channel=OPS)
+    await slack.wait_for(lambda: len(slack.ephemerals(ALICE)) > before, timeout=WAIT)
+    await _start(slack, "run hello name=FromGeneral", "*Succeeded*")
+    copy = await slack.wait_for(
+        lambda: next(
+            (
+                m
+                for m in slack.messages(OPS)
+                if "FromGeneral" in _read(m) and "*Succeeded*" in _read(m)
+            ),
+            None,
+        ),
+        timeout=WAIT,
+    )
+
+    def thread() -> list[str]:
+        return [_read(m) for m in slack.thread(OPS, copy.ts)]
+
+    await slack.wait_for(lambda: any("Output of" in t for t in thread()), timeout=WAIT)
+    return Screen(
+        "`/airplane subscribe hello` in #ops, then alice runs hello in #general: the copy",
+        "#ops",
+        (_read(slack.message(OPS, copy.ts)), *thread()),
+    )
 
 
 def markdown(screens: list[Screen]) -> str:

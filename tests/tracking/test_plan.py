@@ -199,6 +199,29 @@ def test_steps_posted_once_and_edited() -> None:
     assert keys(second.ops) == ["Edit:step:r1", "Post:step:r2"]
 
 
+def test_a_decided_prompt_step_waits_for_who_decided_it() -> None:
+    """A session's prompt step that ended is shown once its prompt says who decided: read
+    first (the fact seen while it waited is still pending), then the line names them."""
+    waiting = Step("pmt_1", "approve", "Waiting", prompt_id="pmt_1")
+    asked = PromptFact("pmt_1", "pending", reviewers=("group:ops",))
+    first = plan(SESSION, Progress(), Observation("Waiting", steps=(waiting,), prompts=(asked,)), 0)
+    assert "Post:step:pmt_1" in keys(first.ops)
+    done = replace(waiting, status="Succeeded")
+    stale = Observation("Active", steps=(done,), prompts=(asked,))
+    held = plan(SESSION, first.progress, stale, 1)
+    assert held.needs == frozenset({Need.PROMPTS})
+    assert "Edit:step:pmt_1" not in keys(held.ops)
+    approved = replace(asked, state="submitted", decided_by="slack:U0BOB", verdict="Release")
+    known = replace(stale, prompts=(approved,), final_prompts=True)
+    shown = plan(SESSION, held.progress, known, 2)
+    (edit,) = [op for op in shown.ops if op.key == "step:pmt_1"]
+    assert isinstance(edit.body, Message)
+    assert edit.body.text.endswith("Step *approve*: Approved by <@U0BOB>")
+    # Read and still unknown (a server that does not say): the status, not a wait for ever.
+    unknown = plan(SESSION, held.progress, replace(stale, final_prompts=True), 2)
+    assert "Edit:step:pmt_1" in keys(unknown.ops)
+
+
 def test_cancel_button_only_while_running() -> None:
     """The parent carries a Cancel button with a confirmation until the run ends."""
     running = plan(RUN, Progress(), Observation("Active"), 0).ops[0].body

@@ -39,9 +39,42 @@ async def test_a_session_reads_well(tmp_path: Path) -> None:
     assert "*Failed* after" in failed
     assert ": the disk is full" in failed
     assert "task_shim" not in failed
-    listed = screens["`/airplane runs`"]
+    listed = screens["`/airplane runs`: runbooks with their steps"]
     assert "Failed · started by <@U0ALICE> · <!date^" in listed
     assert "Rejected by <@U0CAROL> · started by <@U0ALICE> · <!date^" in listed
+    # Item 10: a runbook is listed once, its steps under it, not as runs alice started.
+    assert "*release* (runbook) `ses" in listed
+    assert "\u21b3 :white_check_mark: restart_service `run" in listed
+    assert "*restart_service* `run" not in listed
+    # Item 1: a refusal of a click is said in the thread where the click was.
+    refused = screens["alice clicks Ship it on her own run: refused in the thread"]
+    assert "(only visible to you) You can't answer this prompt: you started this run" in refused
+    # Items 2 and 4: Home names the rejection as the parent does; the prompt reads as mrkdwn,
+    # where it was asked and by whom.
+    waiting_home = screens["App Home: an approval waiting"]
+    assert "Deploy *web* v1.5.0? · run `run" in waiting_home
+    assert "· in <#C0GENERAL> · asked by <@U0ALICE>" in waiting_home
+    assert "**" not in waiting_home
+    assert "Rejected by <@U0CAROL> · started" in screens["App Home: a rejected run"]
+    # Items 3 and 8: the approver credited on the parent; the note kept as typed, escaped.
+    approved = screens["Carol approves, with a note: the parent credits her"]
+    assert "Approved by <@U0CAROL> (canary = `true`, note = `Ship after **standup**." in approved
+    assert (
+        "*Note*: Ship after **standup**. &lt;script&gt;alert(1)&lt;/script&gt; `code`" in approved
+    )
+    assert "<script>" not in approved
+    # A runbook's prompt step says who decided it; the parent credits them too.
+    runbook = screens["`/airplane runbook release version=v2.0.0`, approved by carol"]
+    assert ":white_check_mark: Step *approve*: Approved by <@U0CAROL>" in runbook
+    assert "Step *approve*: Succeeded" not in runbook
+    assert "· Approved by <@U0CAROL>" in runbook
+    # Item 6: the copy shows the run's own values and mentions nobody in its thread.
+    copy = screens[
+        "`/airplane subscribe hello` in #ops, then alice runs hello in #general: the copy"
+    ]
+    assert "name = `FromGeneral`" in copy
+    assert "_no parameters_" not in copy
+    assert "· <@U0ALICE>" not in copy
     listing = screens["`/airplane tasks`"]
     assert "*Deploy service* `/airplane run deploy`" in listing
     assert "*Release* (runbook) `/airplane runbook release`" in listing

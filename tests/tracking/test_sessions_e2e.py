@@ -104,8 +104,13 @@ async def test_approved_session_ends_succeeded_with_every_step(
     prompt = await prompt_in_thread(slack, parent)
     await slack.click("Release", user=CAROL, target=prompt)
     parent = await until_parent_shows(slack, GENERAL, session_id, "Succeeded")
+    # The prompt step says who decided it, not that it "Succeeded".
+    approved = f"*approve*: Approved by <@{CAROL}>"
     await slack.wait_for(
-        lambda: len([s for s in step_lines(slack, parent) if "Succeeded" in s]) >= 3,
+        lambda: (
+            len([s for s in step_lines(slack, parent) if "Succeeded" in s]) >= 2
+            and any(approved in s for s in step_lines(slack, parent))
+        ),
         timeout=WAIT,
     )
     steps = step_lines(slack, parent)
@@ -140,6 +145,12 @@ async def test_rejected_session_ends(bot: tuple[SlackEmulator, Services]) -> Non
     # The parent says who rejected it, not just that it failed.
     assert f"*Rejected* by <@{CAROL}> (Abort)" in shown.rendered, shown.rendered
     assert not any("restart" in s for s in step_lines(slack, parent))
+    await slack.wait_for(
+        lambda: any(
+            f"*approve*: Rejected by <@{CAROL}> (Abort)" in s for s in step_lines(slack, parent)
+        ),
+        timeout=WAIT,
+    )
     assert slack.rejected == []
 
 

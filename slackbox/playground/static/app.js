@@ -106,12 +106,57 @@ function renderUsers() {
   }));
 }
 
-function sidebarButton(label, current, onClick) {
+// -- unread marks -------------------------------------------------------------------------------
+// As Slack keeps a read mark per person and conversation: the newest message each person has
+// seen in each channel (kept in this browser). A newer top-level message from someone else, or
+// a reply that mentions them, marks the channel unread until they open it.
+
+const marks = new Map(); // user -> {channel: ts}
+
+function readMarks() {
+  if (!marks.has(view.me)) {
+    let stored = {};
+    try { stored = JSON.parse(localStorage.getItem(`playground-read:${view.me}`) || "{}"); } catch { stored = {}; }
+    marks.set(view.me, stored && typeof stored === "object" ? stored : {});
+  }
+  return marks.get(view.me);
+}
+
+function markRead(channel) {
+  const latest = view.snapshot.messages
+    .filter((m) => m.channel === channel)
+    .reduce((newest, m) => (Number(m.ts) > Number(newest) ? m.ts : newest), "0");
+  const read = readMarks();
+  if (Number(latest) <= Number(read[channel] || 0)) return;
+  read[channel] = latest;
+  localStorage.setItem(`playground-read:${view.me}`, JSON.stringify(read));
+}
+
+function unreadCount(channel) {
+  const since = Number(readMarks()[channel] || 0);
+  const mention = `<@${view.me}>`;
+  return view.snapshot.messages.filter((m) => m.channel === channel && m.user !== view.me
+    && Number(m.ts) > since
+    && (!m.thread_ts || m.text.includes(mention) || JSON.stringify(m.blocks || []).includes(mention))).length;
+}
+
+function sidebarButton(label, current, onClick, unread = 0) {
   const li = document.createElement("li");
   const button = document.createElement("button");
   button.type = "button";
   button.textContent = label;
   if (current) button.setAttribute("aria-current", "page");
+  if (unread) {
+    // Bold with a count, as Slack's sidebar; the name stays the channel's (the count is said
+    // as the button's description).
+    button.classList.add("unread");
+    button.setAttribute("aria-description", `${unread} unread`);
+    const badge = document.createElement("span");
+    badge.className = "unread-count";
+    badge.setAttribute("aria-hidden", "true");
+    badge.textContent = unread > 99 ? "99+" : String(unread);
+    button.append(badge);
+  }
   button.addEventListener("click", onClick);
   li.append(button);
   return li;
@@ -120,10 +165,10 @@ function sidebarButton(label, current, onClick) {
 function renderSidebar() {
   const channels = view.snapshot.channels;
   const here = (kind, id) => view.place.kind === kind && (id === undefined || view.place.id === id);
-  $("channels").replaceChildren(...channels.filter((c) => !c.is_im).map((c) =>
-    sidebarButton(`# ${c.name}`, here("channel", c.id), () => go({ kind: "channel", id: c.id }))));
-  $("dms").replaceChildren(...channels.filter((c) => c.is_im).map((c) =>
-    sidebarButton("Airplane", here("channel", c.id), () => go({ kind: "channel", id: c.id }))));
+  const button = (c, label) => sidebarButton(label, here("channel", c.id),
+    () => go({ kind: "channel", id: c.id }), here("channel", c.id) ? 0 : unreadCount(c.id));
+  $("channels").replaceChildren(...channels.filter((c) => !c.is_im).map((c) => button(c, `# ${c.name}`)));
+  $("dms").replaceChildren(...channels.filter((c) => c.is_im).map((c) => button(c, "Airplane")));
   $("apps").replaceChildren(sidebarButton("Airplane — Home", here("home"), () => go({ kind: "home" })));
 }
 
@@ -288,6 +333,7 @@ function renderHome() {
 function render() {
   const snap = view.snapshot;
   $("notice").textContent = snap.notice;
+  if (view.place.kind === "channel") markRead(view.place.id);
   renderUsers();
   renderSidebar();
   $("channel-title").textContent = placeTitle();
