@@ -237,8 +237,8 @@ def figures(
                 prompts.append(shown - prompt["created"])
     ends = [(run["ends"], channel_of[run["id"]]) for run in ordered]
     ideal_edit = _p95(ideal_edits([end for end, _ in ends]))
-    parents = [(run["created"], channel_of[run["id"]]) for run in ordered]
-    ideal_sign = _p95(ideal_signs(ends, parents))
+    creations = [(run["created"], channel_of[run["id"]]) for run in ordered]
+    ideal_sign = _p95(ideal_signs(ends, creations))
     refused = sum(seen.refused.values())
     moved = sorted(takeovers.values())
     return {
