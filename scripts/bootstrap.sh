@@ -35,7 +35,10 @@ fi
 stamp=.venv/.installed-$(sha256sum pyproject.toml | cut -c1-16)
 if [ ! -f "$stamp" ]; then
   .venv/bin/python -m pip install --quiet --upgrade pip
-  .venv/bin/python -m pip install --quiet -e '.[dev]'
+  # setuptools prints a banner on every editable install ("Editable installation … folders in
+  # your working directory … may take precedence"): here the working directory is the project,
+  # so that precedence is the point. Only that message is hidden; every other warning shows.
+  PYTHONWARNINGS="ignore:Editable installation" .venv/bin/python -m pip install --quiet -e '.[dev]'
   rm -f .venv/.installed-*
   touch "$stamp"
 fi
