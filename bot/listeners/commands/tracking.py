@@ -27,11 +27,11 @@ async def watch(context: CommandContext, command: WatchCommand) -> None:
         if target.startswith(("ses", "sess")):
             session = await services.airplane.get_session(target)
             kind, label = Kind.SESSION, session.name or session.runbook_id
-            slug = label
+            slug, status = label, session.status.value
         else:
             run = await services.airplane.get_run(target)
             slug = run.task_slug or (await services.airplane.get_task(task_id=run.task_id)).slug
-            label = slug
+            label, status = slug, run.status.value
     except NotFoundError:
         raise no_such_run(target, "watch", or_session=True) from None
     if kind is Kind.RUN:
@@ -42,7 +42,8 @@ async def watch(context: CommandContext, command: WatchCommand) -> None:
     tracked = Tracked(
         kind=kind, id=target, channel=context.channel_id, label=label, requested_by=context.user_id
     )
-    if await services.tracker.watch(tracked):
+    # The parent is posted at once, from the status just read, as for a run started here.
+    if await services.tracker.watch(tracked, initial_status=status):
         shown = f"`{escape(target)}` ({escape(label)})"
         await context.say(text=f":eyes: Following {shown} in this channel.")
     else:
