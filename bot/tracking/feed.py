@@ -85,7 +85,6 @@ class ChangeFeed(Generic[T]):
         overlap returned: updates already seen, most likely, which prompt discovery must not
         mistake for new, invisible ones.
         """
-        started = datetime.fromtimestamp(self._clock(), UTC)
         cursor = self.cursor
         found: dict[str, T] = {}
         newest: datetime | None = None
@@ -95,14 +94,15 @@ class ChangeFeed(Generic[T]):
             try:
                 # `until` is exclusive: a microsecond past the cursor, so nothing falls between.
                 edge = cursor + timedelta(microseconds=1)
-                overlap = await self._walk(cursor - self._overlap, edge, lane)
+                overlap = (await self._walk(cursor - self._overlap, edge, lane))[0]
                 since = cursor
             except FeedUnsupported:
                 self._until_works = False  # the server ignores or refuses `until`: one window
                 since = cursor - self._overlap
         else:
             since = cursor - self._overlap if cursor else None
-        for item in await self._walk(since, None, lane):
+        listed, asked = await self._walk(since, None, lane)
+        for item in listed:
             found.setdefault(item.id, item)
             if item.updated_at and (newest is None or item.updated_at > newest):
                 newest = item.updated_at
@@ -113,16 +113,24 @@ class ChangeFeed(Generic[T]):
             self.cursor = self.cursor if keep else newest
             self._server_cursor = True
         elif found or self.cursor is None:
-            # No server timestamps: our clock at the start of the call is the best bound.
-            self.cursor = started
+            # No server timestamps: our clock when the window's first page was asked is the
+            # best bound. (An earlier one would list updates made before that request
+            # again, and a live run listed again unchanged looks like a new prompt.)
+            self.cursor = asked
         # Repeats are still routed: a late commit may carry a status change.
         return list(found.values()) + [item for item in overlap if item.id in self.repeats]
 
-    async def _walk(self, since: datetime | None, until: datetime | None, lane: Lane) -> list[T]:
-        """Every page of one window, each request paid for from the budget."""
+    async def _walk(
+        self, since: datetime | None, until: datetime | None, lane: Lane
+    ) -> tuple[list[T], datetime]:
+        """Every page of one window, each request paid for from the budget; and when the
+        first page was asked (the server has shown every update made before then)."""
         items: list[T] = []
+        asked = datetime.fromtimestamp(self._clock(), UTC)
         for page in range(self._max_pages):
             await self._budget.acquire(lane)
+            if page == 0:
+                asked = datetime.fromtimestamp(self._clock(), UTC)
             self.requests += 1
             try:
                 batch = await self._fetch(since, until, page)
@@ -133,4 +141,4 @@ class ChangeFeed(Generic[T]):
             items.extend(batch)
             if len(batch) < PAGE:
                 break
-        return items
+        return items, asked

@@ -80,6 +80,25 @@ async def test_without_server_times_the_overlap_is_asked_apart() -> None:
     assert listing.calls[1] == (T0 + timedelta(seconds=10), None, 0)
 
 
+async def test_without_server_times_the_cursor_is_when_the_window_was_asked() -> None:
+    """The next window starts when this one's first page was asked, not when the call began:
+    an update made while the overlap was being asked is listed once, not twice (a live run
+    listed twice unchanged would look like a new prompt)."""
+    now = [T0.timestamp() + 10]
+    listing = Listing({"run_a": 11.2}, show_updated=False)
+
+    async def slow(since: datetime | None, until: datetime | None, page: int) -> list[Run]:
+        if until is not None:  # the overlap window, asked first, takes half a second
+            now[0] += 0.5
+        return await listing(since, until, page)
+
+    feed = ChangeFeed(slow, RequestBudget(1000), overlap=1.0, clock=lambda: now[0])
+    feed.start_now()
+    now[0] = T0.timestamp() + 11
+    await feed.changes()
+    assert feed.cursor == T0 + timedelta(seconds=11.5)
+
+
 async def test_refusing_since_means_unsupported() -> None:
     """A 400 to a `since` query tells the tracker to poll per run."""
 
