@@ -2,7 +2,8 @@
 
 `TokenBucket` (`foundation/token_bucket.py`) is pure arithmetic on an injected clock.
 `RequestBudget` hands its tokens out by lane: whenever a token is free, the waiting request of
-the most urgent lane gets it (first come, first served within a lane), so the change feed that
+the most urgent lane gets it (first come, first served within a lane unless a request says how
+urgent it is among its lane), so the change feed that
 reports status changes never waits behind output fetches or safety polls, and the global rate
 still holds. `try_acquire` takes a token only when nobody waits and one is free now: work that
 should use only the budget left over.
@@ -11,9 +12,10 @@ should use only the budget left over.
 from __future__ import annotations
 
 import asyncio
+import heapq
+import itertools
 import logging
 import time
-from collections import deque
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from enum import IntEnum
@@ -32,28 +34,33 @@ class Lane(IntEnum):
     FEED = 0  # runs/list, sessions/list: every status change is learned here
     PROMPTS = 1  # prompts/list, prompts/get: someone may be waiting to approve
     REASONS = 2  # a failed run's error and prompts: its requester waits to read why
-    DETAILS = 3  # first fetch of an item, final outputs, log tails, child runs
-    SAFETY = 4  # slow safety polls, anything cosmetic: only what is left over
+    STARTED = 3  # a run seen live for the first time: a prompt may have opened unseen
+    DETAILS = 4  # first fetch of an item, final outputs, log tails, child runs
+    SAFETY = 5  # slow safety polls, anything cosmetic: only what is left over
 
 
 @dataclass
 class LaneQueues:
-    """Waiters per lane; `pop` gives the most urgent lane's oldest waiter. Pure bookkeeping."""
+    """Waiters per lane; `pop` gives the most urgent lane's first waiter. Pure bookkeeping.
 
-    queues: dict[Lane, deque[asyncio.Future[None]]] = field(
-        default_factory=lambda: {lane: deque() for lane in Lane}
+    Within a lane, waiters go by `order` (lower first), then first come, first served.
+    """
+
+    queues: dict[Lane, list[tuple[float, int, asyncio.Future[None]]]] = field(
+        default_factory=lambda: {lane: [] for lane in Lane}
     )
+    _arrivals: itertools.count[int] = field(default_factory=itertools.count)
 
-    def push(self, lane: Lane, waiter: asyncio.Future[None]) -> None:
-        """Queue a waiter at the back of its lane."""
-        self.queues[lane].append(waiter)
+    def push(self, lane: Lane, waiter: asyncio.Future[None], order: float = 0.0) -> None:
+        """Queue a waiter in its lane, behind those of a lower or equal `order`."""
+        heapq.heappush(self.queues[lane], (order, next(self._arrivals), waiter))
 
     def pop(self) -> tuple[Lane, asyncio.Future[None]] | None:
         """The next waiter to serve, skipping ones that gave up; None when nobody waits."""
         for lane in Lane:
             queue = self.queues[lane]
             while queue:
-                waiter = queue.popleft()
+                waiter = heapq.heappop(queue)[2]
                 if not waiter.done():
                     return lane, waiter
         return None
@@ -61,7 +68,7 @@ class LaneQueues:
     def waiting(self, lane: Lane | None = None) -> int:
         """How many wait (in one lane, or in all)."""
         lanes = [lane] if lane is not None else list(Lane)
-        return sum(1 for one in lanes for w in self.queues[one] if not w.done())
+        return sum(1 for one in lanes for _, _, w in self.queues[one] if not w.done())
 
 
 class RequestBudget:
@@ -94,13 +101,14 @@ class RequestBudget:
         """Requests waiting for a token (in one lane, or in all)."""
         return self._lanes.waiting(lane)
 
-    async def acquire(self, lane: Lane = Lane.DETAILS) -> None:
-        """Wait until the budget serves this request (more urgent lanes go first)."""
+    async def acquire(self, lane: Lane = Lane.DETAILS, order: float = 0.0) -> None:
+        """Wait until the budget serves this request (more urgent lanes go first; within a
+        lane, a lower `order`)."""
         if self._lanes.waiting() == 0 and self._bucket.wait_for_token(self._clock()) == 0:
             self._take(lane)
             return
         waiter: asyncio.Future[None] = asyncio.get_running_loop().create_future()
-        self._lanes.push(lane, waiter)
+        self._lanes.push(lane, waiter, order)
         queued_at = self._clock()
         if self._dispatcher is None or self._dispatcher.done():
             self._dispatcher = asyncio.create_task(self._dispatch(), name="request-budget")

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from enum import Enum
 
-from airplane_api.models import Prompt, PromptState, Run, Session
+from airplane_api.models import Prompt, PromptState, Run, RunStatus, Session
 
 from .model import Observation, PromptFact, Step
 
@@ -22,23 +23,47 @@ def session_fingerprint(session: Session) -> str:
     return f"{session.status.value}|{updated}|{steps}"
 
 
-def needs_prompt_check(before: Run | None, after: Run, fingerprint_changed: bool) -> bool:
-    """Whether a run the change feed listed may have a new prompt: ask `prompts/list` first.
+class PromptCheck(Enum):
+    """Whether a run just seen may have a prompt the tracker has not seen, and how urgently."""
+
+    NONE = "none"
+    # Changed in a way only its prompts can show: ask at once.
+    NOW = "now"
+    # Seen live for the first time (first sight, or Queued before): a prompt may have opened
+    # between its start and this sight, in the same feed window, and no later listing will
+    # show it. Ask every such run; those live longest before this sight first.
+    WENT_LIVE = "went live"
+
+
+LIVE = frozenset({RunStatus.ACTIVE})
+
+
+def prompt_check(before: Run | None, after: Run, fingerprint_changed: bool) -> PromptCheck:
+    """Whether a run the change feed (or a first fetch) shows may have a new prompt.
 
     The feed lists a run when it was updated, and a prompt counts as an update, but a run
     object does not show its prompts. So a live run listed with nothing visible changed (the
     documented API: no `updatedAt`), or with only its `updatedAt` moved (airfield), has changed
-    in a way only its prompts can show. A live run seen for the first time may already wait. A
-    status change explains itself; an ended run has no open prompt left; a run listed again with
-    the same `updatedAt` is the feed's overlap window repeating an update already seen.
+    in a way only its prompts can show. A run that went live since the last sight may have
+    opened a prompt in the same window: airfield's `updatedAt` says whether anything happened
+    after `activeAt`; the documented API cannot say, so each such run is asked once. A status
+    change between live statuses explains itself; queued and ended runs have no open prompt;
+    a run listed again with the same `updatedAt` is the feed's overlap repeating an update.
     """
-    if after.status.is_terminal or after.status.value == "Queued":
-        return False
-    if before is None:
-        return True
+    if after.status not in LIVE:
+        return PromptCheck.NONE
+    if before is None or before.status not in LIVE:
+        if after.updated_at is not None and after.active_at is not None:
+            return PromptCheck.NOW if after.updated_at > after.active_at else PromptCheck.NONE
+        return PromptCheck.WENT_LIVE
     if not fingerprint_changed:
-        return after.updated_at is None
-    return before.status == after.status
+        return PromptCheck.NOW if after.updated_at is None else PromptCheck.NONE
+    return PromptCheck.NOW if before.status == after.status else PromptCheck.NONE
+
+
+def live_for(run: Run, now: float) -> float:
+    """Seconds since `run` went live, by its `activeAt` (0 when unknown)."""
+    return max(0.0, now - run.active_at.timestamp()) if run.active_at else 0.0
 
 
 def observe_run(run: Run, children: Mapping[str, Run]) -> Observation:

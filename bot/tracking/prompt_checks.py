@@ -1,7 +1,8 @@
 """Prompt discovery: ask runs for their prompts and hand the pending ones to the prompt sink.
 
 Runs the feed flagged (`route.py` sets `prompt_due`) are asked first, in the lane their news
-deserves; a slow safety poll from spare budget asks live runs the feed said nothing about.
+deserves (runs that went live in `STARTED`, those live longest unseen first); a slow safety
+poll from spare budget asks live runs the feed said nothing about.
 Per-run mode has no feed to flag runs, so every active run is asked on a timer. A session's
 prompts are known by ID from its steps and are read after its plan is applied.
 """
@@ -14,7 +15,7 @@ from ..loops import one_line
 from ..slack.queueing import Priority
 from .budget import Lane
 from .executor import writer_of
-from .observe import prompt_fact, waiting_prompt_ids
+from .observe import live_for, prompt_fact, waiting_prompt_ids
 from .plan import PARENT_KEY
 from .shared import Item, Shared, log
 from .work import Worker
@@ -71,7 +72,7 @@ class PromptChecks:
             if sink is None:
                 return
             if lane is not None:
-                await s.budget.acquire(lane)
+                await s.budget.acquire(lane, self._order(item, lane))
             self.checks += 1
             prompts = await s.source.list_prompts(item.tracked.id)
             self._saw(item, prompts)
@@ -100,6 +101,14 @@ class PromptChecks:
             log.warning("prompts of %s: %s", item.tracked.id, one_line(error))
         finally:
             item.prompt_lanes.remove(lane if lane is not None else Lane.SAFETY)
+
+    def _order(self, item: Item, lane: Lane) -> float:
+        """Within the STARTED lane, runs live longest before they were seen go first: the
+        longer a run was live unseen, the likelier a prompt opened in that time."""
+        latest = item.latest
+        if lane is not Lane.STARTED or not isinstance(latest, Run):
+            return 0.0
+        return -live_for(latest, self._s.clock())
 
     async def of_session(self, item: Item, session: Session) -> None:
         """Hand a session's pending prompts (known by ID from its steps) to the sink."""

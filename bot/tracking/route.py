@@ -17,9 +17,16 @@ from ..slack.queueing import Origin, Priority
 from .budget import Lane
 from .executor import writer_of
 from .model import Tracked
-from .observe import needs_prompt_check, run_fingerprint
+from .observe import PromptCheck, prompt_check, run_fingerprint
 from .shared import Shared
 from .work import Worker
+
+# The budget lane a prompt check goes in, by why it is asked.
+LANE_OF_CHECK = {
+    PromptCheck.NONE: None,
+    PromptCheck.NOW: Lane.PROMPTS,
+    PromptCheck.WENT_LIVE: Lane.STARTED,
+}
 
 
 class Router:
@@ -48,16 +55,15 @@ class Router:
         for key in s.by_id.get(run.id, set()):
             item = s.items[key]
             before = item.latest if isinstance(item.latest, Run) else None
-            first_sight = before is None
-            if (
-                (from_feed or first_sight)
-                and not (from_feed and repeat)
-                and needs_prompt_check(before, run, fingerprint != item.fingerprint)
-            ):
-                # A first sight costs one look, behind more likely prompts (runs mostly
-                # start without one); a live run changed invisibly is asked at once.
-                lane = Lane.DETAILS if first_sight else Lane.PROMPTS
-                item.prompt_due = lane if item.prompt_due is None else min(item.prompt_due, lane)
+            if from_feed or before is None:
+                check = prompt_check(before, run, fingerprint != item.fingerprint)
+                # A run that went live costs one look, behind likelier prompts (runs mostly
+                # start without one); a live run changed invisibly is asked at once, unless
+                # only the feed's overlap window listed it again (an update seen before).
+                lane = LANE_OF_CHECK[check] if not (repeat and check is PromptCheck.NOW) else None
+                if lane is not None:
+                    due = item.prompt_due
+                    item.prompt_due = lane if due is None else min(due, lane)
         self.latest(run.id, run, fingerprint)
         if s.per_run and run.id in s.by_id:
             for child_id in run.child_run_ids:

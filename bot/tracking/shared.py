@@ -118,7 +118,7 @@ class Shared:
         name = f"following {tracked.kind} {tracked.id}"
         troubles = Troubles(log, name, base=0.5, cap=self.settings.max_item_backoff)
         item = self.items[key] = Item(tracked, progress, troubles, held=self.leasing is None)
-        # First sight asks for prompts through the feed rule (`needs_prompt_check`); the
+        # First sight asks for prompts through the feed rule (`prompt_check`); the
         # safety poll's first look comes one interval later. Per-run mode asks at once.
         if not self.per_run:
             item.next_prompt_check = self.clock() + self.settings.prompt_safety_interval

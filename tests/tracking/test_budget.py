@@ -89,6 +89,31 @@ async def test_feed_goes_before_older_less_urgent_requests() -> None:
     assert time.now == pytest.approx(105.0)  # one a second: the rate still holds
 
 
+async def test_within_a_lane_a_lower_order_goes_first_then_first_come() -> None:
+    """Runs that went live: the one live longest unseen (lowest order) is asked first; equal
+    orders keep their arrival order; a more urgent lane still goes before all of them."""
+    time = FakeTime()
+    budget = RequestBudget(1.0, burst=1, clock=time.clock, sleep=time.sleep)
+    await budget.acquire(Lane.DETAILS)  # spends the only token
+    served: list[str] = []
+
+    async def ask(name: str, lane: Lane, order: float = 0.0) -> None:
+        await budget.acquire(lane, order)
+        served.append(name)
+
+    await asyncio.gather(
+        ask("live 0.2 s", Lane.STARTED, -0.2),
+        ask("live 4 s", Lane.STARTED, -4.0),
+        ask("unknown a", Lane.STARTED),
+        ask("unknown b", Lane.STARTED),
+        ask("live 1 s", Lane.STARTED, -1.0),
+        ask("output", Lane.DETAILS, -100.0),
+        ask("prompt", Lane.PROMPTS),
+    )
+    first = ["prompt", "live 4 s", "live 1 s", "live 0.2 s"]
+    assert served == [*first, "unknown a", "unknown b", "output"]
+
+
 async def test_try_acquire_uses_only_what_is_left_over() -> None:
     """A safety poll gets a token only when one is free and nobody waits."""
     time = FakeTime()

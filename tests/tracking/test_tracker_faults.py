@@ -318,6 +318,25 @@ async def test_a_repeat_from_the_overlap_window_is_not_a_new_prompt() -> None:
     assert airplane.count("prompts/list", "run_p") == asked + 1
 
 
+async def test_a_prompt_opened_in_the_window_its_run_went_live_in_is_found() -> None:
+    """Queued at the last listing, Active and already waiting at the next: the listing names
+    the run once (its status change), so the start itself must be followed by a look."""
+    airplane, slack, clock = FakeAirplane(), FakeSlack(), Clock()
+    queued = run("run_p", "Queued")
+    airplane.runs = {"run_p": queued}
+    tracker, sink = build(airplane, slack, clock, prompt_safety_interval=1e9)
+    await tracker.watch(watched("run_p"), initial_status="Queued")
+    airplane.listed = [queued]
+    await cycles(tracker, clock, 2)
+    assert airplane.count("prompts/list", "run_p") == 0  # a queued run has no prompt
+    airplane.runs["run_p"] = run("run_p", "Active")
+    airplane.prompts["run_p"] = [prompt("pmt1", "run_p")]
+    airplane.listed = [airplane.runs["run_p"]]
+    await cycles(tracker, clock, 2)
+    assert airplane.count("prompts/list", "run_p") == 1
+    assert sink.shown == ["pmt1"]
+
+
 class PacedSlack(FakeSlack):
     """FakeSlack behind a workspace scheduler that allows one edit every half second."""
 
