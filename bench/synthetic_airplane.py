@@ -169,6 +169,7 @@ def build(
     by_id: dict[str, ScriptedRun] = {}
     prompts: dict[str, ScriptedPrompt] = {}
     hits: Counter[str] = Counter()
+    found: dict[str, float] = {}  # prompt ID -> when prompts/list or prompts/get first showed it
 
     def created(now: float) -> list[ScriptedRun]:
         return [run for run in runs if run.created <= now]
@@ -224,6 +225,8 @@ def build(
         hits["prompts/list"] += 1
         run, now = run_of(request, "runID"), time.time()
         shown = [run.prompt] if run.prompt and run.prompt.created <= now else []
+        for prompt in shown:
+            found.setdefault(prompt.id, now)
         return web.json_response({"prompts": [p.wire(now, shape) for p in shown]})
 
     async def get_prompt(request: web.Request) -> web.Response:
@@ -231,6 +234,7 @@ def build(
         prompt, now = prompts.get(request.query.get("id", "")), time.time()
         if prompt is None or prompt.created > now:
             raise web.HTTPNotFound(text="prompt not found")
+        found.setdefault(prompt.id, now)
         return web.json_response({"prompt": prompt.wire(now, shape)})
 
     async def sessions(request: web.Request) -> web.Response:
@@ -242,6 +246,9 @@ def build(
             hits.clear()
         return web.json_response(dict(hits))
 
+    async def prompts_found(request: web.Request) -> web.Response:
+        return web.json_response(found)
+
     app = web.Application()
     app.router.add_get("/v0/runs/list", list_runs)
     app.router.add_get("/v0/runs/get", get_run)
@@ -252,6 +259,7 @@ def build(
     app.router.add_get("/v0/sessions/list", sessions)
     app.router.add_post("/bench/start", start)
     app.router.add_get("/bench/stats", stats)
+    app.router.add_get("/bench/found", prompts_found)
     return app
 
 

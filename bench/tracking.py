@@ -53,6 +53,7 @@ import httpx
 
 from airplane_api import AirplaneClient
 from airplane_api.models import Prompt, PromptState
+from bench.synthetic_airplane import QUEUED_FOR
 from bot.http import BoundedTransport
 from bot.kinds import Kind
 from bot.services import AIRPLANE_CONCURRENCY
@@ -315,6 +316,7 @@ async def bot(airplane_url: str, slack_url: str, scenario: Scenario) -> dict[str
             if expected <= set(seen.final_edit) and expected <= set(seen.line):
                 break
         hits: dict[str, int] = (await http.get(f"{airplane_url}/bench/stats")).json()
+        found: dict[str, float] = (await http.get(f"{airplane_url}/bench/found")).json()
         elapsed = time.time() - started
         launcher.cancel()
         with contextlib.suppress(asyncio.CancelledError):
@@ -325,7 +327,10 @@ async def bot(airplane_url: str, slack_url: str, scenario: Scenario) -> dict[str
         await asyncio.to_thread(Path(dump).write_text, json.dumps(records))
     await scheduler.aclose()
     await session.close()
-    return _figures(runs, scenario, Seen.of(records), sink, tracker, scheduler, hits, elapsed)
+    seen = Seen.of(records)
+
+    figures = _figures(runs, scenario, seen, sink, tracker, scheduler, hits, elapsed)
+    return figures | _prompt_stages(runs, seen, found)
 
 
 def _figures(
@@ -413,6 +418,40 @@ def _figures(
             p.name: [n, round(scheduler.waited_by_priority[p] / max(n, 1), 2)]
             for p, n in scheduler.sent_by_priority.items()
         },
+    }
+
+
+def _prompt_stages(
+    runs: list[dict[str, Any]], seen: Seen, found: dict[str, float]
+) -> dict[str, Any]:
+    """Where a prompt's delay goes: finding it in Airplane (its opening to the first
+    `prompts/list` that showed it) and showing it in Slack once found; the slowest five."""
+    found_in, shown_in, slowest = [], [], []
+    for run in runs:
+        prompt = run["prompt"]
+        if prompt is None:
+            continue
+        opened, at = prompt["created"], found.get(prompt["id"])
+        shown = seen.prompt.get(prompt["id"])
+        if at is not None:
+            found_in.append(at - opened)
+            if shown is not None:
+                shown_in.append(shown - at)
+        live = opened - (run["created"] + QUEUED_FOR)
+        slowest.append(
+            {
+                "prompt": prompt["id"],
+                "opened_live_s": round(live, 2),
+                "found_s": round(at - opened, 2) if at is not None else None,
+                "shown_s": round(shown - opened, 2) if shown is not None else None,
+                "answered_s": round(prompt["answered"] - opened, 2),
+            }
+        )
+    slowest.sort(key=lambda p: -(p["shown_s"] if p["shown_s"] is not None else 1e9))
+    return {
+        "p95_prompt_found_s": _p95(found_in),
+        "p95_prompt_shown_after_found_s": _p95(shown_in),
+        "slowest_prompts": slowest[:5],
     }
 
 
