@@ -7,6 +7,7 @@ WORKDIR /src
 RUN python -m venv /opt/venv
 COPY pyproject.toml README.md ./
 COPY airplane_api ./airplane_api
+COPY foundation ./foundation
 COPY bot ./bot
 COPY airfield ./airfield
 COPY slackbox ./slackbox
