@@ -5,11 +5,11 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator, Mapping
 from datetime import datetime
-from functools import partial
 from types import TracebackType
-from typing import Any, Self
+from typing import Any, Self, TypedDict, TypeVar
 
 import httpx
+from typing_extensions import Unpack
 
 from ._core import Caller, CallObserver, Clock, Request, Secret, Sleep, SystemClock
 from ._paging import iterate_pages
@@ -56,10 +56,11 @@ from .models import (
     Task,
     UpdateResourceRequest,
     User,
+    WireModel,
 )
 from .retry import RetryPolicy
 
-__all__ = ["DEFAULT_HOST", "AirplaneClient"]
+__all__ = ["DEFAULT_HOST", "AirplaneClient", "RunFilters", "SessionFilters"]
 
 DEFAULT_HOST = "https://api.airplane.dev"
 
@@ -68,6 +69,46 @@ ENV_ID_HEADER = "X-Airplane-Env-ID"
 TEAM_ID_HEADER = "X-Team-ID"
 ACTING_FOR_HEADER = "X-Airplane-Acting-For"
 ACTING_FOR_EMAIL_HEADER = "X-Airplane-Acting-For-Email"
+
+
+class Paging(TypedDict, total=False):
+    """Which page of a list to read (`list_*`) or start from (`iter_*`), and its size: page 0
+    and 50 items (the most a server gives) unless given."""
+
+    limit: int
+    page: int
+
+
+_PAGE_DEFAULTS: Paging = {"limit": 50, "page": 0}
+QueryT = TypeVar("QueryT", bound=WireModel)
+
+
+class RunFilters(Paging, total=False):
+    """What `list_runs` and `iter_runs` take: runs of one task (by ID or slug), updated after
+    `since` and before `until`."""
+
+    task_id: str | None
+    task_slug: str | None
+    since: datetime | None
+    until: datetime | None
+
+
+class SessionFilters(Paging, total=False):
+    """What `list_sessions` and `iter_sessions` take: sessions of one runbook, updated after
+    `updated_after` and before `updated_before`."""
+
+    runbook_id: str | None
+    updated_after: datetime | None
+    updated_before: datetime | None
+
+
+def _list_query(model: type[QueryT], filters: Paging, accepted: frozenset[str]) -> QueryT:
+    """A list's query from a method's keyword arguments, page 0 and 50 items unless given; a
+    keyword the method does not take is a TypeError, as a spelled-out signature would raise."""
+    unknown = filters.keys() - accepted
+    if unknown:
+        raise TypeError(f"unexpected keyword arguments: {', '.join(sorted(unknown))}")
+    return model.model_validate(_PAGE_DEFAULTS | filters)
 
 
 def _present(**fields: Any) -> dict[str, Any]:
@@ -227,44 +268,20 @@ class AirplaneClient:
         request = Request("GET", "runs/getOutputs", query=GetOutputsQuery(id=run_id))
         return (await self._caller.call(request, GetOutputsResponse)).output
 
-    async def list_runs(
-        self,
-        *,
-        task_id: str | None = None,
-        task_slug: str | None = None,
-        since: datetime | None = None,
-        until: datetime | None = None,
-        limit: int = 50,
-        page: int = 0,
-    ) -> list[Run]:
+    async def list_runs(self, **filters: Unpack[RunFilters]) -> list[Run]:
         """One page of runs, newest first, optionally of one task and updated in a time window."""
-        query = ListRunsQuery(
-            task_id=task_id, task_slug=task_slug, since=since, until=until, limit=limit, page=page
-        )
+        query = _list_query(ListRunsQuery, filters, RunFilters.__optional_keys__)
         request = Request("GET", "runs/list", query=query)
         return (await self._caller.call(request, ListRunsResponse)).runs
 
-    def iter_runs(
-        self,
-        *,
-        task_id: str | None = None,
-        task_slug: str | None = None,
-        since: datetime | None = None,
-        until: datetime | None = None,
-        limit: int = 50,
-        page: int = 0,
-    ) -> AsyncIterator[Run]:
-        """Every run matching the filters, fetching page after page until a short one."""
-        fetch = partial(
-            self.list_runs,
-            task_id=task_id,
-            task_slug=task_slug,
-            since=since,
-            until=until,
-            limit=limit,
-        )
+    def iter_runs(self, **filters: Unpack[RunFilters]) -> AsyncIterator[Run]:
+        """Every run matching the filters, fetching page after page (from `page`) until a
+        short one."""
         return iterate_pages(
-            lambda number: fetch(page=number), limit=limit, first_page=page, key=lambda r: r.id
+            lambda number: self.list_runs(**(filters | {"page": number})),
+            limit=filters.get("limit", _PAGE_DEFAULTS["limit"]),
+            first_page=filters.get("page", _PAGE_DEFAULTS["page"]),
+            key=lambda r: r.id,
         )
 
     async def cancel_run(
@@ -387,45 +404,20 @@ class AirplaneClient:
             Request("GET", "sessions/get", query=GetSessionQuery(id=session_id)), Session
         )
 
-    async def list_sessions(
-        self,
-        *,
-        runbook_id: str | None = None,
-        updated_after: datetime | None = None,
-        updated_before: datetime | None = None,
-        limit: int = 50,
-        page: int = 0,
-    ) -> list[Session]:
+    async def list_sessions(self, **filters: Unpack[SessionFilters]) -> list[Session]:
         """One page of sessions, optionally of one runbook and updated in a time window."""
-        query = ListSessionsQuery(
-            runbook_id=runbook_id,
-            updated_after=updated_after,
-            updated_before=updated_before,
-            limit=limit,
-            page=page,
-        )
+        query = _list_query(ListSessionsQuery, filters, SessionFilters.__optional_keys__)
         request = Request("GET", "sessions/list", query=query)
         return (await self._caller.call(request, ListSessionsResponse)).sessions
 
-    def iter_sessions(
-        self,
-        *,
-        runbook_id: str | None = None,
-        updated_after: datetime | None = None,
-        updated_before: datetime | None = None,
-        limit: int = 50,
-        page: int = 0,
-    ) -> AsyncIterator[Session]:
-        """Every session matching the filters, fetching page after page until a short one."""
-        fetch = partial(
-            self.list_sessions,
-            runbook_id=runbook_id,
-            updated_after=updated_after,
-            updated_before=updated_before,
-            limit=limit,
-        )
+    def iter_sessions(self, **filters: Unpack[SessionFilters]) -> AsyncIterator[Session]:
+        """Every session matching the filters, fetching page after page (from `page`) until a
+        short one."""
         return iterate_pages(
-            lambda number: fetch(page=number), limit=limit, first_page=page, key=lambda s: s.id
+            lambda number: self.list_sessions(**(filters | {"page": number})),
+            limit=filters.get("limit", _PAGE_DEFAULTS["limit"]),
+            first_page=filters.get("page", _PAGE_DEFAULTS["page"]),
+            key=lambda s: s.id,
         )
 
     # What Airplane's own clients call, and airfield serves
