@@ -11,7 +11,7 @@ from typing import Any, Self, TypedDict, TypeVar
 import httpx
 from typing_extensions import Unpack
 
-from ._core import Caller, CallObserver, Clock, Request, Secret, Sleep, SystemClock
+from ._core import Caller, CallObserver, Clock, ModelT, Request, Secret, Sleep, SystemClock
 from ._paging import iterate_pages
 from ._version import __version__
 from .models import (
@@ -214,6 +214,19 @@ class AirplaneClient:
         if self._owns_http:
             await self._http.aclose()
 
+    async def _act(
+        self,
+        path: str,
+        body: dict[str, Any],
+        answer: type[ModelT],
+        idempotency_key: str | None,
+        acting: dict[str, str | None],
+    ) -> ModelT:
+        """POST `body` to `path` with the per-call headers `acting` (`_acting`), under
+        `idempotency_key` (one of the caller's own, or a fresh one), and parse the answer."""
+        request = Request("POST", path, body=body, headers=acting)
+        return await self._caller.call(request, answer, idempotency_key=idempotency_key)
+
     # Tasks and runs
 
     async def execute_task(
@@ -239,14 +252,9 @@ class AirplaneClient:
                 resources=dict(resources) if resources is not None else None,
             )
         ).to_wire()
-        request = Request(
-            "POST",
-            "tasks/execute",
-            body=body,
-            headers=_acting(acting_for, acting_for_email, env_slug),
-        )
-        answer = await self._caller.call(
-            request, ExecuteTaskResponse, idempotency_key=idempotency_key
+        acting = _acting(acting_for, acting_for_email, env_slug)
+        answer = await self._act(
+            "tasks/execute", body, ExecuteTaskResponse, idempotency_key, acting
         )
         return answer.run_id
 
@@ -293,13 +301,9 @@ class AirplaneClient:
         acting_for_email: str | None = None,
     ) -> None:
         """Ask for a run to be cancelled."""
-        request = Request(
-            "POST",
-            "runs/cancel",
-            body=CancelRunRequest(run_id=run_id).to_wire(),
-            headers=_acting(acting_for, acting_for_email),
-        )
-        await self._caller.call(request, CancelRunResponse, idempotency_key=idempotency_key)
+        body = CancelRunRequest(run_id=run_id).to_wire()
+        acting = _acting(acting_for, acting_for_email)
+        await self._act("runs/cancel", body, CancelRunResponse, idempotency_key, acting)
 
     # Prompts
 
@@ -323,14 +327,11 @@ class AirplaneClient:
         acting_for_email: str | None = None,
     ) -> str:
         """Answer a prompt with values for its parameters; returns the prompt ID."""
-        request = Request(
-            "POST",
-            "prompts/submit",
-            body=SubmitPromptRequest(id=prompt_id, values=dict(values)).to_wire(),
-            headers=_acting(acting_for, acting_for_email),
-        )
-        answer = await self._caller.call(request, PromptIdResponse, idempotency_key=idempotency_key)
-        return answer.id
+        body = SubmitPromptRequest(id=prompt_id, values=dict(values)).to_wire()
+        acting = _acting(acting_for, acting_for_email)
+        return (
+            await self._act("prompts/submit", body, PromptIdResponse, idempotency_key, acting)
+        ).id
 
     async def cancel_prompt(
         self,
@@ -341,14 +342,11 @@ class AirplaneClient:
         acting_for_email: str | None = None,
     ) -> str:
         """Reject a prompt; returns the prompt ID."""
-        request = Request(
-            "POST",
-            "prompts/cancel",
-            body=CancelPromptRequest(id=prompt_id).to_wire(),
-            headers=_acting(acting_for, acting_for_email),
-        )
-        answer = await self._caller.call(request, PromptIdResponse, idempotency_key=idempotency_key)
-        return answer.id
+        body = CancelPromptRequest(id=prompt_id).to_wire()
+        acting = _acting(acting_for, acting_for_email)
+        return (
+            await self._act("prompts/cancel", body, PromptIdResponse, idempotency_key, acting)
+        ).id
 
     # Resources
 
@@ -387,14 +385,9 @@ class AirplaneClient:
         body = ExecuteRunbookRequest.model_validate(
             _present(slug=slug, id=runbook_id, param_values=dict(param_values or {}))
         ).to_wire()
-        request = Request(
-            "POST",
-            "runbooks/execute",
-            body=body,
-            headers=_acting(acting_for, acting_for_email, env_slug),
-        )
-        answer = await self._caller.call(
-            request, ExecuteRunbookResponse, idempotency_key=idempotency_key
+        acting = _acting(acting_for, acting_for_email, env_slug)
+        answer = await self._act(
+            "runbooks/execute", body, ExecuteRunbookResponse, idempotency_key, acting
         )
         return answer.session_id
 
