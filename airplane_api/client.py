@@ -111,6 +111,20 @@ def _list_query(model: type[QueryT], filters: Paging, accepted: frozenset[str]) 
     return model.model_validate(_PAGE_DEFAULTS | filters)
 
 
+async def _act(
+    caller: Caller,
+    path: str,
+    body: dict[str, Any],
+    answer: type[ModelT],
+    idempotency_key: str | None,
+    acting: dict[str, str | None],
+) -> ModelT:
+    """POST `body` to `path` with the per-call headers `acting` (`_acting`), under
+    `idempotency_key` (one of the caller's own, or a fresh one), and parse the answer."""
+    request = Request("POST", path, body=body, headers=acting)
+    return await caller.call(request, answer, idempotency_key=idempotency_key)
+
+
 def _present(**fields: Any) -> dict[str, Any]:
     """The fields that have a value: a body leaves the others out rather than sending null."""
     return {name: value for name, value in fields.items() if value is not None}
@@ -214,19 +228,6 @@ class AirplaneClient:
         if self._owns_http:
             await self._http.aclose()
 
-    async def _act(
-        self,
-        path: str,
-        body: dict[str, Any],
-        answer: type[ModelT],
-        idempotency_key: str | None,
-        acting: dict[str, str | None],
-    ) -> ModelT:
-        """POST `body` to `path` with the per-call headers `acting` (`_acting`), under
-        `idempotency_key` (one of the caller's own, or a fresh one), and parse the answer."""
-        request = Request("POST", path, body=body, headers=acting)
-        return await self._caller.call(request, answer, idempotency_key=idempotency_key)
-
     # Tasks and runs
 
     async def execute_task(
@@ -253,8 +254,8 @@ class AirplaneClient:
             )
         ).to_wire()
         acting = _acting(acting_for, acting_for_email, env_slug)
-        answer = await self._act(
-            "tasks/execute", body, ExecuteTaskResponse, idempotency_key, acting
+        answer = await _act(
+            self._caller, "tasks/execute", body, ExecuteTaskResponse, idempotency_key, acting
         )
         return answer.run_id
 
@@ -303,7 +304,7 @@ class AirplaneClient:
         """Ask for a run to be cancelled."""
         body = CancelRunRequest(run_id=run_id).to_wire()
         acting = _acting(acting_for, acting_for_email)
-        await self._act("runs/cancel", body, CancelRunResponse, idempotency_key, acting)
+        await _act(self._caller, "runs/cancel", body, CancelRunResponse, idempotency_key, acting)
 
     # Prompts
 
@@ -329,9 +330,10 @@ class AirplaneClient:
         """Answer a prompt with values for its parameters; returns the prompt ID."""
         body = SubmitPromptRequest(id=prompt_id, values=dict(values)).to_wire()
         acting = _acting(acting_for, acting_for_email)
-        return (
-            await self._act("prompts/submit", body, PromptIdResponse, idempotency_key, acting)
-        ).id
+        answer = await _act(
+            self._caller, "prompts/submit", body, PromptIdResponse, idempotency_key, acting
+        )
+        return answer.id
 
     async def cancel_prompt(
         self,
@@ -344,9 +346,10 @@ class AirplaneClient:
         """Reject a prompt; returns the prompt ID."""
         body = CancelPromptRequest(id=prompt_id).to_wire()
         acting = _acting(acting_for, acting_for_email)
-        return (
-            await self._act("prompts/cancel", body, PromptIdResponse, idempotency_key, acting)
-        ).id
+        answer = await _act(
+            self._caller, "prompts/cancel", body, PromptIdResponse, idempotency_key, acting
+        )
+        return answer.id
 
     # Resources
 
@@ -386,8 +389,8 @@ class AirplaneClient:
             _present(slug=slug, id=runbook_id, param_values=dict(param_values or {}))
         ).to_wire()
         acting = _acting(acting_for, acting_for_email, env_slug)
-        answer = await self._act(
-            "runbooks/execute", body, ExecuteRunbookResponse, idempotency_key, acting
+        answer = await _act(
+            self._caller, "runbooks/execute", body, ExecuteRunbookResponse, idempotency_key, acting
         )
         return answer.session_id
 
