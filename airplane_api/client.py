@@ -5,13 +5,13 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator, Mapping
 from datetime import datetime
-from functools import partial
 from types import TracebackType
-from typing import Any, Self
+from typing import Any, Self, TypedDict, TypeVar
 
 import httpx
+from typing_extensions import Unpack
 
-from ._core import Caller, CallObserver, Clock, Request, Secret, Sleep, SystemClock
+from ._core import Caller, CallObserver, Clock, ModelT, Request, Secret, Sleep, SystemClock
 from ._paging import iterate_pages
 from ._version import __version__
 from .models import (
@@ -56,10 +56,11 @@ from .models import (
     Task,
     UpdateResourceRequest,
     User,
+    WireModel,
 )
 from .retry import RetryPolicy
 
-__all__ = ["DEFAULT_HOST", "AirplaneClient"]
+__all__ = ["DEFAULT_HOST", "AirplaneClient", "RunFilters", "SessionFilters"]
 
 DEFAULT_HOST = "https://api.airplane.dev"
 
@@ -68,6 +69,60 @@ ENV_ID_HEADER = "X-Airplane-Env-ID"
 TEAM_ID_HEADER = "X-Team-ID"
 ACTING_FOR_HEADER = "X-Airplane-Acting-For"
 ACTING_FOR_EMAIL_HEADER = "X-Airplane-Acting-For-Email"
+
+
+class Paging(TypedDict, total=False):
+    """Which page of a list to read (`list_*`) or start from (`iter_*`), and its size: page 0
+    and 50 items (the most a server gives) unless given."""
+
+    limit: int
+    page: int
+
+
+_PAGE_DEFAULTS: Paging = {"limit": 50, "page": 0}
+QueryT = TypeVar("QueryT", bound=WireModel)
+
+
+class RunFilters(Paging, total=False):
+    """What `list_runs` and `iter_runs` take: runs of one task (by ID or slug), updated after
+    `since` and before `until`."""
+
+    task_id: str | None
+    task_slug: str | None
+    since: datetime | None
+    until: datetime | None
+
+
+class SessionFilters(Paging, total=False):
+    """What `list_sessions` and `iter_sessions` take: sessions of one runbook, updated after
+    `updated_after` and before `updated_before`."""
+
+    runbook_id: str | None
+    updated_after: datetime | None
+    updated_before: datetime | None
+
+
+def _list_query(model: type[QueryT], filters: Paging, accepted: frozenset[str]) -> QueryT:
+    """A list's query from a method's keyword arguments, page 0 and 50 items unless given; a
+    keyword the method does not take is a TypeError, as a spelled-out signature would raise."""
+    unknown = filters.keys() - accepted
+    if unknown:
+        raise TypeError(f"unexpected keyword arguments: {', '.join(sorted(unknown))}")
+    return model.model_validate(_PAGE_DEFAULTS | filters)
+
+
+async def _act(
+    caller: Caller,
+    path: str,
+    body: dict[str, Any],
+    answer: type[ModelT],
+    idempotency_key: str | None,
+    acting: dict[str, str | None],
+) -> ModelT:
+    """POST `body` to `path` with the per-call headers `acting` (`_acting`), under
+    `idempotency_key` (one of the caller's own, or a fresh one), and parse the answer."""
+    request = Request("POST", path, body=body, headers=acting)
+    return await caller.call(request, answer, idempotency_key=idempotency_key)
 
 
 def _present(**fields: Any) -> dict[str, Any]:
@@ -198,14 +253,9 @@ class AirplaneClient:
                 resources=dict(resources) if resources is not None else None,
             )
         ).to_wire()
-        request = Request(
-            "POST",
-            "tasks/execute",
-            body=body,
-            headers=_acting(acting_for, acting_for_email, env_slug),
-        )
-        answer = await self._caller.call(
-            request, ExecuteTaskResponse, idempotency_key=idempotency_key
+        acting = _acting(acting_for, acting_for_email, env_slug)
+        answer = await _act(
+            self._caller, "tasks/execute", body, ExecuteTaskResponse, idempotency_key, acting
         )
         return answer.run_id
 
@@ -227,44 +277,20 @@ class AirplaneClient:
         request = Request("GET", "runs/getOutputs", query=GetOutputsQuery(id=run_id))
         return (await self._caller.call(request, GetOutputsResponse)).output
 
-    async def list_runs(
-        self,
-        *,
-        task_id: str | None = None,
-        task_slug: str | None = None,
-        since: datetime | None = None,
-        until: datetime | None = None,
-        limit: int = 50,
-        page: int = 0,
-    ) -> list[Run]:
+    async def list_runs(self, **filters: Unpack[RunFilters]) -> list[Run]:
         """One page of runs, newest first, optionally of one task and updated in a time window."""
-        query = ListRunsQuery(
-            task_id=task_id, task_slug=task_slug, since=since, until=until, limit=limit, page=page
-        )
+        query = _list_query(ListRunsQuery, filters, RunFilters.__optional_keys__)
         request = Request("GET", "runs/list", query=query)
         return (await self._caller.call(request, ListRunsResponse)).runs
 
-    def iter_runs(
-        self,
-        *,
-        task_id: str | None = None,
-        task_slug: str | None = None,
-        since: datetime | None = None,
-        until: datetime | None = None,
-        limit: int = 50,
-        page: int = 0,
-    ) -> AsyncIterator[Run]:
-        """Every run matching the filters, fetching page after page until a short one."""
-        fetch = partial(
-            self.list_runs,
-            task_id=task_id,
-            task_slug=task_slug,
-            since=since,
-            until=until,
-            limit=limit,
-        )
+    def iter_runs(self, **filters: Unpack[RunFilters]) -> AsyncIterator[Run]:
+        """Every run matching the filters, fetching page after page (from `page`) until a
+        short one."""
         return iterate_pages(
-            lambda number: fetch(page=number), limit=limit, first_page=page, key=lambda r: r.id
+            lambda number: self.list_runs(**(filters | {"page": number})),
+            limit=filters.get("limit", _PAGE_DEFAULTS["limit"]),
+            first_page=filters.get("page", _PAGE_DEFAULTS["page"]),
+            key=lambda r: r.id,
         )
 
     async def cancel_run(
@@ -276,13 +302,9 @@ class AirplaneClient:
         acting_for_email: str | None = None,
     ) -> None:
         """Ask for a run to be cancelled."""
-        request = Request(
-            "POST",
-            "runs/cancel",
-            body=CancelRunRequest(run_id=run_id).to_wire(),
-            headers=_acting(acting_for, acting_for_email),
-        )
-        await self._caller.call(request, CancelRunResponse, idempotency_key=idempotency_key)
+        body = CancelRunRequest(run_id=run_id).to_wire()
+        acting = _acting(acting_for, acting_for_email)
+        await _act(self._caller, "runs/cancel", body, CancelRunResponse, idempotency_key, acting)
 
     # Prompts
 
@@ -306,13 +328,11 @@ class AirplaneClient:
         acting_for_email: str | None = None,
     ) -> str:
         """Answer a prompt with values for its parameters; returns the prompt ID."""
-        request = Request(
-            "POST",
-            "prompts/submit",
-            body=SubmitPromptRequest(id=prompt_id, values=dict(values)).to_wire(),
-            headers=_acting(acting_for, acting_for_email),
+        body = SubmitPromptRequest(id=prompt_id, values=dict(values)).to_wire()
+        acting = _acting(acting_for, acting_for_email)
+        answer = await _act(
+            self._caller, "prompts/submit", body, PromptIdResponse, idempotency_key, acting
         )
-        answer = await self._caller.call(request, PromptIdResponse, idempotency_key=idempotency_key)
         return answer.id
 
     async def cancel_prompt(
@@ -324,13 +344,11 @@ class AirplaneClient:
         acting_for_email: str | None = None,
     ) -> str:
         """Reject a prompt; returns the prompt ID."""
-        request = Request(
-            "POST",
-            "prompts/cancel",
-            body=CancelPromptRequest(id=prompt_id).to_wire(),
-            headers=_acting(acting_for, acting_for_email),
+        body = CancelPromptRequest(id=prompt_id).to_wire()
+        acting = _acting(acting_for, acting_for_email)
+        answer = await _act(
+            self._caller, "prompts/cancel", body, PromptIdResponse, idempotency_key, acting
         )
-        answer = await self._caller.call(request, PromptIdResponse, idempotency_key=idempotency_key)
         return answer.id
 
     # Resources
@@ -370,14 +388,9 @@ class AirplaneClient:
         body = ExecuteRunbookRequest.model_validate(
             _present(slug=slug, id=runbook_id, param_values=dict(param_values or {}))
         ).to_wire()
-        request = Request(
-            "POST",
-            "runbooks/execute",
-            body=body,
-            headers=_acting(acting_for, acting_for_email, env_slug),
-        )
-        answer = await self._caller.call(
-            request, ExecuteRunbookResponse, idempotency_key=idempotency_key
+        acting = _acting(acting_for, acting_for_email, env_slug)
+        answer = await _act(
+            self._caller, "runbooks/execute", body, ExecuteRunbookResponse, idempotency_key, acting
         )
         return answer.session_id
 
@@ -387,45 +400,20 @@ class AirplaneClient:
             Request("GET", "sessions/get", query=GetSessionQuery(id=session_id)), Session
         )
 
-    async def list_sessions(
-        self,
-        *,
-        runbook_id: str | None = None,
-        updated_after: datetime | None = None,
-        updated_before: datetime | None = None,
-        limit: int = 50,
-        page: int = 0,
-    ) -> list[Session]:
+    async def list_sessions(self, **filters: Unpack[SessionFilters]) -> list[Session]:
         """One page of sessions, optionally of one runbook and updated in a time window."""
-        query = ListSessionsQuery(
-            runbook_id=runbook_id,
-            updated_after=updated_after,
-            updated_before=updated_before,
-            limit=limit,
-            page=page,
-        )
+        query = _list_query(ListSessionsQuery, filters, SessionFilters.__optional_keys__)
         request = Request("GET", "sessions/list", query=query)
         return (await self._caller.call(request, ListSessionsResponse)).sessions
 
-    def iter_sessions(
-        self,
-        *,
-        runbook_id: str | None = None,
-        updated_after: datetime | None = None,
-        updated_before: datetime | None = None,
-        limit: int = 50,
-        page: int = 0,
-    ) -> AsyncIterator[Session]:
-        """Every session matching the filters, fetching page after page until a short one."""
-        fetch = partial(
-            self.list_sessions,
-            runbook_id=runbook_id,
-            updated_after=updated_after,
-            updated_before=updated_before,
-            limit=limit,
-        )
+    def iter_sessions(self, **filters: Unpack[SessionFilters]) -> AsyncIterator[Session]:
+        """Every session matching the filters, fetching page after page (from `page`) until a
+        short one."""
         return iterate_pages(
-            lambda number: fetch(page=number), limit=limit, first_page=page, key=lambda s: s.id
+            lambda number: self.list_sessions(**(filters | {"page": number})),
+            limit=filters.get("limit", _PAGE_DEFAULTS["limit"]),
+            first_page=filters.get("page", _PAGE_DEFAULTS["page"]),
+            key=lambda s: s.id,
         )
 
     # What Airplane's own clients call, and airfield serves

@@ -42,13 +42,13 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from airplane_api import AirplaneClient
 from bench.tracking import (
     RUNS_PER_CHANNEL,
-    SEED,
     BenchPromptSink,
     Seen,
     _p95,
-    _start,
     ideal_edits,
     ideal_signs,
+    start_airplane,
+    start_slack,
 )
 from bot.http import BoundedTransport
 from bot.kinds import Kind
@@ -135,27 +135,8 @@ def scenario(count: int, replicas: int, lease: float, kill_after: float) -> dict
     channels = (count + RUNS_PER_CHANNEL - 1) // RUNS_PER_CHANNEL
     with PostgresServer() as postgres, tempfile.TemporaryDirectory() as tmp:
         db = postgres.create_database()
-        airplane, port = _start(
-            [
-                sys.executable,
-                str(HERE / "synthetic_airplane.py"),
-                str(count),
-                str(SEED),
-                str(Path(tmp) / "airplane"),
-                "documented",
-            ],
-            Path(tmp) / "airplane",
-        )
-        slack, slack_url = _start(
-            [
-                sys.executable,
-                str(HERE / "slack_server.py"),
-                str(Path(tmp) / "slack"),
-                str(channels),
-                "tiers",
-            ],
-            Path(tmp) / "slack",
-        )
+        airplane, port = start_airplane(Path(tmp), count, "documented")
+        slack, slack_url = start_slack(Path(tmp), channels, tiers=True)
         procs: list[subprocess.Popen[bytes]] = []
         try:
             url = f"http://127.0.0.1:{port}"

@@ -466,30 +466,43 @@ def _start(command: list[str], port_file: Path) -> tuple[subprocess.Popen[bytes]
     return process, port_file.read_text()
 
 
+def start_airplane(
+    tmp: Path, count: int, shape: str, created_over: float | None = None
+) -> tuple[subprocess.Popen[bytes], str]:
+    """The synthetic Airplane with `count` runs of `shape` (created over `created_over` s when
+    given, else its default): its process and port."""
+    command = [
+        sys.executable,
+        str(HERE / "synthetic_airplane.py"),
+        str(count),
+        str(SEED),
+        str(tmp / "airplane"),
+        shape,
+    ]
+    if created_over is not None:
+        command.append(str(created_over))
+    return _start(command, tmp / "airplane")
+
+
+def start_slack(tmp: Path, channels: int, *, tiers: bool) -> tuple[subprocess.Popen[bytes], str]:
+    """The Slack stand-in with `channels` channels, enforcing Slack's tiers or not: its process
+    and URL."""
+    command = [
+        sys.executable,
+        str(HERE / "slack_server.py"),
+        str(tmp / "slack"),
+        str(channels),
+        "tiers" if tiers else "no-tiers",
+    ]
+    return _start(command, tmp / "slack")
+
+
 def run_scenario(count: int, scenario: Scenario) -> dict[str, Any]:
     """Start a synthetic Airplane, a Slack and a bot process for `count` runs; their figures."""
     with tempfile.TemporaryDirectory() as tmp:
-        airplane, port = _start(
-            [
-                sys.executable,
-                str(HERE / "synthetic_airplane.py"),
-                str(count),
-                str(SEED),
-                str(Path(tmp) / "airplane"),
-                scenario.shape,
-                str(scenario.created_over),
-            ],
-            Path(tmp) / "airplane",
-        )
-        slack, slack_url = _start(
-            [
-                sys.executable,
-                str(HERE / "slack_server.py"),
-                str(Path(tmp) / "slack"),
-                str(scenario.channel_count(count)),
-                "tiers" if scenario.tiers else "no-tiers",
-            ],
-            Path(tmp) / "slack",
+        airplane, port = start_airplane(Path(tmp), count, scenario.shape, scenario.created_over)
+        slack, slack_url = start_slack(
+            Path(tmp), scenario.channel_count(count), tiers=scenario.tiers
         )
         try:
             child = subprocess.run(

@@ -119,7 +119,10 @@ class RateLimiter:
         seconds: float | None = None,
         retry_after: int = 1,
     ) -> RateLimitRule:
-        """Answer 429 to matching calls; `count=None` with `seconds` limits by time only."""
+        """Answer 429 + `Retry-After` to `method` (None: all) calls, per channel if given, for
+        the next `count` calls and/or `seconds` (`count=None` with `seconds`: by time only);
+        `slack.rate_limited` records them. Checked before Slack's tiers; a call it refuses
+        spends no tier budget. Tests call it as `slack.rate_limit(...)`."""
         until = self.clock() + seconds if seconds is not None else None
         if count is None and until is None:
             raise ValueError("a rate limit needs a count, a period, or both")

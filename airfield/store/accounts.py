@@ -220,31 +220,28 @@ class AccountStore:
 
     async def add_resource(self, record: ResourceRecord) -> None:
         """Insert a resource; raises SlugTaken."""
-        try:
-            await self._db.execute(
-                "INSERT INTO resources (id, slug, name, kind, is_private, permissions, config,"
-                " created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                (
-                    record.id,
-                    record.slug,
-                    record.name,
-                    record.kind,
-                    int(record.is_private),
-                    json.dumps(record.permissions),
-                    _box_or_fail(self.box).seal(record.config),
-                    record.created_at,
-                    record.updated_at,
-                ),
-            )
-        except INTEGRITY_ERRORS as exc:
-            raise SlugTaken(record.slug) from exc
+        await self._write_resource(
+            "INSERT INTO resources (slug, name, kind, is_private, permissions, config,"
+            " updated_at, id, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            record,
+            record.created_at,
+        )
 
     async def replace_resource(self, record: ResourceRecord) -> None:
         """Overwrite a resource; raises SlugTaken."""
+        await self._write_resource(
+            "UPDATE resources SET slug = ?, name = ?, kind = ?, is_private = ?,"
+            " permissions = ?, config = ?, updated_at = ? WHERE id = ?",
+            record,
+        )
+
+    async def _write_resource(self, sql: str, record: ResourceRecord, *more: str) -> None:
+        """Run an INSERT or UPDATE of `record` whose parameters are its slug, name, kind,
+        is_private, permissions, sealed config, updated_at and id, then `more`; SlugTaken when
+        another resource has the slug."""
         try:
             await self._db.execute(
-                "UPDATE resources SET slug = ?, name = ?, kind = ?, is_private = ?,"
-                " permissions = ?, config = ?, updated_at = ? WHERE id = ?",
+                sql,
                 (
                     record.slug,
                     record.name,
@@ -254,6 +251,7 @@ class AccountStore:
                     _box_or_fail(self.box).seal(record.config),
                     record.updated_at,
                     record.id,
+                    *more,
                 ),
             )
         except INTEGRITY_ERRORS as exc:

@@ -20,10 +20,10 @@ from functools import lru_cache
 from typing import Any
 
 from psycopg import AsyncConnection
-from psycopg.rows import DictRow, dict_row
-from psycopg_pool import AsyncConnectionPool, PoolTimeout
+from psycopg.rows import DictRow
 
 from foundation import migrations as runner
+from foundation.postgres import ACQUIRE_TIMEOUT, Pool, new_pool, open_pool
 
 from ..migrations import POSTGRES_MIGRATIONS
 from ..timeutil import to_text
@@ -37,8 +37,6 @@ DEFAULT_POOL_SIZE = 10
 # pool: a request holding its lock must still get a connection for its own statements, so
 # locks taken from the same pool could use it up and leave every holder waiting.
 LOCK_POOL_SIZE = 8
-# How long a statement waits for a free connection (or a reachable server) before failing.
-ACQUIRE_TIMEOUT = 10.0
 # A fixed key for the transaction-scoped advisory lock that lets one process at a time
 # migrate: processes starting together queue on it, and the later ones find nothing to do.
 MIGRATION_LOCK = 0x41F1E1D
@@ -47,8 +45,6 @@ _TAKE_STAMP = (
     "UPDATE airfield_clock SET last_micros = GREATEST(last_micros + 1,"
     " CAST(EXTRACT(EPOCH FROM clock_timestamp()) * 1000000 AS BIGINT)) RETURNING last_micros"
 )
-
-Pool = AsyncConnectionPool[AsyncConnection[DictRow]]
 
 
 class DatabaseUnavailable(Exception):
@@ -114,34 +110,14 @@ class PostgresDatabase(Database):
     async def open(cls, url: str, *, pool_size: int = DEFAULT_POOL_SIZE) -> PostgresDatabase:
         """Connect (DatabaseUnavailable when the server does not answer within
         ACQUIRE_TIMEOUT) and migrate."""
-        pool: Pool = AsyncConnectionPool(
+        pool = await open_pool(
             url,
+            name="airfield",
             min_size=min(2, pool_size),
             max_size=pool_size,
-            kwargs={"autocommit": True, "row_factory": dict_row},
-            connection_class=AsyncConnection[DictRow],
-            timeout=ACQUIRE_TIMEOUT,
-            open=False,
-            name="airfield",
+            unavailable=DatabaseUnavailable,
         )
-        try:
-            await pool.open(wait=True, timeout=ACQUIRE_TIMEOUT)
-        except PoolTimeout as exc:
-            await pool.close()
-            raise DatabaseUnavailable(
-                f"no connection to PostgreSQL within {ACQUIRE_TIMEOUT:.0f} s"
-                " (is the server up, and are the host, port and credentials right?)"
-            ) from exc
-        lock_pool: Pool = AsyncConnectionPool(
-            url,
-            min_size=1,
-            max_size=LOCK_POOL_SIZE,
-            kwargs={"autocommit": True, "row_factory": dict_row},
-            connection_class=AsyncConnection[DictRow],
-            timeout=ACQUIRE_TIMEOUT,
-            open=False,
-            name="airfield-locks",
-        )
+        lock_pool = new_pool(url, name="airfield-locks", min_size=1, max_size=LOCK_POOL_SIZE)
         db = cls(pool, url, lock_pool)
         try:
             await lock_pool.open(wait=True, timeout=ACQUIRE_TIMEOUT)

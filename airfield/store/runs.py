@@ -15,14 +15,13 @@ WAITING = ("NotStarted", "Queued")
 
 
 @dataclass(frozen=True)
-class RunRecord:
-    """One run as stored."""
+class NewRun:
+    """What is known about a run when it is created."""
 
     id: str
     task_id: str
     task_slug: str
     env_id: str
-    status: str
     param_values: dict[str, Any]
     params: list[dict[str, Any]]
     resources: dict[str, str]
@@ -31,8 +30,15 @@ class RunRecord:
     timeout: int
     concurrency_key: str
     concurrency_limit: int
-    created_at: str
     created_by: str
+
+
+@dataclass(frozen=True)
+class RunRecord(NewRun):
+    """One run as stored: what it was created with (`NewRun`) and what has happened since."""
+
+    status: str
+    created_at: str
     queued_at: str | None
     active_at: str | None
     succeeded_at: str | None
@@ -80,25 +86,6 @@ class RunRecord:
             has_output=output is not None,
             pgid=row["pgid"],
         )
-
-
-@dataclass(frozen=True)
-class NewRun:
-    """What is known about a run when it is created."""
-
-    id: str
-    task_id: str
-    task_slug: str
-    env_id: str
-    param_values: dict[str, Any]
-    params: list[dict[str, Any]]
-    resources: dict[str, str]
-    parent_id: str | None
-    session_id: str | None
-    timeout: int
-    concurrency_key: str
-    concurrency_limit: int
-    created_by: str
 
 
 @dataclass(frozen=True)

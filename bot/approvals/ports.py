@@ -125,7 +125,9 @@ class PromptForms(Protocol):
 
 
 class PromptSource(Protocol):
-    """The Airplane calls approvals make (`AirplaneClient` satisfies it)."""
+    """The Airplane calls approvals make (`AirplaneClient` satisfies it). A decision is always
+    sent under its claim's Idempotency-Key and on behalf of the person who made it, so those
+    are required here (the client leaves them optional)."""
 
     async def get_prompt(self, prompt_id: str) -> Prompt: ...
 
@@ -134,18 +136,13 @@ class PromptSource(Protocol):
         prompt_id: str,
         values: Mapping[str, Any],
         *,
-        idempotency_key: str | None = None,
-        acting_for: str | None = None,
-        acting_for_email: str | None = None,
+        idempotency_key: str,
+        acting_for: str,
+        acting_for_email: str | None,
     ) -> str: ...
 
     async def cancel_prompt(
-        self,
-        prompt_id: str,
-        *,
-        idempotency_key: str | None = None,
-        acting_for: str | None = None,
-        acting_for_email: str | None = None,
+        self, prompt_id: str, *, idempotency_key: str, acting_for: str, acting_for_email: str | None
     ) -> str: ...
 
     async def get_run(self, run_id: str) -> Run: ...

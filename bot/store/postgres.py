@@ -15,8 +15,9 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 from psycopg import AsyncConnection
-from psycopg.rows import DictRow, dict_row
-from psycopg_pool import AsyncConnectionPool, PoolTimeout
+from psycopg.rows import DictRow
+
+from foundation.postgres import Pool, open_pool
 
 from ..errors import DatabaseUnavailable
 from .db import Database, Migrations, Queries, Result
@@ -26,8 +27,6 @@ __all__ = ["DEFAULT_POOL_SIZE", "DatabaseUnavailable", "PostgresDatabase"]
 
 # Connections per replica; the fleet needs replicas x this within the server's max_connections.
 DEFAULT_POOL_SIZE = 10
-# How long a statement waits for a free connection (or a reachable server) before failing.
-ACQUIRE_TIMEOUT = 10.0
 
 
 class _Connection(Queries):
@@ -50,7 +49,7 @@ class PostgresDatabase(Database):
 
     dialect = POSTGRES
 
-    def __init__(self, pool: AsyncConnectionPool[AsyncConnection[DictRow]]) -> None:
+    def __init__(self, pool: Pool) -> None:
         self._pool = pool
 
     @classmethod
@@ -61,26 +60,15 @@ class PostgresDatabase(Database):
         *,
         pool_size: int = DEFAULT_POOL_SIZE,
     ) -> PostgresDatabase:
-        """Connect (failing within ACQUIRE_TIMEOUT when the server does not answer) and
-        migrate every domain."""
-        pool: AsyncConnectionPool[AsyncConnection[DictRow]] = AsyncConnectionPool(
+        """Connect (DatabaseUnavailable within ACQUIRE_TIMEOUT when the server does not answer)
+        and migrate every domain."""
+        pool = await open_pool(
             url,
+            name="airplane-bot",
             min_size=min(2, pool_size),
             max_size=pool_size,
-            kwargs={"autocommit": True, "row_factory": dict_row},
-            connection_class=AsyncConnection[DictRow],
-            timeout=ACQUIRE_TIMEOUT,
-            open=False,
-            name="airplane-bot",
+            unavailable=DatabaseUnavailable,
         )
-        try:
-            await pool.open(wait=True, timeout=ACQUIRE_TIMEOUT)
-        except PoolTimeout as exc:
-            await pool.close()
-            raise DatabaseUnavailable(
-                f"no connection to PostgreSQL within {ACQUIRE_TIMEOUT:.0f} s"
-                " (is the server up, and are the host, port and credentials right?)"
-            ) from exc
         database = cls(pool)
         try:
             await database.migrate(tuple(migrations))

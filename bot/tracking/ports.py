@@ -96,25 +96,17 @@ class SlackWriter(Protocol):
 
 
 class AirplaneSource(Protocol):
-    """The Airplane calls the tracker makes (`AirplaneClient` satisfies it)."""
+    """The Airplane calls the tracker makes (`AirplaneClient` satisfies it): the first page of
+    a run's logs, and runs and sessions updated in a time window, page by page."""
 
     async def get_run(self, run_id: str) -> Run: ...
 
     async def get_run_outputs(self, run_id: str) -> Any: ...
 
-    async def get_run_logs(
-        self, run_id: str, *, prev_token: str | None = None, next_token: str | None = None
-    ) -> GetLogsResponse: ...
+    async def get_run_logs(self, run_id: str) -> GetLogsResponse: ...
 
     async def list_runs(
-        self,
-        *,
-        task_id: str | None = None,
-        task_slug: str | None = None,
-        since: datetime | None = None,
-        until: datetime | None = None,
-        limit: int = 50,
-        page: int = 0,
+        self, *, since: datetime | None, until: datetime | None, limit: int, page: int
     ) -> list[Run]: ...
 
     async def get_session(self, session_id: str) -> Session: ...
@@ -122,11 +114,10 @@ class AirplaneSource(Protocol):
     async def list_sessions(
         self,
         *,
-        runbook_id: str | None = None,
-        updated_after: datetime | None = None,
-        updated_before: datetime | None = None,
-        limit: int = 50,
-        page: int = 0,
+        updated_after: datetime | None,
+        updated_before: datetime | None,
+        limit: int,
+        page: int,
     ) -> list[Session]: ...
 
     async def list_prompts(self, run_id: str) -> list[Prompt]: ...
