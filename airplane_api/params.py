@@ -7,7 +7,7 @@ Every front end comes here, so a value means the same thing however it arrived:
 - typed text (the bot's slash command, and the free-text inputs of its forms): `read_text`
   turns the text into the value a JSON client would have sent (multi values split), then the
   same checks;
-- Slack input state (the bot's forms): `bot/param_inputs.py` reads each element into text or
+- Slack input state (the bot's forms): `bot/blocks/param_inputs.py` reads each element into text or
   a value, then the same checks.
 
 What the checks return is a fixed point: checking it again gives it back unchanged, so what the

@@ -12,14 +12,14 @@ background while the measurement runs, as it would under load. Prints p50/p99 an
 Goal: bot p99 < 50 ms and <= 1.5x the bare app's p99.
 
 Metrics are on, as in production: the bot counts every command, Slack call and Airplane
-attempt (`bot/metrics.py`), and during the measurement its `/metrics` and `/readyz` are scraped
+attempt (`bot/core/metrics.py`), and during the measurement its `/metrics` and `/readyz` are scraped
 on its operators' port (METRICS_PORT in `airplane-bot serve`) once a second (Prometheus would
 scrape every 15-30 s); the figures printed at the end come from its last scrape.
 
 To see where the bot spends its time: `BENCH_PROFILE=/tmp/bot.prof` writes a cProfile of the
 bot's first 20 s; `BENCH_DEBUG=/tmp/bot.log` runs its loop in asyncio debug mode and logs slow
 callbacks there. (A profile like that showed httpcore's pool scanning hundreds of queued
-Airplane calls per assignment; `bot/http.py` caps calls in flight because of it.)
+Airplane calls per assignment; `bot/airplane/transport.py` caps calls in flight because of it.)
 """
 
 from __future__ import annotations
@@ -126,12 +126,12 @@ def bot_app(
 ) -> None:
     """The real bot over HTTP: Slack's requests on `sock`, `/metrics` and `/readyz` on
     `ops_sock`, in one process and event loop as `airplane-bot serve` has them."""
-    from bot.app import build_app
-    from bot.config import Settings
-    from bot.ops import build_ops_app
-    from bot.readiness import bot_readiness
-    from bot.server import build_asgi_app
-    from bot.services import open_services
+    from bot.process.app import build_app
+    from bot.web.operators import build_ops_app
+    from bot.web.public import build_asgi_app
+    from bot.web.readiness import bot_readiness
+    from bot.wiring.config import Settings
+    from bot.wiring.services import open_services
 
     async def main() -> None:
         settings = Settings(
@@ -185,7 +185,7 @@ def bare_app(sock: socket.socket, slack_url: str) -> None:
     from slack_bolt.async_app import AsyncAck, AsyncApp
     from slack_sdk.web.async_client import AsyncWebClient
 
-    from bot.server import build_asgi_app
+    from bot.web.public import build_asgi_app
 
     app = AsyncApp(
         client=AsyncWebClient(token=BOT_TOKEN, base_url=slack_url),

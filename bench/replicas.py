@@ -50,9 +50,8 @@ from bench.tracking import (
     start_airplane,
     start_slack,
 )
-from bot.http import BoundedTransport
-from bot.kinds import Kind
-from bot.services import AIRPLANE_CONCURRENCY
+from bot.airplane.transport import BoundedTransport
+from bot.core.kinds import Kind
 from bot.slack.client import SlackClient
 from bot.store import Store
 from bot.store.leases import new_holder_id
@@ -60,6 +59,7 @@ from bot.store.leasing import StoreLeasing
 from bot.tracking.model import Identity, Tracked
 from bot.tracking.slack import SlackWebWriter
 from bot.tracking.tracker import Tracker, TrackerSettings
+from bot.wiring.services import AIRPLANE_CONCURRENCY
 from slackbox.state import BOT_TOKEN
 from tests.support.postgres import PostgresServer
 

@@ -28,7 +28,7 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
-from bot.kinds import Kind
+from bot.core.kinds import Kind
 from bot.store import Lease, SlackRun, Store
 from bot.store.approvals import ApprovalRecord, Claim
 from bot.tracking.model import Tracked

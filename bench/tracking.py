@@ -54,9 +54,8 @@ import httpx
 from airplane_api import AirplaneClient
 from airplane_api.models import Prompt, PromptState
 from bench.synthetic_airplane import QUEUED_FOR
-from bot.http import BoundedTransport
-from bot.kinds import Kind
-from bot.services import AIRPLANE_CONCURRENCY
+from bot.airplane.transport import BoundedTransport
+from bot.core.kinds import Kind
 from bot.slack.client import SlackClient
 from bot.slack.queueing import Origin, Priority, queued_as
 from bot.slack.scheduler import SlackScheduler
@@ -64,6 +63,7 @@ from bot.tracking.memory import MemoryTrackingStore
 from bot.tracking.model import Tracked
 from bot.tracking.slack import EVENT_TYPE, SlackWebWriter
 from bot.tracking.tracker import Tracker, TrackerSettings
+from bot.wiring.services import AIRPLANE_CONCURRENCY
 from foundation.slack_limits import CHANNEL_PACE, Tier, tier_of
 from foundation.token_bucket import TokenBucket
 from slackbox.state import BOT_TOKEN

@@ -2,6 +2,6 @@
 
 import sys
 
-from .cli import main
+from .process.cli import main
 
 sys.exit(main())

@@ -11,8 +11,8 @@ import yaml
 
 from airfield import cli as airfield_cli
 from airfield.store.postgres import is_postgres_url
-from bot import cli as bot_cli
-from bot.config import Settings
+from bot.process import cli as bot_cli
+from bot.wiring.config import Settings
 
 REPO = Path(__file__).resolve().parent.parent
 COMPOSE = REPO / "compose.yaml"

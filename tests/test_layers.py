@@ -2,9 +2,10 @@
 
 Read from the source with `ast` (nothing is imported): which top-level package imports which, and
 which folder of `bot/` imports which. A cycle at either level fails, and so does an arrow from a
-lower layer to a higher one (airplane_api at the bottom, then foundation, then airfield and bot,
-with slackbox at the edge). Imports inside `if TYPE_CHECKING:` count too: they are arrows a reader
-follows all the same.
+lower layer to a higher one: airplane_api at the bottom, then foundation, then airfield and bot,
+with slackbox at the edge; inside bot, the folders in BOT_LAYERS' order (docs/architecture.md
+draws them). Imports inside `if TYPE_CHECKING:` count too: they are arrows a reader follows all
+the same.
 """
 
 from __future__ import annotations
@@ -28,9 +29,27 @@ LAYERS: dict[str, set[str]] = {
     "slackbox": {"airplane_api", "foundation"},
 }
 ALLOWED_EDGE_MODULES = {
-    "bot.dev": {"slackbox", "airfield"},
-    "bot.playground": {"slackbox", "airfield"},
+    "bot.process.dev": {"slackbox", "airfield"},
+    "bot.process.playground": {"slackbox", "airfield"},
 }
+
+# The folders of bot/, bottom first: a folder imports only folders of an earlier line (folders
+# on one line do not import each other). Every module of bot sits in one of them, but for
+# `bot/__init__.py` and `bot/__main__.py` (`python -m bot`).
+BOT_LAYERS: list[set[str]] = [
+    {"core"},  # errors, Kind, logs, loops, metrics: imports no other folder
+    {"slack", "airplane"},  # the Slack side and the Airplane side: clients, reads, limits
+    {"people"},  # who someone is, who may run what
+    {"blocks"},  # what Slack users see: Block Kit, its IDs, the sentences they read
+    {"tracking"},  # following runs: live threads
+    {"store"},  # the database (it implements tracking's storage port)
+    {"approvals"},  # prompts as approvals
+    {"wiring"},  # settings and Services, built once
+    {"runs", "web"},  # starting and cancelling runs; what answers on a port
+    {"listeners"},  # Bolt's listeners: commands, buttons, views, events
+    {"process"},  # the command line, serving, dev and the playground
+]
+BOT_TOP_LEVEL = {"bot", "bot.__main__"}
 
 
 def _module_name(path: Path) -> str:
@@ -88,9 +107,10 @@ def _module_edges() -> dict[str, set[str]]:
 
 
 def _folder_of(module: str) -> str | None:
-    """`bot.tracking.tracker` -> `bot.tracking`; modules directly in bot/ are no folder."""
+    """`bot.tracking.tracker` and `bot.tracking` -> `bot.tracking`; `bot` itself and
+    `bot.__main__` are no folder."""
     parts = module.split(".")
-    if parts[0] != "bot" or len(parts) < 3:
+    if parts[0] != "bot" or module in BOT_TOP_LEVEL:
         return None
     return ".".join(parts[:2])
 
@@ -152,6 +172,7 @@ EDGES = _module_edges()
 def test_the_reader_sees_imports() -> None:
     # A guard on the guard: if the walk found nothing, every test below would pass vacuously.
     assert "foundation.slack_limits" in EDGES["slackbox.validation"]
+    assert "bot.core.errors" in EDGES["bot.slack.errors"]
     assert any(EDGES.values())
 
 
@@ -172,6 +193,27 @@ def test_arrows_point_down(package: str) -> None:
             continue
         allowed = LAYERS[package] | {package} | ALLOWED_EDGE_MODULES.get(source, set())
         wrong += [f"{source} -> {t}" for t in sorted(targets) if t.split(".")[0] not in allowed]
+    assert wrong == []
+
+
+def test_every_module_of_bot_is_in_a_folder_with_a_layer() -> None:
+    loose = {name for name in SOURCES if name.startswith("bot") and _folder_of(name) is None}
+    assert loose == BOT_TOP_LEVEL
+    folders = {path.name for path in (ROOT / "bot").iterdir() if (path / "__init__.py").exists()}
+    assert folders == set().union(*BOT_LAYERS)
+
+
+def test_folders_of_bot_point_down() -> None:
+    layer = {f"bot.{folder}": n for n, folders in enumerate(BOT_LAYERS) for folder in folders}
+    wrong = []
+    for source, targets in EDGES.items():
+        folder = _folder_of(source)
+        if folder is None:
+            continue
+        for target in sorted(targets):
+            other = _folder_of(target)
+            if other is not None and other != folder and layer[other] >= layer[folder]:
+                wrong.append(f"{source} -> {target}")
     assert wrong == []
 
 

@@ -10,7 +10,7 @@ from typing import Any
 from prometheus_client import CollectorRegistry
 
 from airfield.metrics import AirfieldMetrics
-from bot import metrics as bot_metrics
+from bot.core import metrics as bot_metrics
 
 DOCS = Path(__file__).resolve().parent.parent / "docs"
 DASHBOARD = DOCS / "grafana" / "airplane-bot.json"

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ..ids import (
+from ..blocks.ids import (
     ApprovalAction,
     ApprovalBlock,
     ApprovalCallback,

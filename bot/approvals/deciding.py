@@ -21,12 +21,8 @@ from typing import Any
 
 from airplane_api.models import Prompt
 
-from .. import metrics
-from ..ids import PromptModalMetadata
-from ..people import slack_label
-from ..store import AuditAction, AuditEntry
-from ..store.approvals import ApprovalRecord, ApprovalState, Claim
-from ..user_errors import (
+from ..blocks.ids import PromptModalMetadata
+from ..blocks.user_errors import (
     AIRPLANE_NO_ANSWER,
     ANSWERED_A_MOMENT_AGO,
     FIX_VALUES,
@@ -34,6 +30,10 @@ from ..user_errors import (
     PROMPT_UNKNOWN,
     may_not_answer,
 )
+from ..core import metrics
+from ..people.labels import slack_label
+from ..store import AuditAction, AuditEntry
+from ..store.approvals import ApprovalRecord, ApprovalState, Claim
 from . import decision
 from .airplane import attempt
 from .decision import CallFailure, ClaimFate, Outcome, OutcomeKind, Verdict

@@ -21,10 +21,15 @@ from typing import Any
 
 from airplane_api.models import Prompt, PromptState
 
-from ..people import slack_label
+from ..blocks.user_errors import (
+    ANSWER_BEING_RECORDED,
+    ANSWER_KEPT,
+    PROMPT_NOT_WAITING,
+    decided_elsewhere,
+)
+from ..people.labels import slack_label
 from ..slack.mrkdwn import escape
 from ..store.approvals import ApprovalRecord, ApprovalState, Claim
-from ..user_errors import ANSWER_BEING_RECORDED, ANSWER_KEPT, PROMPT_NOT_WAITING, decided_elsewhere
 from .reviewers import Clicker, Intent
 from .validate import CheckedValues
 

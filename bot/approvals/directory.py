@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from slack_sdk.web.async_client import AsyncWebClient
 
-from ..people import slack_email
+from ..people.labels import slack_email
 from ..slack.reads import reads_of
 from .slack import refused_as
 

@@ -8,8 +8,8 @@ from slack_sdk.models.blocks import InputBlock
 
 from airplane_api.models import Parameter
 
-from ..ids import ApprovalAction, prompt_param_block_id
-from ..param_inputs import param_input
+from ..blocks.ids import ApprovalAction, prompt_param_block_id
+from ..blocks.param_inputs import param_input
 
 __all__ = ["input_block"]
 

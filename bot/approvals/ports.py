@@ -3,13 +3,14 @@
 `posting.py`, `deciding.py` and `upkeep.py` talk to the store, Airplane and Slack only through
 these, so a test can hand them fakes and the production wiring (`service.py`) hands them the
 SQL store, `AirplaneClient` and `SlackApprovals` (`slack.py`). The shapes other packages see of
-approvals live here too: what tracking hands over about a run (`TrackedRun`). App Home's port,
-`PendingApprovals` (what waits for a person), is App Home's own (`bot/home.py`).
+approvals live here too: what tracking hands over about a run (`TrackedRun`), and what waits
+for a person (`PendingApproval`, `PendingApprovals`), which App Home lists.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Protocol
 
@@ -25,6 +26,8 @@ __all__ = [
     "AuditTrail",
     "Clock",
     "KnownRuns",
+    "PendingApproval",
+    "PendingApprovals",
     "PromptForms",
     "PromptSource",
     "ReviewerDirectory",
@@ -189,3 +192,29 @@ class ReviewerDirectory(Protocol):
     async def email_of(self, user_id: str) -> str | None: ...
 
     async def users_by_email(self, emails: frozenset[str]) -> dict[str, str]: ...
+
+
+@dataclass(frozen=True)
+class PendingApproval:
+    """A prompt waiting for one person's decision, as App Home lists it.
+
+    `description` is Airplane's Markdown, as the prompt was asked; `channel` and `thread_ts`
+    are the reader's own copy (the Answer button links it); `run_channel` is where the run's
+    thread is, and `requester` who started the run (a Slack ID or an Airplane label).
+    """
+
+    prompt_id: str
+    description: str
+    channel: str = ""
+    thread_ts: str = ""
+    run_id: str = ""
+    run_channel: str = ""
+    requester: str = ""
+
+
+class PendingApprovals(Protocol):
+    """The approvals side's answer to "what waits for this Slack user?" (App Home)."""
+
+    async def pending_for(self, user_id: str) -> Sequence[PendingApproval]:
+        """Prompts `user_id` may decide and nobody has yet, newest first."""
+        ...

@@ -17,7 +17,7 @@ from cachetools import LRUCache
 
 from airplane_api.models import Prompt, PromptState
 
-from .. import metrics
+from ..core import metrics
 from ..store.approvals import ApprovalRecord
 from .groups import ReviewerGroups
 from .locks import PromptLocks

@@ -30,15 +30,15 @@ from slack_sdk.models.views import View
 from airplane_api.models import Prompt, PromptState
 from foundation import slack_limits
 
-from ..blocks.runs import params_text
-from ..ids import (
+from ..blocks.ids import (
     ApprovalAction,
     ApprovalBlock,
     ApprovalCallback,
     PromptModalMetadata,
     PromptRef,
 )
-from ..people import actor_mention, slack_user
+from ..blocks.runs import params_text
+from ..people.labels import actor_mention, slack_user
 from ..slack.clip import clip
 from ..slack.dates import slack_date
 from ..slack.mrkdwn import escape

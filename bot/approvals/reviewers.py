@@ -17,7 +17,7 @@ from enum import StrEnum
 
 from airplane_api.models import Reviewers
 
-from ..people import slack_user
+from ..people.labels import slack_user
 
 __all__ = [
     "Clicker",

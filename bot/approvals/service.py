@@ -15,13 +15,12 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from airplane_api import AirplaneClient
 
-from ..home import PendingApproval
 from ..store import Store
 from .deciding import Deciding
 from .decision import Outcome, OutcomeKind
 from .directory import SlackDirectory
 from .groups import ReviewerGroups
-from .ports import Clock, TrackedRun, utc_now
+from .ports import Clock, PendingApproval, TrackedRun, utc_now
 from .posting import Posting
 from .slack import SlackApprovals
 from .upkeep import Upkeep

@@ -14,7 +14,7 @@ from typing import Any, TypeVar
 
 from slack_sdk.web.async_client import AsyncWebClient
 
-from ..errors import SlackRefused
+from ..core.errors import SlackRefused
 from ..slack.errors import slack_call
 from ..slack.queueing import Priority, queued_as
 from ..slack.reads import reads_of

@@ -15,7 +15,7 @@ from collections.abc import Awaitable, Callable
 
 from airplane_api.models import Prompt, PromptState, is_terminal_status
 
-from ..loops import Troubles
+from ..core.loops import Troubles
 from ..store.approvals import ApprovalRecord, ApprovalState
 from . import decision
 from .airplane import attempt

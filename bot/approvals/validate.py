@@ -1,6 +1,6 @@
 """Slack input state -> checked prompt values, by parameter index. Pure.
 
-The reading and checking are `bot/param_inputs.read_state` (the rule every front end shares);
+The reading and checking are `bot/blocks/param_inputs.read_state` (the rule every front end shares);
 this module keys the outcome the way approval forms need it: values by slug for
 `prompts/submit`, and by parameter index (to show again) and errors by index (for
 `response_action: errors` in modals and input hints in messages).
@@ -14,8 +14,8 @@ from typing import Any
 
 from airplane_api.models import ParameterSchema
 
-from ..ids import prompt_param_block_id
-from ..param_inputs import read_state
+from ..blocks.ids import prompt_param_block_id
+from ..blocks.param_inputs import read_state
 
 __all__ = ["CheckedValues", "check_values", "modal_errors"]
 

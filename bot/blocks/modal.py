@@ -25,10 +25,10 @@ from slack_sdk.models.views import View
 from airplane_api.models.common import Parameter
 from airplane_api.params import Checked, visible_params
 
-from ..ids import ActionId, BlockId, CallbackId, param_block_id
-from ..kinds import Kind
-from ..param_inputs import param_input, read_state
+from ..core.kinds import Kind
 from ..slack.clip import clip
+from .ids import ActionId, BlockId, CallbackId, param_block_id
+from .param_inputs import param_input, read_state
 
 __all__ = ["ModalMetadata", "read_modal_state", "read_modal_values", "run_modal", "task_option"]
 
@@ -47,7 +47,7 @@ class ModalMetadata(BaseModel):
     channel_id: str | None = None
     env: str | None = None
     # One per opened form, kept by every update of it: a submission's identity, so double
-    # submissions and Slack's retries of the same form map to one run (see bot/requests.py).
+    # submissions and Slack's retries of the same form map to one run (see bot/slack/requests.py).
     form_id: str = Field(default_factory=lambda: uuid.uuid4().hex)
 
     def dump(self) -> str:

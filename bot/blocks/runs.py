@@ -21,11 +21,11 @@ from slack_sdk.models.blocks import (
 from airplane_api.models import is_terminal_status
 from foundation.slack_limits import SECTION_TEXT
 
-from ..ids import ActionId
-from ..kinds import Kind
+from ..core.kinds import Kind
 from ..slack.clip import clip
 from ..slack.dates import AGO, DATE_TIME, slack_date
 from ..slack.mrkdwn import code_span, code_text, escape
+from .ids import ActionId
 
 __all__ = [
     "RunSummary",

@@ -13,9 +13,9 @@ from typing import Any
 from slack_bolt.async_app import AsyncApp
 from slack_bolt.context.respond.async_respond import AsyncRespond
 
-from ..errors import UserError
-from ..services import Services
-from ..user_errors import user_message
+from ..blocks.user_errors import user_message
+from ..core.errors import UserError
+from ..wiring.services import Services
 from .clicks import click_place
 
 __all__ = ["register"]

@@ -2,8 +2,8 @@
 
 Bolt acks first and runs the rest of a listener in a task it does not expose; a stop waits
 (`InFlight.drain`) for those to finish before the store and clients close. The same wrapper
-counts the listener as one interaction of `kind` (ok or error: `bot.metrics`) and binds the
-Slack request's ID to every log line written meanwhile (`bot.logs.log_context`).
+counts the listener as one interaction of `kind` (ok or error: `bot.core.metrics`) and binds the
+Slack request's ID to every log line written meanwhile (`bot.core.logs.log_context`).
 """
 
 from __future__ import annotations
@@ -14,9 +14,9 @@ import uuid
 from collections.abc import Awaitable, Callable, Mapping
 from typing import Any, TypeVar, cast
 
-from .. import metrics
-from ..logs import log_context
-from ..services import Services
+from ..core import metrics
+from ..core.logs import log_context
+from ..wiring.services import Services
 
 __all__ = ["request_id", "tracked"]
 

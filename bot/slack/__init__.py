@@ -2,4 +2,6 @@
 
 Every Web API call the bot makes goes through `client.SlackClient`, which clips texts to
 Slack's limits (`clip.py`), translates Slack's failures once (`errors.py`) and is measured.
+`requests.py` is the other direction: an incoming Slack request's identity, its
+Idempotency-Key and its lock.
 """

@@ -15,8 +15,8 @@ from typing import Any
 
 from slack_sdk.web.async_slack_response import AsyncSlackResponse
 
-from .. import metrics
-from ..errors import SlackRateLimited, SlackUnreachable
+from ..core import metrics
+from ..core.errors import SlackRateLimited, SlackUnreachable
 from .clip import ClippingWebClient
 from .errors import slack_error
 from .queueing import current

@@ -2,7 +2,7 @@
 
 slack_sdk raises `SlackApiError` for every `ok: false` answer (and for 429s), with Slack's error
 string and the HTTP response inside, and lets aiohttp's errors through when there was no
-answer. `slack_error` reads them once into `bot.errors` (`SlackRateLimited` with its
+answer. `slack_error` reads them once into `bot.core.errors` (`SlackRateLimited` with its
 Retry-After, `ChannelGone`, `SlackRefused` with the code, `SlackUnreachable`); `slack_call`
 awaits a call and raises that instead, so callers catch the bot's names, never slack_sdk's.
 """
@@ -17,7 +17,7 @@ from typing import Any, TypeVar
 import aiohttp
 from slack_sdk.errors import SlackApiError
 
-from ..errors import ChannelGone, SlackError, SlackRateLimited, SlackRefused, SlackUnreachable
+from ..core.errors import ChannelGone, SlackError, SlackRateLimited, SlackRefused, SlackUnreachable
 
 __all__ = ["CHANNEL_GONE_CODES", "DEFAULT_RETRY_AFTER", "slack_call", "slack_error"]
 

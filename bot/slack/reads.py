@@ -24,7 +24,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from foundation.cache import CoalescingCache
 
-from ..errors import SlackRefused
+from ..core.errors import SlackRefused
 from .errors import slack_call
 
 __all__ = [

@@ -27,9 +27,9 @@ from typing import Any
 
 from foundation.slack_limits import CHANNEL_PACED, Tier, tier_of
 
-from .. import metrics
-from ..errors import SlackRateLimited
-from ..loops import Troubles
+from ..core import metrics
+from ..core.errors import SlackRateLimited
+from ..core.loops import Troubles
 from .errors import slack_error
 from .lane import Call, Job, Lane, channel_pace_of
 from .queueing import Priority, Queueing

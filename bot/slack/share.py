@@ -16,7 +16,7 @@ import logging
 import time
 from collections.abc import Awaitable, Callable
 
-from ..loops import Troubles
+from ..core.loops import Troubles
 from .scheduler import SlackScheduler
 
 __all__ = ["BudgetShare"]

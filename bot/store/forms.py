@@ -14,7 +14,7 @@ from datetime import UTC, datetime, timedelta
 
 from airplane_api.models import ParameterSchema, Runbook, Task
 
-from ..errors import FormGone
+from ..core.errors import FormGone
 from .db import Database, Migrations
 
 __all__ = ["FORM_LIFETIME", "MIGRATIONS", "FormGone", "FormStore"]

@@ -24,7 +24,7 @@ from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 
-from ..errors import LeaseLost
+from ..core.errors import LeaseLost
 from .db import Database, Migrations, Queries, Row
 
 __all__ = [

@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterable
 
-from .. import metrics
+from ..core import metrics
 from ..tracking.model import Identity, Tracked, identity
 from .leases import Lease, LeaseStore
 

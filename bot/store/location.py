@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from urllib.parse import urlsplit, urlunsplit
 
-from ..errors import InvalidLocation
+from ..core.errors import InvalidLocation
 from .db import Database, Migrations
 from .postgres import DEFAULT_POOL_SIZE, PostgresDatabase
 from .schema import MIGRATIONS

@@ -19,7 +19,7 @@ from psycopg.rows import DictRow
 
 from foundation.postgres import Pool, open_pool
 
-from ..errors import DatabaseUnavailable
+from ..core.errors import DatabaseUnavailable
 from .db import Database, Migrations, Queries, Result
 from .dialect import POSTGRES
 

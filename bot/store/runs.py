@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from ..kinds import Kind
+from ..core.kinds import Kind
 from .db import Database, Migrations, Row
 
 __all__ = ["MIGRATIONS", "RunStore", "SlackRun"]

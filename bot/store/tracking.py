@@ -10,7 +10,7 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
-from bot.kinds import Kind
+from bot.core.kinds import Kind
 from bot.slack.queueing import Origin
 from bot.tracking.model import Progress, Tracked
 from bot.tracking.ports import Subscription

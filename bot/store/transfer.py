@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import Path
 
-from ..errors import TransferError
+from ..core.errors import TransferError
 from .db import Database, Queries, Row
 from .location import Backend, DbLocation, open_database, parse_location
 

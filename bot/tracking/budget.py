@@ -22,8 +22,8 @@ from enum import IntEnum
 
 from foundation.token_bucket import TokenBucket
 
-from .. import metrics
-from ..loops import Troubles
+from ..core import metrics
+from ..core.loops import Troubles
 
 log = logging.getLogger(__name__)
 

@@ -17,8 +17,8 @@ from typing import TypeVar
 
 from cachetools import LRUCache
 
-from ..errors import ChannelGone, NotLeased
-from ..loops import one_line
+from ..core.errors import ChannelGone, NotLeased
+from ..core.loops import one_line
 from ..slack.errors import slack_error
 from ..slack.queueing import Priority, queued_as
 from ..slack.scheduler import NothingQueued, SlackScheduler

@@ -19,7 +19,7 @@ from typing import Generic, TypeVar
 from airplane_api.errors import APIError
 from airplane_api.models import Run, Session
 
-from ..errors import FeedUnsupported
+from ..core.errors import FeedUnsupported
 from .budget import Lane, RequestBudget
 
 T = TypeVar("T", Run, Session)

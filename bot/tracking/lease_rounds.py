@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import asyncio
 
-from ..loops import Troubles
+from ..core.loops import Troubles
 from .leasing import Leasing
 from .model import identity
 from .shared import Shared, log

@@ -14,9 +14,9 @@ from datetime import datetime
 from airplane_api.errors import NotFoundError
 from airplane_api.models import Run, Session
 
-from .. import metrics
-from ..errors import FeedUnsupported
-from ..kinds import Kind
+from ..core import metrics
+from ..core.errors import FeedUnsupported
+from ..core.kinds import Kind
 from .budget import Lane
 from .feed import ChangeFeed
 from .lease_rounds import LeaseRounds

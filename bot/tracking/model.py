@@ -14,7 +14,7 @@ from typing import Any
 
 from airplane_api.models import is_terminal_status
 
-from ..kinds import Kind
+from ..core.kinds import Kind
 from ..slack.queueing import Origin
 
 

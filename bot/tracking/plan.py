@@ -15,7 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from enum import StrEnum
 
-from ..kinds import Kind
+from ..core.kinds import Kind
 from ..slack.queueing import Priority
 from .budget import Lane
 from .model import Loaded, Observation, Progress, PromptFact, Step, Tracked

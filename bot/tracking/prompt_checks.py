@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from airplane_api.models import Prompt, PromptState, Run, Session
 
-from ..loops import one_line
+from ..core.loops import one_line
 from ..slack.queueing import Priority
 from .budget import Lane
 from .executor import writer_of

@@ -19,8 +19,8 @@ from ..blocks.runs import (
     status_line,
     status_phrase,
 )
-from ..kinds import Kind
-from ..people import person, slack_user
+from ..core.kinds import Kind
+from ..people.labels import person, slack_user
 from ..slack.mrkdwn import code_block, code_span, escape, unescape
 from ..slack.queueing import Origin
 from .model import Observation, PromptFact, Step, Tracked

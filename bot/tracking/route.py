@@ -12,7 +12,7 @@ from collections.abc import Awaitable, Callable
 
 from airplane_api.models import Run, Session
 
-from ..kinds import Kind
+from ..core.kinds import Kind
 from ..slack.queueing import Origin, Priority
 from .budget import Lane
 from .executor import writer_of

@@ -17,8 +17,8 @@ from typing import Any, Literal
 
 from airplane_api.models import Run, Session
 
-from ..loops import Troubles
-from ..people import People
+from ..core.loops import Troubles
+from ..people.labels import People
 from ..slack.scheduler import SlackScheduler
 from .budget import Lane, RequestBudget
 from .executor import Executor

@@ -11,7 +11,7 @@ from typing import Any
 
 from slack_sdk.web.async_client import AsyncWebClient
 
-from ..errors import SlackRateLimited, SlackRefused
+from ..core.errors import SlackRateLimited, SlackRefused
 from ..slack.errors import slack_error
 from ..slack.reads import reads_of
 from .render import FileBody, Message

@@ -21,8 +21,8 @@ import time
 from collections.abc import Awaitable, Callable
 from dataclasses import replace
 
-from ..loops import Troubles
-from ..people import People
+from ..core.loops import Troubles
+from ..people.labels import People
 from ..slack.scheduler import SlackScheduler
 from ..slack.share import BudgetShare
 from .budget import RequestBudget

@@ -15,11 +15,11 @@ from dataclasses import replace
 from airplane_api.errors import APIError
 from airplane_api.models import Run, Session
 
-from .. import metrics
-from ..errors import ChannelGone, NotLeased
-from ..kinds import Kind
-from ..loops import one_line
-from ..people import slack_user
+from ..core import metrics
+from ..core.errors import ChannelGone, NotLeased
+from ..core.kinds import Kind
+from ..core.loops import one_line
+from ..people.labels import slack_user
 from ..slack.queueing import Priority
 from .budget import Lane
 from .model import Loaded, Observation

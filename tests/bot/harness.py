@@ -22,12 +22,12 @@ from typing import Any, Literal
 import uvicorn
 from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 
-from bot.app import build_app
-from bot.config import Settings
-from bot.ops import build_ops_app
-from bot.readiness import bot_readiness
-from bot.server import build_asgi_app
-from bot.services import Services, open_services
+from bot.process.app import build_app
+from bot.web.operators import build_ops_app
+from bot.web.public import build_asgi_app
+from bot.web.readiness import bot_readiness
+from bot.wiring.config import Settings
+from bot.wiring.services import Services, open_services
 from slackbox import SlackEmulator
 from tests.support.airfield import AirfieldProcess
 from tests.support.eventually import eventually

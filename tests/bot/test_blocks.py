@@ -14,11 +14,11 @@ from airfield.ids import new_id
 from airplane_api.models import Runbook, Task
 from airplane_api.models.common import Parameter
 from bot.blocks.help import EXAMPLES, help_message
+from bot.blocks.ids import ActionId
 from bot.blocks.modal import ModalMetadata, read_modal_state, read_modal_values, run_modal
 from bot.blocks.runs import RunSummary, logs_message, run_link, run_message, runs_list_message
 from bot.blocks.tasks import MAX_ITEMS, matches, tasks_message
-from bot.ids import ActionId
-from bot.kinds import Kind
+from bot.core.kinds import Kind
 
 
 def assert_valid_blocks(blocks: list[dict[str, Any]]) -> None:

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 import yaml
 
-from bot.cli import main
-from bot.manifest import ManifestError, render_manifest
+from bot.process.cli import main
+from bot.process.manifest import ManifestError, render_manifest
 
 pytestmark = pytest.mark.usefixtures("clean_settings_env")
 
@@ -47,8 +47,8 @@ def test_dev_without_any_slack_setting_is_the_playground(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """No Slack token at all means someone trying it out: the playground, not set-up steps."""
-    from bot.config import Settings
-    from bot.dev import wants_playground
+    from bot.process.dev import wants_playground
+    from bot.wiring.config import Settings
 
     assert wants_playground(Settings())
     monkeypatch.setenv("SLACK_BOT_TOKEN", "  ")

@@ -8,7 +8,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from bot.kinds import Kind
+from bot.core.kinds import Kind
 from bot.store import SlackRun
 from slackbox import ALICE, GENERAL, SlackEmulator
 from tests.support.airfield import AirfieldProcess

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.config import Mode, Settings, missing_settings
+from bot.wiring.config import Mode, Settings, missing_settings
 
 pytestmark = pytest.mark.usefixtures("clean_settings_env")
 

@@ -9,7 +9,7 @@ from typing import Any
 
 from starlette.requests import Request
 
-from bot.edge import MAX_BODY_BYTES, EdgeGuard
+from bot.web.edge import MAX_BODY_BYTES, EdgeGuard
 
 CHUNK = 64 * 1024
 

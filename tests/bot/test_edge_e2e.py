@@ -12,7 +12,7 @@ from urllib.parse import urlencode
 import httpx
 import pytest
 
-from bot.ids import ApprovalAction, ApprovalCallback, CallbackId
+from bot.blocks.ids import ApprovalAction, ApprovalCallback, CallbackId
 from slackbox import ALICE, SlackEmulator
 from slackbox.payloads import signature
 from tests.support.airfield import AirfieldProcess

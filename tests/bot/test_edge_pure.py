@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from bot.edge import payload_problem, signature_problem
 from bot.slack.clip import clip_blocks, clip_message, clip_payload
+from bot.web.edge import payload_problem, signature_problem
 from foundation.slack_limits import DATA_LIMITS
 from slackbox.payloads import signature
 from slackbox.validation import validate_blocks

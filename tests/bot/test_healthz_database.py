@@ -10,8 +10,8 @@ import psycopg
 from slack_bolt.async_app import AsyncApp
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.server import build_asgi_app
 from bot.store import Store
+from bot.web.public import build_asgi_app
 from tests.support.eventually import eventually
 from tests.support.postgres import PostgresServer
 

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+from bot.approvals.ports import PendingApproval
 from bot.blocks.runs import list_line
-from bot.home import PendingApproval, approval_key, home_view, run_key
-from bot.kinds import Kind
+from bot.core.kinds import Kind
+from bot.listeners.events.home_view import approval_key, home_view, run_key
 from bot.tracking.model import Loaded, Observation, Progress, PromptFact, Tracked
 from bot.tracking.plan import plan
 from bot.tracking.render import summary

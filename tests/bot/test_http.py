@@ -7,7 +7,7 @@ import asyncio
 import httpx
 from aiohttp import web
 
-from bot.http import BoundedTransport
+from bot.airplane.transport import BoundedTransport
 from tests.support.eventually import eventually
 
 

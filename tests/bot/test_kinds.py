@@ -6,7 +6,7 @@ import pytest
 
 from bot.blocks.modal import ModalMetadata
 from bot.blocks.runs import run_link
-from bot.kinds import Kind
+from bot.core.kinds import Kind
 
 
 @pytest.mark.parametrize(

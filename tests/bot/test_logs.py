@@ -8,7 +8,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from bot.logs import _CHATTY_LOGGERS, configure_logging, redact
+from bot.core.logs import _CHATTY_LOGGERS, configure_logging, redact
 
 
 @pytest.fixture(autouse=True)
@@ -62,7 +62,7 @@ def test_text_lines_stay_single(capsys: pytest.CaptureFixture[str]) -> None:
 
 def test_lines_carry_the_request_and_run_they_belong_to(capsys: pytest.CaptureFixture[str]) -> None:
     """Inside `log_context`, every line names the request and run, in text and in JSON."""
-    from bot.logs import log_context
+    from bot.core.logs import log_context
 
     configure_logging("json", "INFO")
     try:

@@ -7,8 +7,8 @@ import logging
 import pytest
 
 from airplane_api import ServerError
-from bot.errors import SlackUnreachable
-from bot.loops import Troubles, one_line
+from bot.core.errors import SlackUnreachable
+from bot.core.loops import Troubles, one_line
 
 log = logging.getLogger("tests.loops")
 

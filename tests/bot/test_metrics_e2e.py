@@ -14,10 +14,10 @@ import pytest
 
 from airplane_api import AirplaneClient
 from airplane_api.models import Prompt, PromptState
-from bot.kinds import Kind
-from bot.services import Services
+from bot.core.kinds import Kind
 from bot.store import SlackRun
 from bot.tracking.model import Tracked
+from bot.wiring.services import Services
 from slackbox import BOB, GENERAL, Message, SlackEmulator
 from tests.support.airfield import EXAMPLES, AirfieldProcess
 from tests.support.eventually import eventually

@@ -11,6 +11,7 @@ from typing import Any
 from airplane_api import InvalidRequestError, NotFoundError
 from airplane_api.models import Runbook, Task
 from bot.approvals import PromptContext, closed_message, decided_message, pending_message
+from bot.approvals.ports import PendingApproval
 from bot.blocks.help import help_message
 from bot.blocks.runs import (
     RunSummary,
@@ -21,10 +22,11 @@ from bot.blocks.runs import (
     runs_list_message,
 )
 from bot.blocks.tasks import tasks_message
-from bot.errors import UsageError
-from bot.home import PendingApproval, home_view
-from bot.kinds import Kind
-from bot.people import actor_mention, person
+from bot.blocks.user_errors import may_not, may_not_answer, not_allowed, user_message
+from bot.core.errors import UsageError
+from bot.core.kinds import Kind
+from bot.listeners.events.home_view import home_view
+from bot.people.labels import actor_mention, person
 from bot.slack.mrkdwn import code_block, escape
 from bot.tracking.model import Loaded, Observation, PromptFact, Step, Tracked
 from bot.tracking.render import (
@@ -37,7 +39,6 @@ from bot.tracking.render import (
     parent_message,
     step_message,
 )
-from bot.user_errors import may_not, may_not_answer, not_allowed, user_message
 
 from .approvals.prompts import prompt
 

@@ -2,7 +2,7 @@
 
 airfield checks values with `airplane_api.params.check_values`; the slash command reads typed
 text with `read_texts`; the run modal and approval forms build their inputs with
-`bot.param_inputs` and read Slack's state back with it. For any schema and value these accept
+`bot.blocks.param_inputs` and read Slack's state back with it. For any schema and value these accept
 and reject alike, and what a front end accepts is what airfield stores, unchanged.
 """
 

@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bot.parsing import (
+from bot.listeners.commands.parsing import (
     CancelCommand,
     HelpCommand,
     LogsCommand,

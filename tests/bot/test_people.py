@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from slack_sdk.errors import SlackApiError
 
-from bot.people import person, slack_email, slack_label, slack_user
+from bot.people.labels import person, slack_email, slack_label, slack_user
 
 
 @pytest.mark.parametrize("user_id", ["U0ALICE", "W012ABC", "U1"])

@@ -7,9 +7,9 @@ from pathlib import Path
 import pytest
 import yaml
 
-from bot.kinds import Kind
-from bot.policy import Policy, PolicyError, Requester, WhoMay, load_policy, parse_policy
-from bot.user_errors import not_allowed
+from bot.blocks.user_errors import not_allowed
+from bot.core.kinds import Kind
+from bot.people.policy import Policy, PolicyError, Requester, WhoMay, load_policy, parse_policy
 
 POLICY = yaml.safe_load(
     """

@@ -10,7 +10,7 @@ from typing import Any
 import httpx
 import pytest
 
-from bot.readiness import Readiness, reason_of
+from bot.web.readiness import Readiness, reason_of
 from slackbox import SlackEmulator
 from tests.support.airfield import AirfieldProcess
 from tests.support.eventually import eventually

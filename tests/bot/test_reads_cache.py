@@ -12,15 +12,15 @@ import pytest
 from slack_sdk.errors import SlackApiError
 
 from airplane_api.models import Task, User
+from bot.airplane.catalog import TaskCatalog
 from bot.approvals.directory import SlackDirectory
 from bot.approvals.slack import SlackApprovals
-from bot.catalog import TaskCatalog
-from bot.errors import SlackRateLimited, SlackRefused
-from bot.kinds import Kind
-from bot.launch import authorize
+from bot.core.errors import SlackRateLimited, SlackRefused
+from bot.core.kinds import Kind
 from bot.listeners.views import _direct_channel
-from bot.people import People, slack_email
-from bot.policy import parse_policy
+from bot.people.labels import People, slack_email
+from bot.people.policy import parse_policy
+from bot.runs.launch import authorize
 from bot.slack.reads import PEOPLE_TTL, SlackReads, reads_of
 from bot.tracking.render import Message
 from bot.tracking.slack import SlackWebWriter

@@ -7,7 +7,7 @@ import uuid
 
 import pytest
 
-from bot.requests import RequestGuard, command_request_key, idempotency_key, view_request_key
+from bot.slack.requests import RequestGuard, command_request_key, idempotency_key, view_request_key
 
 
 def test_command_identity_is_its_trigger() -> None:

@@ -14,8 +14,8 @@ from pathlib import Path
 import pytest
 
 from airplane_api import AirplaneClient
-from bot.kinds import Kind
-from bot.services import Services
+from bot.core.kinds import Kind
+from bot.wiring.services import Services
 from slackbox import ALICE, BOB, CAROL, GENERAL, Message, SlackEmulator
 from tests.support.airfield import AirfieldProcess
 from tests.support.eventually import eventually

@@ -9,8 +9,8 @@ import pytest
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_slack_response import AsyncSlackResponse
 
-from bot.errors import ChannelGone, SlackRateLimited, SlackRefused, SlackUnreachable
-from bot.people import slack_email
+from bot.core.errors import ChannelGone, SlackRateLimited, SlackRefused, SlackUnreachable
+from bot.people.labels import slack_email
 from bot.slack.client import call_outcome
 from bot.slack.errors import DEFAULT_RETRY_AFTER, slack_call, slack_error
 from bot.tracking.slack import SlackWebWriter

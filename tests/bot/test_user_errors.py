@@ -21,9 +21,7 @@ from airplane_api import (
     TransportError,
     UnauthorizedError,
 )
-from bot import errors
-from bot.listeners import errors as error_listener
-from bot.user_errors import (
+from bot.blocks.user_errors import (
     FORM_GONE,
     SOMETHING_WENT_WRONG,
     no_such_run,
@@ -31,6 +29,8 @@ from bot.user_errors import (
     runbook_refused,
     user_message,
 )
+from bot.core import errors
+from bot.listeners import errors as error_listener
 
 PATH = "/v0/runs/get"
 
@@ -90,7 +90,7 @@ def test_each_error_has_its_sentence(error: BaseException, expected: str) -> Non
 
 
 def test_the_tree_is_one_tree_with_a_sentence_for_each_user_facing_branch() -> None:
-    """Every class in bot.errors derives from BotError, and every one gets a sentence."""
+    """Every class in bot.core.errors derives from BotError, and every one gets a sentence."""
     declared = {
         value
         for value in vars(errors).values()

@@ -1,4 +1,4 @@
-"""The fuzz stage against the bot's HTTP edge (`POST /slack/events`, bot/edge.py) on a real
+"""The fuzz stage against the bot's HTTP edge (`POST /slack/events`, bot/web/edge.py) on a real
 uvicorn socket: generated bad signatures, timestamps and bodies; bodies over the limit with and
 without Content-Length (chunked, 64 MiB offered); slow, partial and abandoned bodies. Each gets a
 clear 4xx (`{"ok": false, "error"}`) within 1 s (a slow body at the body deadline), the server's
@@ -24,8 +24,8 @@ import pytest
 from slack_bolt.async_app import AsyncApp
 from slack_bolt.authorization import AuthorizeResult
 
-from bot.edge import BODY_SECONDS, MAX_BODY_BYTES
-from bot.server import build_asgi_app
+from bot.web.edge import BODY_SECONDS, MAX_BODY_BYTES
+from bot.web.public import build_asgi_app
 from tests.bot.harness import serve_asgi
 
 pytestmark = pytest.mark.fuzz

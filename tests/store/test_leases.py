@@ -11,7 +11,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bot.kinds import Kind
+from bot.core.kinds import Kind
 from bot.store import LeaseLost, Store, open_database
 from bot.store.leases import Lease, LeaseState, extend, grant, new_holder_id
 from bot.tracking.model import Tracked

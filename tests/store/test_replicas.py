@@ -9,8 +9,8 @@ from collections.abc import AsyncIterator
 
 import pytest
 
-from bot.kinds import Kind
-from bot.requests import command_request_key, idempotency_key
+from bot.core.kinds import Kind
+from bot.slack.requests import command_request_key, idempotency_key
 from bot.store import SlackRun, Store
 from bot.store.approvals import ApprovalRecord, ApprovalState, Claim
 

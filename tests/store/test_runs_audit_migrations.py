@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.kinds import Kind
+from bot.core.kinds import Kind
 from bot.store import AuditAction, AuditEntry, Migrations, SlackRun, Store, open_database
 from bot.store.schema import MIGRATIONS
 from bot.tracking.model import Tracked

@@ -7,7 +7,7 @@ import sqlite3
 from contextlib import closing
 from pathlib import Path
 
-from bot.kinds import Kind
+from bot.core.kinds import Kind
 from bot.store import Store
 from bot.tracking.model import Progress, Tracked
 from bot.tracking.ports import Subscription

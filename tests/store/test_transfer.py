@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.cli import main
-from bot.kinds import Kind
+from bot.core.kinds import Kind
+from bot.process.cli import main
 from bot.store import AuditAction, AuditEntry, SlackRun, Store
 from bot.store.approvals import ApprovalRecord, Claim
 from bot.tracking.model import Progress, Tracked

@@ -9,7 +9,7 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 
 from airplane_api import AirplaneClient
-from bot.kinds import Kind
+from bot.core.kinds import Kind
 from bot.slack.client import SlackClient
 from bot.store import Store
 from bot.tracking.model import Tracked

@@ -9,11 +9,11 @@ from pathlib import Path
 import pytest
 
 from airplane_api import AirplaneClient
-from bot.app import build_app
-from bot.config import Settings
-from bot.home import PendingApproval
-from bot.services import Services, open_services
+from bot.approvals.ports import PendingApproval
+from bot.process.app import build_app
 from bot.store import AuditAction
+from bot.wiring.config import Settings
+from bot.wiring.services import Services, open_services
 from slackbox import ALICE, GENERAL, SlackEmulator
 from tests.support.airfield import AirfieldProcess
 from tests.support.bolt_server import serve_bolt

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import asyncio
 
-from bot.kinds import Kind
+from bot.core.kinds import Kind
 from bot.slack.queueing import Priority, current
 from bot.slack.scheduler import SlackScheduler
 from bot.tracking.executor import Executor

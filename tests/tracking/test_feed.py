@@ -8,7 +8,7 @@ import pytest
 
 from airplane_api.errors import InvalidRequestError
 from airplane_api.models import Run
-from bot.errors import FeedUnsupported
+from bot.core.errors import FeedUnsupported
 from bot.tracking.budget import RequestBudget
 from bot.tracking.feed import Cadence, ChangeFeed
 

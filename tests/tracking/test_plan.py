@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import UTC, datetime
 
-from bot.kinds import Kind
+from bot.core.kinds import Kind
 from bot.slack.queueing import Priority
 from bot.tracking.budget import Lane
 from bot.tracking.model import Loaded, Observation, Progress, PromptFact, Step, Tracked

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.kinds import Kind
+from bot.core.kinds import Kind
 from bot.tracking.model import PromptFact, Step
 from bot.tracking.render import step_message, step_prompt, who
 

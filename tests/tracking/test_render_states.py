@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from datetime import UTC, datetime, timedelta
 
-from bot.kinds import Kind
+from bot.core.kinds import Kind
 from bot.tracking.model import Loaded, Observation, PromptFact, Tracked
 from bot.tracking.render import (
     FileBody,

@@ -12,9 +12,9 @@ from pathlib import Path
 
 import pytest
 
-from bot.kinds import Kind
-from bot.services import Services
+from bot.core.kinds import Kind
 from bot.tracking.model import Tracked
+from bot.wiring.services import Services
 from slackbox import ALICE, CAROL, GENERAL, Message, SlackEmulator
 from tests.bot.harness import reviewing_bot
 from tests.support.airfield import EXAMPLES, AirfieldProcess

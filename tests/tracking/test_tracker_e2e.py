@@ -8,7 +8,7 @@ from pathlib import Path
 
 from airplane_api import AirplaneClient
 from airplane_api.models import Prompt
-from bot.kinds import Kind
+from bot.core.kinds import Kind
 from bot.tracking.model import Progress, Tracked
 from bot.tracking.ports import Subscription, TrackingStore
 from slackbox import GENERAL, OPS, SlackEmulator

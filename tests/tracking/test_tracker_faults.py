@@ -19,7 +19,7 @@ from slack_sdk.web.async_slack_response import AsyncSlackResponse
 
 from airplane_api.errors import NotFoundError, ServerError
 from airplane_api.models import GetLogsResponse, Prompt, Run, Session
-from bot.kinds import Kind
+from bot.core.kinds import Kind
 from bot.slack.queueing import Queueing, current
 from bot.slack.scheduler import SlackScheduler
 from bot.tracking.memory import MemoryTrackingStore

@@ -11,9 +11,9 @@ from slack_bolt.async_app import AsyncAck, AsyncApp
 
 from foundation.slack_limits import EXTERNAL_SELECT_OPTIONS
 
+from ...blocks.ids import ActionId
 from ...blocks.modal import ModalMetadata, run_modal, task_option
-from ...ids import ActionId
-from ...services import Services
+from ...wiring.services import Services
 from ..tracked import tracked
 from . import approvals, cancel
 

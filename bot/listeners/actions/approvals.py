@@ -22,8 +22,8 @@ from ...approvals import (
     modal_errors,
 )
 from ...approvals.service import Outcome, OutcomeKind
-from ...services import Services
 from ...store import FormGone
+from ...wiring.services import Services
 from ..clicks import click_place
 from ..tracked import tracked
 

@@ -9,10 +9,10 @@ from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncBoltContext
 
 from airplane_api import AirplaneError
 
-from ...cancel import cancel_run
-from ...ids import ActionId
-from ...services import Services
-from ...user_errors import run_gone, user_message
+from ...blocks.ids import ActionId
+from ...blocks.user_errors import run_gone, user_message
+from ...runs.cancel import cancel_run
+from ...wiring.services import Services
 from ..clicks import click_place
 from ..tracked import tracked
 

@@ -7,9 +7,12 @@ from typing import Any
 
 from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncBoltContext, AsyncRespond
 
-from ... import metrics
 from ...blocks.help import help_message
-from ...parsing import (
+from ...core import metrics
+from ...wiring.services import Services
+from ..tracked import tracked
+from . import handlers, reading, tracking
+from .parsing import (
     CancelCommand,
     Command,
     HelpCommand,
@@ -25,9 +28,6 @@ from ...parsing import (
     WatchCommand,
     parse_command,
 )
-from ...services import Services
-from ..tracked import tracked
-from . import handlers, reading, tracking
 
 __all__ = ["register"]
 

@@ -17,22 +17,7 @@ from airplane_api.params import read_texts
 from ...blocks.help import help_message
 from ...blocks.modal import ModalMetadata, run_modal
 from ...blocks.tasks import matches, tasks_message
-from ...cancel import cancel_run
-from ...errors import SlackRefused, UsageError
-from ...kinds import Kind
-from ...launch import Launched, LaunchRequest, authorize, launch
-from ...parsing import (
-    CancelCommand,
-    RunbookCommand,
-    RunCommand,
-    TasksCommand,
-    close_matches,
-)
-from ...requests import command_request_key
-from ...services import Services
-from ...slack.clip import clip_message
-from ...slack.errors import slack_call
-from ...user_errors import (
+from ...blocks.user_errors import (
     form_not_opened,
     no_runbook_form,
     no_such,
@@ -41,6 +26,21 @@ from ...user_errors import (
     no_such_runbook,
     not_allowed,
     runbook_refused,
+)
+from ...core.errors import SlackRefused, UsageError
+from ...core.kinds import Kind
+from ...runs.cancel import cancel_run
+from ...runs.launch import Launched, LaunchRequest, authorize, launch
+from ...slack.clip import clip_message
+from ...slack.errors import slack_call
+from ...slack.requests import command_request_key
+from ...wiring.services import Services
+from .parsing import (
+    CancelCommand,
+    RunbookCommand,
+    RunCommand,
+    TasksCommand,
+    close_matches,
 )
 
 __all__ = ["CommandContext", "cancel", "run_runbook", "run_task", "tasks"]

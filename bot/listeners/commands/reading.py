@@ -17,23 +17,23 @@ from ...blocks.runs import (
     run_message,
     runs_list_message,
 )
-from ...cancel import task_slug
-from ...kinds import Kind
-from ...parsing import (
-    LogsCommand,
-    RunsCommand,
-    StatusCommand,
+from ...blocks.user_errors import (
+    no_such_run,
 )
-from ...people import person, slack_user
-from ...services import Services
+from ...core.kinds import Kind
+from ...people.labels import person, slack_user
+from ...runs.cancel import task_slug
 from ...slack.mrkdwn import escape
 from ...store import AuditAction
 from ...tracking.observe import prompt_fact
 from ...tracking.render import decisions, duration_text
-from ...user_errors import (
-    no_such_run,
-)
+from ...wiring.services import Services
 from .handlers import CommandContext, no_such_task
+from .parsing import (
+    LogsCommand,
+    RunsCommand,
+    StatusCommand,
+)
 
 __all__ = ["logs", "runs", "status"]
 

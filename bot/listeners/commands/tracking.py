@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from airplane_api import NotFoundError
 
-from ...kinds import Kind
-from ...launch import authorize
-from ...parsing import SubscribeCommand, UnsubscribeCommand, WatchCommand
+from ...blocks.user_errors import NO_TRACKER, may_not, no_such_run, no_such_task
+from ...core.kinds import Kind
+from ...runs.launch import authorize
 from ...slack.mrkdwn import escape
 from ...tracking.model import Tracked
 from ...tracking.ports import Subscription
-from ...user_errors import NO_TRACKER, may_not, no_such_run, no_such_task
 from .handlers import CommandContext
+from .parsing import SubscribeCommand, UnsubscribeCommand, WatchCommand
 
 __all__ = ["subscribe", "unsubscribe", "watch"]
 

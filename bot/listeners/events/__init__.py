@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from slack_bolt.async_app import AsyncApp
 
-from ...services import Services
+from ...wiring.services import Services
 from . import home
 
 __all__ = ["register"]

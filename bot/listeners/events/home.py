@@ -1,4 +1,5 @@
-"""`app_home_opened`: publish the user's Home tab (recent runs, approvals waiting for them)."""
+"""`app_home_opened`: publish the user's Home tab (recent runs, approvals waiting for them),
+built by `home_view.py`."""
 
 from __future__ import annotations
 
@@ -6,12 +7,12 @@ from typing import Any
 
 from slack_bolt.async_app import AsyncApp
 
-from ...errors import SlackRefused
-from ...home import MAX_RUNS, approval_key, home_view, run_key
-from ...services import Services
+from ...core.errors import SlackRefused
 from ...slack.errors import slack_call
 from ...tracking.plan import PARENT_KEY
+from ...wiring.services import Services
 from ..tracked import tracked
+from .home_view import MAX_RUNS, approval_key, home_view, run_key
 
 __all__ = ["register"]
 

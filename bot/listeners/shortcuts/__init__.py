@@ -6,9 +6,9 @@ from typing import Any
 
 from slack_bolt.async_app import AsyncAck, AsyncApp
 
+from ...blocks.ids import CallbackId
 from ...blocks.modal import ModalMetadata, run_modal
-from ...ids import CallbackId
-from ...services import Services
+from ...wiring.services import Services
 from ..tracked import tracked
 
 __all__ = ["register"]

@@ -10,15 +10,15 @@ from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncBoltContext
 
 from airplane_api.models import Runbook, Task
 
+from ...blocks.ids import BlockId, CallbackId, param_block_id
 from ...blocks.modal import ModalMetadata, read_modal_state, read_modal_values
-from ...ids import BlockId, CallbackId, param_block_id
-from ...kinds import Kind
-from ...launch import Launched, LaunchRequest, launch
-from ...requests import view_request_key
-from ...services import Services
+from ...blocks.user_errors import FORM_GONE, PICK_A_TASK, not_allowed
+from ...core.kinds import Kind
+from ...runs.launch import Launched, LaunchRequest, launch
 from ...slack.reads import reads_of
+from ...slack.requests import view_request_key
 from ...store import FormGone
-from ...user_errors import FORM_GONE, PICK_A_TASK, not_allowed
+from ...wiring.services import Services
 from ..tracked import tracked
 
 __all__ = ["register"]

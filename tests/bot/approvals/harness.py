@@ -12,12 +12,12 @@ from pydantic import SecretStr
 
 from airplane_api import AirplaneClient
 from airplane_api.models import Prompt, PromptState, Run
-from bot.app import build_app
 from bot.approvals.service import Approvals
-from bot.config import Settings
-from bot.policy import Policy
-from bot.services import Services, slack_client
+from bot.people.policy import Policy
+from bot.process.app import build_app
 from bot.store import Store
+from bot.wiring.config import Settings
+from bot.wiring.services import Services, slack_client
 from slackbox import ALICE, CAROL, GENERAL, Message, SlackEmulator
 from tests.support.airfield import AirfieldProcess
 from tests.support.bolt_server import serve_bolt

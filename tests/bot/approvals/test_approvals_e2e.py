@@ -15,7 +15,7 @@ import pytest
 
 from airplane_api.models import PromptState
 from bot.approvals.service import Approvals
-from bot.ids import PromptModalMetadata
+from bot.blocks.ids import PromptModalMetadata
 from bot.store.approvals import ApprovalRecord, ApprovalState, Claim
 from slackbox import ALICE, BOB, CAROL, GENERAL, Message
 from tests.support.airfield import AirfieldProcess

@@ -13,7 +13,7 @@ from bot.approvals.decision import OutcomeKind
 from bot.approvals.groups import ReviewerGroups
 from bot.approvals.locks import PromptLocks
 from bot.approvals.reviewers import Clicker, Intent
-from bot.people import People, person
+from bot.people.labels import People, person
 from bot.store import Store
 
 from .fakes import FakeClock, FakeSlack, build

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.services import Services
+from bot.wiring.services import Services
 from slackbox import ALICE, BOB, CAROL, GENERAL, SlackEmulator
 from tests.bot.harness import reviewing_bot
 from tests.support.airfield import AirfieldProcess

@@ -12,8 +12,8 @@ import pytest
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_slack_response import AsyncSlackResponse
 
-from bot import metrics
-from bot.errors import NotLeased
+from bot.core import metrics
+from bot.core.errors import NotLeased
 from bot.slack.lane import Job, Lane
 from bot.slack.queueing import Origin, Priority, Queueing
 from bot.slack.scheduler import SHED_AFTER, NothingQueued, SlackScheduler

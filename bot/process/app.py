@@ -6,8 +6,8 @@ import logging
 
 from slack_bolt.async_app import AsyncApp
 
-from .listeners import register_all
-from .services import Services
+from ..listeners import register_all
+from ..wiring.services import Services
 
 __all__ = ["build_app"]
 

@@ -8,7 +8,7 @@ import shlex
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
-from .errors import UsageError
+from ...core.errors import UsageError
 
 __all__ = [
     "CancelCommand",

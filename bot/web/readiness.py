@@ -16,11 +16,11 @@ from typing import TYPE_CHECKING, Any
 
 from foundation.cache import CoalescingCache
 
-from . import metrics
-from .logs import redact
+from ..core import metrics
+from ..core.logs import redact
 
 if TYPE_CHECKING:
-    from .services import Services
+    from ..wiring.services import Services
 
 __all__ = ["Readiness", "ReadyReport", "bot_readiness", "reason_of"]
 

@@ -23,9 +23,9 @@ from slack_sdk.web.async_client import AsyncWebClient
 from airplane_api.models import User
 from foundation.cache import CoalescingCache
 
-from .errors import SlackRefused
-from .slack.mrkdwn import escape
-from .slack.reads import PEOPLE_MAXSIZE, PEOPLE_TTL, reads_of
+from ..core.errors import SlackRefused
+from ..slack.mrkdwn import escape
+from ..slack.reads import PEOPLE_MAXSIZE, PEOPLE_TTL, reads_of
 
 log = logging.getLogger(__name__)
 

@@ -8,11 +8,11 @@ from typing import Any
 
 import yaml
 
-from .errors import ManifestError
+from ..core.errors import ManifestError
 
 __all__ = ["MANIFEST_PATH", "ManifestError", "render_manifest"]
 
-MANIFEST_PATH = Path(__file__).resolve().parent.parent / "manifest.yml"
+MANIFEST_PATH = Path(__file__).resolve().parents[2] / "manifest.yml"
 
 _COMMAND_LINE = re.compile(r"^(\s*- command: )/\S+$", re.MULTILINE)
 _VALID_COMMAND = re.compile(r"^/[a-z0-9_\-]{1,31}$")

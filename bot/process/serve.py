@@ -18,12 +18,12 @@ from typing import Any, Protocol
 import uvicorn
 from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 
+from ..web.operators import build_ops_app
+from ..web.public import build_asgi_app
+from ..web.readiness import bot_readiness
+from ..wiring.config import Mode, Settings
+from ..wiring.services import Services, open_services
 from .app import build_app
-from .config import Mode, Settings
-from .ops import build_ops_app
-from .readiness import bot_readiness
-from .server import build_asgi_app
-from .services import Services, open_services
 
 __all__ = ["QuietServer", "serve", "serve_services"]
 

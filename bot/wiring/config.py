@@ -9,8 +9,8 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from airplane_api import DEFAULT_HOST
 
-from .store.location import parse_location
-from .store.postgres import DEFAULT_POOL_SIZE
+from ..store.location import parse_location
+from ..store.postgres import DEFAULT_POOL_SIZE
 
 __all__ = ["Mode", "Settings", "missing_settings"]
 

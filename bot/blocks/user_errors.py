@@ -1,7 +1,7 @@
 """Every error sentence a Slack user reads, in one place. Pure.
 
 `user_message(error)` is what a listener that failed shows (`listeners/errors.py`): one
-sentence for each branch of the bot's error tree (`bot/errors.py`) and of Airplane's
+sentence for each branch of the bot's error tree (`bot/core/errors.py`) and of Airplane's
 (`airplane_api.errors`), saying what to do next, never a token or a trace. The functions below
 build the specific errors and refusals the bot raises or says itself ("there is no task `x`;
 did you mean ..."), so their wording lives here too.
@@ -23,7 +23,7 @@ from airplane_api import (
     UnauthorizedError,
 )
 
-from .errors import (
+from ..core.errors import (
     BotError,
     ChannelGone,
     FormGone,
@@ -35,8 +35,8 @@ from .errors import (
     UsageError,
     UserError,
 )
-from .policy import WhoMay
-from .slack.mrkdwn import escape
+from ..people.policy import WhoMay
+from ..slack.mrkdwn import escape
 
 __all__ = [
     "FORM_GONE",

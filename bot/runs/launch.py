@@ -14,17 +14,17 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from . import metrics
-from .blocks.runs import RunSummary, run_link
-from .errors import SlackRefused
-from .kinds import Kind
-from .people import slack_email, slack_label
-from .policy import Requester, WhoMay
-from .requests import idempotency_key
-from .services import Services
-from .slack.reads import reads_of
-from .store import AuditAction, AuditEntry, SlackRun
-from .tracking.model import Tracked
+from ..blocks.runs import RunSummary, run_link
+from ..core import metrics
+from ..core.errors import SlackRefused
+from ..core.kinds import Kind
+from ..people.labels import slack_email, slack_label
+from ..people.policy import Requester, WhoMay
+from ..slack.reads import reads_of
+from ..slack.requests import idempotency_key
+from ..store import AuditAction, AuditEntry, SlackRun
+from ..tracking.model import Tracked
+from ..wiring.services import Services
 
 __all__ = [
     "LaunchRequest",

@@ -59,7 +59,7 @@ from airplane_api.params import (
 )
 from foundation import slack_limits
 
-from .slack.clip import clip
+from ..slack.clip import clip
 
 __all__ = [
     "MAX_OPTIONS",

@@ -28,8 +28,8 @@ from typing import Any
 
 import yaml
 
-from .errors import PolicyError
-from .kinds import Kind
+from ..core.errors import PolicyError
+from ..core.kinds import Kind
 
 __all__ = [
     "Decision",

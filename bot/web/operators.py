@@ -3,7 +3,7 @@
 Both modes serve them with `build_ops_app` on their own listener, `METRICS_HOST:METRICS_PORT`
 (127.0.0.1:3001 by default), never on the public `PORT`: what they tell (every dependency's
 state, traffic by method and outcome) is for operators, not for whoever can reach Slack's
-request URL. `PORT` keeps only `/slack/events` and `/healthz` (`bot/server.py`).
+request URL. `PORT` keeps only `/slack/events` and `/healthz` (`bot/web/public.py`).
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from . import metrics
+from ..core import metrics
 from .readiness import Readiness
 
 __all__ = ["build_ops_app", "healthz"]

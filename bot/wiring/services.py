@@ -9,26 +9,26 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from airplane_api import AirplaneClient
 
-from .approvals.directory import SlackDirectory
-from .approvals.service import Approvals
-from .catalog import TaskCatalog
+from ..airplane.catalog import TaskCatalog
+from ..airplane.transport import BoundedTransport
+from ..approvals.directory import SlackDirectory
+from ..approvals.service import Approvals
+from ..core.metrics import AirplaneCallMetrics
+from ..people.labels import People
+from ..people.policy import Policy, load_policy
+from ..slack.client import SlackClient
+from ..slack.requests import InFlight, RequestGuard
+from ..store import Store
+from ..store.leases import new_holder_id
+from ..store.leasing import StoreLeasing
+from ..tracking.ports import PromptSink
+from ..tracking.slack import SlackWebWriter
+from ..tracking.tracker import Tracker, TrackerSettings
 from .config import Settings
-from .http import BoundedTransport
-from .metrics import AirplaneCallMetrics
-from .people import People
-from .policy import Policy, load_policy
-from .requests import InFlight, RequestGuard
-from .slack.client import SlackClient
-from .store import Store
-from .store.leases import new_holder_id
-from .store.leasing import StoreLeasing
-from .tracking.ports import PromptSink
-from .tracking.slack import SlackWebWriter
-from .tracking.tracker import Tracker, TrackerSettings
 
 __all__ = ["Services", "airplane_client", "build_tracker", "open_services", "slack_client"]
 
-# Airplane calls in flight at once; more wait their turn (see bot/http.py for why).
+# Airplane calls in flight at once; more wait their turn (see bot/airplane/transport.py for why).
 AIRPLANE_CONCURRENCY = 32
 
 

@@ -19,9 +19,9 @@ from pydantic import SecretStr
 from slackbox import SlackEmulator
 from slackbox.playground import NOTICE, Playground, SlashCommand, SlashSubcommand
 
-from .blocks.help import SUBCOMMANDS
-from .config import Settings
-from .errors import PlaygroundError
+from ..blocks.help import SUBCOMMANDS
+from ..core.errors import PlaygroundError
+from ..wiring.config import Settings
 from .manifest import MANIFEST_PATH
 
 __all__ = ["PLAYGROUND_POLICY", "PlaygroundError", "playground_command", "serve_playground"]
@@ -29,7 +29,7 @@ __all__ = ["PLAYGROUND_POLICY", "PlaygroundError", "playground_command", "serve_
 log = logging.getLogger("bot.playground")
 
 # Lets both sides of a rule be tried: carol is refused deploy, bob reviews ops prompts.
-PLAYGROUND_POLICY = Path(__file__).resolve().parent.parent / "examples" / "playground-policy.yaml"
+PLAYGROUND_POLICY = Path(__file__).resolve().parents[2] / "examples" / "playground-policy.yaml"
 
 
 def playground_command(command: str) -> SlashCommand:

@@ -1,9 +1,11 @@
 """HTTP mode's public port: `POST /slack/events` (signatures verified) and `GET /healthz` (503
 while the database does not answer: a replica without it can do nothing useful), nothing else.
-The operators' `GET /metrics` and `GET /readyz` have a listener of their own (`bot/ops.py`).
+The operators' `GET /metrics` and `GET /readyz` have a listener of their own
+(`bot/web/operators.py`).
 
-`EdgeGuard` (edge.py) answers malformed and unsigned requests before Bolt parses them; anything
-that still fails inside Bolt is one log line and a 500, never uvicorn's traceback.
+`EdgeGuard` (`edge.py`, beside this module) answers malformed and unsigned requests before
+Bolt parses them; anything that still fails inside Bolt is one log line and a 500, never
+uvicorn's traceback.
 """
 
 from __future__ import annotations

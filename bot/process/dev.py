@@ -1,8 +1,9 @@
 """`airplane-bot dev`: airfield in-process with `examples/`, and the bot pointed at it.
 
 With Slack tokens the bot connects to the real Slack. With none at all it starts the local
-playground instead (`bot.playground`): the same bot against slackbox's local Slack, whose web page
-a person uses in a browser. Partial Slack settings are a mistake, answered with the set-up steps.
+playground instead (`bot.process.playground`): the same bot against slackbox's local Slack,
+whose web page a person uses in a browser. Partial Slack settings are a mistake, answered
+with the set-up steps.
 """
 
 from __future__ import annotations
@@ -19,13 +20,13 @@ from pathlib import Path
 import uvicorn
 from pydantic import SecretStr
 
-from .config import Mode, Settings, missing_settings
+from ..wiring.config import Mode, Settings, missing_settings
 
 __all__ = ["run_dev", "slack_setup_instructions", "wants_playground"]
 
 log = logging.getLogger("bot.dev")
 
-EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
+EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 
 
 def slack_setup_instructions(missing: Sequence[str]) -> str:

@@ -2,14 +2,14 @@
 recent runs; each with a button that answers or opens its thread. Pure.
 
 Runs come from the tracker's store; approvals from whatever implements `PendingApprovals`
-(`bot/approvals`' service), so App Home depends on neither package's insides.
+(`bot/approvals/ports.py`; the approvals service does), so App Home depends on neither
+package's insides. The listener that publishes it is `home.py`, beside this module.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any
 
 from slack_sdk.models.blocks import (
     ButtonElement,
@@ -23,40 +23,14 @@ from slack_sdk.models.views import View
 
 from airplane_api.models import is_terminal_status
 
-from .approvals.markdown import to_mrkdwn
-from .blocks.runs import status_emoji
-from .ids import ActionId
-from .people import person
-from .slack.dates import AGO, DATE_TIME, slack_date
-from .slack.mrkdwn import escape
-from .tracking.model import Progress, Tracked
-
-
-@dataclass(frozen=True)
-class PendingApproval:
-    """A prompt waiting for one person's decision, as App Home lists it.
-
-    `description` is Airplane's Markdown, as the prompt was asked; `channel` and `thread_ts`
-    are the reader's own copy (the Answer button links it); `run_channel` is where the run's
-    thread is, and `requester` who started the run (a Slack ID or an Airplane label).
-    """
-
-    prompt_id: str
-    description: str
-    channel: str = ""
-    thread_ts: str = ""
-    run_id: str = ""
-    run_channel: str = ""
-    requester: str = ""
-
-
-class PendingApprovals(Protocol):
-    """The approvals side's answer to "what waits for this Slack user?" (App Home)."""
-
-    async def pending_for(self, user_id: str) -> Sequence[PendingApproval]:
-        """Prompts `user_id` may decide and nobody has yet, newest first."""
-        ...
-
+from ...approvals.markdown import to_mrkdwn
+from ...approvals.ports import PendingApproval
+from ...blocks.ids import ActionId
+from ...blocks.runs import status_emoji
+from ...people.labels import person
+from ...slack.dates import AGO, DATE_TIME, slack_date
+from ...slack.mrkdwn import escape
+from ...tracking.model import Progress, Tracked
 
 MAX_RUNS = 20
 MAX_APPROVALS = 20

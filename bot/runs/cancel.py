@@ -13,14 +13,14 @@ from dataclasses import dataclass
 
 from airplane_api import NotFoundError
 
-from .kinds import Kind
+from ..blocks.user_errors import already_ended, may_not, no_such_run
+from ..core.kinds import Kind
+from ..people.labels import slack_email, slack_label
+from ..slack.mrkdwn import escape
+from ..slack.requests import idempotency_key
+from ..store import AuditAction, AuditEntry
+from ..wiring.services import Services
 from .launch import authorize
-from .people import slack_email, slack_label
-from .requests import idempotency_key
-from .services import Services
-from .slack.mrkdwn import escape
-from .store import AuditAction, AuditEntry
-from .user_errors import already_ended, may_not, no_such_run
 
 __all__ = ["CancelAnswer", "cancel_run", "task_slug"]
 

@@ -11,9 +11,9 @@ from collections.abc import Sequence
 
 from pydantic import ValidationError
 
-from .config import Mode, Settings, missing_settings
-from .errors import SetupError
-from .logs import configure_logging
+from ..core.errors import SetupError
+from ..core.logs import configure_logging
+from ..wiring.config import Mode, Settings, missing_settings
 from .manifest import ManifestError, render_manifest
 
 __all__ = ["main"]
@@ -75,8 +75,8 @@ def _settings() -> Settings | None:
 
 def migrate_state(source: str, target: str) -> int:
     """`airplane-bot migrate-state`: copy, then say what was copied (or why not)."""
-    from .store import DatabaseUnavailable, InvalidLocation
-    from .store.transfer import TransferError, copy_state_between, plan_transfer
+    from ..store import DatabaseUnavailable, InvalidLocation
+    from ..store.transfer import TransferError, copy_state_between, plan_transfer
 
     try:
         copied = asyncio.run(copy_state_between(*plan_transfer(source, target)))
@@ -122,8 +122,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     if missing:
         print(refuse(settings.mode, missing), file=sys.stderr)
         return 2
+    from ..store import DatabaseUnavailable, parse_location
     from .serve import serve
-    from .store import DatabaseUnavailable, parse_location
 
     try:
         with contextlib.suppress(KeyboardInterrupt):
