@@ -22,12 +22,12 @@ from airplane_api.models import GetLogsResponse, Prompt, Run, Session
 from bot.kinds import Kind
 from bot.slack.queueing import Queueing, current
 from bot.slack.scheduler import SlackScheduler
-from bot.tracking.memory import MemoryTrackingStore
 from bot.tracking.model import Tracked
 from bot.tracking.render import FileBody, Message
 from bot.tracking.tracker import Tracker, TrackerSettings
 from foundation.slack_limits import Tier
 from tests.support.eventually import eventually
+from tests.support.tracking import MemoryTrackingStore, cycles_pass
 
 T0 = datetime(2026, 1, 1, tzinfo=UTC).timestamp()
 
@@ -435,7 +435,7 @@ async def test_the_cycle_loop_survives_a_bug_logs_it_once_and_backs_off(
     with caplog.at_level(logging.DEBUG, logger="bot.tracking.tracker"):
         await tracker.start()
         try:
-            await asyncio.wait_for(tracker.wait_cycles(6), timeout=10)
+            await cycles_pass(tracker, 6)
             airplane.runs["run_a"] = run("run_a", "Succeeded")
             airplane.listed = [airplane.runs["run_a"]]
             await eventually(lambda: _async(tracker.following == 0), within=10)
