@@ -59,7 +59,6 @@ from bot.core.kinds import Kind
 from bot.slack.client import SlackClient
 from bot.slack.queueing import Origin, Priority, queued_as
 from bot.slack.scheduler import SlackScheduler
-from bot.tracking.memory import MemoryTrackingStore
 from bot.tracking.model import Tracked
 from bot.tracking.slack import EVENT_TYPE, SlackWebWriter
 from bot.tracking.tracker import Tracker, TrackerSettings
@@ -67,6 +66,7 @@ from bot.wiring.services import AIRPLANE_CONCURRENCY
 from foundation.slack_limits import CHANNEL_PACE, Tier, tier_of
 from foundation.token_bucket import TokenBucket
 from slackbox.state import BOT_TOKEN
+from tests.support.tracking import MemoryTrackingStore
 
 HERE = Path(__file__).resolve().parent
 FINAL = ("Succeeded", "Failed")

@@ -66,6 +66,9 @@ MAX_SECTION = slack_limits.SECTION_TEXT
 MAX_CONTEXT = slack_limits.CONTEXT_TEXT
 MAX_BUTTON = slack_limits.TEXT_LIMITS[("button", "text")]
 MAX_VIEW_TEXT = slack_limits.VIEW_TEXT["title"]
+MAX_CONFIRM = {
+    key: slack_limits.TEXT_LIMITS[("confirm", key)] for key in ("title", "text", "confirm")
+}
 DEFAULT_CONFIRM = "Approve"
 DEFAULT_CANCEL = "Reject"
 # Blocks of a pending message besides the inputs: description, details, buttons.
@@ -142,7 +145,7 @@ def _pending_text(prompt: Prompt, context: PromptContext) -> str:
     who = f" (started by {_who(context.requester)})" if context.requester else ""
     ask = prompt.description.strip().splitlines()[0] if prompt.description.strip() else ""
     text = f":double_vertical_bar: {what}{who} needs a decision"
-    return clip(text + (f": {to_mrkdwn(ask)}" if ask else "."), 3000)
+    return clip(text + (f": {to_mrkdwn(ask)}" if ask else "."), MAX_SECTION)
 
 
 def prompt_modal(
@@ -190,7 +193,7 @@ def decided_message(prompt: Prompt, context: PromptContext | None = None) -> App
         blocks.append(_values(prompt))
     blocks.append(_details(prompt, context, with_reviewers=False))
     text = f"{icon} {word} by {actor_mention(actor)}{how}"
-    return ApprovalMessage(text=clip(text, 3000), blocks=blocks)
+    return ApprovalMessage(text=clip(text, MAX_SECTION), blocks=blocks)
 
 
 def closed_message(
@@ -206,7 +209,8 @@ def closed_message(
         _description(prompt, context),
         _details(prompt, context, with_reviewers=False),
     ]
-    return ApprovalMessage(text=clip(f"No longer waiting: {escape(reason)}", 3000), blocks=blocks)
+    text = clip(f"No longer waiting: {escape(reason)}", MAX_SECTION)
+    return ApprovalMessage(text=text, blocks=blocks)
 
 
 def reminder_message(prompt: Prompt, waited: str, context: PromptContext) -> ApprovalMessage:
@@ -219,7 +223,7 @@ def reminder_message(prompt: Prompt, waited: str, context: PromptContext) -> App
         f"{_reviewers_text(prompt, context)}.{where}"
     )
     block = SectionBlock(text=MarkdownTextObject(text=clip(text, MAX_SECTION)))
-    return ApprovalMessage(text=clip(text, 3000), blocks=[block])
+    return ApprovalMessage(text=clip(text, MAX_SECTION), blocks=[block])
 
 
 def _who(label: str) -> str:
@@ -341,11 +345,12 @@ def _buttons(prompt: Prompt, layout: str) -> ActionsBlock:
             value=ref,
             style="danger",
             confirm=ConfirmObject(
-                title=clip(f"{cancel}?", 100),
+                title=clip(f"{cancel}?", MAX_CONFIRM["title"]),
                 text=clip(
-                    f"This answers the prompt with “{escape(cancel)}”; it cannot be undone.", 300
+                    f"This answers the prompt with “{escape(cancel)}”; it cannot be undone.",
+                    MAX_CONFIRM["text"],
                 ),
-                confirm=clip(cancel, 30),
+                confirm=clip(cancel, MAX_CONFIRM["confirm"]),
                 deny="Back",
                 style="danger",
             ),

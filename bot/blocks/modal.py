@@ -24,6 +24,7 @@ from slack_sdk.models.views import View
 
 from airplane_api.models.common import Parameter
 from airplane_api.params import Checked, visible_params
+from foundation.slack_limits import CONTEXT_TEXT, MAX_BLOCKS, TEXT_LIMITS, VIEW_TEXT
 
 from ..core.kinds import Kind
 from ..slack.clip import clip
@@ -32,7 +33,7 @@ from .param_inputs import param_input, read_state
 
 __all__ = ["ModalMetadata", "read_modal_state", "read_modal_values", "run_modal", "task_option"]
 
-MAX_INPUTS = 90  # Slack allows 100 blocks in a modal; keep room for the picker and notes.
+MAX_INPUTS = MAX_BLOCKS["modal"] - 10  # room left for the picker and notes
 
 
 class ModalMetadata(BaseModel):
@@ -63,7 +64,7 @@ class ModalMetadata(BaseModel):
 def task_option(slug: str, name: str = "") -> Option:
     """A task picker option: the name people know, the slug as value."""
     label = f"{name} ({slug})" if name and name != slug else slug
-    return Option(text=clip(label, 75), value=slug)
+    return Option(text=clip(label, TEXT_LIMITS[("option", "text")]), value=slug)
 
 
 def run_modal(
@@ -93,7 +94,7 @@ def run_modal(
             )
         )
     if note:
-        blocks.append(ContextBlock(elements=[MarkdownTextObject(text=clip(note, 2000))]))
+        blocks.append(ContextBlock(elements=[MarkdownTextObject(text=clip(note, CONTEXT_TEXT))]))
     shown = visible_params(params or [])
     for param in shown[:MAX_INPUTS]:
         blocks.append(
@@ -121,7 +122,7 @@ def run_modal(
     view = View(
         type="modal",
         callback_id=CallbackId.RUN_MODAL,
-        title=clip(f"{verb} {title or metadata.slug or 'a task'}", 24),
+        title=clip(f"{verb} {title or metadata.slug or 'a task'}", VIEW_TEXT["title"]),
         # Slack requires submit whenever an input (the picker too) is present; submitting
         # without a task answers an inline "Pick a task".
         submit="Run",

@@ -19,7 +19,7 @@ from slack_sdk.models.blocks import (
 )
 
 from airplane_api.models import is_terminal_status
-from foundation.slack_limits import SECTION_TEXT
+from foundation.slack_limits import CONTEXT_TEXT, SECTION_TEXT
 
 from ..core.kinds import Kind
 from ..slack.clip import clip
@@ -232,12 +232,16 @@ def run_message(run: RunSummary, *, cancellable: bool = True) -> dict[str, Any]:
         context_parts.append(approved_text(run))
     if run.thread_link and not run.link:
         context_parts.append(f"<{run.thread_link}|thread>")
-    text = clip(f"{what} {name or slug}: {plain(status_line(run))} · {plain(started)}", 3000)
+    text = clip(
+        f"{what} {name or slug}: {plain(status_line(run))} · {plain(started)}", SECTION_TEXT
+    )
     blocks: list[Block] = [
-        SectionBlock(text=MarkdownTextObject(text=clip(f"{what} {title}", 3000))),
-        SectionBlock(text=MarkdownTextObject(text=clip(status_line(run), 3000))),
+        SectionBlock(text=MarkdownTextObject(text=clip(f"{what} {title}", SECTION_TEXT))),
+        SectionBlock(text=MarkdownTextObject(text=clip(status_line(run), SECTION_TEXT))),
         SectionBlock(text=MarkdownTextObject(text=f"*Parameters*\n{params_text(run.params)}")),
-        ContextBlock(elements=[MarkdownTextObject(text=clip(" · ".join(context_parts), 2000))]),
+        ContextBlock(
+            elements=[MarkdownTextObject(text=clip(" · ".join(context_parts), CONTEXT_TEXT))]
+        ),
     ]
     buttons: list[ButtonElement] = []
     if run.link:

@@ -8,6 +8,7 @@ from typing import Any
 from slack_sdk.models.blocks import ContextBlock, MarkdownTextObject, SectionBlock
 
 from airplane_api.models import Runbook, Task
+from foundation.slack_limits import SECTION_TEXT
 
 from ..slack.clip import clip
 from ..slack.mrkdwn import escape
@@ -55,7 +56,7 @@ def tasks_message(
         lines = [_line(command, item) for item in items[:MAX_ITEMS]]
     blocks: list[Any] = [
         SectionBlock(text=MarkdownTextObject(text=f"*{title}*")),
-        SectionBlock(text=MarkdownTextObject(text=clip("\n".join(lines), 3000))),
+        SectionBlock(text=MarkdownTextObject(text=clip("\n".join(lines), SECTION_TEXT))),
     ]
     notes = []
     if len(items) > MAX_ITEMS:

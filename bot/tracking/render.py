@@ -11,6 +11,7 @@ from slack_sdk.models.blocks import MarkdownTextObject, SectionBlock
 
 from foundation.slack_limits import SECTION_TEXT
 
+from ..blocks import following
 from ..blocks.runs import (
     RunSummary,
     approval_text,
@@ -25,7 +26,7 @@ from ..slack.mrkdwn import code_block, code_span, escape, unescape
 from ..slack.queueing import Origin
 from .model import Observation, PromptFact, Step, Tracked
 
-# Slack's limit for a section's text is 3,000 characters; longer outputs become a file.
+# A failed run's log lines shown in its thread (a file when they don't fit a section).
 LOG_TAIL_LINES = 20
 
 
@@ -366,29 +367,17 @@ def _noun(tracked: Tracked) -> str:
 
 def trouble_message(tracked: Tracked, reason: str) -> Message:
     """A thread note: following this run keeps failing (said once, while retries go on)."""
-    text = (
-        f":warning: I keep failing to follow this {_noun(tracked)} (`{escape(reason)}`). "
-        "I will keep trying every few minutes; "
-        f"`/airplane status {tracked.id}` asks Airplane directly."
-    )
-    return Message(text=text)
+    return Message(text=following.trouble(_noun(tracked), tracked.id, reason))
 
 
 def vanished_message(tracked: Tracked) -> Message:
     """A thread note: the run or session no longer exists in Airplane."""
-    text = (
-        f":grey_question: Airplane no longer knows {_noun(tracked)} `{escape(tracked.id)}`, "
-        "so I stopped following it."
-    )
-    return Message(text=text)
+    return Message(text=following.vanished(_noun(tracked), tracked.id))
 
 
 def channel_gone_message(tracked: Tracked, reason: str) -> Message:
     """A DM to the requester: their run's channel no longer takes the bot's messages."""
-    text = (
-        f":warning: I can no longer post in <#{tracked.channel}> (Slack says `{escape(reason)}`: "
-        f"I was removed, or the channel was archived), so updates of {_noun(tracked)} "
-        f"`{escape(tracked.id)}` ({escape(tracked.label)}) stop there. To follow it elsewhere, "
-        f"type `/airplane watch {escape(tracked.id)}` in another channel."
+    text = following.channel_gone(
+        _noun(tracked), tracked.id, tracked.label, tracked.channel, reason
     )
     return Message(text=text)

@@ -87,8 +87,7 @@ class Tracker:
         self._sharer: asyncio.Task[None] | None = None
         self._cycle_troubles = Troubles(log, "tracker cycle", cap=settings.max_backoff)
         self._wake = asyncio.Event()
-        self._cycled = asyncio.Condition()
-        self.cycles = 0
+        self.cycles = 0  # cycles finished, for whoever watches the loop (tests wait on it)
 
     # -- what the stages share, as before the split --------------------------------------
 
@@ -181,12 +180,6 @@ class Tracker:
         if self.shared.workers:
             await asyncio.gather(*self.shared.workers, return_exceptions=True)
 
-    async def wait_cycles(self, count: int = 1) -> None:
-        """Wait until `count` more polling cycles have finished."""
-        target = self.cycles + count
-        async with self._cycled:
-            await self._cycled.wait_for(lambda: self.cycles >= target)
-
     @property
     def following(self) -> int:
         """How many items are followed right now."""
@@ -252,8 +245,6 @@ class Tracker:
             except Exception as error:
                 # Any error, not only Airplane's: the loop must outlive whatever goes wrong.
                 troubles.failed(error)
-            async with self._cycled:
-                self._cycled.notify_all()
             settings = self.shared.settings
             pause = settings.list_interval if self.shared.items else settings.idle_interval
             await self._pause(troubles.pause(pause))

@@ -4,6 +4,7 @@ a new fencing token, writes fenced by it, periodic jobs once across replicas."""
 from __future__ import annotations
 
 import asyncio
+import sqlite3
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 
@@ -15,6 +16,7 @@ from bot.core.kinds import Kind
 from bot.store import LeaseLost, Store, open_database
 from bot.store.leases import Lease, LeaseState, extend, grant, new_holder_id
 from bot.tracking.model import Tracked
+from tests.support.eventually import eventually
 
 RUN = Tracked(kind=Kind.RUN, id="run_1", channel="C1", label="deploy", requested_by="U1", since=5)
 NAME = "tracked:run:run_1:C1"
@@ -144,18 +146,46 @@ async def test_a_fenced_write_commits_only_under_the_live_token(
     assert await b.tracking.posts(RUN) == {"status:1:Queued": None}
 
 
+async def _waits_for_a_lock(db_location: str, probe: Store) -> bool:
+    """Whether a write on the database now waits for a lock someone holds: on PostgreSQL a
+    session is seen waiting for one; SQLite locks the whole database for a write transaction,
+    so another writer's BEGIN IMMEDIATE is refused at once (no busy wait)."""
+    if probe.db.dialect.name == "postgresql":
+        async with probe.db.transaction() as tx:
+            row = await tx.fetch_one(
+                "SELECT count(*) AS waiting FROM pg_stat_activity"
+                " WHERE wait_event_type = 'Lock' AND datname = current_database()"
+            )
+        return row is not None and int(row["waiting"]) > 0
+    connection = sqlite3.connect(db_location, timeout=0, isolation_level=None)
+    try:
+        connection.execute("BEGIN IMMEDIATE")
+    except sqlite3.OperationalError as error:
+        return "locked" in str(error)
+    else:
+        connection.execute("ROLLBACK")
+        return False
+    finally:
+        connection.close()
+
+
 async def test_a_fenced_transaction_holds_off_a_takeover_until_it_commits(
-    replicas: Replica, clock: Clock
+    db_location: str, replicas: Replica, clock: Clock
 ) -> None:
     """A takeover waits for a fenced write in progress, so that write is never lost or late."""
-    a, b = await replicas(), await replicas()
+    a, b, probe = await replicas(), await replicas(), await replicas()
     await a.tracking.track(RUN)
     held = await a.leases.acquire(NAME, "A", ttl=15)
     assert held is not None
     async with a.leases.fenced(held) as tx:
         clock.now += 16
         takeover = asyncio.create_task(b.leases.acquire(NAME, "B", ttl=15))
-        await asyncio.sleep(0.3)
+
+        async def takeover_held_off() -> bool:
+            assert not takeover.done(), "the takeover went ahead inside a fenced transaction"
+            return await _waits_for_a_lock(db_location, probe)
+
+        await eventually(takeover_held_off)
         assert not takeover.done()
         await a.tracking.record_intent(RUN, "status:1:Queued", within=tx)
     taken = await takeover

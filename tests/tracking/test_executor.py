@@ -9,10 +9,10 @@ from bot.core.kinds import Kind
 from bot.slack.queueing import Priority, current
 from bot.slack.scheduler import SlackScheduler
 from bot.tracking.executor import Executor
-from bot.tracking.memory import MemoryTrackingStore
 from bot.tracking.model import Progress, Tracked
 from bot.tracking.plan import PARENT_KEY, Edit, Plan, Post
 from bot.tracking.render import FileBody, Message
+from tests.support.tracking import MemoryTrackingStore
 
 
 class ScheduledSlack:

@@ -1,7 +1,8 @@
 """Two tracker replicas on one store: one works each item, the other takes over when it stops.
 
-Real stores (SQLite here; the lease store's contract tests cover PostgreSQL) with short leases,
-fake Airplane and Slack shared by both replicas, cycles driven by the test.
+Real stores (SQLite here; the lease store's contract tests cover PostgreSQL) whose leases read
+the test's clock, fake Airplane and Slack shared by both replicas, cycles driven by the test: a
+lease lapses when the test moves the clock past it, never because the machine was slow.
 """
 
 from __future__ import annotations
@@ -11,19 +12,26 @@ from pathlib import Path
 
 from bot.slack.scheduler import SlackScheduler
 from bot.slack.share import BudgetShare
-from bot.store import Store
+from bot.store import Store, open_database
 from bot.store.leases import new_holder_id
 from bot.store.leasing import StoreLeasing
 from bot.tracking.tracker import Tracker, TrackerSettings
 
-from .test_tracker_faults import FakeAirplane, FakeSlack, run, watched
+from .test_tracker_faults import Clock, FakeAirplane, FakeSlack, run, watched
 
 TTL = 0.6
 
 
-async def replica(path: Path, airplane: FakeAirplane, slack: FakeSlack) -> tuple[Tracker, Store]:
+async def opened(path: Path, clock: Clock) -> Store:
+    """A replica's own store connection, its leases on the test's clock."""
+    return Store.over(await open_database(str(path)), clock=clock)
+
+
+async def replica(
+    path: Path, airplane: FakeAirplane, slack: FakeSlack, clock: Clock
+) -> tuple[Tracker, Store]:
     """A tracker with its own store connection and lease holder identity."""
-    store = await Store.open(path)
+    store = await opened(path, clock)
     tracker = Tracker(
         airplane,
         store.tracking,
@@ -50,11 +58,11 @@ def parents(slack: FakeSlack) -> list[str]:
 
 async def test_one_replica_writes_and_the_other_takes_over(tmp_path: Path) -> None:
     """A posts and follows; B never writes while A lives; A stops; B finishes the thread once."""
-    airplane, slack = FakeAirplane(), FakeSlack()
+    airplane, slack, clock = FakeAirplane(), FakeSlack(), Clock()
     airplane.runs = {"run_x": run("run_x", "Active")}
     path = tmp_path / "bot.db"
-    a, store_a = await replica(path, airplane, slack)
-    b, store_b = await replica(path, airplane, slack)
+    a, store_a = await replica(path, airplane, slack, clock)
+    b, store_b = await replica(path, airplane, slack, clock)
     tracked = watched("run_x")
     assert await store_a.tracking.track(tracked)
     await a.adopt(tracked, initial_status="Queued")
@@ -65,7 +73,7 @@ async def test_one_replica_writes_and_the_other_takes_over(tmp_path: Path) -> No
     writes_by_a = len(slack.posts) + len(slack.edits)
 
     # A stops (no more cycles: no renewals). Its lease lapses; B takes over and finishes.
-    await asyncio.sleep(TTL * 1.5)
+    clock.now += TTL * 1.5
     airplane.runs["run_x"] = run("run_x", "Succeeded")
     for _ in range(3):
         await cycle(b)
@@ -96,10 +104,10 @@ async def test_one_replica_writes_and_the_other_takes_over(tmp_path: Path) -> No
 
 async def test_items_are_spread_over_replicas_once_each(tmp_path: Path) -> None:
     """Items recorded by either replica are each worked by exactly one: one parent per run."""
-    airplane, slack = FakeAirplane(), FakeSlack()
+    airplane, slack, clock = FakeAirplane(), FakeSlack(), Clock()
     path = tmp_path / "bot.db"
-    a, store_a = await replica(path, airplane, slack)
-    b, store_b = await replica(path, airplane, slack)
+    a, store_a = await replica(path, airplane, slack, clock)
+    b, store_b = await replica(path, airplane, slack, clock)
     for n in range(6):
         airplane.runs[f"run_{n}"] = run(f"run_{n}", "Active")
         tracked = watched(f"run_{n}", channel=f"C{n}")
@@ -119,7 +127,9 @@ async def test_replicas_split_the_slack_budget_and_a_dead_one_gives_its_share_ba
 ) -> None:
     """Each replica renews a presence lease and counts the live ones; its scheduler takes
     1/count of every method's budget. When one stops renewing, the other takes it all back."""
-    store_a, store_b = await Store.open(tmp_path / "bot.db"), await Store.open(tmp_path / "bot.db")
+    clock = Clock()
+    store_a = await opened(tmp_path / "bot.db", clock)
+    store_b = await opened(tmp_path / "bot.db", clock)
     leasing_a = StoreLeasing(store_a.leases, new_holder_id(), ttl=TTL)
     leasing_b = StoreLeasing(store_b.leases, new_holder_id(), ttl=TTL)
     slack_a, slack_b = SlackScheduler(), SlackScheduler()
@@ -129,7 +139,7 @@ async def test_replicas_split_the_slack_budget_and_a_dead_one_gives_its_share_ba
     await share_b.update()
     await share_a.update()
     assert slack_a.share == slack_b.share == 0.5
-    await asyncio.sleep(TTL * 1.5)  # A dies: no more renewals, its presence lapses
+    clock.now += TTL * 1.5  # A dies: no more renewals, its presence lapses
     await share_b.update()
     assert slack_b.share == 1.0
     await store_a.close()

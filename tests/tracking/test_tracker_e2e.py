@@ -13,6 +13,7 @@ from bot.tracking.model import Progress, Tracked
 from bot.tracking.ports import Subscription, TrackingStore
 from slackbox import GENERAL, OPS, SlackEmulator
 from tests.support.airfield import AirfieldProcess
+from tests.support.tracking import cycles_pass
 
 from .harness import (
     abandon,
@@ -154,7 +155,7 @@ async def test_subscription_catches_a_run_started_through_the_api(
     async with running_tracker(slack, airfield.url, airfield.api_key, tmp_path / "b.db") as t:
         await t.subscribe(Subscription(OPS, "hello", task.id, "U0ALICE"))
         # One cycle with the subscription in place, so the feed's cursor predates the run.
-        await asyncio.wait_for(t.wait_cycles(2), timeout=10)
+        await cycles_pass(t, 2)
         run_id = await start(airfield, "hello", name="Grace")
         parent = await until_parent_shows(slack, OPS, run_id, "Succeeded")
         await until_thread(slack, OPS, parent, "Hello, Grace!")
@@ -169,7 +170,7 @@ async def test_a_subscriptions_copy_shows_the_runs_values_and_mentions_nobody(
         task = await client.get_task("hello")
     async with running_tracker(slack, airfield.url, airfield.api_key, tmp_path / "b.db") as t:
         await t.subscribe(Subscription(OPS, "hello", task.id, "U0CAROL"))
-        await asyncio.wait_for(t.wait_cycles(2), timeout=10)
+        await cycles_pass(t, 2)
         async with AirplaneClient(airfield.api_key, host=airfield.url) as client:
             run_id = await client.execute_task(
                 "hello", param_values={"name": "FromGeneral"}, acting_for="slack:U0ALICE"

@@ -11,7 +11,7 @@ import logging
 from collections import Counter
 from collections.abc import Sequence
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TypeVar
 
 import pytest
 from slack_sdk.errors import SlackApiError
@@ -22,14 +22,15 @@ from airplane_api.models import GetLogsResponse, Prompt, Run, Session
 from bot.core.kinds import Kind
 from bot.slack.queueing import Queueing, current
 from bot.slack.scheduler import SlackScheduler
-from bot.tracking.memory import MemoryTrackingStore
 from bot.tracking.model import Tracked
 from bot.tracking.render import FileBody, Message
 from bot.tracking.tracker import Tracker, TrackerSettings
 from foundation.slack_limits import Tier
 from tests.support.eventually import eventually
+from tests.support.tracking import MemoryTrackingStore, cycles_pass
 
 T0 = datetime(2026, 1, 1, tzinfo=UTC).timestamp()
+T = TypeVar("T")
 
 
 class Clock:
@@ -337,12 +338,38 @@ async def test_a_prompt_opened_in_the_window_its_run_went_live_in_is_found() -> 
     assert sink.shown == ["pmt1"]
 
 
-class PacedSlack(FakeSlack):
-    """FakeSlack behind a workspace scheduler that allows one edit every half second."""
+class ManualTime:
+    """Time that moves only when the test says so, for code that sleeps on it: a sleeper wakes
+    once `advance` takes the time past its deadline."""
 
     def __init__(self) -> None:
+        self.now = 0.0
+        self._sleepers: list[tuple[float, asyncio.Future[None]]] = []
+
+    def __call__(self) -> float:
+        return self.now
+
+    async def sleep(self, seconds: float) -> None:
+        woken = asyncio.get_running_loop().create_future()
+        self._sleepers.append((self.now + seconds, woken))
+        await woken
+
+    def advance(self, seconds: float) -> None:
+        self.now += seconds
+        for deadline, woken in self._sleepers:
+            if deadline <= self.now and not woken.done():
+                woken.set_result(None)
+        self._sleepers = [(d, w) for d, w in self._sleepers if not w.done()]
+
+
+class PacedSlack(FakeSlack):
+    """FakeSlack behind a workspace scheduler that allows one edit every half second of `time`."""
+
+    def __init__(self, time: ManualTime) -> None:
         super().__init__()
-        self.scheduler = SlackScheduler(tiers=lambda method: Tier("test", 120, 2))
+        self.scheduler = SlackScheduler(
+            tiers=lambda method: Tier("test", 120, 2), clock=time, sleep=time.sleep
+        )
 
     async def post(self, channel: str, thread_ts: str | None, body: Message, key: str) -> str:
         async def call() -> str:
@@ -363,7 +390,8 @@ class PacedSlack(FakeSlack):
 async def test_the_end_shows_before_the_worker_gets_through_its_queued_writes() -> None:
     """A run ends while its worker waits for its Active edit behind the workspace's chat.update
     budget: the parent's next edit shows the end, not Active first and the end a token later."""
-    airplane, slack, clock = FakeAirplane(), PacedSlack(), Clock()
+    time = ManualTime()
+    airplane, slack, clock = FakeAirplane(), PacedSlack(time), Clock()
     airplane.runs = {"run_e": run("run_e", "Queued")}
     tracker = Tracker(
         airplane,
@@ -374,25 +402,33 @@ async def test_the_end_shows_before_the_worker_gets_through_its_queued_writes() 
         clock=clock,
     )
     await tracker.watch(watched("run_e"), initial_status="Queued")
-    await asyncio.sleep(0.05)  # the parent is posted
+    await eventually(lambda: _async(len(slack.posts) == 1))  # the parent is posted
 
     async def elsewhere() -> None:
         await FakeSlack.update(slack, "C_OTHER", "1.0", Message(text="other"))
 
-    # Another run's edit takes the only chat.update token (real time: the next in 0.5 s).
+    # Another run's edit takes the only chat.update token (the next comes 0.5 s later, when
+    # the test moves the scheduler's time).
     await slack.scheduler.call("chat.update", elsewhere, channel="C_OTHER", queueing=Queueing())
     airplane.runs["run_e"] = run("run_e", "Active")
     airplane.listed = [airplane.runs["run_e"]]
-    await tracker.cycle()  # the Active edit queues for the next token
-    await asyncio.sleep(0.05)
+    await tracker.cycle()
+    # The Active edit queues for the next token.
+    await eventually(lambda: _async(slack.scheduler.pending() == 1))
     airplane.runs["run_e"] = run("run_e", "Succeeded")
     airplane.listed = [airplane.runs["run_e"]]
     await tracker.cycle()  # the worker still waits for its Active edit
-    await asyncio.sleep(0.7)  # one token later
-    edits = [edit for edit in slack.edits if edit[0] != "C_OTHER"]
-    assert edits, "no edit reached Slack"
+    # The end's edit of the parent reaches the scheduler, and folds into the queued one.
+    await eventually(lambda: _async(slack.scheduler.folded == 1))
+    time.advance(0.5)  # one token later
+    edits = await eventually(lambda: _async([edit for edit in slack.edits if edit[0] != "C_OTHER"]))
     assert "Succeeded" in edits[0][2]  # the first edit already shows the end
-    await settle(tracker)
+
+    async def finished() -> bool:
+        time.advance(0.5)  # a token for each write still queued (the thread's lines)
+        return not tracker.shared.workers
+
+    await eventually(finished)
     await slack.scheduler.aclose()
 
 
@@ -454,7 +490,7 @@ async def test_the_cycle_loop_survives_a_bug_logs_it_once_and_backs_off(
     with caplog.at_level(logging.DEBUG, logger="bot.tracking.tracker"):
         await tracker.start()
         try:
-            await asyncio.wait_for(tracker.wait_cycles(6), timeout=10)
+            await cycles_pass(tracker, 6)
             airplane.runs["run_a"] = run("run_a", "Succeeded")
             airplane.listed = [airplane.runs["run_a"]]
             await eventually(lambda: _async(tracker.following == 0), within=10)
@@ -565,5 +601,5 @@ async def test_a_job_whose_failure_escapes_is_logged_once(
     assert "disk I/O error" in escaped[0].getMessage()
 
 
-async def _async(value: bool) -> bool:
+async def _async(value: T) -> T:
     return value

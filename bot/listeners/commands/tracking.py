@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from airplane_api import NotFoundError
 
+from ...blocks import following as say
 from ...blocks.user_errors import NO_TRACKER, may_not, no_such_run, no_such_task
 from ...core.kinds import Kind
 from ...runs.launch import authorize
-from ...slack.mrkdwn import escape
 from ...tracking.model import Tracked
 from ...tracking.ports import Subscription
 from .handlers import CommandContext
@@ -44,10 +44,9 @@ async def watch(context: CommandContext, command: WatchCommand) -> None:
     )
     # The parent is posted at once, from the status just read, as for a run started here.
     if await services.tracker.watch(tracked, initial_status=status):
-        shown = f"`{escape(target)}` ({escape(label)})"
-        await context.say(text=f":eyes: Following {shown} in this channel.")
+        await context.say(text=say.following(target, label))
     else:
-        await context.say(text=f"`{escape(target)}` is already followed in this channel.")
+        await context.say(text=say.already_followed(target))
 
 
 async def subscribe(context: CommandContext, command: SubscribeCommand) -> None:
@@ -65,11 +64,10 @@ async def subscribe(context: CommandContext, command: SubscribeCommand) -> None:
         await context.say(text=may_not("follow", command.slug, refused.reason, refused.who_may))
         return
     subscription = Subscription(context.channel_id, command.slug, task.id, context.user_id)
-    slug = escape(command.slug)
     if await services.tracker.subscribe(subscription):
-        await context.say(text=f":bell: Every new run of `{slug}` will be shown here.")
+        await context.say(text=say.subscribed(command.slug))
     else:
-        await context.say(text=f"This channel already follows `{slug}`.")
+        await context.say(text=say.already_subscribed(command.slug))
 
 
 async def unsubscribe(context: CommandContext, command: UnsubscribeCommand) -> None:
@@ -78,8 +76,7 @@ async def unsubscribe(context: CommandContext, command: UnsubscribeCommand) -> N
     if services.tracker is None:
         await context.say(text=NO_TRACKER)
         return
-    slug = escape(command.slug)
     if await services.tracker.unsubscribe(context.channel_id, command.slug):
-        await context.say(text=f":no_bell: New runs of `{slug}` will no longer be shown here.")
+        await context.say(text=say.unsubscribed(command.slug))
     else:
-        await context.say(text=f"This channel does not follow `{slug}`.")
+        await context.say(text=say.not_subscribed(command.slug))

@@ -22,6 +22,7 @@ from slack_sdk.models.blocks import (
 from slack_sdk.models.views import View
 
 from airplane_api.models import is_terminal_status
+from foundation.slack_limits import MAX_BLOCKS, SECTION_TEXT
 
 from ...approvals.markdown import to_mrkdwn
 from ...approvals.ports import PendingApproval
@@ -57,7 +58,7 @@ def _where(channel: str) -> str:
 
 
 def _section(text: str, button: ButtonElement | None) -> SectionBlock:
-    return SectionBlock(text=MarkdownTextObject(text=text[:3000]), accessory=button)
+    return SectionBlock(text=MarkdownTextObject(text=text[:SECTION_TEXT]), accessory=button)
 
 
 def _link_button(label: str, url: str, *, primary: bool = False) -> ButtonElement | None:
@@ -119,4 +120,4 @@ def home_view(
         for tracked, progress in items[:MAX_RUNS]:
             url = links.get(run_key(tracked), "")
             blocks.append(_section(_run_line(tracked, progress), _link_button("Open thread", url)))
-    return View(type="home", blocks=blocks[:100]).to_dict()
+    return View(type="home", blocks=blocks[: MAX_BLOCKS["home"]]).to_dict()

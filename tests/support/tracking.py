@@ -1,12 +1,25 @@
-"""An in-memory TrackingStore, for unit tests and the bench (the bot uses the SQLite one)."""
+"""Tracker test support, for tests and the bench: an in-memory TrackingStore (the bot itself
+uses the store's, on SQLite or PostgreSQL), and waiting for a running tracker's cycles."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 
-from ..slack.queueing import Origin
-from .model import Progress, Tracked, identity
-from .ports import Subscription
+from bot.slack.queueing import Origin
+from bot.tracking.model import Progress, Tracked, identity
+from bot.tracking.ports import Subscription
+from bot.tracking.tracker import Tracker
+from tests.support.eventually import eventually
+
+
+async def cycles_pass(tracker: Tracker, count: int = 1, within: float = 10.0) -> None:
+    """Wait until a started tracker's loop has finished `count` more cycles."""
+    target = tracker.cycles + count
+
+    async def done() -> bool:
+        return tracker.cycles >= target
+
+    await eventually(done, within=within)
 
 
 class MemoryTrackingStore:
