@@ -26,8 +26,12 @@ The ideal: Slack's own budgets bound how soon an end can show. "ideal edit" is t
 every chat.update (50 a minute, bursts of 10) went to a final edit, in order of the runs' ends;
 "ideal sign" the same when each end may show either by that edit or by the thread line
 (chat.postMessage: 300 a minute for the workspace, 1 a second per channel), whichever is
-sooner. Ratios are measured p95 / ideal p95 (an ideal under 1 s counts as 1 s: below that the
-network and the polling interval, not Slack's budget, set the pace).
+sooner. "ideal prompt" is the p95 delay from a prompt's opening to its message if
+chat.postMessage's budgets went to prompts alone (each needs its parent posted first: no
+schedule knows which runs will prompt); `ordered_prompt_s` the same when parents take what
+prompts leave, in order of creation (the bot's own order, with perfect discovery). Ratios
+are measured p95 / ideal p95 (an ideal under 1 s counts as 1 s: below that the network and
+the polling interval, not Slack's budget, set the pace).
 """
 
 from __future__ import annotations
@@ -265,6 +269,66 @@ def ideal_signs(ends: list[tuple[float, str]], parents: list[tuple[float, str]])
     return delays
 
 
+def ideal_prompts(
+    parents: list[tuple[float, str, str]], prompts: list[tuple[float, float, str, str]]
+) -> tuple[list[float], int]:
+    """Delays from a prompt's opening to its message, and how many are answered first, if
+    chat.postMessage's budgets (the workspace's and each channel's) went to prompts first and
+    to parents in order of creation, with every prompt found the moment it opened.
+
+    `parents` are (created, channel, run); `prompts` (opened, answered, channel, run). A prompt
+    is asked in its run's thread, so one whose parent is not posted yet needs two posts, the
+    parent first; one answered before its turn is not posted (unseen). No schedule knows which
+    runs will prompt, so parents are not posted early for them. Ending lines and everything
+    else are left out: this is the bot's own order with perfect discovery and no network.
+    With no `parents`, only the prompting runs' own parents are posted: Slack's floor for
+    prompts (every other run's parent starved) that no schedule can beat.
+    """
+    post = tier_of("chat.postMessage")
+    start = min([at for at, _, _ in parents] + [at for at, _, _, _ in prompts], default=0.0)
+    posts = TokenBucket(post.per_second, post.burst, stamp=start)
+    channels: dict[str, TokenBucket] = {}
+    waiting = sorted(parents)
+    opened = sorted(prompts)
+    posted: set[str] = set()
+    delays: list[float] = []
+    unseen = 0
+    now, step = start, 0.01
+
+    def channel_free(channel: str, now: float) -> bool:
+        paced = channels.setdefault(
+            channel, TokenBucket(CHANNEL_PACE.per_second, CHANNEL_PACE.burst, stamp=start)
+        )
+        return paced.wait_for_token(now) == 0
+
+    while opened:
+        now += step
+        for prompt in [p for p in opened if p[1] <= now]:  # answered before it was asked
+            opened.remove(prompt)
+            unseen += 1
+        while opened and posts.wait_for_token(now) == 0:
+            due = (p for p in opened if p[0] <= now and channel_free(p[2], now))
+            chosen = next(due, None)
+            if chosen is not None:
+                channel, run = chosen[2], chosen[3]
+                if run in posted:
+                    opened.remove(chosen)
+                    delays.append(now - chosen[0])
+                else:
+                    posted.add(run)
+                    waiting = [p for p in waiting if p[2] != run]
+            else:
+                free = next((p for p in waiting if p[0] <= now and channel_free(p[1], now)), None)
+                if free is None:
+                    break
+                channel = free[1]
+                posted.add(free[2])
+                waiting.remove(free)
+            posts.reserve(now)
+            channels[channel].reserve(now)
+    return delays, unseen
+
+
 def _p95(values: list[float]) -> float:
     ordered = sorted(values)
     return ordered[int(0.95 * (len(ordered) - 1))] if ordered else float("nan")
@@ -382,6 +446,19 @@ def _figures(
     parents = [(run["created"], scenario.channel_of(n)) for n, run in enumerate(ordered)]
     ideal_sign = _p95(ideal_signs(ends, parents)) if scenario.tiers else 0.0
     p95_edit, p95_sign = _p95(edit_delays), _p95(sign_delays)
+    ideal_prompt, ordered_prompt, ordered_unseen = 0.0, 0.0, 0
+    if scenario.tiers:
+        opened = [
+            (r["prompt"]["created"], r["prompt"]["answered"], scenario.channel_of(n), r["id"])
+            for n, r in enumerate(ordered)
+            if r["prompt"]
+        ]
+        ideal_prompt = _p95(ideal_prompts([], opened)[0])
+        every_parent = [
+            (r["created"], scenario.channel_of(n), r["id"]) for n, r in enumerate(ordered)
+        ]
+        delays, ordered_unseen = ideal_prompts(every_parent, opened)
+        ordered_prompt = _p95(delays)
     budget = tracker.budget
     return {
         "requests_per_minute": sum(hits.values()) * 60 / elapsed,
@@ -401,6 +478,11 @@ def _figures(
         "p95_final_edit_by_outcome_s": {k: round(_p95(v), 2) for k, v in by_outcome.items()},
         "p95_first_sign_by_outcome_s": {k: round(_p95(v), 2) for k, v in signs_by_outcome.items()},
         "p95_prompt_s": _p95(prompt_delays),
+        "ideal_prompt_s": ideal_prompt,
+        # The bot's own order (prompts, then parents by creation) with perfect discovery.
+        "ordered_prompt_s": ordered_prompt,
+        "ordered_prompts_unseen": ordered_unseen,
+        "prompt_ratio": _p95(prompt_delays) / max(ideal_prompt, 1.0),
         "prompts": sum(1 for run in runs if run["prompt"]),
         "prompts_never_shown": never_shown,
         "lost": lost,
@@ -532,7 +614,7 @@ def run_scenario(count: int, scenario: Scenario) -> dict[str, Any]:
 HEADER = (
     f"{'N':>5} {'scenario':<10} {'req/min':>7} {'429s':>11} {'edit p95':>8} {'ideal':>6} "
     f"{'ratio':>5} {'sign p95':>8} {'ideal':>6} {'ratio':>5} {'late3rd':>7} {'prompt p95':>10} "
-    f"{'unshown':>7} {'lost':>4} {'maxq':>5}"
+    f"{'ideal':>6} {'ratio':>5} {'unshown':>7} {'lost':>4} {'maxq':>5}"
 )
 
 
@@ -543,7 +625,8 @@ def _row(count: int, name: str, f: dict[str, Any]) -> str:
         f"{f['p95_final_edit_s']:>7.2f}s {f['ideal_final_edit_s']:>5.1f}s {f['edit_ratio']:>5.2f} "
         f"{f['p95_first_sign_s']:>7.2f}s {f['ideal_first_sign_s']:>5.1f}s "
         f"{f['sign_ratio']:>5.2f} {f['p95_final_edit_last_third_s']:>6.2f}s "
-        f"{f['p95_prompt_s']:>9.2f}s {f['prompts_never_shown']:>3}/{f['prompts']:<3} "
+        f"{f['p95_prompt_s']:>9.2f}s {f['ideal_prompt_s']:>5.1f}s {f['prompt_ratio']:>5.2f} "
+        f"{f['prompts_never_shown']:>3}/{f['prompts']:<3} "
         f"{f['lost']:>4} {f['max_queue_depth']:>5}"
     )
 
