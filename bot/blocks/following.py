@@ -52,12 +52,12 @@ def not_subscribed(slug: str) -> str:
     return f"This channel does not follow `{escape(slug)}`."
 
 
-def trouble(noun: str, item_id: str, reason: str) -> str:
+def trouble(noun: str, item_id: str, reason: str, command: str) -> str:
     """A thread note: following this run keeps failing (said once, while retries go on)."""
     return (
         f":warning: I keep failing to follow this {noun} (`{escape(reason)}`). "
         "I will keep trying every few minutes; "
-        f"`/airplane status {item_id}` asks Airplane directly."
+        f"`{command} status {escape(item_id)}` asks Airplane directly."
     )
 
 
@@ -69,11 +69,13 @@ def vanished(noun: str, item_id: str) -> str:
     )
 
 
-def channel_gone(noun: str, item_id: str, label: str, channel: str, reason: str) -> str:
+def channel_gone(
+    noun: str, item_id: str, label: str, channel: str, reason: str, command: str
+) -> str:
     """A DM to the requester: their run's channel no longer takes the bot's messages."""
     return (
         f":warning: I can no longer post in <#{channel}> (Slack says `{escape(reason)}`: "
         f"I was removed, or the channel was archived), so updates of {noun} "
         f"`{escape(item_id)}` ({escape(label)}) stop there. To follow it elsewhere, "
-        f"type `/airplane watch {escape(item_id)}` in another channel."
+        f"type `{command} watch {escape(item_id)}` in another channel."
     )

@@ -10,7 +10,18 @@ from slack_sdk.models.blocks import MarkdownTextObject, SectionBlock
 from ..slack.clip import TEXT_LIMITS, clip
 from ..slack.mrkdwn import escape
 
-__all__ = ["SUBCOMMANDS", "Subcommand", "help_message", "hint_line", "usage_lines"]
+__all__ = [
+    "DEFAULT_COMMAND",
+    "SUBCOMMANDS",
+    "Subcommand",
+    "help_message",
+    "hint_line",
+    "usage_lines",
+]
+
+# The slash command unless BOT_COMMAND renames it; every sentence that says what to type
+# is given the configured one.
+DEFAULT_COMMAND = "/airplane"
 
 
 @dataclass(frozen=True)

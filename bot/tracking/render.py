@@ -365,9 +365,9 @@ def _noun(tracked: Tracked) -> str:
     return tracked.kind.value
 
 
-def trouble_message(tracked: Tracked, reason: str) -> Message:
+def trouble_message(tracked: Tracked, reason: str, command: str) -> Message:
     """A thread note: following this run keeps failing (said once, while retries go on)."""
-    return Message(text=following.trouble(_noun(tracked), tracked.id, reason))
+    return Message(text=following.trouble(_noun(tracked), tracked.id, reason, command))
 
 
 def vanished_message(tracked: Tracked) -> Message:
@@ -375,9 +375,9 @@ def vanished_message(tracked: Tracked) -> Message:
     return Message(text=following.vanished(_noun(tracked), tracked.id))
 
 
-def channel_gone_message(tracked: Tracked, reason: str) -> Message:
+def channel_gone_message(tracked: Tracked, reason: str, command: str) -> Message:
     """A DM to the requester: their run's channel no longer takes the bot's messages."""
     text = following.channel_gone(
-        _noun(tracked), tracked.id, tracked.label, tracked.channel, reason
+        _noun(tracked), tracked.id, tracked.label, tracked.channel, reason, command
     )
     return Message(text=text)

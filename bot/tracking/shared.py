@@ -17,6 +17,7 @@ from typing import Any, Literal
 
 from airplane_api.models import Run, Session
 
+from ..blocks.help import DEFAULT_COMMAND
 from ..core.loops import Troubles
 from ..people.labels import People
 from ..slack.scheduler import SlackScheduler
@@ -52,6 +53,8 @@ class TrackerSettings:
     max_fetches: int = 64
     # @-mention the requester in a run's ending line (a rejection always mentions them).
     mention_requester_on_end: bool = True
+    # The slash command people type (BOT_COMMAND), for notes that say what to type.
+    command: str = DEFAULT_COMMAND
 
 
 @dataclass

@@ -203,7 +203,7 @@ class Worker:
         item.fingerprint = ""
         item.fresh = True
         if item.troubles.failures == s.settings.trouble_after:
-            note = trouble_message(item.tracked, item.troubles.last_reason)
+            note = trouble_message(item.tracked, item.troubles.last_reason, s.settings.command)
             s.spawn(self._note(item, TROUBLE_KEY, note))
 
     async def _note(self, item: Item, key: str, body: Message) -> None:
@@ -240,7 +240,7 @@ class Worker:
             if user is not None:
                 try:
                     await s.slack.direct_message(
-                        user, channel_gone_message(item.tracked, gone.code)
+                        user, channel_gone_message(item.tracked, gone.code, s.settings.command)
                     )
                 except Exception as error:
                     log.warning("cannot tell %s about %s: %s", user, gone.channel, one_line(error))

@@ -9,6 +9,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from airplane_api import DEFAULT_HOST
 
+from ..blocks.help import DEFAULT_COMMAND
 from ..store.location import parse_location
 from ..store.postgres import DEFAULT_POOL_SIZE
 
@@ -44,7 +45,7 @@ class Settings(BaseSettings):
     bot_db_pool_size: int = Field(default=DEFAULT_POOL_SIZE, ge=1)
     # How long a replica's lease on a followed run lasts unrenewed: the failover time.
     bot_lease_seconds: float = Field(default=15.0, gt=0)
-    bot_command: str = "/airplane"
+    bot_command: str = DEFAULT_COMMAND
     bot_policy: str | None = None
     # HTTP mode: POST /slack/events and GET /healthz (the public port Slack reaches).
     port: int = 3000

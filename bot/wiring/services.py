@@ -152,6 +152,7 @@ def build_tracker(
         requests_per_second=rate,
         feed="per_run" if per_run else "auto",
         mention_requester_on_end=settings.mention_requester_on_end,
+        command=settings.bot_command,
     )
     return Tracker(
         airplane,

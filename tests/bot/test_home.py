@@ -69,6 +69,13 @@ def test_a_rejected_run_reads_rejected_by_its_reviewer_as_on_the_parent_and_in_r
     assert "Rejected by <@U0BOB>" in list_line(summary(tracked, seen, 0.0))
 
 
+def test_the_hint_names_the_command_as_configured() -> None:
+    """With BOT_COMMAND=/ops, the empty lists say to type `/ops run <task>`."""
+    view = str(home_view([], [], command="/ops"))
+    assert "Start one with `/ops run <task>`." in view
+    assert "/airplane" not in view
+
+
 def test_a_run_stored_before_the_parent_reading_was_kept_shows_airplane_status() -> None:
     view = str(home_view([(DONE, Progress(parent_status="Failed"))], []))
     assert ":x: *hello* `run_done` · Failed" in view

@@ -143,7 +143,7 @@ def test_steps_lists_and_the_channel_gone_note_are_inert() -> None:
     assert_inert(step_message(step, Kind.SESSION, prompt=decided))
     approved = replace(decided, state="submitted", values={HOSTILE: HOSTILE})
     assert_inert(step_message(step, Kind.SESSION, prompt=approved))
-    assert_inert(channel_gone_message(TRACKED, HOSTILE))
+    assert_inert(channel_gone_message(TRACKED, HOSTILE, "/airplane"))
     summary = RunSummary(
         run_id=HOSTILE, slug=HOSTILE, status="Failed", name=HOSTILE, error=HOSTILE, env=HOSTILE
     )

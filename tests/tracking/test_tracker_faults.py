@@ -233,7 +233,7 @@ async def test_a_failing_item_backs_off_and_says_so_once() -> None:
     airplane.broken_runs["run_bad"] = ServerError(
         status=503, error="unavailable", method="GET", path="/runs/get"
     )
-    tracker, _ = build(airplane, slack, clock, trouble_after=3)
+    tracker, _ = build(airplane, slack, clock, trouble_after=3, command="/ops")
     await tracker.watch(watched("run_ok"), initial_status="Queued")
     await tracker.watch(watched("run_bad"), initial_status="Queued")
     await cycles(tracker, clock, 60)
@@ -243,6 +243,7 @@ async def test_a_failing_item_backs_off_and_says_so_once() -> None:
     notes = [text for _, thread, text in slack.posts if thread and "keep failing" in text]
     assert len(notes) == 1
     assert "503" in notes[0]
+    assert "`/ops status run_bad` asks Airplane directly" in notes[0]  # BOT_COMMAND's name
     assert tracker.following == 2  # still followed: it may come back
 
 
@@ -251,7 +252,7 @@ async def test_a_refused_channel_is_dropped_and_the_requester_told_once() -> Non
     airplane, slack, clock = FakeAirplane(), FakeSlack(), Clock()
     airplane.runs = {"run_a": run("run_a", "Active"), "run_b": run("run_b", "Active")}
     slack.gone["C_GONE"] = "not_in_channel"
-    tracker, _ = build(airplane, slack, clock)
+    tracker, _ = build(airplane, slack, clock, command="/ops")
     await tracker.watch(watched("run_a", "C_GONE"), initial_status="Queued")
     await tracker.watch(watched("run_b", "C_OK"), initial_status="Queued")
     await cycles(tracker, clock, 3)
@@ -263,7 +264,7 @@ async def test_a_refused_channel_is_dropped_and_the_requester_told_once() -> Non
     await cycles(tracker, clock, 10)
     assert slack.dms == [("U0ALICE", slack.dms[0][1])]
     assert "not_in_channel" in slack.dms[0][1]
-    assert "/airplane watch run_a" in slack.dms[0][1]
+    assert "`/ops watch run_a`" in slack.dms[0][1]  # the command as BOT_COMMAND names it
     assert all(channel == "C_OK" for channel, _, _ in slack.posts)
     assert slack.attempts["C_GONE"] == refused_writes  # never tried again
     assert any("Succeeded" in blocks for channel, _, blocks in slack.edits if channel == "C_OK")

@@ -38,7 +38,7 @@ def register(app: AsyncApp, services: Services) -> None:
                 links[approval_key(approval)] = await _permalink(
                     approval.channel, approval.thread_ts
                 )
-        view = home_view(runs, approvals, links)
+        view = home_view(runs, approvals, links, services.settings.bot_command)
         await services.slack.views_publish(user_id=user_id, view=view)
 
     async def _permalink(channel: str, ts: str) -> str:

@@ -26,6 +26,7 @@ from foundation.slack_limits import MAX_BLOCKS, SECTION_TEXT
 
 from ...approvals.markdown import to_mrkdwn
 from ...approvals.ports import PendingApproval
+from ...blocks.help import DEFAULT_COMMAND
 from ...blocks.ids import ActionId
 from ...blocks.runs import status_emoji
 from ...people.labels import person
@@ -98,6 +99,7 @@ def home_view(
     runs: Sequence[tuple[Tracked, Progress]],
     approvals: Sequence[PendingApproval],
     links: Links | None = None,
+    command: str = DEFAULT_COMMAND,
 ) -> dict[str, Any]:
     """The Home tab as a `views.publish` view; times read in the reader's own time zone."""
     links = links or {}
@@ -115,7 +117,7 @@ def home_view(
         blocks += [DividerBlock(), HeaderBlock(text=title)]
         if not items:
             none = "None running." if items is open_runs else "No runs yet."
-            hint = f"{none} Start one with `/airplane run <task>`."
+            hint = f"{none} Start one with `{command} run <task>`."
             blocks.append(ContextBlock(elements=[MarkdownTextObject(text=hint)]))
         for tracked, progress in items[:MAX_RUNS]:
             url = links.get(run_key(tracked), "")
