@@ -77,6 +77,10 @@ FINAL = ("Succeeded", "Failed")
 RUNS_PER_CHANNEL = 10
 SEED = 7
 UNLIMITED = Tier("unlimited", 1e9, 1_000_000)  # a Slack that sets no workspace budget
+# Each store call waits as long as a local PostgreSQL round trip (bench/replicas.py measured
+# 0.5-1.1 ms a call): with none, a store call never yields, and the orderings a real store
+# allows (a run's end showing while its next write is recorded) never happen here.
+STORE_LATENCY = 0.001
 GRACE = 30.0  # seconds past the ideal schedule's last edit before giving up on what is missing
 
 
@@ -366,7 +370,7 @@ async def bot(airplane_url: str, slack_url: str, scenario: Scenario) -> dict[str
     ):
         tracker = Tracker(
             client,
-            MemoryTrackingStore(),
+            MemoryTrackingStore(latency=STORE_LATENCY),
             SlackWebWriter(slack),
             scenario.settings(),
             scheduler=slack.scheduler,

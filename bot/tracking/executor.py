@@ -65,6 +65,12 @@ class Executor:
     _shown: LRUCache[tuple[str, str], Message] = field(
         default_factory=lambda: LRUCache(maxsize=SHOWN_EDITS)
     )
+    # By writer: the (method, priority) of the end's other sign, once one sign shows the end.
+    # A call queued later (its store write was in flight when the end showed) goes at SHOWN
+    # from the start, as the queued ones are lowered (`_end_shown`).
+    _second_signs: LRUCache[str, tuple[str, Priority]] = field(
+        default_factory=lambda: LRUCache(maxsize=SHOWN_EDITS)
+    )
 
     async def _write(
         self,
@@ -196,7 +202,7 @@ class Executor:
         else:
             ts = await self._write(
                 tracked,
-                op.priority,
+                self._unless_shown(tracked, "chat.postMessage", op.priority),
                 lambda: self.slack.post(channel, thread, body, key),
                 fold_key=_post_fold_key(tracked, op.key),
             )
@@ -240,7 +246,7 @@ class Executor:
             return
         await self._write(
             tracked,
-            op.priority,
+            self._unless_shown(tracked, "chat.update", op.priority),
             lambda: self.slack.update(channel, ts, body),
             fold_key=f"{channel}:{ts}",
         )
@@ -275,8 +281,14 @@ class Executor:
         other sign of the end) steps back to SHOWN, behind the first sign of other runs'
         ends. When `chat.postMessage` or `chat.update` is the scarce budget, each end is
         shown by whichever of the two comes first, and the other follows."""
+        self._second_signs[writer_of(tracked)] = (method, waiting)
         if self.scheduler is not None:
             self.scheduler.lower(writer_of(tracked), method, waiting, Priority.SHOWN)
+
+    def _unless_shown(self, tracked: Tracked, method: str, priority: Priority) -> Priority:
+        """`priority`, or SHOWN for the end's second sign once the first one shows it."""
+        second = self._second_signs.get(writer_of(tracked))
+        return Priority.SHOWN if second == (method, priority) else priority
 
 
 def _post_fold_key(tracked: Tracked, key: str) -> str | None:

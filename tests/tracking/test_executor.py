@@ -130,6 +130,37 @@ async def test_the_second_sign_of_an_end_steps_behind_other_runs_first_signs() -
     await scheduler.aclose()
 
 
+async def test_a_second_sign_queued_after_the_end_showed_goes_behind_first_signs() -> None:
+    """Run A's ending line is out before its final edit is even queued (a real store's write
+    came first): that edit goes behind run B's final edit, queued later, whose end Slack does
+    not show yet, as if it had been queued in time to be lowered."""
+    scheduler = SlackScheduler()
+    slack = ScheduledSlack(scheduler)
+    executor = Executor(MemoryTrackingStore(), slack, scheduler=scheduler)
+    a, b = (
+        Tracked(Kind.RUN, name, channel, name) for name, channel in (("runA", "C1"), ("runB", "D1"))
+    )
+    for run in (a, b):
+        posted = Post(PARENT_KEY, Message(f"{run.id}: Active"), in_thread=False)
+        await executor.apply(run, Plan((posted,), Progress()))
+    line = Post("status:1:Succeeded", Message("runA ended"), priority=Priority.ENDING)
+    await executor.apply(a, Plan((line,), Progress()))
+    others = [
+        asyncio.ensure_future(slack.update(f"E{n}", "1.0", Message("other"))) for n in range(9)
+    ]
+    for _ in range(3):
+        await asyncio.sleep(0)
+    ended_a = Plan((Edit(PARENT_KEY, Message("runA: Succeeded"), Priority.FINAL),), Progress())
+    ending_a = asyncio.ensure_future(executor.apply(a, ended_a))
+    for _ in range(3):
+        await asyncio.sleep(0)
+    ended_b = Plan((Edit(PARENT_KEY, Message("runB: Failed"), Priority.FINAL),), Progress())
+    await asyncio.gather(ending_a, executor.apply(b, ended_b), *others)
+    edits = [text for method, text in slack.calls if method == "chat.update" and text != "other"]
+    assert edits == ["runB: Failed", "runA: Succeeded"]
+    await scheduler.aclose()
+
+
 async def test_a_prompt_waits_for_its_queued_parent_instead_of_asking_again() -> None:
     """`parent_posted` answers once the queued parent is posted, or None when it is not in
     time (the prompt check then looks again later)."""
