@@ -46,6 +46,17 @@ class ScheduledSlack:
         raise AssertionError("no DMs here")
 
 
+async def two_active_runs(executor: Executor) -> tuple[Tracked, Tracked]:
+    """Runs A and B, in two channels, their parents posted showing Active."""
+    a, b = (
+        Tracked(Kind.RUN, name, channel, name) for name, channel in (("runA", "C1"), ("runB", "D1"))
+    )
+    for run in (a, b):
+        posted = Post(PARENT_KEY, Message(f"{run.id}: Active"), in_thread=False)
+        await executor.apply(run, Plan((posted,), Progress()))
+    return a, b
+
+
 async def test_a_run_that_ends_before_its_parent_is_posted_is_posted_ended() -> None:
     """No parent posted as Queued and edited at once after: one post showing the end, and
     the plan's own final edit (the same text) is not sent."""
@@ -100,12 +111,7 @@ async def test_the_second_sign_of_an_end_steps_behind_other_runs_first_signs() -
     scheduler = SlackScheduler()
     slack = ScheduledSlack(scheduler)
     executor = Executor(MemoryTrackingStore(), slack, scheduler=scheduler)
-    a, b = (
-        Tracked(Kind.RUN, name, channel, name) for name, channel in (("runA", "C1"), ("runB", "D1"))
-    )
-    for run in (a, b):
-        posted = Post(PARENT_KEY, Message(f"{run.id}: Active"), in_thread=False)
-        await executor.apply(run, Plan((posted,), Progress()))
+    a, b = await two_active_runs(executor)
     # Other messages' edits spend chat.update's burst: the final edits must queue.
     others = [
         asyncio.ensure_future(slack.update(f"E{n}", "1.0", Message("other"))) for n in range(9)
@@ -137,12 +143,7 @@ async def test_a_second_sign_queued_after_the_end_showed_goes_behind_first_signs
     scheduler = SlackScheduler()
     slack = ScheduledSlack(scheduler)
     executor = Executor(MemoryTrackingStore(), slack, scheduler=scheduler)
-    a, b = (
-        Tracked(Kind.RUN, name, channel, name) for name, channel in (("runA", "C1"), ("runB", "D1"))
-    )
-    for run in (a, b):
-        posted = Post(PARENT_KEY, Message(f"{run.id}: Active"), in_thread=False)
-        await executor.apply(run, Plan((posted,), Progress()))
+    a, b = await two_active_runs(executor)
     line = Post("status:1:Succeeded", Message("runA ended"), priority=Priority.ENDING)
     await executor.apply(a, Plan((line,), Progress()))
     others = [
