@@ -45,6 +45,7 @@ from bench.tracking import (
     BenchPromptSink,
     Seen,
     _p95,
+    _prompt_stages,
     ideal_edits,
     ideal_signs,
     start_airplane,
@@ -173,6 +174,7 @@ def scenario(count: int, replicas: int, lease: float, kill_after: float) -> dict
             for proc in procs[1:] if killed_at else procs:
                 proc.wait()
             hits: dict[str, int] = httpx.get(f"{url}/bench/stats").json()
+            found: dict[str, float] = httpx.get(f"{url}/bench/found").json()
             elapsed = time.time() - started
             base = slack_url.removesuffix("api/")
             calls = httpx.get(f"{base}bench/calls", timeout=60).json()
@@ -181,7 +183,9 @@ def scenario(count: int, replicas: int, lease: float, kill_after: float) -> dict
             for proc in [*procs, airplane, slack]:
                 with contextlib.suppress(ProcessLookupError):
                     proc.kill()
-    return figures(runs, Seen.of(calls), calls, events, hits, elapsed, killed_at, replicas)
+    seen = Seen.of(calls)
+    measured = figures(runs, seen, calls, events, hits, elapsed, killed_at, replicas)
+    return measured | _prompt_stages(runs, seen, found)
 
 
 def figures(
