@@ -104,6 +104,29 @@ async def _start(slack: SlackEmulator, text: str, ended: str) -> Message:
     )
 
 
+async def _deploy_waiting(
+    slack: SlackEmulator, service: str, version: str
+) -> tuple[Message, Message]:
+    """alice starts a deploy; its parent once it waits for approval, and the prompt in its
+    thread."""
+    known = {m.ts for m in slack.messages(GENERAL)}
+    await slack.slash_command(
+        "/airplane", f"run deploy service={service} version={version}", user=ALICE, channel=GENERAL
+    )
+    deploy = await slack.wait_for(
+        lambda: next(
+            (m for m in slack.messages(GENERAL) if m.ts not in known and "Waiting for" in _read(m)),
+            None,
+        ),
+        timeout=WAIT,
+    )
+    prompt = await slack.wait_for(
+        lambda: next((m for m in slack.thread(GENERAL, deploy.ts) if "Stop" in _read(m)), None),
+        timeout=WAIT,
+    )
+    return deploy, prompt
+
+
 def _now_reads(slack: SlackEmulator, ts: str, words: str) -> Message | None:
     message = slack.message(GENERAL, ts)
     return message if words in _read(message) else None
@@ -123,21 +146,7 @@ async def session(slack: SlackEmulator) -> list[Screen]:
         Screen("`/airplane run hello name=Ada`", "#general", (_read(hello), *_thread(slack, hello)))
     )
 
-    known = {m.ts for m in slack.messages(GENERAL)}
-    await slack.slash_command(
-        "/airplane", "run deploy service=api version=v1.4.0", user=ALICE, channel=GENERAL
-    )
-    deploy = await slack.wait_for(
-        lambda: next(
-            (m for m in slack.messages(GENERAL) if m.ts not in known and "Waiting for" in _read(m)),
-            None,
-        ),
-        timeout=WAIT,
-    )
-    prompt = await slack.wait_for(
-        lambda: next((m for m in slack.thread(GENERAL, deploy.ts) if "Stop" in _read(m)), None),
-        timeout=WAIT,
-    )
+    deploy, prompt = await _deploy_waiting(slack, "api", "v1.4.0")
     # The reviewer's DM copy is posted beside the thread's: wait for it too.
     dm = await slack.wait_for(
         lambda: next(
@@ -231,21 +240,7 @@ async def _home(slack: SlackEmulator, user: str, shows: str) -> str:
 async def _approved_deploy(slack: SlackEmulator) -> list[Screen]:
     """A second deploy: alice clicks her own prompt (refused, in the thread); Home as carol
     (the approval waiting) and alice (the first deploy rejected); carol approves with a note."""
-    known = {m.ts for m in slack.messages(GENERAL)}
-    await slack.slash_command(
-        "/airplane", "run deploy service=web version=v1.5.0", user=ALICE, channel=GENERAL
-    )
-    deploy = await slack.wait_for(
-        lambda: next(
-            (m for m in slack.messages(GENERAL) if m.ts not in known and "Waiting for" in _read(m)),
-            None,
-        ),
-        timeout=WAIT,
-    )
-    prompt = await slack.wait_for(
-        lambda: next((m for m in slack.thread(GENERAL, deploy.ts) if "Stop" in _read(m)), None),
-        timeout=WAIT,
-    )
+    deploy, prompt = await _deploy_waiting(slack, "web", "v1.5.0")
     slack.fill(prompt, DEPLOY_VALUES)
     await slack.click("Ship it", user=ALICE, target=prompt)
     await slack.wait_for_ephemeral(ALICE, contains="self-approval", timeout=WAIT)

@@ -46,6 +46,11 @@ class ScheduledSlack:
         raise AssertionError("no DMs here")
 
 
+def final_edits(slack: ScheduledSlack) -> list[str]:
+    """The runs' parent edits, in the order Slack got them (others' edits left out)."""
+    return [text for method, text in slack.calls if method == "chat.update" and text != "other"]
+
+
 async def two_active_runs(executor: Executor) -> tuple[Tracked, Tracked]:
     """Runs A and B, in two channels, their parents posted showing Active."""
     a, b = (
@@ -131,8 +136,7 @@ async def test_the_second_sign_of_an_end_steps_behind_other_runs_first_signs() -
     assert ("chat.postMessage", "runA ended") in slack.calls
     ended_b = Plan((Edit(PARENT_KEY, Message("runB: Failed"), Priority.FINAL),), Progress())
     await asyncio.gather(ending_a, executor.apply(b, ended_b), *others)
-    edits = [text for method, text in slack.calls if method == "chat.update" and text != "other"]
-    assert edits == ["runB: Failed", "runA: Succeeded"]
+    assert final_edits(slack) == ["runB: Failed", "runA: Succeeded"]
     await scheduler.aclose()
 
 
@@ -157,8 +161,7 @@ async def test_a_second_sign_queued_after_the_end_showed_goes_behind_first_signs
         await asyncio.sleep(0)
     ended_b = Plan((Edit(PARENT_KEY, Message("runB: Failed"), Priority.FINAL),), Progress())
     await asyncio.gather(ending_a, executor.apply(b, ended_b), *others)
-    edits = [text for method, text in slack.calls if method == "chat.update" and text != "other"]
-    assert edits == ["runB: Failed", "runA: Succeeded"]
+    assert final_edits(slack) == ["runB: Failed", "runA: Succeeded"]
     await scheduler.aclose()
 
 
