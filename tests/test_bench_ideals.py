@@ -37,4 +37,4 @@ def test_parents_in_order_of_creation_take_only_what_prompts_leave() -> None:
     parents = [(0.0, f"C{n}", f"run_{n}") for n in range(100)]
     alone, _ = ideal_prompts([], [(2.0, 60.0, "C5", "run_5")])
     crowded, _ = ideal_prompts(parents, [(2.0, 60.0, "C5", "run_5")])
-    assert crowded[0] >= alone[0]
+    assert crowded[0] > alone[0] + 0.1
