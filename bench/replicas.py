@@ -9,7 +9,8 @@ the tiers of `foundation/slack_limits.py`) stands in for Slack. Each replica is 
 with the real Tracker, AirplaneClient, `SlackClient` and its workspace scheduler, the
 PostgreSQL store and the tracker's leases (`StoreLeasing`, `--lease` seconds); it launches its
 share of the runs (as `/airplane run` on that replica would) and follows whatever its leases
-give it. The replicas share one workspace's Slack budget: each takes 1/live replicas of it.
+give it. The replicas share one workspace's Slack budget: each call takes its tokens from rows
+in the PostgreSQL database (`bot/store/budgets.py`), as the bot does on PostgreSQL.
 
 With `--kill-after S` (S > 0) and several replicas, the first is killed (SIGKILL) S seconds in.
 Printed: Airplane requests per minute, Slack calls refused (429) and their share, p95 delay from
@@ -100,6 +101,7 @@ async def replica(
     store = await Store.open(db)
     session = aiohttp.ClientSession()
     slack = SlackClient(token=BOT_TOKEN, base_url=slack_url, session=session)
+    slack.scheduler.held = store.budgets  # as `open_services` does on PostgreSQL
     with out.open("a") as events:
         leasing = TimedLeasing(store.leases, new_holder_id(), ttl=lease, events=events)
         transport = BoundedTransport(AIRPLANE_CONCURRENCY)

@@ -9,23 +9,24 @@ it pauses the whole method (`rate_limited`), as Slack counts calls per workspace
 
 Budgets come from `foundation/slack_limits.py`, the table the local Slack enforces, minus one
 token of burst: calls reach Slack a little later than they leave, and unevenly, so a bucket
-the same size as Slack's would sometimes be a token ahead of it. `share` is this replica's
-part of the workspace budget when several replicas call Slack for the same app.
+the same size as Slack's would sometimes be a token ahead of it. Where replicas hold the
+budgets in their database (`held.py`), these buckets mirror the rows (`asks`, `took`).
 """
 
 from __future__ import annotations
 
 import math
 from collections.abc import Awaitable, Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from foundation.slack_limits import CHANNEL_PACE, ChannelPace, Tier
 from foundation.token_bucket import TokenBucket
 
+from .held import Ask, Take
 from .queueing import Origin, Priority, Queueing
 
-__all__ = ["Job", "Lane", "budget_of"]
+__all__ = ["CHANNEL_NAP", "Job", "Lane", "budget_of"]
 
 Call = Callable[[], Awaitable[Any]]
 # Tokens of burst kept back from Slack's own bucket (see the module's docstring).
@@ -48,9 +49,9 @@ COPIES_HELD_BELOW = Priority.PROMPT
 CHANNEL_NAP = 0.1
 
 
-def budget_of(per_second: float, burst: float, share: float) -> tuple[float, float]:
-    """This replica's (rate, burst) of a budget of `per_second` with `burst`."""
-    return per_second * share, max(1.0, burst * share - BURST_MARGIN)
+def budget_of(per_second: float, burst: float) -> tuple[float, float]:
+    """The (rate, burst) the bot paces at for a budget of `per_second` with `burst`."""
+    return per_second, max(1.0, burst - BURST_MARGIN)
 
 
 @dataclass(eq=False)
@@ -103,11 +104,10 @@ class Job:
 
 @dataclass
 class Lane:
-    """A method's budget (this replica's share), its queue and its pause after a 429."""
+    """A method's budget, its queue and its pause after a 429."""
 
     method: str
     tier: Tier
-    share: float
     now: float
     pace: ChannelPace | None = None
     bucket: TokenBucket = field(init=False)
@@ -115,9 +115,10 @@ class Lane:
     queue: list[Job] = field(default_factory=list)
     in_flight: set[str] = field(default_factory=set)  # fold keys of edits on their way
     paused_until: float = 0.0
+    team: str = ""  # the workspace, naming its rows where budgets are held in the database
 
     def __post_init__(self) -> None:
-        rate, burst = budget_of(self.tier.per_second, self.tier.burst, self.share)
+        rate, burst = budget_of(self.tier.per_second, self.tier.burst)
         self.bucket = TokenBucket(rate, burst, stamp=self.now)
 
     # -- what is queued ------------------------------------------------------------------------
@@ -138,7 +139,7 @@ class Lane:
         return (job for job in self.queue if job.owner == owner)
 
     def backlog_seconds(self) -> float:
-        """How long this replica's share of the budget takes to drain what is queued."""
+        """How long the budget takes to drain what is queued."""
         return len(self.queue) / self.bucket.rate
 
     def shed(self, after_seconds: float) -> list[Job]:
@@ -164,23 +165,15 @@ class Lane:
             return None, wait
         best: Job | None = None
         channel_wait = math.inf
-        reserve_wait = self._reserve_wait(self.backlog_seconds() > backlog_after)
-        copy_wait = self._reserve_wait(False)
+        backlogged = self.backlog_seconds() > backlog_after
         for job in self.queue:
             if job.fold_key is not None and job.fold_key in self.in_flight:
                 channel_wait = min(channel_wait, CHANNEL_NAP)  # its older edit is on its way
                 continue
             if best is not None and job.rank() >= best.rank():
                 continue
-            if job.priority > RESERVED_FOR and reserve_wait > 0:
+            if (reserve_wait := self._refill_wait(self.floor_for(job, backlogged))) > 0:
                 channel_wait = min(channel_wait, reserve_wait)
-                continue
-            if (
-                job.origin is Origin.SUBSCRIPTION
-                and job.priority > COPIES_HELD_BELOW
-                and copy_wait > 0
-            ):
-                channel_wait = min(channel_wait, copy_wait)
                 continue
             paced = self._channel_bucket(job, now)
             if paced is not None and (pace_wait := paced.wait_for_token(now)) > 0:
@@ -198,14 +191,62 @@ class Lane:
             self.in_flight.add(best.fold_key)
         return best, 0.0
 
-    def _reserve_wait(self, backlogged: bool) -> float:
-        """Seconds until a less urgent call may take a token without touching the reserve
-        (the bucket was refilled by `ready` just before): half the burst, or all but the
-        token that would overflow it under a backlog."""
+    def floor_for(self, job: Job, backlogged: bool) -> float:
+        """Tokens `job` must leave in the method's bucket: none for what people wait for;
+        half the burst for less urgent calls and subscriptions' copies (all but the token
+        that would overflow it when `backlogged`, for the less urgent)."""
         burst = self.bucket.burst
-        reserve = burst - 1.0 if backlogged else math.floor(burst * RESERVE_SHARE)
-        missing = 1.0 + reserve - self.bucket.tokens
+        if job.priority > RESERVED_FOR:
+            return burst - 1.0 if backlogged else math.floor(burst * RESERVE_SHARE)
+        if job.origin is Origin.SUBSCRIPTION and job.priority > COPIES_HELD_BELOW:
+            return math.floor(burst * RESERVE_SHARE)
+        return 0.0
+
+    def _refill_wait(self, floor: float) -> float:
+        """Seconds until a token may be taken leaving `floor` (the bucket was refilled by
+        `ready` just before)."""
+        missing = 1.0 + floor - self.bucket.tokens
         return 0.0 if missing <= 1e-9 else missing / self.bucket.rate
+
+    # -- budgets held in the database (replicas) -----------------------------------------------
+
+    def asks(self, job: Job, backlogged: bool) -> list[Ask]:
+        """The held rows `job` takes a token from: the method's workspace budget (with the
+        job's floor) and, where the method is paced per channel, the channel's pace."""
+        method = self.asks_method()
+        asks = [replace(method, floor=self.floor_for(job, backlogged))]
+        if self.pace is not None and job.channel is not None:
+            rate, burst = budget_of(self.pace.per_second, self.pace.burst)
+            asks.append(Ask(self._row(job.channel), rate, burst))
+        return asks
+
+    def asks_method(self) -> Ask:
+        """The held row of the method's workspace budget (a 429 pauses it)."""
+        rate, burst = budget_of(self.tier.per_second, self.tier.burst)
+        return Ask(self._row(), rate, burst)
+
+    def took(self, job: Job, take: Take, now: float) -> None:
+        """What the held budgets answered for `job` (just out of `ready`): this replica's
+        view of the buckets becomes theirs, which other replicas spend too. Refused, the job
+        goes back in its place; the caller folds it into a newer edit queued meanwhile."""
+        self._see(self.bucket, take.tokens.get(self._row()), now)
+        if job.channel is not None and job.channel in self.channels:
+            self._see(self.channels[job.channel], take.tokens.get(self._row(job.channel)), now)
+        self.paused_until = max(self.paused_until, now + take.paused_for)
+        if not take.granted:
+            self.sent(job)
+            self.queue.append(job)
+
+    def _row(self, channel: str | None = None) -> str:
+        """A held row's name: the workspace and method, and the channel for its pace."""
+        row = f"{self.team}/{self.method}"
+        return row if channel is None else f"{row}/{channel}"
+
+    @staticmethod
+    def _see(bucket: TokenBucket, tokens: float | None, now: float) -> None:
+        if tokens is not None:
+            bucket.tokens = min(tokens, bucket.burst)
+            bucket.stamp = now
 
     def sent(self, job: Job) -> None:
         """A call came back (whatever its answer): a newer edit of its message may go."""
@@ -224,22 +265,12 @@ class Lane:
         self.bucket.tokens = min(self.bucket.tokens, 0.0)
         return started
 
-    def resize(self, share: float, now: float) -> None:
-        """Take `share` of the workspace budget (replicas came or went)."""
-        self.share = share
-        rate, burst = budget_of(self.tier.per_second, self.tier.burst, share)
-        self.bucket.resize(rate, burst, now)
-        if self.pace is not None:
-            rate, burst = budget_of(self.pace.per_second, self.pace.burst, share)
-            for bucket in self.channels.values():
-                bucket.resize(rate, burst, now)
-
     def _channel_bucket(self, job: Job, now: float) -> TokenBucket | None:
         if self.pace is None or job.channel is None:
             return None
         bucket = self.channels.get(job.channel)
         if bucket is None:
-            rate, burst = budget_of(self.pace.per_second, self.pace.burst, self.share)
+            rate, burst = budget_of(self.pace.per_second, self.pace.burst)
             bucket = self.channels[job.channel] = TokenBucket(rate, burst, stamp=now)
         return bucket
 

@@ -12,7 +12,11 @@ Under a backlog the scheduler degrades by design: queued edits of one message fo
 newest (`fold_key`), and cosmetic calls are dropped once a method's queue takes longer than
 `SHED_AFTER` seconds to drain. Final states, prompts and decisions are never dropped.
 
-Several replicas share a workspace's budget: each takes `1/replicas` of it (`set_share`).
+Several replicas share a workspace's budget: Slack counts the app's calls, not a process's.
+Given `held` budgets (rows in the shared database, `held.py`), each call first takes its tokens
+there, so a replica spends what the others leave and a dead one holds nothing; this replica's
+own buckets then mirror the rows, so it asks only when a token is likely free. Without them
+(one replica on SQLite) the buckets here are the budget.
 """
 
 from __future__ import annotations
@@ -31,7 +35,8 @@ from ..core import metrics
 from ..core.errors import SlackRateLimited
 from ..core.loops import Troubles
 from .errors import slack_error
-from .lane import Call, Job, Lane, channel_pace_of
+from .held import HeldBudgets, Take
+from .lane import CHANNEL_NAP, Call, Job, Lane, channel_pace_of
 from .queueing import Priority, Queueing
 
 __all__ = ["MAX_RATE_LIMITED", "SHED_AFTER", "NothingQueued", "SlackScheduler"]
@@ -57,14 +62,14 @@ class SlackScheduler:
         team: str = "",
         *,
         tiers: Callable[[str], Tier] = tier_of,
-        share: float = 1.0,
+        held: HeldBudgets | None = None,
         shed_after: float = SHED_AFTER,
         clock: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
     ) -> None:
         self.team = team
         self._tiers = tiers
-        self._share = share
+        self.held = held
         self._shed_after = shed_after
         self._clock = clock
         self._sleep = sleep
@@ -73,11 +78,13 @@ class SlackScheduler:
         self._calls: set[asyncio.Task[None]] = set()
         self._troubles: dict[str, Troubles] = {}
         self._bookkeeping = Troubles(log, "slack scheduler bookkeeping")
+        self._holding = Troubles(log, "taking Slack's budget from the database")
         self._order = itertools.count()
         # Figures for benches and tests (metrics carry the same for operators).
         self.folded = 0
         self.dropped = 0
         self.rate_limited = 0
+        self.held_refusals = 0
         self.sent_by_priority = dict.fromkeys(Priority, 0)
         self.waited_by_priority = dict.fromkeys(Priority, 0.0)
         self.depth = 0
@@ -138,23 +145,6 @@ class SlackScheduler:
                 moved += 1
         return moved
 
-    def set_share(self, share: float) -> None:
-        """Take `share` (0 < share <= 1) of the workspace's budgets: 1/live replicas."""
-        share = min(1.0, max(share, 1e-3))
-        if share == self._share:
-            return
-        log.info("taking %.0f%% of the workspace's Slack budget", share * 100)
-        self._share = share
-        now = self._clock()
-        for lane in self._lanes.values():
-            lane.resize(share, now)
-            metrics.set_slack_budget(lane.method, lane.bucket.rate * 60)
-
-    @property
-    def share(self) -> float:
-        """This replica's part of the workspace's budgets."""
-        return self._share
-
     def pending(self, priority: Priority | None = None) -> int:
         """Calls queued and not yet sent, in every method (of one priority, or all)."""
         return sum(
@@ -165,7 +155,7 @@ class SlackScheduler:
         )
 
     def backlog_seconds(self, method: str) -> float:
-        """How long `method`'s queue takes to drain at this replica's share of its budget."""
+        """How long `method`'s queue takes to drain at its budget."""
         lane = self._lanes.get(method)
         return lane.backlog_seconds() if lane is not None else 0.0
 
@@ -186,7 +176,7 @@ class SlackScheduler:
         lane = self._lanes.get(method)
         if lane is None:
             pace = channel_pace_of(method, CHANNEL_PACED)
-            lane = Lane(method, self._tiers(method), self._share, self._clock(), pace)
+            lane = Lane(method, self._tiers(method), self._clock(), pace, team=self.team)
             self._lanes[method] = lane
             self._troubles[method] = Troubles(log, f"slack {method}")
             metrics.set_slack_budget(method, lane.bucket.rate * 60)
@@ -202,7 +192,7 @@ class SlackScheduler:
         troubles = Troubles(log, f"slack scheduler for {lane.method}")
         while lane.queue:
             try:
-                wait = self._send_next(lane)
+                wait = await self._send_next(lane)
                 # Yield even when the next call may go at once: the started calls run meanwhile.
                 await (self._sleep(wait) if wait > 0 else asyncio.sleep(0))
             except Exception as error:
@@ -212,18 +202,74 @@ class SlackScheduler:
             else:
                 troubles.recovered()
 
-    def _send_next(self, lane: Lane) -> float:
+    async def _send_next(self, lane: Lane) -> float:
         """Start the next call `lane` may make now; else the seconds until one may go."""
         for shed in lane.shed(self._shed_after):
             self._dropped(shed)
         job, wait = lane.ready(self._clock(), backlog_after=self._shed_after)
         if job is None:
             return 0.0 if math.isinf(wait) else wait  # inf: the queue emptied (all shed)
+        if self.held is not None:
+            take = await self._take_held(lane, job)
+            if take is not None and not take.granted:
+                # Another replica spent it: look again with the rows' view, soon enough for
+                # another channel's call that may go now.
+                return min(take.wait, CHANNEL_NAP)
         self._counted(job.method, job.priority, -1)
         task = asyncio.create_task(self._send(lane, job))
         self._calls.add(task)
         task.add_done_callback(self._calls.discard)
         return 0.0
+
+    async def _take_held(self, lane: Lane, job: Job) -> Take | None:
+        """Take `job`'s tokens from the held budgets; None when the database fails (then this
+        replica paces alone on its own buckets, and a 429 tells it when that was too much)."""
+        assert self.held is not None
+        backlogged = lane.backlog_seconds() > self._shed_after
+        try:
+            take = await self.held.take(lane.asks(job, backlogged))
+        except Exception as error:
+            self._holding.failed(error)
+            return None
+        self._holding.recovered()
+        lane.took(job, take, self._clock())
+        if not take.granted:
+            self.held_refusals += 1
+            newer = lane.folds_into(job.fold_key) if job.fold_key is not None else None
+            if newer is not None and newer is not job:
+                self._fold_late(lane, job, newer)
+        return take
+
+    def _fold_late(self, lane: Lane, job: Job, newer: Job) -> None:
+        """`job` went back in line while a newer edit of its message was queued: the newer
+        carries the latest content, so `job`'s callers get its result, at `job`'s urgency."""
+        lane.queue.remove(job)
+        self._counted(job.method, job.priority, -1)
+        self._raise(newer, job.priority)
+        newer.origin = min(newer.origin, job.origin)
+        self.folded += 1
+        metrics.slack_call_shed(job.method, "folded")
+
+        def follow(done: asyncio.Future[Any]) -> None:
+            if job.future.done():
+                return
+            if done.cancelled():
+                job.future.cancel()
+            elif (error := done.exception()) is not None:
+                job.future.set_exception(error)
+            else:
+                job.future.set_result(done.result())
+
+        newer.future.add_done_callback(follow)
+
+    async def _pause_held(self, lane: Lane, retry_after: float) -> None:
+        """Tell every replica that Slack refused `lane`'s method for `retry_after` s."""
+        if self.held is None:
+            return
+        try:
+            await self.held.pause(lane.asks_method(), retry_after)
+        except Exception as error:
+            self._holding.failed(error)
 
     async def _send(self, lane: Lane, job: Job) -> None:
         """Make one call: its result or error to its callers; a 429 puts it back in line."""
@@ -236,6 +282,7 @@ class SlackScheduler:
             limited = slack_error(error)
             if isinstance(limited, SlackRateLimited) and job.rate_limited < MAX_RATE_LIMITED:
                 self._refused(lane, job, limited)
+                await self._pause_held(lane, limited.retry_after)
                 return
             self._resolve(lane, job, waited, error=error)
             return

@@ -13,9 +13,10 @@ from pathlib import Path
 
 from bot.tracking.model import Tracked
 
-from . import approvals, audit, forms, leases, runs, schema, tracking
+from . import approvals, audit, budgets, forms, leases, runs, schema, tracking
 from .approvals import ApprovalStore
 from .audit import AuditAction, AuditEntry, AuditLog
+from .budgets import BudgetStore
 from .db import Database, Migrations, Queries
 from .forms import FormGone, FormStore
 from .leases import Lease, LeaseLost, LeaseStore
@@ -30,6 +31,7 @@ __all__ = [
     "AuditAction",
     "AuditEntry",
     "AuditLog",
+    "BudgetStore",
     "Database",
     "DatabaseUnavailable",
     "DbLocation",
@@ -47,6 +49,7 @@ __all__ = [
     "Store",
     "approvals",
     "audit",
+    "budgets",
     "forms",
     "leases",
     "open_database",
@@ -68,10 +71,12 @@ class Store:
     approvals: ApprovalStore
     leases: LeaseStore
     forms: FormStore
+    budgets: BudgetStore
 
     @classmethod
     def over(cls, db: Database, *, clock: Callable[[], float] | None = None) -> Store:
-        """The domain stores on an opened database (`clock`: the leases' clock in tests)."""
+        """The domain stores on an opened database (`clock`: the leases' and budgets' clock
+        in tests)."""
         return cls(
             db=db,
             runs=RunStore(db),
@@ -80,6 +85,7 @@ class Store:
             approvals=ApprovalStore(db),
             leases=LeaseStore(db, clock),
             forms=FormStore(db),
+            budgets=BudgetStore(db, clock),
         )
 
     @classmethod
@@ -100,6 +106,12 @@ class Store:
             recorded = await tx.execute(*record_statement(run))
             await tx.execute(*track_statement(tracked))
         return recorded > 0
+
+    @property
+    def shared(self) -> bool:
+        """Whether several replicas may share this database (PostgreSQL; an SQLite file is
+        one replica's): they then take Slack's budgets from it (`budgets.py`)."""
+        return self.db.dialect.name == "postgresql"
 
     async def close(self) -> None:
         """Close the database."""

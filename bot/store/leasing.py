@@ -1,8 +1,6 @@
 """`Leasing` (the tracker's port, `bot.tracking.leasing`) on the store's lease table.
 
-A lease per tracked item (`tracked:<kind>:<id>:<channel>`), renewed while the replica lives, and
-one per live replica (`replica:<holder>`), which is how replicas count each other to share Slack's
-budget.
+A lease per tracked item (`tracked:<kind>:<id>:<channel>`), renewed while the replica lives.
 """
 
 from __future__ import annotations
@@ -17,8 +15,6 @@ from .leases import Lease, LeaseStore
 log = logging.getLogger(__name__)
 
 PREFIX = "tracked:"
-# One lease per live replica: how many share the work, and Slack's budget (`replicas`).
-REPLICA_PREFIX = "replica:"
 
 
 def lease_name(tracked: Tracked) -> str:
@@ -85,13 +81,6 @@ class StoreLeasing:
             return True
         del self._held[held[1].name]
         return False
-
-    async def replicas(self) -> int:
-        """Renew this replica's presence lease and count the live ones: Slack counts the app's
-        calls in a workspace, so each replica takes its share of the budget; a replica that
-        dies stops renewing and its share returns to the others within one lease's life."""
-        await self._leases.acquire(f"{REPLICA_PREFIX}{self._holder}", self._holder, self._ttl)
-        return max(1, len(await self._leases.live(REPLICA_PREFIX)))
 
     def _identities(self) -> set[Identity]:
         return {ident for ident, _ in self._held.values()}

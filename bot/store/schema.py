@@ -4,12 +4,13 @@ they are applied is stable."""
 
 from __future__ import annotations
 
-from . import approvals, audit, forms, leases, runs, tracking
+from . import approvals, audit, budgets, forms, leases, runs, tracking
 from .db import Migrations
 
 MIGRATIONS: tuple[Migrations, ...] = (
     approvals.MIGRATIONS,
     audit.MIGRATIONS,
+    budgets.MIGRATIONS,
     forms.MIGRATIONS,
     leases.MIGRATIONS,
     runs.MIGRATIONS,

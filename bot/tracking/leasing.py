@@ -43,7 +43,3 @@ class Leasing(Protocol):
     async def holds(self, tracked: Tracked) -> bool:
         """Whether this replica still holds the item's lease (checked before each write)."""
         ...
-
-    async def replicas(self) -> int:
-        """Say this replica is alive; how many replicas are (itself included)."""
-        ...

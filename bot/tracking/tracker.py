@@ -24,7 +24,6 @@ from dataclasses import replace
 from ..core.loops import Troubles
 from ..people.labels import People
 from ..slack.scheduler import SlackScheduler
-from ..slack.share import BudgetShare
 from .budget import RequestBudget
 from .executor import Executor
 from .lease_rounds import LeaseRounds
@@ -84,7 +83,6 @@ class Tracker:
         self.look = Look(shared, self.router, self.worker, self.prompts, self.leases)
         self._loop: asyncio.Task[None] | None = None
         self._leaser: asyncio.Task[None] | None = None
-        self._sharer: asyncio.Task[None] | None = None
         self._cycle_troubles = Troubles(log, "tracker cycle", cap=settings.max_backoff)
         self._wake = asyncio.Event()
         self.cycles = 0  # cycles finished, for whoever watches the loop (tests wait on it)
@@ -154,17 +152,10 @@ class Tracker:
 
     async def start(self) -> None:
         """Resume everything the store says is still followed, then start polling."""
-        shared, leasing = self.shared, self.shared.leasing
+        shared = self.shared
         for tracked, progress in await shared.store.active():
             shared.add(tracked, progress)
         shared.subscriptions = await shared.store.subscriptions()
-        if leasing is not None and shared.scheduler is not None:
-            # Replicas split the workspace's Slack budget: know the share before writing.
-            share = BudgetShare(
-                leasing.replicas, shared.scheduler, every=leasing.ttl / 3, sleep=shared.sleep
-            )
-            await share.settle()
-            self._sharer = asyncio.create_task(share.run(fast_for=leasing.ttl), name="share")
         self.look.runs.start_now()
         self.look.sessions.start_now()
         self._loop = asyncio.create_task(self._run_forever(), name="tracker")
@@ -173,7 +164,7 @@ class Tracker:
 
     async def stop(self) -> None:
         """Stop polling and wait for workers to finish what they are doing."""
-        for task in (self._loop, self._leaser, self._sharer):
+        for task in (self._loop, self._leaser):
             if task is not None:
                 task.cancel()
                 await asyncio.gather(task, return_exceptions=True)

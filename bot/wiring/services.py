@@ -102,6 +102,9 @@ async def open_services(settings: Settings) -> Services:
     store = await Store.open(settings.bot_db, pool_size=settings.bot_db_pool_size)
     airplane = airplane_client(settings)
     slack = slack_client(settings, aiohttp.ClientSession())
+    if store.shared:
+        # Replicas on one database spend one workspace's Slack budget: take it from there.
+        slack.scheduler.held = store.budgets
     directory = SlackDirectory(slack)
     approvals = Approvals(
         store=store,

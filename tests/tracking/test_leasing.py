@@ -10,8 +10,6 @@ from __future__ import annotations
 import asyncio
 from pathlib import Path
 
-from bot.slack.scheduler import SlackScheduler
-from bot.slack.share import BudgetShare
 from bot.store import Store, open_database
 from bot.store.leases import new_holder_id
 from bot.store.leasing import StoreLeasing
@@ -118,29 +116,5 @@ async def test_items_are_spread_over_replicas_once_each(tmp_path: Path) -> None:
     assert sorted(channel for channel, thread, _ in slack.posts if thread is None) == [
         f"C{n}" for n in range(6)
     ]
-    await store_a.close()
-    await store_b.close()
-
-
-async def test_replicas_split_the_slack_budget_and_a_dead_one_gives_its_share_back(
-    tmp_path: Path,
-) -> None:
-    """Each replica renews a presence lease and counts the live ones; its scheduler takes
-    1/count of every method's budget. When one stops renewing, the other takes it all back."""
-    clock = Clock()
-    store_a = await opened(tmp_path / "bot.db", clock)
-    store_b = await opened(tmp_path / "bot.db", clock)
-    leasing_a = StoreLeasing(store_a.leases, new_holder_id(), ttl=TTL)
-    leasing_b = StoreLeasing(store_b.leases, new_holder_id(), ttl=TTL)
-    slack_a, slack_b = SlackScheduler(), SlackScheduler()
-    share_a = BudgetShare(leasing_a.replicas, slack_a, every=TTL / 3)
-    share_b = BudgetShare(leasing_b.replicas, slack_b, every=TTL / 3)
-    await share_a.update()
-    await share_b.update()
-    await share_a.update()
-    assert slack_a.share == slack_b.share == 0.5
-    clock.now += TTL * 1.5  # A dies: no more renewals, its presence lapses
-    await share_b.update()
-    assert slack_b.share == 1.0
     await store_a.close()
     await store_b.close()

@@ -1,5 +1,6 @@
 """The workspace's Slack scheduler on fakes and an injected clock: budgets per method from the
-tier table, one priority order across channels, folds, 429s, shedding, replicas' shares."""
+tier table, one priority order across channels, folds, 429s, shedding. Replicas sharing one
+budget: test_held_budgets.py."""
 
 from __future__ import annotations
 
@@ -343,20 +344,6 @@ async def test_a_guard_that_refuses_stops_the_call_when_its_turn_comes() -> None
     assert len(made) == 9
 
 
-async def test_replicas_share_the_workspace_budget() -> None:
-    """With three replicas each sends a third: chat.update every 3.6 s after its burst."""
-    time = FakeTime()
-    slack = scheduler(time)
-    slack.set_share(1 / 3)
-    sent: list[tuple[str, float]] = []
-    call = recorder(sent, time)
-    await asyncio.gather(*[send(slack, "chat.update", call(f"e{n}")) for n in range(5)])
-    stamps = [at for _, at in sent]
-    # Burst: 10/3 - 1 = 2.33 tokens, so two at once and a third once 0.67 more refilled at
-    # 50/3 a minute (2.4 s); then one every 60/(50/3) = 3.6 s.
-    assert stamps == pytest.approx([0.0, 0.0, 2.4, 6.0, 9.6], abs=0.01)
-
-
 async def test_bookkeeping_failures_never_strand_calls(
     monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:
@@ -394,7 +381,7 @@ async def test_bookkeeping_failures_never_strand_calls(
 def test_status_edits_leave_half_the_burst_for_final_edits() -> None:
     """A wave of status edits may not spend the last half of chat.update's burst: a run that
     ends just after still gets its final edit at once (the lane's pure decision)."""
-    lane = Lane("chat.update", tier_of("chat.update"), 1.0, 0.0)
+    lane = Lane("chat.update", tier_of("chat.update"), 0.0)
 
     def job(order: int, priority: Priority) -> Job:
         return Job.of("chat.update", "C1", Queueing(priority), order, 0.0, _never, None)
@@ -416,7 +403,7 @@ def test_status_edits_leave_half_the_burst_for_final_edits() -> None:
 def test_an_ends_second_sign_is_not_held_off_the_burst() -> None:
     """A final edit stepped back to SHOWN (its run's line is out) still spends the reserve
     status edits keep off: it is a final state, only behind other runs' first signs."""
-    lane = Lane("chat.update", tier_of("chat.update"), 1.0, 0.0)
+    lane = Lane("chat.update", tier_of("chat.update"), 0.0)
 
     def job(order: int, priority: Priority) -> Job:
         return Job.of("chat.update", "C1", Queueing(priority), order, 0.0, _never, None)
@@ -433,7 +420,7 @@ def test_an_ends_second_sign_is_not_held_off_the_burst() -> None:
 def test_subscription_copies_leave_half_the_burst_to_peoples_runs() -> None:
     """Copies' final edits take what people's runs leave, but never the last half of the
     burst: a person's run that ends next still finds a token at once."""
-    lane = Lane("chat.update", tier_of("chat.update"), 1.0, 0.0)
+    lane = Lane("chat.update", tier_of("chat.update"), 0.0)
 
     def job(order: int, origin: Origin) -> Job:
         queueing = Queueing(Priority.FINAL, origin=origin)
@@ -475,7 +462,7 @@ async def test_a_fold_that_raises_a_call_puts_it_at_the_back_of_its_new_level() 
 def test_under_a_backlog_status_edits_take_only_what_would_overflow() -> None:
     """Past SHED_AFTER seconds of queue, status edits spend a token only when the bucket is
     full, so the burst is whole for the final edits that come next."""
-    lane = Lane("chat.update", tier_of("chat.update"), 1.0, 0.0)
+    lane = Lane("chat.update", tier_of("chat.update"), 0.0)
     for order in range(20):  # 20 queued: 24 s to drain at 50 a minute
         lane.add(Job.of("chat.update", "C1", Queueing(Priority.STATUS), order, 0.0, _never, None))
     first, _ = lane.ready(0.0, backlog_after=SHED_AFTER)
