@@ -39,6 +39,7 @@ __all__ = [
     "set_items_followed",
     "set_leases_owned",
     "set_slack_budget",
+    "slack_budget_refused",
     "slack_call",
     "slack_call_shed",
     "slack_queue_waited",
@@ -245,7 +246,14 @@ _SLACK_QUEUE_WAIT = Histogram(
 )
 _SLACK_BUDGET = Gauge(
     "airplane_bot_slack_budget_per_minute",
-    "Calls a minute this replica may make, by method: its share of Slack's workspace tier.",
+    "Calls a minute the bot paces a method at: Slack's workspace tier, less one token of burst.",
+    ["method"],
+    registry=REGISTRY,
+)
+_SLACK_BUDGET_REFUSED = Counter(
+    "airplane_bot_slack_budget_refusals_total",
+    "Takes from the budget held in the database refused, by method: replicas had spent it, and"
+    " the call waited for the next token.",
     ["method"],
     registry=REGISTRY,
 )
@@ -307,8 +315,13 @@ def slack_queue_waited(priority: str, waited: float) -> None:
 
 
 def set_slack_budget(method: str, per_minute: float) -> None:
-    """This replica may call `method` `per_minute` times a minute now."""
+    """The bot calls `method` at most `per_minute` times a minute."""
     _SLACK_BUDGET.labels(method).set(per_minute)
+
+
+def slack_budget_refused(method: str) -> None:
+    """A take from the held budget was refused: other replicas had spent it."""
+    _SLACK_BUDGET_REFUSED.labels(method).inc()
 
 
 def slack_rate_limited(method: str) -> None:

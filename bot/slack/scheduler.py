@@ -235,6 +235,7 @@ class SlackScheduler:
         lane.took(job, take, self._clock())
         if not take.granted:
             self.held_refusals += 1
+            metrics.slack_budget_refused(lane.method)
             newer = lane.folds_into(job.fold_key) if job.fold_key is not None else None
             if newer is not None and newer is not job:
                 self._fold_late(lane, job, newer)
