@@ -46,4 +46,12 @@ async def test_a_retry_on_another_replica_starts_one_run(
         assert len(runs) == 1
         assert len(slack.messages(GENERAL)) == 1
         assert len(await a.services.store.runs.recent()) == 1
+        # On PostgreSQL both replicas take Slack's budget from the database's rows: the parent
+        # A posted spent from the row B's next post would take from.
+        assert a.services.slack.scheduler.held is a.services.store.budgets
+        assert b.services.slack.scheduler.held is b.services.store.budgets
+        rows = await b.services.store.db.fetch_all("SELECT name, tokens FROM slack_budgets")
+        spent = {row["name"]: row["tokens"] for row in rows}
+        assert spent["/chat.postMessage"] < 29
+        assert spent[f"/chat.postMessage/{GENERAL}"] < 2
     assert slack.rejected == []

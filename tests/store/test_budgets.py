@@ -110,3 +110,11 @@ async def test_rows_idle_for_an_hour_are_pruned(replicas: Replica, clock: Clock)
         clock.now += 2
     names = {row["name"] for row in await a.db.fetch_all("SELECT name FROM slack_budgets")}
     assert names == {METHOD.name}
+
+
+async def test_only_a_database_replicas_can_share_holds_the_budgets(
+    store: Store, db_location: str
+) -> None:
+    """PostgreSQL is shared by replicas, so they take Slack's budgets from it; an SQLite file
+    is one replica's, whose own buckets are the budget (`open_services` reads this)."""
+    assert store.shared == db_location.startswith("postgresql")
