@@ -210,7 +210,17 @@ class SlackScheduler:
         if job is None:
             return 0.0 if math.isinf(wait) else wait  # inf: the queue emptied (all shed)
         if self.held is not None:
-            take = await self._take_held(lane, job)
+            try:
+                take = await self._take_held(lane, job)
+            except asyncio.CancelledError:  # closing: the job is out of the queue aclose empties
+                lane.sent(job)
+                job.future.cancel()
+                raise
+            except Exception:  # bookkeeping: the job must not be stranded out of its queue
+                lane.sent(job)
+                if job not in lane.queue:
+                    lane.add(job)
+                raise
             if take is not None and not take.granted:
                 # Another replica spent it: look again with the rows' view, soon enough for
                 # another channel's call that may go now.

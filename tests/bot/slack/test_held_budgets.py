@@ -260,3 +260,23 @@ def test_all_or_none_a_channels_pace_keeps_the_methods_token() -> None:
     assert not take.granted
     assert take.wait == pytest.approx(1.0)
     assert stored[method.name].tokens == 10.0
+
+
+async def test_closing_while_a_take_is_on_its_way_cancels_that_call() -> None:
+    """The scheduler closes while a call's take waits on the database: its caller is told
+    (cancelled), not left waiting for ever."""
+    rows = MemoryHeld(lambda: 0.0)
+    gated = GatedHeld(rows)
+    slack = SlackScheduler(held=gated)
+    sent: Sent = []
+
+    async def call() -> str:
+        sent.append(("made", 0.0))
+        return "made"
+
+    waiting = send(slack, call)
+    await asyncio.sleep(0.01)  # its take now waits at the gate
+    await slack.aclose()
+    with pytest.raises(asyncio.CancelledError):
+        await asyncio.wait_for(waiting, 1.0)
+    assert sent == []
