@@ -85,21 +85,16 @@ def decide(
         missing = 1.0 + ask.floor - bucket.tokens
         refill = 0.0 if missing <= 1.0 - WHOLE else missing / bucket.rate
         wait = max(wait, refill, pauses.get(ask.name, 0.0))
-    paused_for = max(pauses.values(), default=0.0)
-    if wait > 0:
-        stored = {
-            name: RowState(bucket.tokens, now, _paused_until(states.get(name)))
-            for name, bucket in buckets.items()
-        }
-        tokens = {name: bucket.tokens for name, bucket in buckets.items()}
-        return Take(False, wait, tokens, paused_for), stored
-    for bucket in buckets.values():
-        bucket.tokens -= 1
+    granted = wait == 0.0
+    if granted:
+        for bucket in buckets.values():
+            bucket.tokens -= 1
     stored = {
         name: RowState(bucket.tokens, now, _paused_until(states.get(name)))
         for name, bucket in buckets.items()
     }
-    return Take(True, 0.0, {name: bucket.tokens for name, bucket in buckets.items()}), stored
+    tokens = {name: bucket.tokens for name, bucket in buckets.items()}
+    return Take(granted, wait, tokens, max(pauses.values(), default=0.0)), stored
 
 
 def paused(ask: Ask, state: RowState | None, now: float, seconds: float) -> RowState:
