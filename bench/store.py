@@ -10,7 +10,12 @@ tests do, `tests/support/postgres.py`), with R replicas = R stores opened on one
 - `fenced write`: a post-ledger record under the lease, holds-check and write in one
   transaction (N calls);
 - `record run`: one Slack request recorded by all R replicas at once (N requests; one wins each);
-- `claim`: R clicks per prompt on R replicas at once (N prompts; one wins each).
+- `claim`: R clicks per prompt on R replicas at once (N prompts; one wins each);
+- `slack take`: each replica takes N tokens from chat.postMessage's workspace row and one of
+  ten channels' rows (`bot/store/budgets.py`), every replica on the same hot rows at once: the
+  price of holding Slack's budget in the database, which a replica pays once per Slack call
+  (Slack's own budgets allow a few calls a second); `take alone`: the same, one at a time
+  from one replica.
 
 Printed per backend and operation: calls per second over the whole batch and p50/p95 latency
 per call, with up to 64 calls in flight per replica (the bots' loops are concurrent too).
@@ -29,6 +34,7 @@ from pathlib import Path
 from typing import Any
 
 from bot.core.kinds import Kind
+from bot.slack.held import Ask
 from bot.store import Lease, SlackRun, Store
 from bot.store.approvals import ApprovalRecord, Claim
 from bot.tracking.model import Tracked
@@ -123,6 +129,27 @@ async def bench(backend: str, location: str, items: int, replicas: int) -> list[
         )
         assert sum(results) == items
         lines.append(_line(backend, "claim", wall, lat))
+        unlimited = 1e9  # never refuse: the figure is the take's own cost, not Slack's pace
+        workspace = Ask("T/chat.postMessage", unlimited, unlimited)
+        wall, lat, results = await _timed(
+            [
+                partial(
+                    s.budgets.take,
+                    [workspace, Ask(f"T/chat.postMessage/C{n % 10}", unlimited, unlimited)],
+                )
+                for n in range(items)
+                for s in stores
+            ]
+        )
+        assert all(take.granted for take in results)
+        lines.append(_line(backend, "slack take", wall, lat))
+        lone: list[float] = []
+        start = time.perf_counter()
+        for n in range(items):  # one replica, one take at a time: what one Slack call pays
+            began = time.perf_counter()
+            await stores[0].budgets.take([workspace, Ask(f"T/chat.postMessage/C{n % 10}", 1, 1)])
+            lone.append(time.perf_counter() - began)
+        lines.append(_line(backend, "take alone", time.perf_counter() - start, lone))
     finally:
         for store in stores:
             await store.close()
