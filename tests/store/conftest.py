@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
 
 import pytest
 
-from bot.store import Store
+from bot.store import Store, open_database
 
 BACKENDS = ("sqlite", "postgresql")
 
@@ -27,3 +27,36 @@ async def store(db_location: str) -> AsyncIterator[Store]:
     opened = await Store.open(db_location)
     yield opened
     await opened.close()
+
+
+class Clock:
+    """Epoch seconds the test moves by hand (the leases' and budgets' clock)."""
+
+    def __init__(self) -> None:
+        self.now = 1_000_000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+Replica = Callable[[], Awaitable[Store]]
+
+
+@pytest.fixture
+def clock() -> Clock:
+    return Clock()
+
+
+@pytest.fixture
+async def replicas(db_location: str, clock: Clock) -> AsyncIterator[Replica]:
+    """Opens stores on one database, as separate replicas would (own connections each)."""
+    opened: list[Store] = []
+
+    async def open_replica() -> Store:
+        store = Store.over(await open_database(db_location), clock=clock)
+        opened.append(store)
+        return store
+
+    yield open_replica
+    for store in opened:
+        await store.close()

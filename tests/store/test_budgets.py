@@ -4,50 +4,18 @@ one database take tokens from one bucket per row, all or none, on the database's
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Awaitable, Callable
 
 import pytest
 
 from bot.slack.held import Ask
-from bot.store import Store, open_database
+from bot.store import Store
 from bot.store.budgets import IDLE_ROW_SECONDS, PRUNE_EVERY
+
+from .conftest import Clock, Replica
 
 METHOD = Ask("T1/chat.update", rate=50 / 60, burst=9.0)
 CHANNEL = Ask("T1/chat.postMessage/C1", rate=1.0, burst=2.0)
 POSTS = Ask("T1/chat.postMessage", rate=5.0, burst=29.0)
-
-
-class Clock:
-    """Epoch seconds the test moves by hand."""
-
-    def __init__(self) -> None:
-        self.now = 1_000_000.0
-
-    def __call__(self) -> float:
-        return self.now
-
-
-Replica = Callable[[], Awaitable[Store]]
-
-
-@pytest.fixture
-def clock() -> Clock:
-    return Clock()
-
-
-@pytest.fixture
-async def replicas(db_location: str, clock: Clock) -> AsyncIterator[Replica]:
-    """Stores on one database, each with its own connections, as replicas would have."""
-    opened: list[Store] = []
-
-    async def open_replica() -> Store:
-        store = Store.over(await open_database(db_location), clock=clock)
-        opened.append(store)
-        return store
-
-    yield open_replica
-    for store in opened:
-        await store.close()
 
 
 async def test_replicas_take_from_one_bucket(replicas: Replica, clock: Clock) -> None:

@@ -6,53 +6,21 @@ from __future__ import annotations
 import asyncio
 import sqlite3
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
 from bot.core.kinds import Kind
-from bot.store import LeaseLost, Store, open_database
+from bot.store import LeaseLost, Store
 from bot.store.leases import Lease, LeaseState, extend, grant, new_holder_id
 from bot.tracking.model import Tracked
 from tests.support.eventually import eventually
 
+from .conftest import Clock, Replica
+
 RUN = Tracked(kind=Kind.RUN, id="run_1", channel="C1", label="deploy", requested_by="U1", since=5)
 NAME = "tracked:run:run_1:C1"
-
-
-class Clock:
-    """A clock the test moves by hand (epoch seconds)."""
-
-    def __init__(self) -> None:
-        self.now = 1_000_000.0
-
-    def __call__(self) -> float:
-        return self.now
-
-
-Replica = Callable[[], Awaitable[Store]]
-
-
-@pytest.fixture
-def clock() -> Clock:
-    return Clock()
-
-
-@pytest.fixture
-async def replicas(db_location: str, clock: Clock) -> AsyncIterator[Replica]:
-    """Opens stores on one database, as separate replicas would (own connections each)."""
-    opened: list[Store] = []
-
-    async def open_replica() -> Store:
-        store = Store.over(await open_database(db_location), clock=clock)
-        opened.append(store)
-        return store
-
-    yield open_replica
-    for store in opened:
-        await store.close()
 
 
 async def test_one_holder_at_a_time_and_takeover_after_a_lapse(

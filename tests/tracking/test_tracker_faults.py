@@ -15,7 +15,6 @@ from typing import Any, TypeVar
 
 import pytest
 from slack_sdk.errors import SlackApiError
-from slack_sdk.web.async_slack_response import AsyncSlackResponse
 
 from airplane_api.errors import NotFoundError, ServerError
 from airplane_api.models import GetLogsResponse, Prompt, Run, Session
@@ -27,6 +26,7 @@ from bot.tracking.render import FileBody, Message
 from bot.tracking.tracker import Tracker, TrackerSettings
 from foundation.slack_limits import Tier
 from tests.support.eventually import eventually
+from tests.support.slack_errors import slack_api_error
 from tests.support.tracking import MemoryTrackingStore, cycles_pass
 
 T0 = datetime(2026, 1, 1, tzinfo=UTC).timestamp()
@@ -122,16 +122,7 @@ class FakeAirplane:
 
 def refused(error: str) -> SlackApiError:
     """A SlackApiError as slack_sdk raises it for a refused channel."""
-    response = AsyncSlackResponse(
-        client=None,
-        http_verb="POST",
-        api_url="https://slack.test/api/chat.postMessage",
-        req_args={},
-        data={"ok": False, "error": error},
-        headers={},
-        status_code=200,
-    )
-    return SlackApiError(error, response)
+    return slack_api_error(error, method="chat.postMessage")
 
 
 class FakeSlack:

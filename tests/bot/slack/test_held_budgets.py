@@ -18,8 +18,6 @@ from typing import Any
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from slack_sdk.errors import SlackApiError
-from slack_sdk.web.async_slack_response import AsyncSlackResponse
 
 from bot.slack.held import Ask, RowState, decide
 from bot.slack.queueing import Priority, Queueing
@@ -27,6 +25,7 @@ from bot.slack.scheduler import SlackScheduler
 from foundation.slack_limits import TIER_3
 from foundation.token_bucket import TokenBucket
 from tests.support.held import MemoryHeld
+from tests.support.slack_errors import rate_limited
 
 Sent = list[tuple[str, float]]
 
@@ -135,19 +134,6 @@ async def test_across_replicas_the_last_tokens_go_to_final_edits() -> None:
     at = dict(sent)
     assert max(at[f"final{n}"] for n in range(5)) < at["status"]
     assert within_slacks_bucket(list(at.values()))
-
-
-def rate_limited(retry_after: str) -> SlackApiError:
-    response = AsyncSlackResponse(
-        client=None,
-        http_verb="POST",
-        api_url="https://slack.test/api/chat.update",
-        req_args={},
-        data={"ok": False, "error": "ratelimited"},
-        headers={"Retry-After": retry_after},
-        status_code=429,
-    )
-    return SlackApiError("ratelimited", response)
 
 
 async def test_a_429_one_replica_meets_pauses_the_other() -> None:

@@ -10,8 +10,6 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 import pytest
-from slack_sdk.errors import SlackApiError
-from slack_sdk.web.async_slack_response import AsyncSlackResponse
 
 from bot.core import metrics
 from bot.core.errors import NotLeased
@@ -19,6 +17,7 @@ from bot.slack.lane import Job, Lane
 from bot.slack.queueing import Origin, Priority, Queueing
 from bot.slack.scheduler import SHED_AFTER, NothingQueued, SlackScheduler
 from foundation.slack_limits import TIER_3, tier_of
+from tests.support.slack_errors import rate_limited
 
 
 class FakeTime:
@@ -35,20 +34,6 @@ class FakeTime:
         """Advance the fake time instead of waiting."""
         self.now += seconds
         await asyncio.sleep(0)
-
-
-def rate_limited(retry_after: str) -> SlackApiError:
-    """A SlackApiError as slack_sdk raises it for a 429."""
-    response = AsyncSlackResponse(
-        client=None,
-        http_verb="POST",
-        api_url="https://slack.test/api/chat.update",
-        req_args={},
-        data={"ok": False, "error": "ratelimited"},
-        headers={"Retry-After": retry_after},
-        status_code=429,
-    )
-    return SlackApiError("ratelimited", response)
 
 
 def scheduler(time: FakeTime, **kwargs: Any) -> SlackScheduler:
