@@ -38,10 +38,12 @@ class TokenBucket:
         self.tokens -= 1
         return 0.0 if self.tokens >= 0 else -self.tokens / self.rate
 
-    def wait_for_token(self, now: float) -> float:
-        """Seconds until a whole token is free (0 when one is free now); takes nothing."""
+    def wait_for_token(self, now: float, *, leaving: float = 0.0) -> float:
+        """Seconds until a whole token is free with `leaving` tokens still in the bucket after
+        it is taken (0 when it is free now); takes nothing."""
         self._refill(now)
-        return 0.0 if self.tokens >= WHOLE else (1 - self.tokens) / self.rate
+        missing = 1.0 + leaving - self.tokens
+        return 0.0 if missing <= 1.0 - WHOLE else missing / self.rate
 
     def take(self, now: float) -> float:
         """Take a token if a whole one is free (0.0), else take nothing: the seconds to wait.

@@ -20,7 +20,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
 
-from foundation.token_bucket import WHOLE, TokenBucket
+from foundation.token_bucket import TokenBucket
 
 __all__ = ["Ask", "HeldBudgets", "RowState", "Take", "decide", "paused"]
 
@@ -79,12 +79,10 @@ def decide(
         for ask in asks
         if (state := states.get(ask.name)) is not None
     }
-    wait = 0.0
-    for ask in asks:
-        bucket = buckets[ask.name]
-        missing = 1.0 + ask.floor - bucket.tokens
-        refill = 0.0 if missing <= 1.0 - WHOLE else missing / bucket.rate
-        wait = max(wait, refill, pauses.get(ask.name, 0.0))
+    wait = max(
+        max(buckets[ask.name].wait_for_token(now, leaving=ask.floor), pauses.get(ask.name, 0.0))
+        for ask in asks
+    )
     granted = wait == 0.0
     if granted:
         for bucket in buckets.values():

@@ -172,7 +172,8 @@ class Lane:
                 continue
             if best is not None and job.rank() >= best.rank():
                 continue
-            if (reserve_wait := self._refill_wait(self.floor_for(job, backlogged))) > 0:
+            floor = self.floor_for(job, backlogged)
+            if (reserve_wait := self.bucket.wait_for_token(now, leaving=floor)) > 0:
                 channel_wait = min(channel_wait, reserve_wait)
                 continue
             paced = self._channel_bucket(job, now)
@@ -202,25 +203,19 @@ class Lane:
             return math.floor(burst * RESERVE_SHARE)
         return 0.0
 
-    def _refill_wait(self, floor: float) -> float:
-        """Seconds until a token may be taken leaving `floor` (the bucket was refilled by
-        `ready` just before)."""
-        missing = 1.0 + floor - self.bucket.tokens
-        return 0.0 if missing <= 1e-9 else missing / self.bucket.rate
-
     # -- budgets held in the database (replicas) -----------------------------------------------
 
     def asks(self, job: Job, backlogged: bool) -> list[Ask]:
         """The held rows `job` takes a token from: the method's workspace budget (with the
         job's floor) and, where the method is paced per channel, the channel's pace."""
-        method = self.asks_method()
+        method = self.method_ask()
         asks = [replace(method, floor=self.floor_for(job, backlogged))]
         if self.pace is not None and job.channel is not None:
             rate, burst = budget_of(self.pace.per_second, self.pace.burst)
             asks.append(Ask(self._row(job.channel), rate, burst))
         return asks
 
-    def asks_method(self) -> Ask:
+    def method_ask(self) -> Ask:
         """The held row of the method's workspace budget (a 429 pauses it)."""
         rate, burst = budget_of(self.tier.per_second, self.tier.burst)
         return Ask(self._row(), rate, burst)

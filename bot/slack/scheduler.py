@@ -278,7 +278,7 @@ class SlackScheduler:
         if self.held is None:
             return
         try:
-            await self.held.pause(lane.asks_method(), retry_after)
+            await self.held.pause(lane.method_ask(), retry_after)
         except Exception as error:
             self._holding.failed(error)
 
